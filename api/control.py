@@ -1,0 +1,123 @@
+"""Control endpoints: health, kill switch, simulation start/stop/status (seed paths and field names)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from api.deps import Authorized, KbDep, KillSwitchDep, SimulationDep
+from config.kill_switch import KillSwitchState
+from data.timeutil import UtcDatetime
+
+router = APIRouter(prefix="/api", tags=["control"])
+
+
+class HealthOut(BaseModel):
+    status: Literal["ok"]
+    kb_backend: str
+    simulation_running: bool
+    kill_switch_active: bool
+
+
+class KillSwitchIn(BaseModel):
+    active: bool
+    reason: str = Field(min_length=1, max_length=500, description="why the switch is changed (audited)")
+    actor: str = Field(default="api", min_length=1, max_length=100, description="who changes it (audited)")
+
+
+class ToggleIn(BaseModel):
+    reason: str = Field(default="toggled", min_length=1, max_length=500)
+    actor: str = Field(default="api", min_length=1, max_length=100)
+
+
+class KillSwitchOut(BaseModel):
+    active: bool
+    message: str
+    reason: str | None
+    changed_by: str | None
+    changed_at: UtcDatetime | None
+    changed: bool | None = Field(default=None, description="whether this request changed the state")
+
+
+class SimulationCommandOut(BaseModel):
+    status: Literal["started", "already_running", "stopped", "already_stopped"]
+    running: bool
+    message: str
+
+
+class SimulationStatusOut(BaseModel):
+    running: bool
+    sim_time: UtcDatetime
+    speed: float
+    seed: int
+    ticks: int
+
+
+def _switch_out(state: KillSwitchState, changed: bool | None = None) -> KillSwitchOut:
+    return KillSwitchOut(
+        active=state.active,
+        message=state.message,
+        reason=state.reason,
+        changed_by=state.changed_by,
+        changed_at=state.changed_at,
+        changed=changed,
+    )
+
+
+@router.get("/health", response_model=HealthOut)
+def health(kb: KbDep, switch: KillSwitchDep, simulation: SimulationDep) -> HealthOut:
+    return HealthOut(
+        status="ok",
+        kb_backend=type(kb.store).__name__,
+        simulation_running=simulation.running,
+        kill_switch_active=switch.active,
+    )
+
+
+@router.get("/kill-switch/status", response_model=KillSwitchOut)
+def kill_switch_status(switch: KillSwitchDep) -> KillSwitchOut:
+    return _switch_out(switch.state())
+
+
+@router.put("/kill-switch", response_model=KillSwitchOut, dependencies=[Authorized])
+def set_kill_switch(body: KillSwitchIn, switch: KillSwitchDep) -> KillSwitchOut:
+    state, changed = switch.set(body.active, reason=body.reason, actor=body.actor)
+    return _switch_out(state, changed)
+
+
+@router.post("/kill-switch/toggle", response_model=KillSwitchOut, dependencies=[Authorized])
+def toggle_kill_switch(switch: KillSwitchDep, body: ToggleIn | None = None) -> KillSwitchOut:
+    request = body or ToggleIn()
+    return _switch_out(switch.toggle(reason=request.reason, actor=request.actor), True)
+
+
+@router.post("/simulation/start", response_model=SimulationCommandOut, dependencies=[Authorized])
+def start_simulation(simulation: SimulationDep) -> SimulationCommandOut:
+    if simulation.start():
+        return SimulationCommandOut(
+            status="started",
+            running=True,
+            message="Incident simulation started - generating incidents every 30-60 seconds",
+        )
+    return SimulationCommandOut(status="already_running", running=True, message="Simulation is already active")
+
+
+@router.post("/simulation/stop", response_model=SimulationCommandOut, dependencies=[Authorized])
+def stop_simulation(simulation: SimulationDep) -> SimulationCommandOut:
+    if simulation.stop():
+        return SimulationCommandOut(
+            status="stopped", running=False, message="Incident simulation stopped - no new incidents will be generated"
+        )
+    return SimulationCommandOut(status="already_stopped", running=False, message="Simulation is already inactive")
+
+
+@router.get("/simulation/status", response_model=SimulationStatusOut)
+def simulation_status(simulation: SimulationDep) -> SimulationStatusOut:
+    state = simulation.status()
+    sim_time: datetime = state.sim_time
+    return SimulationStatusOut(
+        running=state.running, sim_time=sim_time, speed=state.speed, seed=state.seed, ticks=state.ticks
+    )

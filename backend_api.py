@@ -1,0 +1,116 @@
+"""Composition root: `create_app(settings)` builds the service; `python backend_api.py` runs it with uvicorn."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+
+from api import control, logs
+from config import terminal_logger
+from config.document_store import InvalidCursor
+from config.kill_switch import KillSwitch
+from config.knowledge_base import build_knowledge_base
+from config.settings import Settings, load_settings
+from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
+from live_data_generator import SimulationRunner
+
+log = logging.getLogger("opsforge")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Build every long-lived object, start the threads; on shutdown stop them in reverse order."""
+    settings: Settings = app.state.settings
+    handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
+    kb = build_knowledge_base(settings)
+    simulation = SimulationRunner(
+        seed=settings.SIM_SEED, speed=settings.SIM_SPEED, tick_seconds=settings.SIM_TICK_SECONDS
+    )
+    app.state.log_handler = handler
+    app.state.kb = kb
+    app.state.kill_switch = KillSwitch(kb)
+    app.state.simulation = simulation
+    log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
+    if settings.SIM_AUTOSTART:
+        simulation.start()
+    try:
+        yield
+    finally:
+        simulation.shutdown()
+        kb.close()
+        log.info("OpsForge stopped")
+        terminal_logger.uninstall(handler)
+
+
+def _error_handlers(app: FastAPI) -> None:
+    statuses: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409, InvalidInput: 422}
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
+        if isinstance(error, Overloaded):
+            headers = {"Retry-After": str(max(1, round(error.retry_after)))}
+            return JSONResponse({"detail": str(error)}, status_code=429, headers=headers)
+        code = next((c for kind, c in statuses.items() if isinstance(error, kind)), 400)
+        return JSONResponse({"detail": str(error)}, status_code=code)
+
+    @app.exception_handler(InvalidCursor)
+    async def invalid_cursor(_: Request, error: InvalidCursor) -> JSONResponse:
+        return JSONResponse({"detail": [{"loc": ["query", "cursor"], "msg": str(error)}]}, status_code=422)
+
+
+def _serve_dashboard(app: FastAPI, dist: Path) -> None:
+    """Serve the built dashboard at `/` with an SPA fallback that never shadows `/api/*`."""
+    index = dist / "index.html"
+    if not index.is_file():
+        return
+    if (dist / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
+    root = dist.resolve()
+
+    @app.get("/{path:path}", include_in_schema=False)
+    def spa(path: str) -> FileResponse:
+        if path == "api" or path.startswith("api/"):
+            raise HTTPException(404, detail=f"no API route /{path}")
+        candidate = (root / path).resolve()
+        if path and candidate.is_relative_to(root) and candidate.is_file():
+            return FileResponse(candidate)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Return the OpsForge app for ``settings``; nothing starts until its lifespan runs."""
+    app = FastAPI(title="OpsForge", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    origins = settings.cors_origins
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=origins,
+        allow_credentials="*" not in origins,  # a wildcard origin must never carry credentials
+        allow_methods=["GET", "POST", "PUT", "DELETE"],
+        allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
+    )
+    _error_handlers(app)
+    for router in (control.router, logs.router):
+        app.include_router(router)
+    _serve_dashboard(app, settings.FRONTEND_DIST)
+    return app
+
+
+def main() -> None:
+    import uvicorn
+
+    settings = load_settings()
+    uvicorn.run(
+        create_app(settings), host=settings.HOST, port=settings.PORT, workers=1, log_level="info", access_log=False
+    )
+
+
+if __name__ == "__main__":
+    main()

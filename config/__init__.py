@@ -1,0 +1,1 @@
+"""Configuration and infrastructure: settings, the knowledge base and its stores, logging, the kill switch."""

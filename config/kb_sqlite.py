@@ -1,0 +1,126 @@
+"""SQLite document store: one durable file in WAL mode; a committed write survives a process kill."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from config.document_store import Doc, DocumentStore, JsonDict, RawPage, decode_cursor, encode_cursor
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS docs (
+    collection TEXT NOT NULL,
+    id TEXT NOT NULL,
+    ord TEXT NOT NULL,
+    attrs TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (collection, id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS docs_by_order ON docs (collection, ord, id);
+"""
+
+_ATTR_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz_0123456789")
+
+
+def _attr_path(name: str) -> str:
+    # Attribute names come from code, never from requests; refusing others keeps the SQL literal safe.
+    if not name or not set(name) <= _ATTR_NAME_CHARS:
+        raise ValueError(f"invalid attribute name {name!r}")
+    return f"$.{name}"
+
+
+class SqliteDocumentStore(DocumentStore):
+    """Documents in one SQLite table; one connection guarded by a lock (SQLite serialises writers anyway)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode: a commit survives a crash of this process; only power loss can undo the last one.
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("PRAGMA busy_timeout=5000")
+        self._db.executescript(_SCHEMA)
+
+    def put(self, collection: str, docs: Sequence[Doc]) -> None:
+        rows = [
+            (collection, d.id, d.order, json.dumps(dict(d.attrs)), json.dumps(d.body, separators=(",", ":")))
+            for d in docs
+        ]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)", rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def get(self, collection: str, doc_id: str) -> JsonDict | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT body FROM docs WHERE collection = ? AND id = ?", (collection, doc_id)
+            ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def _where(self, collection: str, where: Mapping[str, str] | None) -> tuple[list[str], list[Any]]:
+        clauses, params = ["collection = ?"], [collection]
+        for name, value in (where or {}).items():
+            clauses.append(f"json_extract(attrs, '{_attr_path(name)}') = ?")
+            params.append(value)
+        return clauses, params
+
+    def query(
+        self,
+        collection: str,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        where: Mapping[str, str] | None = None,
+        since: str | None = None,
+    ) -> RawPage:
+        clauses, params = self._where(collection, where)
+        if cursor:
+            clauses.append("(ord, id) < (?, ?)")
+            params.extend(decode_cursor(cursor))
+        if since is not None:
+            clauses.append("ord >= ?")
+            params.append(since)
+        sql = f"SELECT ord, id, body FROM docs WHERE {' AND '.join(clauses)} ORDER BY ord DESC, id DESC LIMIT ?"
+        with self._lock:
+            rows = self._db.execute(sql, [*params, limit + 1]).fetchall()
+        next_cursor = encode_cursor((rows[limit - 1][0], rows[limit - 1][1])) if len(rows) > limit else None
+        return RawPage([json.loads(row[2]) for row in rows[:limit]], next_cursor)
+
+    def increment(self, collection: str, doc_id: str, deltas: Mapping[str, float]) -> JsonDict:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT body FROM docs WHERE collection = ? AND id = ?", (collection, doc_id)
+                ).fetchone()
+                body: JsonDict = json.loads(row[0]) if row else {}
+                for name, delta in deltas.items():
+                    body[name] = body.get(name, 0) + delta
+                self._db.execute(
+                    "INSERT OR REPLACE INTO docs VALUES (?, ?, '', '{}', ?)", (collection, doc_id, json.dumps(body))
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return body
+
+    def count(self, collection: str, where: Mapping[str, str] | None = None) -> int:
+        clauses, params = self._where(collection, where)
+        with self._lock:
+            row = self._db.execute(f"SELECT COUNT(*) FROM docs WHERE {' AND '.join(clauses)}", params).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

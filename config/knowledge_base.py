@@ -1,0 +1,268 @@
+"""The knowledge base: everything the engine persists, typed, over one of three document stores.
+
+`KnowledgeBase` maps domain models to documents; the backend (`memory`, `sqlite`, `dynamodb`) is a
+`DocumentStore` chosen by `build_knowledge_base(settings)`. Every backend passes one contract test
+suite (`tests/config/test_knowledge_base.py`). Methods are thread-safe and return fresh copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+
+from config.document_store import Doc, DocumentStore, InvalidCursor, JsonDict
+from config.settings import KbBackend, Settings
+from data.models import Action, Alert, AuditEntry, Incident, OutcomeRecord, PatchPlan, Risk
+from data.timeutil import to_utc
+
+__all__ = ["InvalidCursor", "KnowledgeBase", "MemoryKnowledgeBase", "Page", "build_knowledge_base", "order_key"]
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Collection(StrEnum):
+    INCIDENTS = "incidents"
+    ALERTS = "alerts"
+    AUDIT = "audit"
+    ACTIONS = "actions"
+    PATCH_PLANS = "patch_plans"
+    OUTCOMES = "outcomes"
+    RISKS = "risks"
+    SELECTION_STATS = "selection_stats"
+    ACTION_STATS = "action_stats"
+    SETTINGS = "settings"
+
+
+@dataclass(frozen=True)
+class Page(Generic[M]):
+    """One page of a listing, newest first; ``next_cursor`` is None on the last page."""
+
+    items: list[M]
+    next_cursor: str | None
+
+
+def order_key(moment: datetime) -> str:
+    """Return a fixed-width UTC text for ``moment`` whose text order is time order."""
+    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _attrs(**values: object) -> dict[str, str]:
+    return {name: str(value) for name, value in values.items() if value is not None}
+
+
+class KnowledgeBase:
+    """Typed access to incidents, alerts, audit, actions, patch plans, outcomes, risks, stats and settings."""
+
+    def __init__(self, store: DocumentStore) -> None:
+        self.store = store
+
+    def close(self) -> None:
+        self.store.close()
+
+    # ---------------------------------------------------------------- generic helpers
+
+    def _page(
+        self,
+        model: type[M],
+        collection: Collection,
+        *,
+        limit: int,
+        cursor: str | None,
+        where: Mapping[str, Any],
+        since: datetime | None = None,
+    ) -> Page[M]:
+        filters = {name: str(value) for name, value in where.items() if value is not None}
+        raw = self.store.query(
+            collection,
+            limit=limit,
+            cursor=cursor,
+            where=filters or None,
+            since=order_key(since) if since else None,
+        )
+        return Page([model.model_validate(body) for body in raw.items], raw.next_cursor)
+
+    def _get(self, model: type[M], collection: Collection, doc_id: str) -> M | None:
+        body = self.store.get(collection, doc_id)
+        return model.model_validate(body) if body is not None else None
+
+    @staticmethod
+    def _doc(doc_id: str, moment: datetime, model: BaseModel, **attrs: object) -> Doc:
+        return Doc(doc_id, order_key(moment), model.model_dump(mode="json"), _attrs(**attrs))
+
+    # ---------------------------------------------------------------- incidents and alerts
+
+    def save_incidents(self, incidents: Sequence[Incident]) -> None:
+        """Insert or replace incidents (keyed by id, ordered by creation time)."""
+        docs = [
+            self._doc(i.id, i.createdAt, i, status=i.status, severity=i.severity, tenant=i.tenant) for i in incidents
+        ]
+        self.store.put(Collection.INCIDENTS, docs)
+
+    def get_incident(self, incident_id: str) -> Incident | None:
+        return self._get(Incident, Collection.INCIDENTS, incident_id)
+
+    def list_incidents(
+        self,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        status: str | None = None,
+        severity: str | None = None,
+        tenant: str | None = None,
+        since: datetime | None = None,
+    ) -> Page[Incident]:
+        """Return incidents newest first (by creation), filtered by equality and ``createdAt >= since``."""
+        where = {"status": status, "severity": severity, "tenant": tenant}
+        return self._page(Incident, Collection.INCIDENTS, limit=limit, cursor=cursor, where=where, since=since)
+
+    def count_incidents(self, *, status: str | None = None) -> int:
+        return self.store.count(Collection.INCIDENTS, _attrs(status=status) or None)
+
+    def save_alerts(self, alerts: Sequence[Alert]) -> None:
+        """Insert or replace alerts (keyed by fingerprint, ordered by ``startsAt``)."""
+        docs = [
+            self._doc(
+                a.fingerprint, a.startsAt, a, status=a.status, incident_id=a.incident_id, fingerprint=a.fingerprint
+            )
+            for a in alerts
+        ]
+        self.store.put(Collection.ALERTS, docs)
+
+    def get_alert(self, fingerprint: str) -> Alert | None:
+        return self._get(Alert, Collection.ALERTS, fingerprint)
+
+    def list_alerts(
+        self,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        incident_id: str | None = None,
+        fingerprint: str | None = None,
+        status: str | None = None,
+    ) -> Page[Alert]:
+        where = {"incident_id": incident_id, "fingerprint": fingerprint, "status": status}
+        return self._page(Alert, Collection.ALERTS, limit=limit, cursor=cursor, where=where)
+
+    # ---------------------------------------------------------------- audit, actions, plans, outcomes, risks
+
+    def append_audit(self, entry: AuditEntry) -> None:
+        self.store.put(
+            Collection.AUDIT,
+            [self._doc(entry.id, entry.time, entry, incident_id=entry.incident_id, action=entry.action)],
+        )
+
+    def list_audit(
+        self, *, limit: int = 50, cursor: str | None = None, incident_id: str | None = None, action: str | None = None
+    ) -> Page[AuditEntry]:
+        where = {"incident_id": incident_id, "action": action}
+        return self._page(AuditEntry, Collection.AUDIT, limit=limit, cursor=cursor, where=where)
+
+    def save_action(self, action: Action) -> None:
+        doc = self._doc(
+            action.action_id,
+            action.created_at,
+            action,
+            incident_id=action.incident_id,
+            status=action.status,
+            action_type=action.action_type,
+        )
+        self.store.put(Collection.ACTIONS, [doc])
+
+    def get_action(self, action_id: str) -> Action | None:
+        return self._get(Action, Collection.ACTIONS, action_id)
+
+    def list_actions(
+        self, *, limit: int = 50, cursor: str | None = None, incident_id: str | None = None, status: str | None = None
+    ) -> Page[Action]:
+        where = {"incident_id": incident_id, "status": status}
+        return self._page(Action, Collection.ACTIONS, limit=limit, cursor=cursor, where=where)
+
+    def save_patch_plan(self, plan: PatchPlan) -> None:
+        self.store.put(Collection.PATCH_PLANS, [self._doc(plan.id, plan.created_at, plan, status=plan.status)])
+
+    def get_patch_plan(self, plan_id: str) -> PatchPlan | None:
+        return self._get(PatchPlan, Collection.PATCH_PLANS, plan_id)
+
+    def list_patch_plans(
+        self, *, limit: int = 50, cursor: str | None = None, status: str | None = None
+    ) -> Page[PatchPlan]:
+        return self._page(PatchPlan, Collection.PATCH_PLANS, limit=limit, cursor=cursor, where={"status": status})
+
+    def record_outcome(self, outcome: OutcomeRecord) -> None:
+        doc_id = f"{order_key(outcome.timestamp)}:{outcome.incident_id}"
+        self.store.put(
+            Collection.OUTCOMES, [self._doc(doc_id, outcome.timestamp, outcome, incident_id=outcome.incident_id)]
+        )
+
+    def list_outcomes(
+        self, *, limit: int = 50, cursor: str | None = None, incident_id: str | None = None
+    ) -> Page[OutcomeRecord]:
+        where = {"incident_id": incident_id}
+        return self._page(OutcomeRecord, Collection.OUTCOMES, limit=limit, cursor=cursor, where=where)
+
+    def save_risk(self, risk: Risk) -> None:
+        self.store.put(Collection.RISKS, [self._doc(risk.id, risk.created_at, risk, state=risk.state, host=risk.host)])
+
+    def get_risk(self, risk_id: str) -> Risk | None:
+        return self._get(Risk, Collection.RISKS, risk_id)
+
+    def list_risks(
+        self, *, limit: int = 50, cursor: str | None = None, state: str | None = None, host: str | None = None
+    ) -> Page[Risk]:
+        where = {"state": state, "host": host}
+        return self._page(Risk, Collection.RISKS, limit=limit, cursor=cursor, where=where)
+
+    # ---------------------------------------------------------------- learning statistics and settings
+
+    def bump_selection_stats(self, key: str, deltas: Mapping[str, float]) -> JsonDict:
+        """Add to the counters of an agent-selection pattern; return the updated counters."""
+        return self.store.increment(Collection.SELECTION_STATS, key, deltas)
+
+    def get_selection_stats(self, key: str) -> JsonDict | None:
+        return self.store.get(Collection.SELECTION_STATS, key)
+
+    def bump_action_stats(self, action_type: str, deltas: Mapping[str, float]) -> JsonDict:
+        """Add to the success/failure counters of an action type; return the updated counters."""
+        return self.store.increment(Collection.ACTION_STATS, action_type, deltas)
+
+    def get_action_stats(self, action_type: str) -> JsonDict | None:
+        return self.store.get(Collection.ACTION_STATS, action_type)
+
+    def put_setting(self, key: str, value: JsonDict) -> None:
+        self.store.put(Collection.SETTINGS, [Doc(key, "", {"value": value})])
+
+    def get_setting(self, key: str) -> JsonDict | None:
+        body = self.store.get(Collection.SETTINGS, key)
+        return body["value"] if body else None
+
+
+def build_knowledge_base(settings: Settings) -> KnowledgeBase:
+    """Return the knowledge base for ``settings.KB_BACKEND``; boto3 is imported only for DynamoDB."""
+    store: DocumentStore
+    if settings.KB_BACKEND is KbBackend.MEMORY:
+        from config.kb_memory import MemoryDocumentStore
+
+        store = MemoryDocumentStore(capacity=settings.KB_MEMORY_CAPACITY)
+    elif settings.KB_BACKEND is KbBackend.SQLITE:
+        from config.kb_sqlite import SqliteDocumentStore
+
+        store = SqliteDocumentStore(settings.KB_PATH)
+    else:
+        from config.kb_dynamodb import DynamoDocumentStore
+
+        store = DynamoDocumentStore.connect(settings.DYNAMODB_TABLE, settings.AWS_REGION, settings.AWS_ENDPOINT_URL)
+    return KnowledgeBase(store)
+
+
+class MemoryKnowledgeBase(KnowledgeBase):
+    """A knowledge base over a bounded in-memory store (tests, demos)."""
+
+    def __init__(self, capacity: int = 50_000) -> None:
+        from config.kb_memory import MemoryDocumentStore
+
+        super().__init__(MemoryDocumentStore(capacity=capacity))

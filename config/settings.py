@@ -1,0 +1,121 @@
+"""The one settings class: read from the environment and `.env` once, validated, passed into `create_app`."""
+
+from __future__ import annotations
+
+import ipaddress
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class KbBackend(StrEnum):
+    MEMORY = "memory"
+    SQLITE = "sqlite"
+    DYNAMODB = "dynamodb"
+
+
+class TerminalOutput(StrEnum):
+    FULL = "full"
+    SELECTIVE = "selective"
+    NONE = "none"
+
+
+LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
+
+
+def is_loopback(host: str) -> bool:
+    """Return True when ``host`` only accepts connections from this machine."""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+class Settings(BaseSettings):
+    """Every tunable of the service. Invalid values stop start-up with a message naming the variable."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    HOST: str = "127.0.0.1"
+    PORT: Annotated[int, Field(ge=1, le=65535)] = 8000
+    KB_BACKEND: KbBackend = KbBackend.SQLITE
+    KB_PATH: Path = Path("var/opsforge.sqlite3")
+    KB_MEMORY_CAPACITY: Annotated[int, Field(ge=100)] = 50_000
+    DYNAMODB_TABLE: str = Field(default="opsforge-kb", min_length=3, max_length=255)
+    AWS_REGION: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d+$")
+    AWS_ENDPOINT_URL: str | None = None
+    CORS_ORIGIN: str = "http://localhost:5173"
+    TERMINAL_OUTPUT: TerminalOutput = TerminalOutput.FULL
+    LOG_BUFFER_SIZE: Annotated[int, Field(ge=10, le=1_000_000)] = 2_000
+    LEARNING_LOOP_ENABLED: bool = True
+    STRANDS_MODEL_ID: str = Field(default="claude-sonnet-4-20250514", min_length=1)
+    SIM_SEED: int = 42
+    SIM_SPEED: Annotated[float, Field(gt=0, le=3600)] = 1.0
+    SIM_TICK_SECONDS: Annotated[float, Field(gt=0, le=3600)] = 60.0
+    SIM_AUTOSTART: bool = True
+    OPSFORGE_API_TOKEN: SecretStr | None = None
+    OPSFORGE_ALLOW_INSECURE: bool = False
+    FRONTEND_DIST: Path = Path("frontend/dist")
+
+    @field_validator("OPSFORGE_API_TOKEN", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("AWS_ENDPOINT_URL", mode="before")
+    @classmethod
+    def _empty_endpoint_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("CORS_ORIGIN")
+    @classmethod
+    def _origins_are_urls_or_star(cls, value: str) -> str:
+        for origin in cls.split_origins(value):
+            if origin != "*" and not origin.startswith(("http://", "https://")):
+                raise ValueError(f"origin {origin!r} must start with http:// or https:// (or be '*')")
+        return value
+
+    @model_validator(mode="after")
+    def _refuse_open_bind_without_token(self) -> Settings:
+        # An unauthenticated control plane on a routable address lets anyone flip the kill switch.
+        if not is_loopback(self.HOST) and self.OPSFORGE_API_TOKEN is None and not self.OPSFORGE_ALLOW_INSECURE:
+            raise ValueError(
+                f"HOST={self.HOST} is not a loopback address: set OPSFORGE_API_TOKEN "
+                "(or OPSFORGE_ALLOW_INSECURE=1 to accept an unauthenticated API)"
+            )
+        return self
+
+    @staticmethod
+    def split_origins(value: str) -> list[str]:
+        """Return the comma-separated origins of ``CORS_ORIGIN``, stripped, empties dropped."""
+        return [part.strip() for part in value.split(",") if part.strip()]
+
+    @property
+    def cors_origins(self) -> list[str]:
+        return self.split_origins(self.CORS_ORIGIN)
+
+    @property
+    def api_token(self) -> str | None:
+        return self.OPSFORGE_API_TOKEN.get_secret_value() if self.OPSFORGE_API_TOKEN else None
+
+
+def describe_error(error: ValidationError) -> str:
+    """Return one line per invalid variable, naming it, for the start-up failure message."""
+    lines = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]) or "settings"
+        lines.append(f"{name}: {item['msg']}")
+    return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def load_settings() -> Settings:
+    """Read settings from the environment and `.env`; raise SystemExit naming each invalid variable."""
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise SystemExit(describe_error(error)) from None

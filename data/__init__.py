@@ -1,0 +1,1 @@
+"""Domain data: pydantic models, the simulated fleet, its metric and alert simulators and fault scenarios."""

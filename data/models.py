@@ -1,0 +1,303 @@
+"""Pydantic v2 domain models shared by the engine, the store and the HTTP layer.
+
+Every state is an enum, every timestamp an aware UTC datetime that serialises with ``Z``. Field
+names follow the public JSON contract of the earlier prototype where one exists (``startsAt``,
+``rootCause``, ...), so the HTTP layer can return these models without renaming.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from data.timeutil import UtcDatetime, utc_now
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+LabelSet = dict[str, str]
+
+
+class Model(BaseModel):
+    """Base for domain models: unknown fields are refused so typos surface as 422s."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+
+class AlertState(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    ACKNOWLEDGED = "acknowledged"
+    MITIGATING = "mitigating"
+    RESOLVED = "resolved"
+
+
+class ActionStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+    ROLLED_BACK = "rolled_back"
+
+
+class RiskLevel(StrEnum):
+    LOW = "LOW"
+    MEDIUM = "MEDIUM"
+    HIGH = "HIGH"
+
+
+class PatchStatus(StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    PAUSED = "paused"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    ROLLED_BACK = "rolled_back"
+
+
+class RiskState(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class LogType(StrEnum):
+    """Log entry types shown in the dashboard's log panel (the seed's names, upper case)."""
+
+    INFO = "INFO"
+    SUCCESS = "SUCCESS"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+    START = "START"
+    STOP = "STOP"
+    KILLSWITCH = "KILLSWITCH"
+    GENERATOR = "GENERATOR"
+    INCIDENT = "INCIDENT"
+    ALERTOPS = "ALERTOPS"
+    PREDICTIVEOPS = "PREDICTIVEOPS"
+    PATCHOPS = "PATCHOPS"
+    TASKOPS = "TASKOPS"
+    ORCHESTRATOR = "ORCHESTRATOR"
+    METRICS = "METRICS"
+
+
+# --------------------------------------------------------------------------------------- inputs
+
+
+class AlertIn(Model):
+    """One alert as a source sends it (Alertmanager webhook alert or the generic batch API)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    labels: LabelSet = Field(min_length=1)
+    annotations: LabelSet = Field(default_factory=dict)
+    status: AlertState = AlertState.FIRING
+    startsAt: UtcDatetime
+    endsAt: UtcDatetime | None = None
+    generatorURL: str | None = None
+    fingerprint: str | None = Field(default=None, max_length=128)
+    source: str | None = Field(default=None, max_length=64)
+
+
+class MetricSampleIn(Model):
+    """One metric sample: the series is named by its label set (``host``/``instance`` + ``metric``/``__name__``)."""
+
+    labels: LabelSet = Field(min_length=1)
+    timestamp: UtcDatetime
+    value: float = Field(allow_inf_nan=False)
+
+
+class ServiceIn(Model):
+    """A service of a tenant's topology and the hosts that run it."""
+
+    name: str = Field(min_length=1, max_length=200)
+    hosts: list[str] = Field(default_factory=list)
+    site: str | None = None
+
+
+class TopologyIn(Model):
+    """One tenant's service graph; ``[a, b]`` in ``dependencies`` means a calls b."""
+
+    tenant: str = Field(min_length=1, max_length=200)
+    services: list[ServiceIn]
+    dependencies: list[tuple[str, str]] = Field(default_factory=list)
+
+
+# --------------------------------------------------------------------------------------- records
+
+
+class MetricSample(Model):
+    """A stored metric sample."""
+
+    series: str
+    labels: LabelSet
+    timestamp: UtcDatetime
+    value: float
+
+
+class Alert(Model):
+    """A deduplicated alert: one record per fingerprint, with repeat count and last-seen time."""
+
+    fingerprint: str
+    incident_id: str | None = None
+    labels: LabelSet
+    annotations: LabelSet = Field(default_factory=dict)
+    status: AlertState = AlertState.FIRING
+    startsAt: UtcDatetime
+    endsAt: UtcDatetime | None = None
+    lastSeen: UtcDatetime
+    count: int = Field(default=1, ge=1)
+    source: str | None = None
+
+
+class TimelineEntry(Model):
+    """One dated event in an incident's life (alert joined, merged, acknowledged, action ran, ...)."""
+
+    time: UtcDatetime
+    event: str
+    agent: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class Action(Model):
+    """An action taken (or refused) on the fleet, with its target and outcome."""
+
+    action_id: str
+    action_type: str
+    agent: str
+    target: str
+    params: dict[str, Any] = Field(default_factory=dict)
+    risk_level: RiskLevel = RiskLevel.LOW
+    status: ActionStatus = ActionStatus.PENDING
+    incident_id: str | None = None
+    description: str = ""
+    created_at: UtcDatetime = Field(default_factory=utc_now)
+    finished_at: UtcDatetime | None = None
+
+
+class Incident(Model):
+    """A group of correlated alerts with its root cause, lifecycle state, timeline and actions."""
+
+    id: str
+    title: str
+    tenant: str | None = None
+    status: IncidentStatus = IncidentStatus.OPEN
+    severity: Severity = Severity.MEDIUM
+    services: list[str] = Field(default_factory=list)
+    hosts: list[str] = Field(default_factory=list)
+    alert_fingerprints: list[str] = Field(default_factory=list)
+    rootCause: str | None = None
+    rootCauseService: str | None = None
+    rootCauseHost: str | None = None
+    confidence: Probability | None = None
+    agents: list[str] = Field(default_factory=list)
+    processingState: str = "created"
+    createdAt: UtcDatetime
+    updatedAt: UtcDatetime
+    resolvedAt: UtcDatetime | None = None
+    timeline: list[TimelineEntry] = Field(default_factory=list)
+    actions: list[Action] = Field(default_factory=list)
+    why_trace: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class CanaryPhase(Model):
+    name: str
+    hosts: list[str] = Field(default_factory=list)
+    status: PatchStatus = PatchStatus.PENDING
+    progress: int = Field(default=0, ge=0, le=100)
+
+
+class PatchPlan(Model):
+    """A patch roll-out: canary, phased waves, health checks and rollback state."""
+
+    id: str
+    name: str
+    package: str
+    fixed_version: str
+    systems: int = Field(ge=0)
+    status: PatchStatus = PatchStatus.PENDING
+    progress: int = Field(default=0, ge=0, le=100)
+    risk_score: Probability
+    created_at: UtcDatetime
+    incident_id: str | None = None
+    canary_phases: list[CanaryPhase] = Field(default_factory=list)
+    affected_hosts: list[str] = Field(default_factory=list)
+    health_checks: list[str] = Field(default_factory=list)
+    rollback_plan: str = ""
+
+
+class Forecast(Model):
+    """A forecast for one series: point path, interval, model and fitted parameters."""
+
+    series: str
+    host: str | None = None
+    metric: str
+    generated_at: UtcDatetime
+    step_seconds: float = Field(gt=0)
+    model: str
+    points: list[float]
+    lower: list[float]
+    upper: list[float]
+    params: dict[str, float] = Field(default_factory=dict)
+
+
+class Risk(Model):
+    """A predicted threshold crossing: what, where, when, how likely, and what to do."""
+
+    id: str
+    host: str
+    metric: str
+    threshold: float
+    eta: UtcDatetime
+    probability: Probability
+    recommended_action: str
+    state: RiskState = RiskState.OPEN
+    created_at: UtcDatetime
+    resolved_at: UtcDatetime | None = None
+
+
+class OutcomeRecord(Model):
+    """The recorded result of handling an incident: which agents and actions, and how it went."""
+
+    incident_id: str
+    status: str
+    agents_used: list[str] = Field(default_factory=list)
+    actions: list[str] = Field(default_factory=list)
+    success: bool | None = None
+    residual_risk: Probability | None = None
+    timestamp: UtcDatetime = Field(default_factory=utc_now)
+
+
+class AuditEntry(Model):
+    """Who changed what, when and why: kill switch, acknowledgements, actions."""
+
+    id: str
+    time: UtcDatetime
+    actor: str
+    action: str
+    target: str
+    reason: str = ""
+    incident_id: str | None = None
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class LogEntry(Model):
+    """One line of the dashboard's log panel."""
+
+    seq: int = Field(ge=0)
+    timestamp: UtcDatetime
+    type: str
+    agent: str | None = None
+    message: str

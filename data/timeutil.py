@@ -1,0 +1,39 @@
+"""UTC time helpers: every timestamp in OpsForge is timezone-aware UTC and serialises with a trailing ``Z``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, PlainSerializer
+
+
+def utc_now() -> datetime:
+    """Return the current wall-clock time as an aware UTC datetime."""
+    return datetime.now(UTC)
+
+
+def to_utc(value: datetime) -> datetime:
+    """Return ``value`` converted to UTC; naive datetimes are refused because their zone is unknown."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("timestamp must carry a time zone (e.g. a trailing 'Z')")
+    return value.astimezone(UTC)
+
+
+def iso_z(value: datetime) -> str:
+    """Return ISO-8601 text in UTC with a ``Z`` suffix, e.g. ``2026-11-24T20:00:00.123Z``."""
+    text = to_utc(value).isoformat(timespec="milliseconds")
+    return text.replace("+00:00", "Z")
+
+
+def parse_iso(text: str) -> datetime:
+    """Parse ISO-8601 text (``Z`` or an offset) into an aware UTC datetime."""
+    return to_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
+
+
+UtcDatetime = Annotated[
+    datetime,
+    AfterValidator(to_utc),
+    PlainSerializer(iso_z, return_type=str, when_used="json"),
+]
+"""An aware UTC datetime field: naive input is a validation error, JSON output ends with ``Z``."""

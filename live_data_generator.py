@@ -1,0 +1,145 @@
+"""The simulation thread: start/stop, the sim clock and its speed, one world step per sim tick.
+
+`SimulationRunner` owns one named, non-daemon thread while the simulation runs. Stopping sets an
+`Event` and joins with a timeout; the sim clock pauses while stopped and resumes where it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from data.models import LogType
+from data.timeutil import utc_now
+
+log = logging.getLogger(__name__)
+
+StepFn = Callable[[datetime], None]
+
+
+class SimClock:
+    """Simulated time running ``speed`` sim seconds per wall second while started, frozen while paused."""
+
+    def __init__(self, start: datetime, speed: float, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._monotonic = monotonic
+        self._speed = speed
+        self._sim_anchor = start
+        self._wall_anchor: float | None = None
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    def now(self) -> datetime:
+        if self._wall_anchor is None:
+            return self._sim_anchor
+        return self._sim_anchor + timedelta(seconds=(self._monotonic() - self._wall_anchor) * self._speed)
+
+    def resume(self) -> None:
+        if self._wall_anchor is None:
+            self._wall_anchor = self._monotonic()
+
+    def pause(self) -> None:
+        self._sim_anchor = self.now()
+        self._wall_anchor = None
+
+
+@dataclass(frozen=True)
+class SimulationStatus:
+    running: bool
+    sim_time: datetime
+    speed: float
+    seed: int
+    ticks: int
+
+
+class SimulationRunner:
+    """Runs ``step(sim_time)`` once per ``tick_seconds`` of sim time on its own thread while started."""
+
+    JOIN_TIMEOUT_S = 10.0
+
+    def __init__(
+        self,
+        *,
+        seed: int,
+        speed: float,
+        tick_seconds: float = 60.0,
+        step: StepFn | None = None,
+        clock: SimClock | None = None,
+    ) -> None:
+        self.seed = seed
+        self._tick = timedelta(seconds=tick_seconds)
+        self._step = step
+        self._clock = clock if clock is not None else SimClock(utc_now(), speed)
+        self._next_tick = self._clock.now()
+        self._ticks = 0
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def running(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive() and not self._stop.is_set()
+
+    def start(self) -> bool:
+        """Start the thread; return False when it was already running."""
+        with self._lock:
+            if self.running:
+                return False
+            self._stop = threading.Event()
+            self._clock.resume()
+            self._thread = threading.Thread(target=self._run, args=(self._stop,), name="simulation", daemon=False)
+            self._thread.start()
+        log.info(
+            "Simulation started (speed %gx, seed %d)", self._clock.speed, self.seed, extra={"log_type": LogType.START}
+        )
+        return True
+
+    def stop(self) -> bool:
+        """Stop the thread and wait for it; return False when it was not running."""
+        with self._lock:
+            thread = self._thread
+            if thread is None or not thread.is_alive():
+                return False
+            self._stop.set()
+            thread.join(self.JOIN_TIMEOUT_S)
+            if thread.is_alive():
+                log.error("simulation thread did not stop within %.0f s", self.JOIN_TIMEOUT_S)
+            self._clock.pause()
+            self._thread = None
+        log.info("Simulation stopped after %d ticks", self._ticks, extra={"log_type": LogType.STOP})
+        return True
+
+    def shutdown(self) -> None:
+        """Stop for good at application shutdown (idempotent)."""
+        self.stop()
+
+    def is_thread_alive(self) -> bool:
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    def status(self) -> SimulationStatus:
+        return SimulationStatus(self.running, self._clock.now(), self._clock.speed, self.seed, self._ticks)
+
+    def _run(self, stop: threading.Event) -> None:
+        wall_per_tick = self._tick.total_seconds() / self._clock.speed
+        while not stop.is_set():
+            try:
+                self._catch_up(stop)
+            except Exception:
+                log.exception("simulation tick failed; continuing")
+            stop.wait(min(wall_per_tick, 1.0))
+
+    def _catch_up(self, stop: threading.Event) -> None:
+        # Step every sim tick that is due, so a slow tick never makes sim time skip steps.
+        now = self._clock.now()
+        while self._next_tick <= now and not stop.is_set():
+            if self._step is not None:
+                self._step(self._next_tick)
+            self._next_tick += self._tick
+            self._ticks += 1

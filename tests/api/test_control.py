@@ -1,0 +1,93 @@
+"""Health, kill switch, simulation control and auth, through the app with its lifespan."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from backend_api import create_app
+from tests.conftest import make_settings
+
+
+def test_health_and_openapi(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        body = client.get("/api/health").json()
+        assert body["status"] == "ok" and body["kill_switch_active"] is False
+        assert "/api/kill-switch" in client.get("/openapi.json").json()["paths"]
+        assert client.get("/docs").status_code == 200
+
+
+def test_kill_switch_set_is_idempotent_audited_and_survives_restart(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    with TestClient(create_app(settings)) as client:
+        first = client.put("/api/kill-switch", json={"active": True, "reason": "patch night", "actor": "alice"})
+        assert first.status_code == 200
+        assert first.json()["active"] is True and first.json()["changed"] is True
+        again = client.put("/api/kill-switch", json={"active": True, "reason": "again", "actor": "bob"})
+        assert again.json()["changed"] is False and again.json()["changed_by"] == "alice"
+        assert client.get("/api/kill-switch/status").json()["active"] is True
+    with TestClient(create_app(settings)) as client:
+        status = client.get("/api/kill-switch/status").json()
+        assert status["active"] is True and status["reason"] == "patch night" and status["changed_by"] == "alice"
+        assert status["changed_at"].endswith("Z")
+        kb = client.app.state.kb  # type: ignore[attr-defined]
+        audit = kb.list_audit().items
+        assert [(a.actor, a.action, a.reason) for a in audit] == [("alice", "kill_switch.activate", "patch night")]
+
+
+def test_toggle_kept_for_compatibility(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        on = client.post("/api/kill-switch/toggle").json()
+        assert on["active"] is True and on["message"].startswith("Kill switch activated")
+        off = client.post("/api/kill-switch/toggle").json()
+        assert off["active"] is False
+
+
+def test_invalid_bodies_are_422_naming_the_field(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        response = client.put("/api/kill-switch", json={"active": "maybe", "reason": "x"})
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["body", "active"]
+        missing = client.put("/api/kill-switch", json={"active": True})
+        assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["body", "reason"]
+        assert client.post("/api/terminal-output-mode", json={"mode": "loud"}).status_code == 422
+        assert client.get("/api/kill-switch/status").json()["active"] is False
+
+
+def test_token_required_for_mutations(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, OPSFORGE_API_TOKEN="s3cret")
+    body = {"active": True, "reason": "x"}
+    with TestClient(create_app(settings)) as client:
+        assert client.put("/api/kill-switch", json=body).status_code == 401
+        wrong = client.put("/api/kill-switch", json=body, headers={"Authorization": "Bearer nope"})
+        assert wrong.status_code == 403
+        assert client.post("/api/simulation/start").status_code == 401
+        assert client.get("/api/kill-switch/status").json()["active"] is False
+        ok = client.put("/api/kill-switch", json=body, headers={"Authorization": "Bearer s3cret"})
+        assert ok.status_code == 200 and ok.json()["active"] is True
+        assert client.get("/api/health").status_code == 200
+
+
+def test_unknown_routes_are_404(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        assert client.get("/api/nope").status_code == 404
+
+
+def test_simulation_start_stop_and_thread_gone_after_shutdown(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path, SIM_SPEED=600))
+    with TestClient(app) as client:
+        assert client.get("/api/simulation/status").json()["running"] is False
+        started = client.post("/api/simulation/start").json()
+        assert started == {
+            "status": "started",
+            "running": True,
+            "message": "Incident simulation started - generating incidents every 30-60 seconds",
+        }
+        assert client.post("/api/simulation/start").json()["status"] == "already_running"
+        assert client.get("/api/simulation/status").json()["running"] is True
+        assert client.post("/api/simulation/stop").json()["status"] == "stopped"
+        assert client.post("/api/simulation/stop").json()["status"] == "already_stopped"
+        client.post("/api/simulation/start")
+        runner = app.state.simulation
+    assert not runner.is_thread_alive()

@@ -1,0 +1,213 @@
+"""One contract suite for every knowledge-base backend: memory, SQLite file, DynamoDB over real HTTP (moto)."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from config.knowledge_base import InvalidCursor, KnowledgeBase, build_knowledge_base
+from data.models import (
+    Action,
+    ActionStatus,
+    Alert,
+    AuditEntry,
+    Incident,
+    IncidentStatus,
+    OutcomeRecord,
+    Risk,
+    Severity,
+)
+from tests.conftest import make_settings
+
+T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
+def kb(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KnowledgeBase]:
+    overrides: dict[str, Any] = {"KB_BACKEND": request.param}
+    if request.param == "dynamodb":
+        import boto3
+
+        from config.dynamodb_schema import create_table
+
+        endpoint = request.getfixturevalue("moto_endpoint")
+        table = f"kb-{uuid.uuid4().hex[:8]}"
+        create_table(boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=endpoint), table)
+        overrides.update(DYNAMODB_TABLE=table, AWS_ENDPOINT_URL=endpoint, AWS_REGION="eu-west-1")
+    store = build_knowledge_base(make_settings(tmp_path, **overrides))
+    yield store
+    store.close()
+
+
+def incident(n: int, **fields: Any) -> Incident:
+    created = T0 + timedelta(minutes=n)
+    values: dict[str, Any] = {
+        "id": f"INC-{n:04d}",
+        "title": f"incident {n}",
+        "tenant": "acme" if n % 2 else "globex",
+        "severity": Severity.HIGH,
+        "createdAt": created,
+        "updatedAt": created,
+        "confidence": 0.5,
+    }
+    values.update(fields)
+    return Incident(**values)
+
+
+def test_incident_round_trip_keeps_every_field(kb: KnowledgeBase) -> None:
+    original = incident(1, services=["api", "db"], rootCauseService="db", confidence=0.8125)
+    kb.save_incidents([original])
+    assert kb.get_incident("INC-0001") == original
+    assert kb.get_incident("INC-9999") is None
+
+
+def test_returned_objects_are_copies(kb: KnowledgeBase) -> None:
+    kb.save_incidents([incident(1, services=["api"])])
+    first = kb.get_incident("INC-0001")
+    assert first is not None
+    first.services.append("mutated")
+    again = kb.get_incident("INC-0001")
+    assert again is not None and again.services == ["api"]
+
+
+def test_listing_is_newest_first_and_pages_are_stable(kb: KnowledgeBase) -> None:
+    kb.save_incidents([incident(n) for n in range(23)])
+    seen: list[str] = []
+    cursor = None
+    while True:
+        page = kb.list_incidents(limit=5, cursor=cursor)
+        seen.extend(i.id for i in page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    assert seen == [f"INC-{n:04d}" for n in reversed(range(23))]
+
+
+def test_same_timestamp_orders_by_id(kb: KnowledgeBase) -> None:
+    kb.save_incidents([incident(1, id=f"INC-{c}", createdAt=T0, updatedAt=T0) for c in "cab"])
+    page = kb.list_incidents(limit=2)
+    assert [i.id for i in page.items] == ["INC-c", "INC-b"]
+    rest = kb.list_incidents(limit=2, cursor=page.next_cursor)
+    assert [i.id for i in rest.items] == ["INC-a"] and rest.next_cursor is None
+
+
+def test_filters_and_since(kb: KnowledgeBase) -> None:
+    kb.save_incidents(
+        [incident(n, status=IncidentStatus.RESOLVED if n < 4 else IncidentStatus.OPEN) for n in range(10)]
+    )
+    assert [i.id for i in kb.list_incidents(status="resolved").items] == [
+        "INC-0003",
+        "INC-0002",
+        "INC-0001",
+        "INC-0000",
+    ]
+    assert {i.tenant for i in kb.list_incidents(tenant="acme").items} == {"acme"}
+    recent = kb.list_incidents(since=T0 + timedelta(minutes=7))
+    assert [i.id for i in recent.items] == ["INC-0009", "INC-0008", "INC-0007"]
+    page = kb.list_incidents(limit=1, status="open", since=T0 + timedelta(minutes=5))
+    assert [i.id for i in page.items] == ["INC-0009"]
+    second = kb.list_incidents(limit=10, cursor=page.next_cursor, status="open", since=T0 + timedelta(minutes=5))
+    assert [i.id for i in second.items] == ["INC-0008", "INC-0007", "INC-0006", "INC-0005"]
+    assert kb.count_incidents(status="open") == 6
+
+
+def test_replacing_an_incident_updates_its_filters(kb: KnowledgeBase) -> None:
+    kb.save_incidents([incident(1)])
+    kb.save_incidents([incident(1, status=IncidentStatus.RESOLVED)])
+    assert kb.list_incidents(status="open").items == []
+    assert [i.id for i in kb.list_incidents(status="resolved").items] == ["INC-0001"]
+    assert kb.count_incidents() == 1
+
+
+def test_bad_cursor_is_refused(kb: KnowledgeBase) -> None:
+    with pytest.raises(InvalidCursor):
+        kb.list_incidents(cursor="not-a-cursor")
+
+
+def test_alerts_by_fingerprint_and_incident(kb: KnowledgeBase) -> None:
+    alerts = [
+        Alert(
+            fingerprint=f"fp{n}",
+            incident_id="INC-1" if n < 3 else "INC-2",
+            labels={"alertname": "HighCPU", "instance": f"web-{n}"},
+            startsAt=T0 + timedelta(seconds=n),
+            lastSeen=T0 + timedelta(seconds=n),
+            count=n + 1,
+        )
+        for n in range(5)
+    ]
+    kb.save_alerts(alerts)
+    assert kb.get_alert("fp4") == alerts[4]
+    assert [a.fingerprint for a in kb.list_alerts(incident_id="INC-1").items] == ["fp2", "fp1", "fp0"]
+    assert [a.fingerprint for a in kb.list_alerts(fingerprint="fp3").items] == ["fp3"]
+
+
+def test_audit_actions_outcomes_risks(kb: KnowledgeBase) -> None:
+    entry = AuditEntry(id="AUD-1", time=T0, actor="alice", action="kill_switch", target="fleet", reason="patch night")
+    kb.append_audit(entry)
+    assert kb.list_audit().items == [entry]
+    action = Action(action_id="ACT-1", action_type="restart_service", agent="TaskOps", target="web-1", incident_id="I1")
+    kb.save_action(action)
+    kb.save_action(action.model_copy(update={"status": ActionStatus.COMPLETED}))
+    assert [a.status for a in kb.list_actions(incident_id="I1").items] == [ActionStatus.COMPLETED]
+    kb.record_outcome(OutcomeRecord(incident_id="I1", status="resolved", success=True, timestamp=T0))
+    kb.record_outcome(OutcomeRecord(incident_id="I1", status="resolved", success=False, timestamp=T0))
+    assert len(kb.list_outcomes(incident_id="I1").items) == 1  # same incident and instant: one record
+    risk = Risk(
+        id="R1", host="db-1", metric="disk", threshold=90.0, eta=T0, probability=0.7,
+        recommended_action="disk_cleanup", created_at=T0,
+    )  # fmt: skip
+    kb.save_risk(risk)
+    assert kb.list_risks(state="open").items == [risk]
+
+
+def test_counters_and_settings(kb: KnowledgeBase) -> None:
+    assert kb.get_action_stats("restart_service") is None
+    kb.bump_action_stats("restart_service", {"success": 1})
+    result = kb.bump_action_stats("restart_service", {"success": 1, "failure": 1})
+    assert result == {"success": 2, "failure": 1}
+    assert kb.get_action_stats("restart_service") == {"success": 2, "failure": 1}
+    kb.bump_selection_stats("db|cpu", {"uses": 1, "quality": 0.75})
+    assert kb.get_selection_stats("db|cpu") == {"uses": 1, "quality": 0.75}
+    kb.put_setting("kill_switch", {"active": True, "reason": "maintenance"})
+    assert kb.get_setting("kill_switch") == {"active": True, "reason": "maintenance"}
+    assert kb.get_setting("missing") is None
+
+
+def test_concurrent_increments_are_not_lost(kb: KnowledgeBase) -> None:
+    def bump() -> None:
+        for _ in range(10):
+            kb.bump_action_stats("clear_cache", {"success": 1})
+
+    threads = [threading.Thread(target=bump) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert kb.get_action_stats("clear_cache") == {"success": 40}
+
+
+def test_sqlite_survives_reopen(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    first = build_knowledge_base(settings)
+    first.save_incidents([incident(1)])
+    first.put_setting("kill_switch", {"active": True})
+    first.close()
+    second = build_knowledge_base(settings)
+    assert second.get_incident("INC-0001") == incident(1)
+    assert second.get_setting("kill_switch") == {"active": True}
+    second.close()
+
+
+def test_memory_backend_is_bounded(tmp_path: Path) -> None:
+    kb = build_knowledge_base(make_settings(tmp_path, KB_BACKEND="memory", KB_MEMORY_CAPACITY=100))
+    kb.save_incidents([incident(n) for n in range(150)])
+    page = kb.list_incidents(limit=1000)
+    assert len(page.items) == 100
+    assert page.items[-1].id == "INC-0050"  # the oldest were evicted first
