@@ -1,0 +1,84 @@
+"""The real process: `python backend_api.py` serves, survives `kill -9` without losing what it acknowledged."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import REPO_ROOT, free_port
+
+
+@contextmanager
+def server(env: dict[str, str], log_path: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    port = free_port()
+    full_env = {**os.environ, **env, "PORT": str(port), "TERMINAL_OUTPUT": "none"}
+    with log_path.open("ab") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "backend_api.py"], cwd=REPO_ROOT, env=full_env, stdout=log_file, stderr=log_file
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base}/api/health", timeout=1) as response:
+                if response.status == 200:
+                    break
+        except (urllib.error.URLError, ConnectionError):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                proc.wait()
+                raise RuntimeError(f"server did not start: {log_path.read_text()[-2000:]}") from None
+            time.sleep(0.1)
+    try:
+        yield proc, base
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=15)
+
+
+def call(base: str, method: str, path: str, body: Any = None) -> Any:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(f"{base}{path}", data=data, method=method)
+    request.add_header("Content-Type", "application/json")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+def test_kill_minus_nine_keeps_acknowledged_state(tmp_path: Path) -> None:
+    env = {"KB_BACKEND": "sqlite", "KB_PATH": str(tmp_path / "kb.sqlite3"), "SIM_AUTOSTART": "false"}
+    with server(env, tmp_path / "server.log") as (proc, base):
+        answer = call(base, "PUT", "/api/kill-switch", {"active": True, "reason": "change freeze", "actor": "ops"})
+        assert answer["active"] is True
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    with server(env, tmp_path / "server.log") as (_, base):
+        status = call(base, "GET", "/api/kill-switch/status")
+        assert status["active"] is True and status["reason"] == "change freeze"
+
+
+def test_graceful_shutdown_stops_the_simulation_thread(tmp_path: Path) -> None:
+    env = {"KB_BACKEND": "memory", "SIM_AUTOSTART": "true", "SIM_SPEED": "600"}
+    with server(env, tmp_path / "server.log") as (proc, base):
+        assert call(base, "GET", "/api/simulation/status")["running"] is True
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0
+
+
+def test_invalid_setting_stops_startup_naming_it(tmp_path: Path) -> None:
+    env = {**os.environ, "KB_BACKEND": "oracle", "KB_PATH": str(tmp_path / "x.sqlite3")}
+    result = subprocess.run(
+        [sys.executable, "backend_api.py"], cwd=REPO_ROOT, env=env, capture_output=True, timeout=60, check=False
+    )
+    assert result.returncode != 0
+    assert b"KB_BACKEND" in result.stderr
