@@ -12,7 +12,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import control, logs
+from api import control, logs, metrics
 from config import terminal_logger
 from config.document_store import InvalidCursor
 from config.kill_switch import KillSwitch
@@ -97,7 +97,7 @@ def create_app(settings: Settings) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
     )
     _error_handlers(app)
-    for router in (control.router, logs.router):
+    for router in (control.router, logs.router, metrics.router):
         app.include_router(router)
     _serve_dashboard(app, settings.FRONTEND_DIST)
     return app

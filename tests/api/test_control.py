@@ -91,3 +91,13 @@ def test_simulation_start_stop_and_thread_gone_after_shutdown(tmp_path: Path) ->
         client.post("/api/simulation/start")
         runner = app.state.simulation
     assert not runner.is_thread_alive()
+
+
+def test_metrics_keep_the_seed_keys_and_are_null_without_data(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        body = client.get("/api/metrics").json()
+        assert list(body) == [
+            "alertsReduced", "mttrReduction", "tasksAutomated", "activeIncidents", "patchesPending", "upcomingRisks",
+        ]  # fmt: skip
+        assert body["activeIncidents"] == 0
+        assert body["mttrReduction"] is None and body["tasksAutomated"] is None
