@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
@@ -12,13 +14,17 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from api import control, logs, metrics
+from agents.alert_ops import AlertOps
+from agents.correlation import CorrelationWeights
+from api import control, fleet, incidents, ingest, logs, metrics
+from api.limits import BodySizeLimit
 from config import terminal_logger
 from config.document_store import InvalidCursor
 from config.kill_switch import KillSwitch
 from config.knowledge_base import build_knowledge_base
 from config.settings import Settings, load_settings
 from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
+from data.world import World
 from live_data_generator import SimulationRunner
 
 log = logging.getLogger("opsforge")
@@ -30,12 +36,28 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
     handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
     kb = build_knowledge_base(settings)
+    kill_switch = KillSwitch(kb)
+    alert_ops = AlertOps(kb, weights=correlation_weights(settings))
+    world = World(
+        seed=settings.SIM_SEED,
+        alert_sink=alert_ops,
+        topology_sink=alert_ops,
+        faults_paused=lambda: kill_switch.active,
+        tick_seconds=settings.SIM_TICK_SECONDS,
+    )
+
+    def step(sim_time: datetime) -> None:
+        world.step(sim_time)
+        alert_ops.advance_to(sim_time)
+
     simulation = SimulationRunner(
-        seed=settings.SIM_SEED, speed=settings.SIM_SPEED, tick_seconds=settings.SIM_TICK_SECONDS
+        seed=settings.SIM_SEED, speed=settings.SIM_SPEED, tick_seconds=settings.SIM_TICK_SECONDS, step=step, world=world
     )
     app.state.log_handler = handler
     app.state.kb = kb
-    app.state.kill_switch = KillSwitch(kb)
+    app.state.kill_switch = kill_switch
+    app.state.alert_ops = alert_ops
+    app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
     app.state.simulation = simulation
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     if settings.SIM_AUTOSTART:
@@ -47,6 +69,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kb.close()
         log.info("OpsForge stopped")
         terminal_logger.uninstall(handler)
+
+
+def correlation_weights(settings: Settings) -> CorrelationWeights:
+    """Return the correlation weights and threshold configured in ``settings``."""
+    return CorrelationWeights(
+        topology=settings.CORR_W_TOPOLOGY,
+        time=settings.CORR_W_TIME,
+        labels=settings.CORR_W_LABELS,
+        cooccurrence=settings.CORR_W_COOCCURRENCE,
+        threshold=settings.CORR_THRESHOLD,
+        time_scale_s=settings.CORR_TIME_SCALE_S,
+        max_gap_s=settings.CORR_MAX_GAP_S,
+    )
 
 
 def _error_handlers(app: FastAPI) -> None:
@@ -96,8 +131,9 @@ def create_app(settings: Settings) -> FastAPI:
         allow_methods=["GET", "POST", "PUT", "DELETE"],
         allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
     )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
     _error_handlers(app)
-    for router in (control.router, logs.router, metrics.router):
+    for router in (control.router, logs.router, metrics.router, ingest.router, incidents.router, fleet.router):
         app.include_router(router)
     _serve_dashboard(app, settings.FRONTEND_DIST)
     return app

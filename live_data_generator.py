@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from data.models import LogType
 from data.timeutil import utc_now
@@ -70,8 +71,10 @@ class SimulationRunner:
         tick_seconds: float = 60.0,
         step: StepFn | None = None,
         clock: SimClock | None = None,
+        world: Any = None,
     ) -> None:
         self.seed = seed
+        self.world = world  # the simulated world the step function drives (read by the fleet API)
         self._tick = timedelta(seconds=tick_seconds)
         self._step = step
         self._clock = clock if clock is not None else SimClock(utc_now(), speed)

@@ -58,6 +58,15 @@ class Settings(BaseSettings):
     SIM_SPEED: Annotated[float, Field(gt=0, le=3600)] = 1.0
     SIM_TICK_SECONDS: Annotated[float, Field(gt=0, le=3600)] = 60.0
     SIM_AUTOSTART: bool = True
+    INGEST_MAX_BODY_BYTES: Annotated[int, Field(ge=1024)] = 5 * 1024 * 1024
+    INGEST_MAX_INFLIGHT: Annotated[int, Field(ge=1, le=64)] = 4
+    CORR_W_TOPOLOGY: Annotated[float, Field(ge=0)] = 0.55
+    CORR_W_TIME: Annotated[float, Field(ge=0)] = 0.25
+    CORR_W_LABELS: Annotated[float, Field(ge=0)] = 0.08
+    CORR_W_COOCCURRENCE: Annotated[float, Field(ge=0)] = 0.12
+    CORR_THRESHOLD: Annotated[float, Field(gt=0, lt=1)] = 0.55
+    CORR_TIME_SCALE_S: Annotated[float, Field(gt=0)] = 1200.0
+    CORR_MAX_GAP_S: Annotated[float, Field(gt=0)] = 3600.0
     OPSFORGE_API_TOKEN: SecretStr | None = None
     OPSFORGE_ALLOW_INSECURE: bool = False
     FRONTEND_DIST: Path = Path("frontend/dist")

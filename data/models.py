@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from data.timeutil import UtcDatetime, utc_now
 
@@ -133,6 +133,15 @@ class TopologyIn(Model):
     tenant: str = Field(min_length=1, max_length=200)
     services: list[ServiceIn]
     dependencies: list[tuple[str, str]] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _dependencies_name_services(self) -> TopologyIn:
+        names = {service.name for service in self.services}
+        for caller, callee in self.dependencies:
+            unknown = [name for name in (caller, callee) if name not in names]
+            if unknown:
+                raise ValueError(f"dependencies: {unknown[0]!r} is not one of the listed services")
+        return self
 
 
 # --------------------------------------------------------------------------------------- records

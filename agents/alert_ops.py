@@ -1,0 +1,418 @@
+"""AlertOps: alert ingestion, dedup, streaming topology-aware correlation into incidents, lifecycle.
+
+One lock serialises the engine (one writer); a batch is correlated in arrival order using the
+alerts' own event times, then every alert and incident it touched is written to the knowledge base
+before `ingest_alerts` returns, so an acknowledged alert is durable. Incidents with no activity for
+longer than the correlation horizon leave the hot set, which keeps memory and per-alert work bounded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from agents.correlation import CooccurrenceStats, CorrelationWeights, HotIncident, LinkScore, Scorer, Signal, is_hygiene
+from agents.dedup import AlertRecord, fingerprint_of, is_resolved, severity_rank
+from agents.incident_state import AGENT, IncidentState, incident_id_for
+from agents.topology import TopologyRegistry, host_of
+from config.knowledge_base import KnowledgeBase
+from data.errors import Conflict, NotFound
+from data.models import Alert, AlertIn, AlertState, AuditEntry, Incident, IncidentStatus, LogType, TopologyIn
+from data.timeutil import utc_now
+
+log = logging.getLogger(__name__)
+
+NO_TENANT = "default"
+
+
+@dataclass(frozen=True)
+class LifecyclePolicy:
+    quiet_period: timedelta = timedelta(minutes=10)  # all alerts resolved this long -> auto-resolve
+    reopen_window: timedelta = timedelta(minutes=30)  # same alert fires again within this -> reopen
+    reduction_window: timedelta = timedelta(hours=24)  # window of the alertsReduced figure
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    accepted: int
+    new_alerts: int
+    incidents_opened: int
+    incidents_touched: int
+
+
+class AlertOps:
+    """The alert engine. Thread-safe; implements the `AlertSink` and `TopologySink` protocols."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        weights: CorrelationWeights | None = None,
+        policy: LifecyclePolicy | None = None,
+        topology: TopologyRegistry | None = None,
+    ) -> None:
+        self.kb = kb
+        self.weights = weights or CorrelationWeights()
+        self.policy = policy or LifecyclePolicy()
+        self.topology = topology or TopologyRegistry()
+        self.cooccurrence = CooccurrenceStats()
+        self._scorer = Scorer(self.weights, self.cooccurrence)
+        self._lock = threading.RLock()
+        self._records: dict[str, AlertRecord] = {}
+        self._incidents: dict[str, IncidentState] = {}
+        self._hot_by_tenant: dict[str, dict[str, IncidentState]] = {}
+        self._watermark: datetime | None = None
+        self._new_fingerprints: deque[tuple[datetime, bool]] = deque()
+        self._since_prune = 0
+        self._opened_in_batch: list[str] = []
+
+    # ------------------------------------------------------------------ sinks
+
+    def set_topology(self, topology: TopologyIn) -> None:
+        self.topology.set_topology(topology)
+        log.info("Topology for tenant %s: %d services", topology.tenant, len(topology.services))
+
+    def ingest_alerts(self, alerts: Sequence[AlertIn]) -> None:
+        self.ingest(alerts)
+
+    def ingest(self, alerts: Sequence[AlertIn]) -> IngestResult:
+        """Dedup and correlate ``alerts`` in order; return once every touched record is stored."""
+        with self._lock:
+            touched_alerts: dict[str, AlertRecord] = {}
+            touched: dict[str, IncidentState] = {}
+            new_alerts = opened = 0
+            for alert in alerts:
+                at = alert.startsAt
+                self._watermark = at if self._watermark is None or at > self._watermark else self._watermark
+                record, is_new, incident_opened = self._apply(alert, touched)
+                touched_alerts[record.fingerprint] = record
+                new_alerts += is_new
+                opened += incident_opened
+            self._sweep(touched)
+            for state in touched.values():
+                state.refresh_root_cause(self.topology.get(state.hot.tenant))
+            self._persist(touched_alerts.values(), touched.values())
+            opened_now = [(i, self._incidents[i].title()) for i in self._opened_in_batch if i in self._incidents]
+            self._opened_in_batch = []
+        extra = {"log_type": LogType.INCIDENT, "agent": AGENT}
+        for incident_id, title in opened_now[:20]:  # a storm must not flood the log panel
+            log.info("New incident %s: %s", incident_id, title, extra=extra)
+        return IngestResult(len(alerts), new_alerts, opened, len(touched))
+
+    def advance_to(self, now: datetime) -> None:
+        """Move event time forward without alerts (e.g. the simulator's clock) so quiet incidents resolve."""
+        with self._lock:
+            if self._watermark is None or now > self._watermark:
+                self._watermark = now
+            touched: dict[str, IncidentState] = {}
+            self._sweep(touched)
+            if touched:
+                self._persist([], touched.values())
+
+    # ------------------------------------------------------------------ one alert
+
+    def _apply(self, alert: AlertIn, touched: dict[str, IncidentState]) -> tuple[AlertRecord, bool, bool]:
+        fingerprint = fingerprint_of(alert)
+        now = self._watermark or alert.startsAt
+        resolved = is_resolved(alert, now)
+        record = self._records.get(fingerprint)
+        if record is None:
+            record = self._new_record(fingerprint, alert, resolved)
+            opened = self._correlate(record, alert, touched)
+            self._new_fingerprints.append((alert.startsAt, opened))
+            if resolved:
+                self._resolve_alert(record, alert, touched)
+            return record, True, opened
+        record.count += 1
+        record.last_seen = max(record.last_seen, alert.startsAt, alert.endsAt or alert.startsAt)
+        record.annotations = dict(alert.annotations) or record.annotations
+        if record.status is AlertState.FIRING:
+            if resolved:
+                self._resolve_alert(record, alert, touched)
+            return record, False, False
+        if resolved or alert.startsAt <= record.starts_at:
+            return record, False, False  # a late copy of an occurrence we already saw end
+        # The same alert fires again: a new occurrence of a known problem.
+        record.status, record.starts_at, record.ends_at = AlertState.FIRING, alert.startsAt, alert.endsAt
+        record.note_transition(alert.startsAt)
+        opened = self._refire(record, alert, touched)
+        return record, False, opened
+
+    def _new_record(self, fingerprint: str, alert: AlertIn, resolved: bool) -> AlertRecord:
+        labels = dict(alert.labels)
+        record = AlertRecord(
+            fingerprint=fingerprint,
+            tenant=labels.get("tenant") or NO_TENANT,
+            labels=labels,
+            annotations=dict(alert.annotations),
+            status=AlertState.FIRING,
+            starts_at=alert.startsAt,
+            ends_at=alert.endsAt,
+            last_seen=alert.startsAt,
+            source=alert.source,
+        )
+        self._records[fingerprint] = record
+        return record
+
+    def _resolve_alert(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> None:
+        record.status = AlertState.RESOLVED
+        record.ends_at = alert.endsAt or alert.startsAt
+        record.note_transition(record.ends_at)
+        state = self._incidents.get(record.incident_id or "")
+        if state is not None and state.fingerprints.get(record.fingerprint):
+            state.fingerprints[record.fingerprint] = False
+            state.updated_at = max(state.updated_at, record.ends_at)
+            touched[state.id] = state
+
+    def _refire(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:
+        state = self._follow(record.incident_id)
+        signal = self._signal(record, alert.startsAt)
+        if state is not None and state.status is not IncidentStatus.RESOLVED:
+            state.add_signal(signal, alert.annotations.get("summary"))
+            if not record.flapping:
+                state.note(alert.startsAt, f"Alert {signal.alertname} fired again", fingerprint=record.fingerprint)
+            touched[state.id] = state
+            return False
+        if state is not None and state.resolved_at and alert.startsAt - state.resolved_at <= self.policy.reopen_window:
+            self._reopen(state, signal, alert, touched)
+            return False
+        return self._correlate(record, alert, touched)
+
+    def _follow(self, incident_id: str | None) -> IncidentState | None:
+        state = self._incidents.get(incident_id or "")
+        while state is not None and state.merged_into is not None:
+            state = self._incidents.get(state.merged_into)
+        return state
+
+    # ------------------------------------------------------------------ correlation
+
+    def _signal(self, record: AlertRecord, at: datetime) -> Signal:
+        labels = record.labels
+        host = host_of(labels["instance"]) if labels.get("instance") else labels.get("host")
+        graph = self.topology.get(record.tenant)
+        if labels.get("service"):
+            services: tuple[str, ...] = (labels["service"],)
+        elif graph is not None and host:
+            services = graph.services_for(host)
+        else:
+            services = ()
+        severity = severity_rank(labels.get("severity"))
+        alertname = labels.get("alertname", "alert")
+        stable = frozenset((k, v) for k, v in labels.items() if k not in {"alertname", "instance", "severity"})
+        return Signal(
+            record.fingerprint, record.tenant, alertname, host, services, at, severity,
+            is_hygiene(alertname, severity), stable,
+        )  # fmt: skip
+
+    def _correlate(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:
+        """Attach the alert to the best-linked hot incident, merging any others it bridges; True if it opened one."""
+        signal = self._signal(record, alert.startsAt)
+        graph = self.topology.get(record.tenant)
+        hot = self._hot_by_tenant.setdefault(record.tenant, {})
+        links: list[tuple[LinkScore, IncidentState]] = []
+        for state in hot.values():
+            score = self._scorer.score(signal, state.hot, graph)
+            if score is not None and score.total >= self.weights.threshold:
+                links.append((score, state))
+        summary = alert.annotations.get("summary")
+        if not links:
+            state = self._open(signal, summary)
+            record.incident_id = state.id
+            touched[state.id] = state
+            return True
+        links.sort(key=lambda item: (-item[0].total, item[1].created_at, item[1].id))
+        best_score, best = links[0]
+        survivor = min((s for _, s in links), key=lambda s: (s.created_at, s.id))
+        for _, other in links:
+            if other is not survivor:
+                self._merge(other, survivor, signal, touched)
+        survivor.add_signal(signal, summary)
+        survivor.note(signal.at, f"Alert {signal.alertname} joined", fingerprint=signal.fingerprint)
+        survivor.trace(
+            {"alert": signal.fingerprint, "alertname": signal.alertname, "decision": "joined", "incident": best.id}
+            | best_score.as_evidence()
+        )
+        record.incident_id = survivor.id
+        touched[survivor.id] = survivor
+        return False
+
+    def _open(self, signal: Signal, summary: str | None) -> IncidentState:
+        incident_id = incident_id_for(signal.tenant, signal.fingerprint, signal.at)
+        hot = HotIncident(incident_id, signal.tenant, signal.hygiene, signal.at, signal.at)
+        state = IncidentState(hot=hot, created_at=signal.at, updated_at=signal.at)
+        state.add_signal(signal, summary)
+        best = "no open incident of this tenant scored above the threshold"
+        state.note(signal.at, f"Incident opened by {signal.alertname}", fingerprint=signal.fingerprint)
+        state.trace({"alert": signal.fingerprint, "alertname": signal.alertname, "decision": "opened", "why": best})
+        self._incidents[incident_id] = state
+        self._opened_in_batch.append(incident_id)
+        self._hot_by_tenant.setdefault(signal.tenant, {})[incident_id] = state
+        return state
+
+    def _merge(
+        self, absorbed: IncidentState, survivor: IncidentState, bridge: Signal, touched: dict[str, IncidentState]
+    ) -> None:
+        survivor.hot.absorb(absorbed.hot)
+        survivor.fingerprints.update(absorbed.fingerprints)
+        for fingerprint, title in absorbed.titles.items():
+            survivor.titles.setdefault(fingerprint, title)
+        for fingerprint in absorbed.fingerprints:
+            record = self._records.get(fingerprint)
+            if record is not None:
+                record.incident_id = survivor.id
+        text = f"Merged {absorbed.id} into {survivor.id}: alert {bridge.alertname} links both"
+        survivor.note(bridge.at, text, merged=absorbed.id, bridge=bridge.fingerprint)
+        absorbed.note(bridge.at, text, merged_into=survivor.id, bridge=bridge.fingerprint)
+        survivor.trace({"alert": bridge.fingerprint, "decision": "merged", "incident": absorbed.id})
+        absorbed.merged_into = survivor.id
+        absorbed.status = IncidentStatus.RESOLVED
+        absorbed.processing_state = "merged"
+        absorbed.resolved_at = bridge.at
+        self._hot_by_tenant.get(absorbed.hot.tenant, {}).pop(absorbed.id, None)
+        touched[absorbed.id] = absorbed
+        touched[survivor.id] = survivor
+
+    def _reopen(self, state: IncidentState, signal: Signal, alert: AlertIn, touched: dict[str, IncidentState]) -> None:
+        state.status = IncidentStatus.OPEN
+        state.resolved_at = None
+        state.processing_state = "reopened"
+        state.add_signal(signal, alert.annotations.get("summary"))
+        state.note(signal.at, f"Reopened: {signal.alertname} fired again", fingerprint=signal.fingerprint)
+        self._hot_by_tenant.setdefault(state.hot.tenant, {})[state.id] = state
+        touched[state.id] = state
+
+    # ------------------------------------------------------------------ time-driven lifecycle
+
+    def _sweep(self, touched: dict[str, IncidentState]) -> None:
+        """Auto-resolve quiet incidents and drop stale ones from the hot set (event time)."""
+        now = self._watermark
+        if now is None:
+            return
+        horizon = timedelta(seconds=self.weights.max_gap_s)
+        for hot in self._hot_by_tenant.values():
+            for incident_id, state in list(hot.items()):
+                quiet = now - state.updated_at >= self.policy.quiet_period
+                if state.status is not IncidentStatus.RESOLVED and state.all_resolved and quiet:
+                    self._set_status(state, IncidentStatus.RESOLVED, now, "all alerts resolved and quiet")
+                    self._learn(state)
+                    touched[state.id] = state
+                if now - state.hot.last_at > horizon and (
+                    state.status is IncidentStatus.RESOLVED or state.all_resolved
+                ):
+                    hot.pop(incident_id)
+        self._since_prune += 1
+        if self._since_prune >= 1000:
+            self._prune(now)
+
+    def _prune(self, now: datetime) -> None:
+        """Forget resolved alerts and incidents past the reopen window: the store keeps them."""
+        self._since_prune = 0
+        keep_after = now - max(self.policy.reopen_window, timedelta(seconds=self.weights.max_gap_s))
+        for fingerprint, record in list(self._records.items()):
+            if record.status is AlertState.RESOLVED and (record.ends_at or record.last_seen) < keep_after:
+                del self._records[fingerprint]
+        live = {r.incident_id for r in self._records.values()}
+        hot_ids = {i for hot in self._hot_by_tenant.values() for i in hot}
+        for incident_id in list(self._incidents):
+            if incident_id not in live and incident_id not in hot_ids:
+                del self._incidents[incident_id]
+        cutoff = now - self.policy.reduction_window
+        while self._new_fingerprints and self._new_fingerprints[0][0] < cutoff:
+            self._new_fingerprints.popleft()
+
+    def _learn(self, state: IncidentState) -> None:
+        self.cooccurrence.learn(set(state.hot.alertnames))
+
+    def _set_status(self, state: IncidentState, status: IncidentStatus, at: datetime, why: str) -> None:
+        state.status = status
+        state.processing_state = status.value
+        if status is IncidentStatus.RESOLVED:
+            state.resolved_at = at
+        state.note(at, f"Status {status.value}: {why}")
+
+    # ------------------------------------------------------------------ operator actions
+
+    def acknowledge(self, incident_id: str, *, reason: str, actor: str) -> Incident:
+        return self._operator_change(incident_id, IncidentStatus.ACKNOWLEDGED, reason=reason, actor=actor)
+
+    def resolve(self, incident_id: str, *, reason: str, actor: str) -> Incident:
+        return self._operator_change(incident_id, IncidentStatus.RESOLVED, reason=reason, actor=actor)
+
+    def mark_mitigating(self, incident_id: str, *, reason: str, actor: str) -> Incident:
+        return self._operator_change(incident_id, IncidentStatus.MITIGATING, reason=reason, actor=actor)
+
+    def _operator_change(self, incident_id: str, status: IncidentStatus, *, reason: str, actor: str) -> Incident:
+        now = utc_now()
+        with self._lock:
+            state = self._incidents.get(incident_id)
+            if state is None:
+                stored = self.kb.get_incident(incident_id)
+                if stored is None:
+                    raise NotFound(f"incident {incident_id} not found")
+                if stored.status is IncidentStatus.RESOLVED:
+                    raise Conflict(f"incident {incident_id} is already resolved")
+                raise Conflict(f"incident {incident_id} is no longer active in the engine")
+            if state.status is IncidentStatus.RESOLVED:
+                raise Conflict(f"incident {incident_id} is already resolved")
+            if state.status is status:
+                return state.to_model()
+            self._set_status(state, status, now, f"{reason} (by {actor})")
+            if status is IncidentStatus.RESOLVED:
+                self._learn(state)
+            self.kb.append_audit(
+                AuditEntry(
+                    id=f"AUD-{uuid.uuid4().hex[:12]}", time=now, actor=actor, action=f"incident.{status.value}",
+                    target=incident_id, reason=reason, incident_id=incident_id,
+                )
+            )  # fmt: skip
+            model = state.to_model()
+            self.kb.save_incidents([model])
+        extra = {"log_type": LogType.ALERTOPS, "agent": AGENT}
+        log.info("Incident %s %s by %s: %s", incident_id, status.value, actor, reason, extra=extra)
+        return model
+
+    # ------------------------------------------------------------------ figures and persistence
+
+    def alerts_reduced(self) -> float | None:
+        """Return the % of distinct alerts in the last 24 h (event time) that joined an existing incident."""
+        with self._lock:
+            if self._watermark is not None:
+                cutoff = self._watermark - self.policy.reduction_window
+                rows = [opened for at, opened in self._new_fingerprints if at >= cutoff]
+            else:
+                rows = []
+        if not rows:
+            return None
+        return round(100.0 * (1.0 - sum(rows) / len(rows)), 2)
+
+    def hot_incident_count(self) -> int:
+        with self._lock:
+            return sum(len(hot) for hot in self._hot_by_tenant.values())
+
+    def _persist(self, records: Iterable[AlertRecord], states: Iterable[IncidentState]) -> None:
+        alerts = [self._alert_model(r) for r in records]
+        incidents = [s.to_model() for s in states]
+        if alerts:
+            self.kb.save_alerts(alerts)
+        if incidents:
+            self.kb.save_incidents(incidents)
+
+    @staticmethod
+    def _alert_model(record: AlertRecord) -> Alert:
+        return Alert.model_construct(
+            fingerprint=record.fingerprint,
+            incident_id=record.incident_id,
+            labels=record.labels,
+            annotations=record.annotations,
+            status=record.status,
+            startsAt=record.starts_at,
+            endsAt=record.ends_at,
+            lastSeen=record.last_seen,
+            count=record.count,
+            source=record.source,
+        )

@@ -1,0 +1,109 @@
+"""An incident as the engine holds it while it is hot, and its conversion to the stored `Incident` model."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from agents.correlation import HotIncident, Signal
+from agents.root_cause import RootCause, rank_root_cause
+from agents.topology import TenantGraph
+from data.models import Incident, IncidentStatus, Severity, TimelineEntry
+
+MAX_TIMELINE = 500
+MAX_WHY_TRACE = 200
+AGENT = "AlertOps"
+
+_SEVERITY_BY_RANK = {4: Severity.CRITICAL, 3: Severity.HIGH, 2: Severity.MEDIUM, 1: Severity.LOW, 0: Severity.INFO}
+
+
+def incident_id_for(tenant: str, fingerprint: str, at: datetime) -> str:
+    """Return a deterministic id from the opening alert, so a replayed stream yields the same ids."""
+    digest = hashlib.sha1(f"{tenant}|{fingerprint}|{at.isoformat()}".encode(), usedforsecurity=False)
+    return f"INC-{digest.hexdigest()[:10]}"
+
+
+@dataclass
+class IncidentState:
+    """Everything the engine knows about one incident; `to_model` gives the stored form."""
+
+    hot: HotIncident
+    created_at: datetime
+    updated_at: datetime
+    status: IncidentStatus = IncidentStatus.OPEN
+    processing_state: str = "correlating"
+    resolved_at: datetime | None = None
+    merged_into: str | None = None
+    fingerprints: dict[str, bool] = field(default_factory=dict)  # fingerprint -> currently firing
+    timeline: list[TimelineEntry] = field(default_factory=list)
+    why_trace: list[dict[str, Any]] = field(default_factory=list)
+    root: RootCause | None = None
+    titles: dict[str, str] = field(default_factory=dict)  # fingerprint -> summary annotation
+
+    @property
+    def id(self) -> str:
+        return self.hot.id
+
+    @property
+    def all_resolved(self) -> bool:
+        return not any(self.fingerprints.values())
+
+    def note(self, at: datetime, event: str, **details: Any) -> None:
+        if len(self.timeline) < MAX_TIMELINE:
+            self.timeline.append(TimelineEntry(time=at, event=event, agent=AGENT, details=details))
+        self.updated_at = max(self.updated_at, at)
+
+    def trace(self, decision: dict[str, Any]) -> None:
+        if len(self.why_trace) < MAX_WHY_TRACE:
+            self.why_trace.append(decision)
+
+    def add_signal(self, signal: Signal, summary: str | None) -> None:
+        self.hot.add(signal)
+        self.fingerprints[signal.fingerprint] = True
+        if summary:
+            self.titles.setdefault(signal.fingerprint, summary)
+        self.updated_at = max(self.updated_at, signal.at)
+
+    def refresh_root_cause(self, graph: TenantGraph | None) -> None:
+        self.root = rank_root_cause(self.hot.members, graph)
+
+    def title(self) -> str:
+        members = self.hot.members
+        if not members:
+            return "Incident"
+        root = self.root
+        on_root = [m for m in members if root and root.service and root.service in m.services] or members
+        lead = min(on_root, key=lambda m: (-m.severity, m.at))
+        target = (root.service if root else None) or lead.host or "unknown target"
+        text = self.titles.get(lead.fingerprint) or f"{lead.alertname} on {target}"
+        more = len(self.fingerprints) - 1
+        return f"{text} (+{more} related)" if more > 0 else text
+
+    def to_model(self) -> Incident:
+        root = self.root
+        severity = max((m.severity for m in self.hot.members), default=2)
+        services = [name for name, _ in self.hot.services.most_common()]
+        hosts = [name for name, _ in self.hot.hosts.most_common()]
+        return Incident(
+            id=self.id,
+            title=self.title(),
+            tenant=self.hot.tenant,
+            status=self.status,
+            severity=_SEVERITY_BY_RANK.get(min(severity, 4), Severity.MEDIUM),
+            services=services,
+            hosts=hosts,
+            alert_fingerprints=list(self.fingerprints),
+            rootCause=root.evidence if root else None,
+            rootCauseService=root.service if root else None,
+            rootCauseHost=root.host if root else None,
+            confidence=round(root.confidence, 4) if root and root.confidence is not None else None,
+            agents=[AGENT],
+            processingState=self.processing_state,
+            createdAt=self.created_at,
+            updatedAt=self.updated_at,
+            resolvedAt=self.resolved_at,
+            timeline=list(self.timeline),
+            why_trace=list(self.why_trace),
+        )

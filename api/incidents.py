@@ -1,0 +1,205 @@
+"""Incidents and alerts: listing with filters and cursor pagination, detail, acknowledge/resolve, topology."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel, Field
+
+from api.deps import Authorized, KbDep
+from api.ingest import AlertOpsDep
+from data.errors import InvalidInput, NotFound
+from data.models import Alert, AlertState, Incident, IncidentStatus, Severity, TimelineEntry, TopologyIn
+from data.timeutil import UtcDatetime, utc_now
+
+router = APIRouter(prefix="/api", tags=["incidents"])
+
+Limit = Annotated[int, Query(ge=1, le=500)]
+Cursor = Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")]
+
+
+class IncidentSummary(BaseModel):
+    id: str
+    title: str
+    status: IncidentStatus
+    severity: Severity
+    alerts: int = Field(description="number of distinct alerts (fingerprints) in the incident")
+    time: str = Field(description="age, e.g. '5 min ago'")
+    createdAt: UtcDatetime
+    updatedAt: UtcDatetime
+    resolvedAt: UtcDatetime | None
+    rootCause: str | None
+    rootCauseService: str | None
+    rootCauseHost: str | None
+    confidence: float | None
+    agents: list[str]
+    processingState: str
+    tenant: str | None
+    services: list[str]
+
+
+class WhyTrace(BaseModel):
+    analysis: str | None
+    affected_components: list[str]
+    correlation_score: float | None = Field(description="mean link score of the alerts that joined")
+    confidence: float | None
+    recommended_actions: list[str]
+    decisions: list[dict[str, Any]] = Field(description="the computed evidence of every grouping decision")
+
+
+class AuditLogOut(BaseModel):
+    id: str
+    agent: str
+    action: str
+    status: str
+    time: UtcDatetime
+    description: str
+
+
+class IncidentDetail(IncidentSummary):
+    created_at: UtcDatetime
+    resolved_at: UtcDatetime | None
+    processing_state: str
+    agents_involved: list[str]
+    hosts: list[str]
+    root_cause_summary: str | None
+    rootCauseSummary: str | None
+    timeline: list[TimelineEntry]
+    correlated_alerts: list[Alert]
+    why_trace: WhyTrace
+    audit_logs: list[AuditLogOut]
+    details: dict[str, Any]
+
+
+class AlertPage(BaseModel):
+    items: list[Alert]
+    next_cursor: str | None
+
+
+class StatusChangeIn(BaseModel):
+    reason: str = Field(min_length=1, max_length=500)
+    actor: str = Field(default="api", min_length=1, max_length=100)
+
+
+def age_text(moment: datetime, now: datetime) -> str:
+    """Return the seed's relative age text: 'Just now', 'N min ago', 'N hour(s) ago', 'N day(s) ago'."""
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return "Just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours > 1 else ''} ago"
+    days = seconds // 86400
+    return f"{days} day{'s' if days > 1 else ''} ago"
+
+
+def summary(incident: Incident, now: datetime) -> IncidentSummary:
+    return IncidentSummary(
+        id=incident.id, title=incident.title, status=incident.status, severity=incident.severity,
+        alerts=len(incident.alert_fingerprints), time=age_text(incident.createdAt, now), createdAt=incident.createdAt,
+        updatedAt=incident.updatedAt, resolvedAt=incident.resolvedAt, rootCause=incident.rootCause,
+        rootCauseService=incident.rootCauseService, rootCauseHost=incident.rootCauseHost,
+        confidence=incident.confidence, agents=incident.agents, processingState=incident.processingState,
+        tenant=incident.tenant, services=incident.services,
+    )  # fmt: skip
+
+
+@router.get("/incidents", response_model=list[IncidentSummary])
+def list_incidents(
+    kb: KbDep,
+    response: Response,
+    status: IncidentStatus | None = None,
+    severity: Severity | None = None,
+    tenant: Annotated[str | None, Query(max_length=200)] = None,
+    since: datetime | None = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> list[IncidentSummary]:
+    """Newest first; the next page's cursor is in the ``X-Next-Cursor`` header (absent on the last page)."""
+    if since is not None and since.tzinfo is None:
+        raise InvalidInput("since", "must carry a time zone, e.g. 2026-11-24T10:00:00Z")
+    page = kb.list_incidents(limit=limit, cursor=cursor, status=status, severity=severity, tenant=tenant, since=since)
+    if page.next_cursor:
+        response.headers["X-Next-Cursor"] = page.next_cursor
+    now = utc_now()
+    return [summary(incident, now) for incident in page.items]
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentDetail)
+def get_incident(incident_id: str, kb: KbDep) -> IncidentDetail:
+    incident = kb.get_incident(incident_id)
+    if incident is None:
+        raise NotFound(f"incident {incident_id} not found")
+    alerts = [a for fp in incident.alert_fingerprints[:500] if (a := kb.get_alert(fp)) is not None]
+    audit = kb.list_audit(incident_id=incident_id, limit=200).items
+    joins = [float(d["score"]) for d in incident.why_trace if d.get("decision") == "joined" and "score" in d]
+    base = summary(incident, utc_now())
+    return IncidentDetail(
+        **base.model_dump(),
+        created_at=incident.createdAt,
+        resolved_at=incident.resolvedAt,
+        processing_state=incident.processingState,
+        agents_involved=incident.agents,
+        hosts=incident.hosts,
+        root_cause_summary=incident.rootCause,
+        rootCauseSummary=incident.rootCause,
+        timeline=incident.timeline,
+        correlated_alerts=alerts,
+        why_trace=WhyTrace(
+            analysis=incident.rootCause,
+            affected_components=incident.services or incident.hosts,
+            correlation_score=round(sum(joins) / len(joins), 4) if joins else None,
+            confidence=incident.confidence,
+            recommended_actions=[],
+            decisions=incident.why_trace,
+        ),
+        audit_logs=[
+            AuditLogOut(id=a.id, agent=a.actor, action=a.action, status="completed", time=a.time, description=a.reason)
+            for a in audit
+        ],
+        details={"alert_fingerprints": incident.alert_fingerprints, "tenant": incident.tenant},
+    )
+
+
+@router.post("/incidents/{incident_id}/acknowledge", response_model=IncidentSummary, dependencies=[Authorized])
+def acknowledge(incident_id: str, body: StatusChangeIn, engine: AlertOpsDep) -> IncidentSummary:
+    return summary(engine.acknowledge(incident_id, reason=body.reason, actor=body.actor), utc_now())
+
+
+@router.post("/incidents/{incident_id}/resolve", response_model=IncidentSummary, dependencies=[Authorized])
+def resolve(incident_id: str, body: StatusChangeIn, engine: AlertOpsDep) -> IncidentSummary:
+    return summary(engine.resolve(incident_id, reason=body.reason, actor=body.actor), utc_now())
+
+
+@router.get("/alerts", response_model=AlertPage)
+def list_alerts(
+    kb: KbDep,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+    incident_id: Annotated[str | None, Query(max_length=64)] = None,
+    fingerprint: Annotated[str | None, Query(max_length=128)] = None,
+    status: AlertState | None = None,
+) -> AlertPage:
+    page = kb.list_alerts(limit=limit, cursor=cursor, incident_id=incident_id, fingerprint=fingerprint, status=status)
+    return AlertPage(items=page.items, next_cursor=page.next_cursor)
+
+
+@router.put("/topology", response_model=TopologyIn, dependencies=[Authorized])
+def put_topology(body: TopologyIn, engine: AlertOpsDep) -> TopologyIn:
+    """Replace one tenant's service graph (``[a, b]`` = a calls b); other tenants are untouched."""
+    engine.set_topology(body)
+    stored = engine.topology.snapshot(body.tenant)
+    assert stored is not None
+    return stored
+
+
+@router.get("/topology/{tenant}", response_model=TopologyIn)
+def get_topology(tenant: str, engine: AlertOpsDep) -> TopologyIn:
+    stored = engine.topology.snapshot(tenant)
+    if stored is None:
+        raise NotFound(f"no topology for tenant {tenant}")
+    return stored
