@@ -79,6 +79,7 @@ def correlation_weights(settings: Settings) -> CorrelationWeights:
         labels=settings.CORR_W_LABELS,
         cooccurrence=settings.CORR_W_COOCCURRENCE,
         threshold=settings.CORR_THRESHOLD,
+        merge_threshold=settings.CORR_MERGE_THRESHOLD,
         time_scale_s=settings.CORR_TIME_SCALE_S,
         max_gap_s=settings.CORR_MAX_GAP_S,
     )

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from agents.correlation import CooccurrenceStats, CorrelationWeights, HotIncident, LinkScore, Scorer, Signal, is_hygiene
 from agents.dedup import AlertRecord, fingerprint_of, is_resolved, severity_rank
+from agents.hot_set import HotSet
 from agents.incident_state import AGENT, IncidentState, incident_id_for
 from agents.topology import TopologyRegistry, host_of
 from config.knowledge_base import KnowledgeBase
@@ -65,7 +66,7 @@ class AlertOps:
         self._lock = threading.RLock()
         self._records: dict[str, AlertRecord] = {}
         self._incidents: dict[str, IncidentState] = {}
-        self._hot_by_tenant: dict[str, dict[str, IncidentState]] = {}
+        self._hot = HotSet()
         self._watermark: datetime | None = None
         self._new_fingerprints: deque[tuple[datetime, bool]] = deque()
         self._since_prune = 0
@@ -174,6 +175,8 @@ class AlertOps:
         signal = self._signal(record, alert.startsAt)
         if state is not None and state.status is not IncidentStatus.RESOLVED:
             state.add_signal(signal, alert.annotations.get("summary"))
+            if self._hot.contains(state):
+                self._hot.index(state, signal)
             if not record.flapping:
                 state.note(alert.startsAt, f"Alert {signal.alertname} fired again", fingerprint=record.fingerprint)
             touched[state.id] = state
@@ -213,9 +216,8 @@ class AlertOps:
         """Attach the alert to the best-linked hot incident, merging any others it bridges; True if it opened one."""
         signal = self._signal(record, alert.startsAt)
         graph = self.topology.get(record.tenant)
-        hot = self._hot_by_tenant.setdefault(record.tenant, {})
         links: list[tuple[LinkScore, IncidentState]] = []
-        for state in hot.values():
+        for state in self._hot.candidates(signal, graph):
             score = self._scorer.score(signal, state.hot, graph)
             if score is not None and score.total >= self.weights.threshold:
                 links.append((score, state))
@@ -227,11 +229,16 @@ class AlertOps:
             return True
         links.sort(key=lambda item: (-item[0].total, item[1].created_at, item[1].id))
         best_score, best = links[0]
-        survivor = min((s for _, s in links), key=lambda s: (s.created_at, s.id))
-        for _, other in links:
-            if other is not survivor:
-                self._merge(other, survivor, signal, touched)
+        # Merging two incidents is costly when wrong, so the bridge must link strongly to each of them.
+        bridged = [state for score, state in links if score.total >= self.weights.merge_threshold]
+        survivor = best
+        if len(bridged) >= 2 and best in bridged:
+            survivor = min(bridged, key=lambda s: (s.created_at, s.id))
+            for other in bridged:
+                if other is not survivor:
+                    self._merge(other, survivor, signal, touched)
         survivor.add_signal(signal, summary)
+        self._hot.index(survivor, signal)
         survivor.note(signal.at, f"Alert {signal.alertname} joined", fingerprint=signal.fingerprint)
         survivor.trace(
             {"alert": signal.fingerprint, "alertname": signal.alertname, "decision": "joined", "incident": best.id}
@@ -251,13 +258,15 @@ class AlertOps:
         state.trace({"alert": signal.fingerprint, "alertname": signal.alertname, "decision": "opened", "why": best})
         self._incidents[incident_id] = state
         self._opened_in_batch.append(incident_id)
-        self._hot_by_tenant.setdefault(signal.tenant, {})[incident_id] = state
+        self._hot.add(state)
         return state
 
     def _merge(
         self, absorbed: IncidentState, survivor: IncidentState, bridge: Signal, touched: dict[str, IncidentState]
     ) -> None:
+        self._hot.remove(absorbed)
         survivor.hot.absorb(absorbed.hot)
+        self._hot.add(survivor)
         survivor.fingerprints.update(absorbed.fingerprints)
         for fingerprint, title in absorbed.titles.items():
             survivor.titles.setdefault(fingerprint, title)
@@ -273,7 +282,6 @@ class AlertOps:
         absorbed.status = IncidentStatus.RESOLVED
         absorbed.processing_state = "merged"
         absorbed.resolved_at = bridge.at
-        self._hot_by_tenant.get(absorbed.hot.tenant, {}).pop(absorbed.id, None)
         touched[absorbed.id] = absorbed
         touched[survivor.id] = survivor
 
@@ -283,7 +291,7 @@ class AlertOps:
         state.processing_state = "reopened"
         state.add_signal(signal, alert.annotations.get("summary"))
         state.note(signal.at, f"Reopened: {signal.alertname} fired again", fingerprint=signal.fingerprint)
-        self._hot_by_tenant.setdefault(state.hot.tenant, {})[state.id] = state
+        self._hot.add(state)
         touched[state.id] = state
 
     # ------------------------------------------------------------------ time-driven lifecycle
@@ -294,17 +302,14 @@ class AlertOps:
         if now is None:
             return
         horizon = timedelta(seconds=self.weights.max_gap_s)
-        for hot in self._hot_by_tenant.values():
-            for incident_id, state in list(hot.items()):
-                quiet = now - state.updated_at >= self.policy.quiet_period
-                if state.status is not IncidentStatus.RESOLVED and state.all_resolved and quiet:
-                    self._set_status(state, IncidentStatus.RESOLVED, now, "all alerts resolved and quiet")
-                    self._learn(state)
-                    touched[state.id] = state
-                if now - state.hot.last_at > horizon and (
-                    state.status is IncidentStatus.RESOLVED or state.all_resolved
-                ):
-                    hot.pop(incident_id)
+        for state in self._hot:
+            quiet = now - state.updated_at >= self.policy.quiet_period
+            if state.status is not IncidentStatus.RESOLVED and state.all_resolved and quiet:
+                self._set_status(state, IncidentStatus.RESOLVED, now, "all alerts resolved and quiet")
+                self._learn(state)
+                touched[state.id] = state
+            if now - state.hot.last_at > horizon and (state.status is IncidentStatus.RESOLVED or state.all_resolved):
+                self._hot.remove(state)
         self._since_prune += 1
         if self._since_prune >= 1000:
             self._prune(now)
@@ -317,7 +322,7 @@ class AlertOps:
             if record.status is AlertState.RESOLVED and (record.ends_at or record.last_seen) < keep_after:
                 del self._records[fingerprint]
         live = {r.incident_id for r in self._records.values()}
-        hot_ids = {i for hot in self._hot_by_tenant.values() for i in hot}
+        hot_ids = self._hot.ids()
         for incident_id in list(self._incidents):
             if incident_id not in live and incident_id not in hot_ids:
                 del self._incidents[incident_id]
@@ -390,9 +395,22 @@ class AlertOps:
             return None
         return round(100.0 * (1.0 - sum(rows) / len(rows)), 2)
 
+    def incident_of(self, fingerprint: str) -> str | None:
+        """Return the id of the incident an alert currently belongs to (following merges), if known."""
+        with self._lock:
+            record = self._records.get(fingerprint)
+            state = self._follow(record.incident_id) if record else None
+            return state.id if state else None
+
+    def canonical_id(self, incident_id: str) -> str:
+        """Return the id that ``incident_id`` was merged into (itself when it was never merged)."""
+        with self._lock:
+            state = self._follow(incident_id)
+            return state.id if state else incident_id
+
     def hot_incident_count(self) -> int:
         with self._lock:
-            return sum(len(hot) for hot in self._hot_by_tenant.values())
+            return len(self._hot)
 
     def _persist(self, records: Iterable[AlertRecord], states: Iterable[IncidentState]) -> None:
         alerts = [self._alert_model(r) for r in records]

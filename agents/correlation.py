@@ -21,7 +21,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from agents.topology import TenantGraph
 
@@ -35,14 +35,20 @@ STABLE_LABELS_EXCLUDED = frozenset({"alertname", "instance", "severity", "tenant
 
 @dataclass(frozen=True)
 class CorrelationWeights:
-    """Weights of the evidences and the join threshold (mapped from settings)."""
+    """Weights of the evidences and the join threshold (mapped from settings).
+
+    Topology and time form the core of the score as a weighted geometric mean, so both must agree:
+    a dependency neighbour an hour later, or an unrelated service at the same second, stays apart.
+    Labels and learned co-occurrence adjust the core arithmetically.
+    """
 
     topology: float = 0.55
     time: float = 0.25
     labels: float = 0.08
     cooccurrence: float = 0.12
     threshold: float = 0.55
-    time_scale_s: float = 1200.0
+    merge_threshold: float = 0.8  # a bridging alert merges two incidents only when it links this strongly to both
+    time_scale_s: float = 300.0  # tolerated delay per dependency hop (e-folding)
     max_gap_s: float = 3600.0
     hop_decay: float = 0.8
 
@@ -68,6 +74,26 @@ class Signal:
 
 
 @dataclass
+class Span:
+    """When alerts were seen on one service or host of an incident."""
+
+    first: datetime
+    last: datetime
+
+    def gap(self, at: datetime) -> float:
+        """Return the seconds between ``at`` and this span (0 inside it)."""
+        if at < self.first:
+            return (self.first - at).total_seconds()
+        if at > self.last:
+            return (at - self.last).total_seconds()
+        return 0.0
+
+    def extend(self, at: datetime) -> None:
+        self.first = min(self.first, at)
+        self.last = max(self.last, at)
+
+
+@dataclass
 class HotIncident:
     """The in-memory state of an open (or recently resolved) incident used to score new alerts."""
 
@@ -76,8 +102,8 @@ class HotIncident:
     hygiene: bool
     first_at: datetime
     last_at: datetime
-    services: Counter[str] = field(default_factory=Counter)
-    hosts: Counter[str] = field(default_factory=Counter)
+    services: dict[str, Span] = field(default_factory=dict)
+    hosts: dict[str, Span] = field(default_factory=dict)
     alertnames: Counter[str] = field(default_factory=Counter)
     labels: Counter[tuple[str, str]] = field(default_factory=Counter)
     members: list[Signal] = field(default_factory=list)
@@ -86,15 +112,24 @@ class HotIncident:
         self.members.append(signal)
         self.first_at = min(self.first_at, signal.at)
         self.last_at = max(self.last_at, signal.at)
-        self.services.update(signal.services)
+        for service in signal.services:
+            _extend(self.services, service, signal.at)
         if signal.host:
-            self.hosts[signal.host] += 1
+            _extend(self.hosts, signal.host, signal.at)
         self.alertnames[signal.alertname] += 1
         self.labels.update(signal.stable_labels)
 
     def absorb(self, other: HotIncident) -> None:
         for signal in other.members:
             self.add(signal)
+
+
+def _extend(spans: dict[str, Span], key: str, at: datetime) -> None:
+    span = spans.get(key)
+    if span is None:
+        spans[key] = Span(at, at)
+    else:
+        span.extend(at)
 
 
 class CooccurrenceStats:
@@ -151,50 +186,60 @@ class Scorer:
         self.weights = weights
         self.cooccurrence = cooccurrence
 
-    def topology(self, signal: Signal, incident: HotIncident, graph: TenantGraph | None) -> tuple[float, str]:
+    def core(self, signal: Signal, incident: HotIncident, graph: TenantGraph | None) -> tuple[float, float, float, str]:
+        """Return (core, topology, time, via) of the best-linked service or host of the incident.
+
+        Time is measured to the linked member itself, with a tolerance that grows with the hops
+        between them (a fault takes a while to travel), not to the incident as a whole.
+        """
+        w = self.weights
+        a = w.topology / (w.topology + w.time)
+        best = (0.0, 0.0, 0.0, "no link")
+
+        def consider(topo: float, gap: float, hops: int, via: str) -> None:
+            nonlocal best
+            time_score = math.exp(-gap / (w.time_scale_s * max(1, hops)))
+            core = topo**a * time_score ** (1 - a)
+            if core > best[0]:
+                best = (core, topo, time_score, via)
+
         if signal.host and signal.host in incident.hosts:
-            return 1.0, f"same host {signal.host}"
-        shared = [s for s in signal.services if s in incident.services]
-        if shared:
-            return 0.95, f"same service {shared[0]}"
-        if graph is None or signal.hygiene or incident.hygiene:
-            return 0.0, "no link"
-        best: tuple[int, str] | None = None
+            consider(1.0, incident.hosts[signal.host].gap(signal.at), 0, f"same host {signal.host}")
+        for service in signal.services:
+            span = incident.services.get(service)
+            if span is not None:
+                consider(0.95, span.gap(signal.at), 0, f"same service {service}")
+        if signal.hygiene or graph is None:
+            return best
         for mine in signal.services:
-            for theirs in incident.services:
+            for theirs, span in incident.services.items():
                 hops = graph.call_distance(mine, theirs)
-                if hops is not None and (best is None or hops < best[0]):
-                    best = (hops, f"{mine} ~ {theirs} ({hops} hops)")
-        if best is None:
-            return 0.0, "no dependency path"
-        return 0.95 * self.weights.hop_decay ** best[0], best[1]
+                if hops:
+                    consider(0.95 * w.hop_decay**hops, span.gap(signal.at), hops, f"{mine} ~ {theirs} ({hops} hops)")
+        return best
 
     def score(self, signal: Signal, incident: HotIncident, graph: TenantGraph | None) -> LinkScore | None:
         """Return the link score, or None when a hard rule forbids the link (class, gap)."""
         if signal.hygiene != incident.hygiene:
             return None
-        if signal.at < incident.first_at:
-            gap = (incident.first_at - signal.at).total_seconds()
-        elif signal.at > incident.last_at:
-            gap = (signal.at - incident.last_at).total_seconds()
-        else:
-            gap = 0.0
-        if gap > self.weights.max_gap_s:
-            return None
+        if signal.hygiene and signal.alertname not in incident.alertnames:
+            return None  # two different maintenance conditions are two problems, even on one host
         w = self.weights
-        topo, via = self.topology(signal, incident, graph)
-        time_score = math.exp(-gap / w.time_scale_s)
+        if signal.at < incident.first_at - timedelta(seconds=w.max_gap_s):
+            return None
+        if signal.at > incident.last_at + timedelta(seconds=w.max_gap_s):
+            return None
+        core, topo, time_score, via = self.core(signal, incident, graph)
+        if core == 0.0:
+            return None
         labels = _jaccard(signal.stable_labels, incident.labels)
         cooc_values = [
             c for name in incident.alertnames if (c := self.cooccurrence.confidence(signal.alertname, name)) is not None
         ]
         cooc = max(cooc_values) if cooc_values else None
-        weight_sum = w.topology + w.time + w.labels + (w.cooccurrence if cooc is not None else 0.0)
-        total = (w.topology * topo + w.time * time_score + w.labels * labels + w.cooccurrence * (cooc or 0.0)) / (
-            weight_sum
-        )
-        if topo == 0.0:
-            total = min(total, w.threshold - 1e-9)  # time and labels alone never join unrelated services
+        core_weight = w.topology + w.time
+        weight_sum = core_weight + w.labels + (w.cooccurrence if cooc is not None else 0.0)
+        total = (core_weight * core + w.labels * labels + w.cooccurrence * (cooc or 0.0)) / weight_sum
         return LinkScore(total, topo, time_score, labels, cooc, via)
 
 

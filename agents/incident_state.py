@@ -84,8 +84,8 @@ class IncidentState:
     def to_model(self) -> Incident:
         root = self.root
         severity = max((m.severity for m in self.hot.members), default=2)
-        services = [name for name, _ in self.hot.services.most_common()]
-        hosts = [name for name, _ in self.hot.hosts.most_common()]
+        services = sorted(self.hot.services, key=lambda name: self.hot.services[name].first)
+        hosts = sorted(self.hot.hosts, key=lambda name: self.hot.hosts[name].first)
         return Incident(
             id=self.id,
             title=self.title(),

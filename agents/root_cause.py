@@ -41,6 +41,24 @@ def _prior(signals: list[Signal]) -> dict[str, float]:
     return weights
 
 
+def personalised_pagerank(graph: nx.DiGraph, restart: dict[str, float], iterations: int = 60) -> dict[str, float]:
+    """Return PageRank with restart distribution ``restart`` on a small weighted digraph (power iteration).
+
+    Incident graphs have a handful of nodes, where a plain loop is far cheaper than a sparse solver;
+    mass of nodes without out-edges restarts by ``restart``.
+    """
+    nodes = list(graph.nodes)
+    out_weight = {n: sum(d.get("weight", 1.0) for _, _, d in graph.out_edges(n, data=True)) for n in nodes}
+    rank = dict(restart)
+    for _ in range(iterations):
+        dangling = sum(rank[n] for n in nodes if out_weight[n] == 0)
+        new = {n: (1 - DAMPING + DAMPING * dangling) * restart[n] for n in nodes}
+        for a, b, data in graph.edges(data=True):
+            new[b] += DAMPING * rank[a] * data.get("weight", 1.0) / out_weight[a]
+        rank = new
+    return rank
+
+
 def rank_root_cause(signals: list[Signal], graph: TenantGraph | None) -> RootCause:
     """Return the most likely root service and host of ``signals`` (one incident), with the evidence."""
     if not signals:
@@ -60,7 +78,7 @@ def rank_root_cause(signals: list[Signal], graph: TenantGraph | None) -> RootCau
                     if hops is not None and b in graph.downstream(a):
                         sub.add_edge(a, b, weight=1.0 / hops)
             total = sum(prior[n] for n in nodes)
-            ranks = nx.pagerank(sub, alpha=DAMPING, personalization={n: prior[n] / total for n in nodes})
+            ranks = personalised_pagerank(sub, {n: prior[n] / total for n in nodes})
             scores = {n: ranks[n] * total for n in nodes} | {s: 0.0 for s in prior if s not in sub}
             method = "personalised PageRank on the call graph, onset and severity"
     ranking = sorted(scores.items(), key=lambda item: (-item[1], item[0]))

@@ -33,6 +33,7 @@ class TenantGraph:
     services_by_host: dict[str, tuple[str, ...]]
     site_of: dict[str, str | None]
     _distances: dict[str, dict[str, int]] = field(default_factory=dict)
+    _related: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def call_distance(self, a: str, b: str) -> int | None:
         """Return the hops of the shortest call path between two services in either direction.
@@ -55,6 +56,18 @@ class TenantGraph:
         if cached is None:
             cached = dict(nx.single_source_shortest_path_length(self.graph, source, cutoff=MAX_HOPS))
             self._distances[source] = cached
+        return cached
+
+    def related(self, service: str) -> frozenset[str]:
+        """Return every service within `MAX_HOPS` calls of ``service`` in either direction (itself included)."""
+        cached = self._related.get(service)
+        if cached is None:
+            if service not in self.graph:
+                cached = frozenset({service})
+            else:
+                up = nx.single_source_shortest_path_length(self.graph.reverse(copy=False), service, cutoff=MAX_HOPS)
+                cached = frozenset(self.downstream(service)) | frozenset(up)
+            self._related[service] = cached
         return cached
 
     def services_for(self, host: str) -> tuple[str, ...]:

@@ -33,10 +33,11 @@ class MemoryDocumentStore(DocumentStore):
         return self._collections.setdefault(name, _Collection())
 
     def put(self, collection: str, docs: Sequence[Doc]) -> None:
-        copies = [Doc(d.id, d.order, copy.deepcopy(d.body), dict(d.attrs)) for d in docs]
+        # The store takes ownership of the bodies it is given (callers pass freshly serialised dicts);
+        # reads hand out deep copies, so nothing outside can change what is stored.
         with self._lock:
             coll = self._collection(collection)
-            for doc in copies:
+            for doc in docs:
                 coll.remove(doc.id)
                 coll.docs[doc.id] = doc
                 insort(coll.keys, doc.key)

@@ -65,8 +65,9 @@ class Settings(BaseSettings):
     CORR_W_LABELS: Annotated[float, Field(ge=0)] = 0.08
     CORR_W_COOCCURRENCE: Annotated[float, Field(ge=0)] = 0.12
     CORR_THRESHOLD: Annotated[float, Field(gt=0, lt=1)] = 0.55
-    CORR_TIME_SCALE_S: Annotated[float, Field(gt=0)] = 1200.0
+    CORR_TIME_SCALE_S: Annotated[float, Field(gt=0)] = 300.0
     CORR_MAX_GAP_S: Annotated[float, Field(gt=0)] = 3600.0
+    CORR_MERGE_THRESHOLD: Annotated[float, Field(gt=0, le=1)] = 0.8
     OPSFORGE_API_TOKEN: SecretStr | None = None
     OPSFORGE_ALLOW_INSECURE: bool = False
     FRONTEND_DIST: Path = Path("frontend/dist")

@@ -1,0 +1,323 @@
+"""Correlation quality of AlertOps against ground truth, next to baselines computed on the same storms.
+
+    python bench/correlation_quality.py                     # simulator storms + synthetic shapes
+    python bench/correlation_quality.py --from-export DIR   # a `python -m data.scenarios export` run
+
+Unit: one alert occurrence (fingerprint, startsAt). Truth: occurrences of one fault belong together;
+noise occurrences stand alone. Printed per storm: pairwise precision/recall/F1 over same-incident
+pairs, adjusted Rand index, compression (1 - incidents/alerts) next to the truth's own, root-cause
+hit rate (the incident holding most of a fault's alerts names its root service or host), and
+cross-tenant merges. Baselines: Alertmanager-style group_by [alertname], [service], [tenant, site]
+(5 min group interval), time-window connected components (same tenant, 5 min), and the topology
+baseline (same tenant, start within 10 min, services equal or directly adjacent).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from math import comb
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from agents.alert_ops import AlertOps
+from agents.dedup import fingerprint_of
+from agents.topology import host_of
+from bench.storms import SHAPES, generate
+from config.knowledge_base import MemoryKnowledgeBase
+from data.models import AlertIn, AlertState, TopologyIn
+from data.timeutil import parse_iso
+
+Key = tuple[str, datetime]
+
+
+@dataclass
+class Case:
+    name: str
+    topologies: list[TopologyIn]
+    stream: list[AlertIn]  # delivery order, repeats and resolutions included
+    truth: dict[Key, str | None]  # occurrence -> fault id (None = noise)
+    roots: dict[str, tuple[str, str]]  # fault id -> (root service, root host)
+    tenant_of: dict[Key, str] = field(default_factory=dict)
+
+
+@dataclass
+class Scores:
+    precision: float
+    recall: float
+    f1: float
+    ari: float
+    compression: float
+    clusters: int
+    cross_tenant: int
+    root_hit: float | None
+
+
+def pair_scores(pred: dict[Key, str], truth: dict[Key, str]) -> tuple[float, float, float, float]:
+    """Return pairwise precision, recall, F1 and the adjusted Rand index of two clusterings."""
+    keys = list(truth)
+    cells = Counter((pred[k], truth[k]) for k in keys)
+    tp = sum(comb(n, 2) for n in cells.values())
+    pred_pairs = sum(comb(n, 2) for n in Counter(pred[k] for k in keys).values())
+    true_pairs = sum(comb(n, 2) for n in Counter(truth[k] for k in keys).values())
+    precision = tp / pred_pairs if pred_pairs else 1.0
+    recall = tp / true_pairs if true_pairs else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    total = comb(len(keys), 2)
+    expected = pred_pairs * true_pairs / total if total else 0.0
+    maximum = (pred_pairs + true_pairs) / 2
+    ari = (tp - expected) / (maximum - expected) if maximum != expected else 1.0
+    return precision, recall, f1, ari
+
+
+def score(case: Case, pred: dict[Key, str], roots: dict[str, tuple[str | None, str | None]] | None) -> Scores:
+    truth = {k: (f if f is not None else f"noise:{k[0]}:{k[1].isoformat()}") for k, f in case.truth.items()}
+    keys = [k for k in truth if k in pred]
+    truth = {k: truth[k] for k in keys}
+    precision, recall, f1, ari = pair_scores(pred, truth)
+    clusters = len(set(pred[k] for k in keys))
+    tenants: dict[str, set[str]] = defaultdict(set)
+    for key in keys:
+        tenants[pred[key]].add(case.tenant_of[key])
+    cross = sum(1 for ts in tenants.values() if len(ts) > 1)
+    hit: float | None = None
+    if roots is not None:
+        by_fault: dict[str, Counter[str]] = defaultdict(Counter)
+        for key in keys:
+            fault = case.truth[key]
+            if fault is not None:
+                by_fault[fault][pred[key]] += 1
+        hits = 0
+        for fault, incidents in by_fault.items():
+            incident = incidents.most_common(1)[0][0]
+            service, host = roots.get(incident, (None, None))
+            true_service, true_host = case.roots[fault]
+            hits += service == true_service or (service is None and host == true_host)
+        hit = hits / len(by_fault) if by_fault else None
+    return Scores(precision, recall, f1, ari, 1 - clusters / len(keys), clusters, cross, hit)
+
+
+# ----------------------------------------------------------------------------------------------- runners
+
+
+def occurrences(case: Case) -> list[tuple[Key, AlertIn]]:
+    """Return each distinct firing occurrence once, in delivery order."""
+    seen: dict[Key, AlertIn] = {}
+    for alert in case.stream:
+        if alert.status is AlertState.FIRING:
+            seen.setdefault((fingerprint_of(alert), alert.startsAt), alert)
+    return [(k, a) for k, a in seen.items() if k in case.truth]
+
+
+def run_engine(case: Case, batch: int = 200) -> tuple[dict[Key, str], dict[str, tuple[str | None, str | None]], float]:
+    kb = MemoryKnowledgeBase(capacity=10**7)
+    engine = AlertOps(kb)
+    for topology in case.topologies:
+        engine.set_topology(topology)
+    assigned: dict[Key, str] = {}
+    started = time.perf_counter()
+    for i in range(0, len(case.stream), batch):
+        chunk = case.stream[i : i + batch]
+        engine.ingest(chunk)
+        for alert in chunk:
+            key = (fingerprint_of(alert), alert.startsAt)
+            if alert.status is AlertState.FIRING and key not in assigned:
+                incident = engine.incident_of(key[0])
+                if incident is not None:
+                    assigned[key] = incident
+    elapsed = time.perf_counter() - started
+    pred = {k: engine.canonical_id(v) for k, v in assigned.items()}
+    roots: dict[str, tuple[str | None, str | None]] = {}
+    for incident_id in set(pred.values()):
+        stored = kb.get_incident(incident_id)
+        if stored is not None:
+            roots[incident_id] = (stored.rootCauseService, stored.rootCauseHost)
+    return pred, roots, elapsed
+
+
+def group_by(case: Case, labels: tuple[str, ...], interval_s: float = 300.0) -> dict[Key, str]:
+    """Alertmanager-style grouping: same label values, a new group after ``interval_s`` without alerts."""
+    last: dict[tuple[str, ...], tuple[datetime, int]] = {}
+    pred: dict[Key, str] = {}
+    counter = 0
+    for key, alert in sorted(occurrences(case), key=lambda item: item[1].startsAt):
+        group = tuple(alert.labels.get(name, "") for name in labels)
+        previous = last.get(group)
+        if previous is None or (alert.startsAt - previous[0]).total_seconds() > interval_s:
+            counter += 1
+            previous = (alert.startsAt, counter)
+        last[group] = (alert.startsAt, previous[1])
+        pred[key] = f"g{previous[1]}"
+    return pred
+
+
+def linked_components(case: Case, window_s: float, related: Callable[[AlertIn, AlertIn], bool]) -> dict[Key, str]:
+    """Union alerts of one tenant starting within ``window_s`` of each other when ``related`` holds."""
+    items = sorted(occurrences(case), key=lambda item: item[1].startsAt)
+    parent = list(range(len(items)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, (_, a) in enumerate(items):
+        j = i + 1
+        while j < len(items) and (items[j][1].startsAt - a.startsAt).total_seconds() <= window_s:
+            b = items[j][1]
+            if a.labels.get("tenant") == b.labels.get("tenant") and related(a, b):
+                parent[find(i)] = find(j)
+            j += 1
+    return {key: f"c{find(i)}" for i, (key, _) in enumerate(items)}
+
+
+def topology_baseline(case: Case) -> tuple[dict[Key, str], dict[str, tuple[str | None, str | None]]]:
+    services_of: dict[tuple[str, str], set[str]] = defaultdict(set)
+    edges: set[tuple[str, str, str]] = set()
+    for topology in case.topologies:
+        for service in topology.services:
+            for host in service.hosts:
+                services_of[(topology.tenant, host)].add(service.name)
+        for a, b in topology.dependencies:
+            edges.add((topology.tenant, a, b))
+
+    def services(alert: AlertIn) -> set[str]:
+        if alert.labels.get("service"):
+            return {alert.labels["service"]}
+        return services_of.get((alert.labels.get("tenant", ""), host_of(alert.labels.get("instance", ""))), set())
+
+    def related(a: AlertIn, b: AlertIn) -> bool:
+        tenant = a.labels.get("tenant", "")
+        sa, sb = services(a), services(b)
+        return bool(sa & sb) or any((tenant, x, y) in edges or (tenant, y, x) in edges for x in sa for y in sb)
+
+    pred = linked_components(case, 600.0, related)
+    first: dict[str, AlertIn] = {}
+    for key, alert in occurrences(case):
+        cluster = pred[key]
+        if cluster not in first or alert.startsAt < first[cluster].startsAt:
+            first[cluster] = alert
+    roots: dict[str, tuple[str | None, str | None]] = {
+        c: (a.labels.get("service"), host_of(a.labels.get("instance", ""))) for c, a in first.items()
+    }
+    return pred, roots
+
+
+# ----------------------------------------------------------------------------------------------- cases
+
+
+def case_from_storm(name: str, shape_index: int, seed: int) -> Case:
+    storm = generate(SHAPES[shape_index], seed)
+    truth: dict[Key, str | None] = {}
+    for occurrence in storm.alerts:
+        if occurrence.alert.status is AlertState.FIRING:
+            truth.setdefault((fingerprint_of(occurrence.alert), occurrence.alert.startsAt), occurrence.fault_id)
+    roots = {f: (service, host) for f, (_, service, host) in storm.faults.items()}
+    return finish(Case(name, storm.topologies, [o.alert for o in storm.alerts], truth, roots))
+
+
+def case_from_export(directory: Path, name: str) -> Case:
+    stream: list[AlertIn] = []
+    for line in (directory / "alerts.jsonl").read_text().splitlines():
+        for alert in json.loads(line)["alerts"]:
+            ends = alert.get("endsAt")
+            if ends and ends.startswith("0001-01-01"):
+                alert["endsAt"] = None
+            stream.append(AlertIn.model_validate(alert))
+    truth_doc = json.loads((directory / "truth.json").read_text())
+    truth = {(a["fingerprint"], parse_iso(a["startsAt"])): a["fault_id"] for a in truth_doc["alerts"]}
+    roots = {f["id"]: (f["root_service"], f["root_host"]) for f in truth_doc["faults"]}
+    topologies = [TopologyIn.model_validate(t) for t in json.loads((directory / "topology.json").read_text())]
+    return finish(Case(name, topologies, stream, truth, roots))
+
+
+def finish(case: Case) -> Case:
+    for alert in case.stream:
+        case.tenant_of[(fingerprint_of(alert), alert.startsAt)] = alert.labels.get("tenant", "")
+    return case
+
+
+def simulator_cases(seeds: Iterable[int], hours: float) -> list[Case]:
+    from data.export import export_run
+
+    cases = []
+    for seed in seeds:
+        for storm in (False, True):
+            with tempfile.TemporaryDirectory() as tmp:
+                export_run(seed=seed, hours=hours, out=Path(tmp), storm=storm)
+                cases.append(case_from_export(Path(tmp), f"simulator seed={seed}{' storm' if storm else ''}"))
+    return cases
+
+
+# ----------------------------------------------------------------------------------------------- report
+
+
+def fmt(value: float | None, pct: bool = True) -> str:
+    if value is None:
+        return "   -  "
+    return f"{100 * value:6.1f}" if pct else f"{value:6.3f}"
+
+
+def report(case: Case) -> dict[str, Scores]:
+    units = len(occurrences(case))
+    truth_clusters = len({f if f is not None else k for k, f in case.truth.items()})
+    print(f"\n## {case.name}: {units} alert occurrences, {len(case.roots)} faults, "
+          f"truth compression {100 * (1 - truth_clusters / max(units, 1)):.1f} %")  # fmt: skip
+    pred, roots, elapsed = run_engine(case)
+    results = {"OpsForge AlertOps": score(case, pred, roots)}
+    topo_pred, topo_roots = topology_baseline(case)
+    results["topology adjacency (10 min)"] = score(case, topo_pred, topo_roots)
+    results["time window CC (5 min)"] = score(case, linked_components(case, 300.0, lambda a, b: True), None)
+    for labels in (("alertname",), ("service",), ("tenant", "site")):
+        results[f"group_by {list(labels)}"] = score(case, group_by(case, labels), None)
+    print(f"{'method':32} {'prec':>6} {'recall':>6} {'F1':>6} {'ARI':>6} {'compr':>6} {'root':>6} {'x-ten':>5}")
+    for method, s in results.items():
+        print(
+            f"{method:32} {fmt(s.precision)} {fmt(s.recall)} {fmt(s.f1)} {fmt(s.ari)} {fmt(s.compression)} "
+            f"{fmt(s.root_hit)} {s.cross_tenant:5d}"
+        )
+    print(f"(engine: {len(case.stream)} deliveries in {elapsed:.2f} s, {len(case.stream) / elapsed:,.0f} alerts/s)")
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--from-export", type=Path, help="a directory written by the simulator's export CLI")
+    parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2])
+    parser.add_argument("--hours", type=float, default=24.0)
+    args = parser.parse_args()
+    print(f"# correlation quality on {platform.node()} ({platform.machine()}, Python {platform.python_version()})")
+    if args.from_export:
+        cases = [case_from_export(args.from_export, f"export {args.from_export}")]
+    else:
+        cases = simulator_cases(args.seeds, args.hours)
+        cases += [case_from_storm(f"synthetic {s.name} seed={seed}", i, seed) for i, s in enumerate(SHAPES)
+                  for seed in args.seeds]  # fmt: skip
+    totals: dict[str, list[Scores]] = defaultdict(list)
+    for case in cases:
+        for method, s in report(case).items():
+            totals[method].append(s)
+    print(f"\n## mean over {len(cases)} storms")
+    print(f"{'method':32} {'F1':>6} {'ARI':>6} {'root':>6} {'x-ten':>5}")
+    for method, rows in totals.items():
+        hits = [r.root_hit for r in rows if r.root_hit is not None]
+        mean_hit = sum(hits) / len(hits) if hits else None
+        print(
+            f"{method:32} {fmt(sum(r.f1 for r in rows) / len(rows))} {fmt(sum(r.ari for r in rows) / len(rows))} "
+            f"{fmt(mean_hit)} {sum(r.cross_tenant for r in rows):5d}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,177 @@
+"""Synthetic alert storms with ground truth, in shapes unlike the simulator's, for correlation benchmarks.
+
+Each tenant gets a random layered service graph (callers above callees). A fault starts at one
+service and travels up to its callers, hop by hop, with random delays; some services on the way are
+silent (unmonitored) yet still pass the fault on. Alert clocks are skewed, repeats and flapping are
+added, and hygiene alerts (certificates, backups, disk warnings, restarts, config reloads) fire on
+random hosts, outage hosts included. Every alert occurrence carries its true fault id (None = noise).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from data.models import AlertIn, AlertState, TopologyIn
+
+ROOT_NAMES = ("ServiceDown", "DatabaseUnresponsive", "QueueBacklogCritical", "StorageUnavailable", "OutOfMemory")
+SYMPTOM_NAMES = ("HighLatencyP99", "ErrorRateHigh", "UpstreamTimeout", "ConnectionRefused", "Http5xxSpike")
+HYGIENE_NAMES = (
+    "CertificateExpiringSoon", "BackupJobFailed", "CronJobFailed", "DiskSpaceWarning", "ServiceRestarted",
+    "ConfigReloadFailed", "LicenseExpiringSoon",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class StormShape:
+    """Parameters of one storm family; every field changes what correlation has to cope with."""
+
+    name: str
+    tenants: int = 3
+    services: int = 12
+    layers: int = 4
+    fan_out: int = 2
+    hosts_per_service: int = 2
+    faults: int = 40
+    hours: float = 12.0
+    hop_delay_mean_s: float = 60.0
+    hop_delay_max_s: float = 900.0
+    silent_fraction: float = 0.15
+    skew_s: float = 20.0
+    hygiene_per_hour: float = 6.0
+    duplicate_p: float = 0.2
+    flap_p: float = 0.05
+    propagate_p: float = 0.85
+
+
+SHAPES: tuple[StormShape, ...] = (
+    StormShape("baseline"),
+    StormShape("large-fanout", services=40, layers=5, fan_out=4, faults=60),
+    StormShape("tiny-graphs", services=5, layers=3, fan_out=1, tenants=6),
+    StormShape("silent-hops", silent_fraction=0.45),
+    StormShape("slow-hops", hop_delay_mean_s=300.0, hop_delay_max_s=1500.0),
+    StormShape("skewed-clocks", skew_s=120.0),
+    StormShape("hygiene-heavy", hygiene_per_hour=40.0),
+    StormShape("dense-overlap", faults=120, hours=6.0),
+)
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    alert: AlertIn
+    fault_id: str | None
+
+
+@dataclass
+class Storm:
+    topologies: list[TopologyIn]
+    alerts: list[Occurrence]  # in delivery order
+    faults: dict[str, tuple[str, str, str]]  # fault id -> (tenant, root service, root host)
+
+
+def _graph(rng: random.Random, tenant: str, shape: StormShape) -> tuple[TopologyIn, dict[str, list[str]]]:
+    per_layer = max(1, shape.services // shape.layers)
+    layers = [[f"{tenant}-svc{layer}{i}" for i in range(per_layer)] for layer in range(shape.layers)]
+    hosts = {svc: [f"{svc}-{h}.{tenant}" for h in range(shape.hosts_per_service)] for layer in layers for svc in layer}
+    edges: set[tuple[str, str]] = set()
+    for upper, lower in itertools.pairwise(layers):
+        for caller in upper:
+            for callee in rng.sample(lower, min(shape.fan_out, len(lower))):
+                edges.add((caller, callee))
+        for callee in lower:  # every callee has at least one caller
+            if not any(e[1] == callee for e in edges):
+                edges.add((rng.choice(upper), callee))
+    services = [{"name": svc, "hosts": hs, "site": f"{tenant}-site"} for svc, hs in hosts.items()]
+    topology = TopologyIn.model_validate({"tenant": tenant, "services": services, "dependencies": sorted(edges)})
+    return topology, hosts
+
+
+def _alert(
+    name: str, severity: str, tenant: str, service: str, host: str, at: datetime, *, node_level: bool = False
+) -> AlertIn:
+    labels = {"alertname": name, "severity": severity, "instance": f"{host}:9100", "tenant": tenant,
+              "site": f"{tenant}-site", "job": "node" if node_level else service}  # fmt: skip
+    if not node_level:
+        labels["service"] = service
+    return AlertIn(labels=labels, annotations={"summary": f"{name} on {service}"}, startsAt=at)
+
+
+def generate(shape: StormShape, seed: int) -> Storm:
+    """Return a storm of ``shape``; the same seed gives the same storm."""
+    rng = random.Random(f"{shape.name}:{seed}")
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    span = shape.hours * 3600.0
+    topologies, hosts_of, callers_of = [], {}, {}
+    for t in range(shape.tenants):
+        tenant = f"t{t}-{rng.randrange(10**6):06d}"
+        topology, hosts = _graph(rng, tenant, shape)
+        topologies.append(topology)
+        hosts_of[tenant] = hosts
+        callers: dict[str, list[str]] = {}
+        for caller, callee in topology.dependencies:
+            callers.setdefault(callee, []).append(caller)
+        callers_of[tenant] = callers
+    events: list[tuple[float, int, Occurrence]] = []
+    faults: dict[str, tuple[str, str, str]] = {}
+    seq = 0
+
+    def emit(at: float, occurrence: Occurrence) -> None:
+        nonlocal seq
+        events.append((at, seq, occurrence))
+        seq += 1
+
+    for f in range(shape.faults):
+        tenant = rng.choice(list(hosts_of))
+        root = rng.choice(list(hosts_of[tenant]))
+        root_host = rng.choice(hosts_of[tenant][root])
+        fault_id = f"F{f:04d}"
+        faults[fault_id] = (tenant, root, root_host)
+        t0 = rng.uniform(0, span)
+        frontier = [(root, t0, 0)]
+        seen = {root}
+        while frontier:
+            service, at, depth = frontier.pop()
+            silent = depth > 0 and rng.random() < shape.silent_fraction
+            if not silent:
+                host = root_host if depth == 0 else rng.choice(hosts_of[tenant][service])
+                name = rng.choice(ROOT_NAMES) if depth == 0 else rng.choice(SYMPTOM_NAMES)
+                severity = "critical" if depth == 0 else rng.choice(("critical", "warning", "error"))
+                skewed = at + rng.uniform(-shape.skew_s, shape.skew_s)
+                emit(at, Occurrence(_alert(name, severity, tenant, service, host, _ts(start, skewed)), fault_id))
+                if depth == 0 and rng.random() < 0.5:  # node-level evidence without a service label
+                    node = _alert(
+                        "HostHighLoad", "warning", tenant, service, host, _ts(start, skewed + 5), node_level=True
+                    )
+                    emit(at + 5, Occurrence(node, fault_id))
+            for caller in callers_of[tenant].get(service, []):
+                if caller not in seen and rng.random() < shape.propagate_p:
+                    seen.add(caller)
+                    delay = min(rng.expovariate(1.0 / shape.hop_delay_mean_s), shape.hop_delay_max_s)
+                    frontier.append((caller, at + delay, depth + 1))
+    n_hygiene = int(shape.hygiene_per_hour * shape.hours)
+    for _ in range(n_hygiene):
+        tenant = rng.choice(list(hosts_of))
+        service = rng.choice(list(hosts_of[tenant]))
+        host = rng.choice(hosts_of[tenant][service])
+        name = rng.choice(HYGIENE_NAMES)
+        at = rng.uniform(0, span)
+        emit(at, Occurrence(_alert(name, rng.choice(("warning", "info")), tenant, service, host, _ts(start, at)), None))
+    events.sort(key=lambda e: (e[0], e[1]))
+    delivered: list[Occurrence] = []
+    for _, _, occurrence in events:
+        delivered.append(occurrence)
+        if rng.random() < shape.duplicate_p:
+            delivered.append(occurrence)  # a repeat of the same firing alert
+        if rng.random() < shape.flap_p:
+            ended = occurrence.alert.startsAt + timedelta(seconds=rng.uniform(30, 120))
+            resolved = occurrence.alert.model_copy(update={"status": AlertState.RESOLVED, "endsAt": ended})
+            delivered.append(Occurrence(resolved, occurrence.fault_id))
+            again = occurrence.alert.model_copy(update={"startsAt": ended + timedelta(seconds=rng.uniform(30, 120))})
+            delivered.append(Occurrence(again, occurrence.fault_id))
+    return Storm(topologies, delivered, faults)
+
+
+def _ts(start: datetime, seconds: float) -> datetime:
+    return start + timedelta(seconds=max(seconds, 0.0))
