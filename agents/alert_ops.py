@@ -29,6 +29,7 @@ from data.timeutil import utc_now
 log = logging.getLogger(__name__)
 
 NO_TENANT = "default"
+TOPOLOGY_KEY = "topology"
 
 
 @dataclass(frozen=True)
@@ -71,12 +72,25 @@ class AlertOps:
         self._new_fingerprints: deque[tuple[datetime, bool]] = deque()
         self._since_prune = 0
         self._opened_in_batch: list[str] = []
+        self._moved_alerts: list[AlertRecord] = []  # alerts re-pointed by merges, stored with the batch
+        self._load_topologies()
 
     # ------------------------------------------------------------------ sinks
 
     def set_topology(self, topology: TopologyIn) -> None:
+        """Replace one tenant's graph and store it, so a restart correlates with the same topology."""
         self.topology.set_topology(topology)
+        self.kb.put_setting(f"{TOPOLOGY_KEY}:{topology.tenant}", topology.model_dump(mode="json"))
+        tenants = set((self.kb.get_setting(TOPOLOGY_KEY) or {}).get("tenants", []))
+        if topology.tenant not in tenants:
+            self.kb.put_setting(TOPOLOGY_KEY, {"tenants": sorted(tenants | {topology.tenant})})
         log.info("Topology for tenant %s: %d services", topology.tenant, len(topology.services))
+
+    def _load_topologies(self) -> None:
+        for tenant in (self.kb.get_setting(TOPOLOGY_KEY) or {}).get("tenants", []):
+            stored = self.kb.get_setting(f"{TOPOLOGY_KEY}:{tenant}")
+            if stored is not None:
+                self.topology.set_topology(TopologyIn.model_validate(stored))
 
     def ingest_alerts(self, alerts: Sequence[AlertIn]) -> None:
         self.ingest(alerts)
@@ -97,6 +111,9 @@ class AlertOps:
             self._sweep(touched)
             for state in touched.values():
                 state.refresh_root_cause(self.topology.get(state.hot.tenant))
+            for record in self._moved_alerts:
+                touched_alerts[record.fingerprint] = record
+            self._moved_alerts = []
             self._persist(touched_alerts.values(), touched.values())
             opened_now = [(i, self._incidents[i].title()) for i in self._opened_in_batch if i in self._incidents]
             self._opened_in_batch = []
@@ -274,6 +291,7 @@ class AlertOps:
             record = self._records.get(fingerprint)
             if record is not None:
                 record.incident_id = survivor.id
+                self._moved_alerts.append(record)
         text = f"Merged {absorbed.id} into {survivor.id}: alert {bridge.alertname} links both"
         survivor.note(bridge.at, text, merged=absorbed.id, bridge=bridge.fingerprint)
         absorbed.note(bridge.at, text, merged_into=survivor.id, bridge=bridge.fingerprint)

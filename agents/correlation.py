@@ -47,7 +47,7 @@ class CorrelationWeights:
     labels: float = 0.08
     cooccurrence: float = 0.12
     threshold: float = 0.55
-    merge_threshold: float = 0.8  # a bridging alert merges two incidents only when it links this strongly to both
+    merge_threshold: float = 0.75  # a bridging alert merges two incidents only when it links this strongly to both
     time_scale_s: float = 300.0  # tolerated delay per dependency hop (e-folding)
     max_gap_s: float = 3600.0
     hop_decay: float = 0.8

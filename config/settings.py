@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     CORR_THRESHOLD: Annotated[float, Field(gt=0, lt=1)] = 0.55
     CORR_TIME_SCALE_S: Annotated[float, Field(gt=0)] = 300.0
     CORR_MAX_GAP_S: Annotated[float, Field(gt=0)] = 3600.0
-    CORR_MERGE_THRESHOLD: Annotated[float, Field(gt=0, le=1)] = 0.8
+    CORR_MERGE_THRESHOLD: Annotated[float, Field(gt=0, le=1)] = 0.75
     OPSFORGE_API_TOKEN: SecretStr | None = None
     OPSFORGE_ALLOW_INSECURE: bool = False
     FRONTEND_DIST: Path = Path("frontend/dist")

@@ -1,0 +1,197 @@
+"""AlertOps engine: dedup, flapping, correlation along the call graph, merge, reopen, isolation, replay."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from agents.alert_ops import AlertOps, LifecyclePolicy
+from agents.dedup import label_fingerprint
+from config.knowledge_base import MemoryKnowledgeBase
+from data.errors import Conflict, NotFound
+from data.models import AlertIn, AlertState, IncidentStatus, TopologyIn
+
+T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def topology(tenant: str = "acme") -> TopologyIn:
+    """web -> api -> db, api -> cache; mail is unrelated."""
+    services = [
+        {"name": "web", "hosts": ["web-1", "web-2"]},
+        {"name": "api", "hosts": ["api-1"]},
+        {"name": "db", "hosts": ["db-1"]},
+        {"name": "cache", "hosts": ["cache-1"]},
+        {"name": "mail", "hosts": ["mail-1"]},
+    ]
+    deps = [["web", "api"], ["api", "db"], ["api", "cache"]]
+    return TopologyIn.model_validate({"tenant": tenant, "services": services, "dependencies": deps})
+
+
+def alert(name: str, service: str | None, host: str, minutes: float, tenant: str = "acme", **extra: Any) -> AlertIn:
+    labels = {"alertname": name, "severity": extra.pop("severity", "critical"), "instance": f"{host}:9100",
+              "tenant": tenant}  # fmt: skip
+    if service:
+        labels["service"] = service
+    return AlertIn(labels=labels, startsAt=T0 + timedelta(minutes=minutes), **extra)
+
+
+def engine(**policy: Any) -> AlertOps:
+    ops = AlertOps(MemoryKnowledgeBase(), policy=LifecyclePolicy(**policy) if policy else None)
+    ops.set_topology(topology())
+    ops.set_topology(topology("globex"))
+    return ops
+
+
+def test_fingerprint_is_order_independent_and_sender_fingerprint_wins() -> None:
+    assert label_fingerprint({"a": "1", "b": "2"}) == label_fingerprint({"b": "2", "a": "1"})
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0, fingerprint="abc123")])
+    assert ops.kb.get_alert("abc123") is not None
+
+
+def test_repeats_update_count_and_last_seen_without_new_incidents() -> None:
+    ops = engine()
+    first = alert("DbDown", "db", "db-1", 0)
+    ops.ingest([first, first])
+    repeat = first.model_copy(update={"endsAt": T0 + timedelta(minutes=5)})
+    result = ops.ingest([repeat])
+    assert result.new_alerts == 0 and result.incidents_opened == 0
+    stored = ops.kb.list_alerts().items
+    assert len(stored) == 1 and stored[0].count == 3
+    assert stored[0].lastSeen == T0 + timedelta(minutes=5)
+
+
+def test_cascade_along_calls_is_one_incident_with_the_callee_as_root() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0)])
+    ops.ingest([alert("ApiErrors", "api", "api-1", 1), alert("WebLatency", "web", "web-1", 3)])
+    ops.ingest([alert("HostLoad", None, "web-2", 4, severity="warning")])  # node-level: mapped via its host
+    incidents = ops.kb.list_incidents().items
+    assert len(incidents) == 1
+    incident = incidents[0]
+    assert incident.rootCauseService == "db" and incident.rootCauseHost == "db-1"
+    assert incident.confidence is not None and 0.5 < incident.confidence <= 1.0
+    assert len(incident.alert_fingerprints) == 4
+    joins = [d for d in incident.why_trace if d["decision"] == "joined"]
+    assert len(joins) == 3 and all(d["score"] >= ops.weights.threshold for d in joins)
+
+
+def test_unrelated_service_and_distant_time_stay_apart() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0)])
+    ops.ingest([alert("MailQueueStuck", "mail", "mail-1", 1)])  # no dependency path
+    ops.ingest([alert("ApiErrors", "api", "api-1", 50)])  # related service, but far later
+    assert len(ops.kb.list_incidents().items) == 3
+
+
+def test_hygiene_alerts_do_not_join_an_outage_on_the_same_host() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0)])
+    ops.ingest([alert("CertificateExpiringSoon", "db", "db-1", 1, severity="warning")])
+    ops.ingest([alert("BackupJobFailed", "db", "db-1", 2, severity="warning")])
+    assert len(ops.kb.list_incidents().items) == 3
+
+
+def test_never_across_tenants() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0), alert("DbDown", "db", "db-1", 0, tenant="globex")])
+    incidents = ops.kb.list_incidents().items
+    assert len(incidents) == 2 and {i.tenant for i in incidents} == {"acme", "globex"}
+
+
+def test_a_bridging_alert_merges_two_incidents_and_the_timeline_says_so() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0)])
+    ops.ingest([alert("CacheDown", "cache", "cache-1", 0.5)])
+    assert len(ops.kb.list_incidents(status="open").items) == 2
+    ops.ingest([alert("ApiErrors", "api", "api-1", 0.5)])  # api calls both db and cache, fails with both
+    open_incidents = ops.kb.list_incidents(status="open").items
+    assert len(open_incidents) == 1
+    survivor = open_incidents[0]
+    assert any("Merged" in entry.event for entry in survivor.timeline)
+    merged = [i for i in ops.kb.list_incidents().items if i.processingState == "merged"]
+    assert len(merged) == 1 and merged[0].status is IncidentStatus.RESOLVED
+    assert {a.incident_id for a in ops.kb.list_alerts().items} == {survivor.id}
+
+
+def test_auto_resolve_after_quiet_period_then_reopen_within_window() -> None:
+    ops = engine(quiet_period=timedelta(minutes=10), reopen_window=timedelta(minutes=30))
+    down = alert("DbDown", "db", "db-1", 0)
+    ops.ingest([down])
+    ops.ingest([down.model_copy(update={"status": AlertState.RESOLVED, "endsAt": T0 + timedelta(minutes=2)})])
+    ops.advance_to(T0 + timedelta(minutes=5))
+    assert ops.kb.list_incidents().items[0].status is IncidentStatus.OPEN
+    ops.advance_to(T0 + timedelta(minutes=13))
+    incident = ops.kb.list_incidents().items[0]
+    assert incident.status is IncidentStatus.RESOLVED and incident.resolvedAt is not None
+    ops.ingest([down.model_copy(update={"startsAt": T0 + timedelta(minutes=20)})])
+    incidents = ops.kb.list_incidents().items
+    assert len(incidents) == 1 and incidents[0].status is IncidentStatus.OPEN
+    assert any("Reopened" in entry.event for entry in incidents[0].timeline)
+
+
+def test_flapping_alert_is_damped() -> None:
+    ops = engine()
+    base = alert("DbSlow", "db", "db-1", 0)
+    stream = []
+    for n in range(6):
+        start = T0 + timedelta(minutes=2 * n)
+        stream.append(base.model_copy(update={"startsAt": start}))
+        stream.append(base.model_copy(update={"status": AlertState.RESOLVED, "endsAt": start + timedelta(minutes=1)}))
+    ops.ingest(stream)
+    incidents = ops.kb.list_incidents().items
+    assert len(incidents) == 1
+    refires = [e for e in incidents[0].timeline if "fired again" in e.event]
+    assert len(refires) < 5  # once flapping is detected, re-fires stop adding timeline noise
+
+
+def test_replaying_the_stream_gives_identical_incidents() -> None:
+    stream = [
+        alert("DbDown", "db", "db-1", 0),
+        alert("ApiErrors", "api", "api-1", 1),
+        alert("MailQueueStuck", "mail", "mail-1", 2),
+        alert("WebLatency", "web", "web-1", 3),
+        alert("DbDown", "db", "db-1", 0, tenant="globex"),
+    ]
+
+    def run(batches: list[list[AlertIn]]) -> list[tuple[str, list[str], str | None]]:
+        ops = engine()
+        for batch in batches:
+            ops.ingest(batch)
+        return sorted((i.id, sorted(i.alert_fingerprints), i.rootCauseService) for i in ops.kb.list_incidents().items)
+
+    assert run([stream]) == run([[a] for a in stream]) == run([stream[:2], stream[2:]])
+
+
+def test_operator_acknowledge_and_resolve_are_audited() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0)])
+    incident_id = ops.kb.list_incidents().items[0].id
+    acked = ops.acknowledge(incident_id, reason="looking", actor="alice")
+    assert acked.status is IncidentStatus.ACKNOWLEDGED
+    resolved = ops.resolve(incident_id, reason="db restarted", actor="alice")
+    assert resolved.status is IncidentStatus.RESOLVED
+    with pytest.raises(Conflict):
+        ops.acknowledge(incident_id, reason="again", actor="bob")
+    with pytest.raises(NotFound):
+        ops.resolve("INC-missing", reason="x", actor="bob")
+    audit = ops.kb.list_audit(incident_id=incident_id).items
+    assert [a.action for a in audit] == ["incident.resolved", "incident.acknowledged"]
+
+
+def test_alerts_reduced_counts_alerts_that_joined() -> None:
+    ops = engine()
+    assert ops.alerts_reduced() is None
+    ops.ingest([alert("DbDown", "db", "db-1", 0), alert("ApiErrors", "api", "api-1", 1)])
+    ops.ingest([alert("WebLatency", "web", "web-1", 2), alert("MailQueueStuck", "mail", "mail-1", 2)])
+    assert ops.alerts_reduced() == 50.0  # 4 distinct alerts, 2 opened incidents
+
+
+def test_without_topology_labels_decide() -> None:
+    ops = AlertOps(MemoryKnowledgeBase())
+    ops.ingest(
+        [alert("DbDown", "db", "db-1", 0), alert("DbSlow", "db", "db-1", 1), alert("ApiErrors", "api", "api-1", 1)]
+    )
+    assert sorted(len(i.alert_fingerprints) for i in ops.kb.list_incidents().items) == [1, 2]
