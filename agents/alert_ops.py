@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 NO_TENANT = "default"
 TOPOLOGY_KEY = "topology"
+SWEEP_STEP = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,7 @@ class AlertOps:
         self._watermark: datetime | None = None
         self._new_fingerprints: deque[tuple[datetime, bool]] = deque()
         self._since_prune = 0
+        self._last_sweep: datetime | None = None
         self._opened_in_batch: list[str] = []
         self._moved_alerts: list[AlertRecord] = []  # alerts re-pointed by merges, stored with the batch
         self._load_topologies()
@@ -315,10 +317,15 @@ class AlertOps:
     # ------------------------------------------------------------------ time-driven lifecycle
 
     def _sweep(self, touched: dict[str, IncidentState]) -> None:
-        """Auto-resolve quiet incidents and drop stale ones from the hot set (event time)."""
+        """Auto-resolve quiet incidents and drop stale ones from the hot set (event time).
+
+        Runs when event time has moved by a sweep step since the last run: lifecycle times are minutes,
+        so checking every batch would only repeat work.
+        """
         now = self._watermark
-        if now is None:
+        if now is None or (self._last_sweep is not None and now - self._last_sweep < SWEEP_STEP):
             return
+        self._last_sweep = now
         horizon = timedelta(seconds=self.weights.max_gap_s)
         for state in self._hot:
             quiet = now - state.updated_at >= self.policy.quiet_period
@@ -329,7 +336,7 @@ class AlertOps:
             if now - state.hot.last_at > horizon and (state.status is IncidentStatus.RESOLVED or state.all_resolved):
                 self._hot.remove(state)
         self._since_prune += 1
-        if self._since_prune >= 1000:
+        if self._since_prune >= 100:  # about every 50 minutes of event time
             self._prune(now)
 
     def _prune(self, now: datetime) -> None:

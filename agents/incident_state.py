@@ -41,6 +41,7 @@ class IncidentState:
     why_trace: list[dict[str, Any]] = field(default_factory=list)
     root: RootCause | None = None
     titles: dict[str, str] = field(default_factory=dict)  # fingerprint -> summary annotation
+    _ranked_shape: tuple[int, int] = (0, 0)
 
     @property
     def id(self) -> str:
@@ -67,6 +68,12 @@ class IncidentState:
         self.updated_at = max(self.updated_at, signal.at)
 
     def refresh_root_cause(self, graph: TenantGraph | None) -> None:
+        """Re-rank when the incident's services or hosts changed since the last ranking (else it cannot move much:
+        later alerts on known services only add mass far from the onset)."""
+        shape = (len(self.hot.services), len(self.hot.hosts))
+        if self.root is not None and shape == self._ranked_shape:
+            return
+        self._ranked_shape = shape
         self.root = rank_root_cause(self.hot.members, graph)
 
     def title(self) -> str:

@@ -22,8 +22,9 @@ def to_utc(value: datetime) -> datetime:
 
 def iso_z(value: datetime) -> str:
     """Return ISO-8601 text in UTC with a ``Z`` suffix, e.g. ``2026-11-24T20:00:00.123Z``."""
-    text = to_utc(value).isoformat(timespec="milliseconds")
-    return text.replace("+00:00", "Z")
+    if value.tzinfo is not UTC:  # values are normally UTC already; skip the conversion on the hot path
+        value = to_utc(value)
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_iso(text: str) -> datetime:

@@ -1,0 +1,208 @@
+"""Alert ingest throughput: in-process and over HTTP, next to a real Prometheus Alertmanager in the same run.
+
+    python bench/ingest_throughput.py [--alerts 200000] [--batch 500] [--million]
+
+Prints alerts/s for: the engine in-process (dedup + correlation + store) with the memory and SQLite
+stores; the HTTP API on one uvicorn worker (SQLite, batches POSTed to /api/alerts from one client);
+and Prometheus Alertmanager (Debian package `prometheus-alertmanager`, started here on a loopback port)
+taking the same batches on /api/v2/alerts from the same client. `--million` also reports the peak RSS
+of the engine after ingesting one million alerts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import platform
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from agents.alert_ops import AlertOps
+from bench.storms import StormShape, generate
+from config.kb_sqlite import SqliteDocumentStore
+from config.knowledge_base import KnowledgeBase, MemoryKnowledgeBase
+from data.models import AlertIn
+from data.timeutil import iso_z
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def storm_alerts(count: int) -> list[AlertIn]:
+    """Return ``count`` deliveries of a large synthetic storm (new alerts, repeats, flaps, noise)."""
+    shape = StormShape("throughput", tenants=20, services=30, faults=max(50, count // 12), hours=24.0 * 14)
+    alerts: list[AlertIn] = []
+    round_ = 0
+    while len(alerts) < count:
+        storm = generate(shape, round_)
+        shift = timedelta(days=14 * round_)
+        for occurrence in storm.alerts:
+            alert = occurrence.alert
+            ends = alert.endsAt + shift if alert.endsAt is not None else None
+            alerts.append(alert.model_copy(update={"startsAt": alert.startsAt + shift, "endsAt": ends}))
+        round_ += 1
+    return alerts[:count]
+
+
+def in_process(alerts: list[AlertIn], kb: KnowledgeBase, batch: int) -> float:
+    engine = AlertOps(kb)
+    for topology in generate(StormShape("throughput", tenants=20, services=30, faults=1), 0).topologies:
+        engine.set_topology(topology)
+    started = time.perf_counter()
+    for i in range(0, len(alerts), batch):
+        engine.ingest(alerts[i : i + batch])
+    return len(alerts) / (time.perf_counter() - started)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError("server exited during start-up")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on {port}")
+
+
+@contextmanager
+def opsforge_server(tmp: Path) -> Iterator[int]:
+    port = free_port()
+    env = {**os.environ, "PORT": str(port), "KB_BACKEND": "sqlite", "KB_PATH": str(tmp / "kb.sqlite3"),
+           "SIM_AUTOSTART": "false", "TERMINAL_OUTPUT": "none", "INGEST_MAX_INFLIGHT": "8"}  # fmt: skip
+    proc = subprocess.Popen([sys.executable, "backend_api.py"], cwd=REPO, env=env, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port, proc)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@contextmanager
+def alertmanager(tmp: Path) -> Iterator[int | None]:
+    binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
+    if binary is None:
+        yield None
+        return
+    port = free_port()
+    config = tmp / "alertmanager.yml"
+    config.write_text("route:\n  receiver: devnull\nreceivers:\n  - name: devnull\n")
+    cluster = "--cluster.listen-address="  # a single instance: no gossip port
+    proc = subprocess.Popen(
+        [binary, f"--config.file={config}", f"--storage.path={tmp / 'am-data'}",
+         f"--web.listen-address=127.0.0.1:{port}", cluster],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_port(port, proc)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+def post_batches(port: int, path: str, bodies: list[bytes], headers: dict[str, str]) -> float:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    count = 0
+    started = time.perf_counter()
+    for body, n in bodies_with_counts(bodies):
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        detail = response.read()
+        if response.status >= 300:
+            raise RuntimeError(f"POST {path} answered {response.status}: {detail[:300]!r}")
+        count += n
+    elapsed = time.perf_counter() - started
+    connection.close()
+    return count / elapsed
+
+
+def bodies_with_counts(bodies: list[bytes]) -> Iterator[tuple[bytes, int]]:
+    for body in bodies:
+        yield body, body.count(b'"labels"')
+
+
+def encode(alerts: list[AlertIn], batch: int, alertmanager_shape: bool) -> list[bytes]:
+    bodies = []
+    for i in range(0, len(alerts), batch):
+        rows = []
+        for alert in alerts[i : i + batch]:
+            row: dict[str, object] = {"labels": alert.labels, "annotations": alert.annotations,
+                                      "startsAt": iso_z(alert.startsAt)}  # fmt: skip
+            if alert.endsAt is not None:
+                row["endsAt"] = iso_z(alert.endsAt)
+            if not alertmanager_shape:
+                row["status"] = alert.status.value
+            rows.append(row)
+        bodies.append(json.dumps(rows).encode())
+    return bodies
+
+
+def million_rss(batch: int) -> None:
+    alerts = storm_alerts(1_000_000)
+    engine = AlertOps(MemoryKnowledgeBase(capacity=50_000))
+    started = time.perf_counter()
+    for i in range(0, len(alerts), batch):
+        engine.ingest(alerts[i : i + batch])
+    rate = len(alerts) / (time.perf_counter() - started)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"1M alerts in-process (bounded memory store): {rate:,.0f} alerts/s, peak RSS {peak:,.0f} MiB, "
+          f"hot incidents at the end {engine.hot_incident_count()}")  # fmt: skip
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--alerts", type=int, default=100_000)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--million", action="store_true")
+    args = parser.parse_args()
+    print(f"# ingest throughput on {platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs, "
+          f"Python {platform.python_version()}), {args.alerts:,} alerts in batches of {args.batch}")  # fmt: skip
+    alerts = storm_alerts(args.alerts)
+    memory_rate = in_process(alerts, MemoryKnowledgeBase(capacity=10**6), args.batch)
+    print(f"in-process, memory store : {memory_rate:>10,.0f} alerts/s")
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite_kb = KnowledgeBase(SqliteDocumentStore(Path(tmp) / "bench.sqlite3"))
+        print(f"in-process, SQLite store : {in_process(alerts, sqlite_kb, args.batch):>10,.0f} alerts/s")
+        sqlite_kb.close()
+    http_alerts = alerts[: min(len(alerts), 50_000)]
+    headers = {"Content-Type": "application/json"}
+    with tempfile.TemporaryDirectory() as tmp:
+        with opsforge_server(Path(tmp)) as port:
+            rate = post_batches(port, "/api/alerts", encode(http_alerts, args.batch, False), headers)
+            print(f"HTTP /api/alerts (1 worker): {rate:>10,.0f} alerts/s  ({len(http_alerts):,} alerts)")
+        with alertmanager(Path(tmp)) as am_port:
+            if am_port is None:
+                print("Alertmanager: not installed (apt-get install prometheus-alertmanager) - no peer figure")
+            else:
+                am_rate = post_batches(am_port, "/api/v2/alerts", encode(http_alerts, args.batch, True), headers)
+                print(f"Alertmanager /api/v2/alerts: {am_rate:>10,.0f} alerts/s  (same batches, same client)")
+                print(f"ratio OpsForge HTTP / Alertmanager: {rate / am_rate:.2f}")
+    if args.million:
+        million_rss(args.batch)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
