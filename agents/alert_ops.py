@@ -157,10 +157,11 @@ class AlertOps:
             return record, False, False
         if resolved or alert.startsAt <= record.starts_at:
             return record, False, False  # a late copy of an occurrence we already saw end
-        # The same alert fires again: a new occurrence of a known problem.
+        # The same alert fires again: a new occurrence, of the same problem if it comes back soon.
+        previous_end = record.ends_at or record.last_seen
         record.status, record.starts_at, record.ends_at = AlertState.FIRING, alert.startsAt, alert.endsAt
         record.note_transition(alert.startsAt)
-        opened = self._refire(record, alert, touched)
+        opened = self._refire(record, alert, previous_end, touched)
         return record, False, opened
 
     def _new_record(self, fingerprint: str, alert: AlertIn, resolved: bool) -> AlertRecord:
@@ -189,19 +190,24 @@ class AlertOps:
             state.updated_at = max(state.updated_at, record.ends_at)
             touched[state.id] = state
 
-    def _refire(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:
+    def _refire(
+        self, record: AlertRecord, alert: AlertIn, previous_end: datetime, touched: dict[str, IncidentState]
+    ) -> bool:
+        """Attach a re-firing alert to its incident when it is back within the reopen window (or flapping);
+        otherwise it is a new problem and is correlated afresh. Returns True when it opened an incident."""
         state = self._follow(record.incident_id)
-        signal = self._signal(record, alert.startsAt)
-        if state is not None and state.status is not IncidentStatus.RESOLVED:
-            state.add_signal(signal, alert.annotations.get("summary"))
-            if self._hot.contains(state):
-                self._hot.index(state, signal)
+        soon = alert.startsAt - previous_end <= self.policy.reopen_window
+        if state is None or not (soon or record.flapping):
+            return self._correlate(record, alert, touched)
+        if state.status is not IncidentStatus.RESOLVED:
+            # Same problem still open: mark the alert firing again, without stretching the incident's time span.
+            state.fingerprints[record.fingerprint] = True
             if not record.flapping:
-                state.note(alert.startsAt, f"Alert {signal.alertname} fired again", fingerprint=record.fingerprint)
+                state.note(alert.startsAt, f"Alert {record.labels.get('alertname', 'alert')} fired again")
             touched[state.id] = state
             return False
-        if state is not None and state.resolved_at and alert.startsAt - state.resolved_at <= self.policy.reopen_window:
-            self._reopen(state, signal, alert, touched)
+        if state.resolved_at is not None and alert.startsAt - state.resolved_at <= self.policy.reopen_window:
+            self._reopen(state, self._signal(record, alert.startsAt), alert, touched)
             return False
         return self._correlate(record, alert, touched)
 

@@ -75,22 +75,28 @@ class Signal:
 
 @dataclass
 class Span:
-    """When alerts were seen on one service or host of an incident."""
+    """Onset times of the alerts seen on one service or host of an incident (the first and the latest few)."""
 
     first: datetime
     last: datetime
+    recent: list[datetime] = field(default_factory=list)
+
+    KEEP = 16
 
     def gap(self, at: datetime) -> float:
-        """Return the seconds between ``at`` and this span (0 inside it)."""
-        if at < self.first:
-            return (self.first - at).total_seconds()
-        if at > self.last:
-            return (at - self.last).total_seconds()
-        return 0.0
+        """Return the seconds from ``at`` to the nearest known onset.
+
+        Not the distance to the interval [first, last]: an incident that lives for hours must not
+        make every alert in those hours look simultaneous with it.
+        """
+        return min(abs((at - onset).total_seconds()) for onset in (self.first, *self.recent))
 
     def extend(self, at: datetime) -> None:
         self.first = min(self.first, at)
         self.last = max(self.last, at)
+        self.recent.append(at)
+        if len(self.recent) > self.KEEP:
+            del self.recent[0]
 
 
 @dataclass
