@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 
 from agents.alert_ops import AlertOps
 from agents.correlation import CorrelationWeights
-from api import control, fleet, incidents, ingest, logs, metrics
+from api import agents, control, fleet, incidents, ingest, logs, metrics
 from api.limits import BodySizeLimit
 from config import terminal_logger
 from config.document_store import InvalidCursor
@@ -134,7 +134,15 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
     _error_handlers(app)
-    for router in (control.router, logs.router, metrics.router, ingest.router, incidents.router, fleet.router):
+    for router in (
+        control.router,
+        logs.router,
+        metrics.router,
+        ingest.router,
+        incidents.router,
+        fleet.router,
+        agents.router,
+    ):
         app.include_router(router)
     _serve_dashboard(app, settings.FRONTEND_DIST)
     return app

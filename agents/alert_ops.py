@@ -73,6 +73,8 @@ class AlertOps:
         self._new_fingerprints: deque[tuple[datetime, bool]] = deque()
         self._since_prune = 0
         self._last_sweep: datetime | None = None
+        self._decisions = 0  # alerts placed into incidents (opened or joined)
+        self._last_decision: datetime | None = None  # wall time
         self._opened_in_batch: list[str] = []
         self._moved_alerts: list[AlertRecord] = []  # alerts re-pointed by merges, stored with the batch
         self._load_topologies()
@@ -117,6 +119,9 @@ class AlertOps:
                 touched_alerts[record.fingerprint] = record
             self._moved_alerts = []
             self._persist(touched_alerts.values(), touched.values())
+            if new_alerts:
+                self._decisions += new_alerts
+                self._last_decision = utc_now()
             opened_now = [(i, self._incidents[i].title()) for i in self._opened_in_batch if i in self._incidents]
             self._opened_in_batch = []
         extra = {"log_type": LogType.INCIDENT, "agent": AGENT}
@@ -425,6 +430,11 @@ class AlertOps:
         if not rows:
             return None
         return round(100.0 * (1.0 - sum(rows) / len(rows)), 2)
+
+    def activity(self) -> tuple[int, datetime | None]:
+        """Return how many alerts this engine placed into incidents, and when it last did (wall time)."""
+        with self._lock:
+            return self._decisions, self._last_decision
 
     def incident_of(self, fingerprint: str) -> str | None:
         """Return the id of the incident an alert currently belongs to (following merges), if known."""

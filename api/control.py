@@ -54,6 +54,10 @@ class SimulationStatusOut(BaseModel):
     speed: float
     seed: int
     ticks: int
+    active_faults: int | None = Field(default=None, description="faults in progress in the simulated fleet")
+    faults_started: int | None = None
+    alerts_emitted: int | None = Field(default=None, description="alerts the simulator has sent to the engine")
+    storm: bool | None = None
 
 
 def _switch_out(state: KillSwitchState, changed: bool | None = None) -> KillSwitchOut:
@@ -118,6 +122,14 @@ def stop_simulation(simulation: SimulationDep) -> SimulationCommandOut:
 def simulation_status(simulation: SimulationDep) -> SimulationStatusOut:
     state = simulation.status()
     sim_time: datetime = state.sim_time
-    return SimulationStatusOut(
+    out = SimulationStatusOut(
         running=state.running, sim_time=sim_time, speed=state.speed, seed=state.seed, ticks=state.ticks
     )
+    world = getattr(simulation, "world", None)
+    if world is not None:
+        world_state = world.status()
+        out.active_faults = world_state.active_faults
+        out.faults_started = world_state.faults_started
+        out.alerts_emitted = world_state.alerts_emitted
+        out.storm = world_state.storm
+    return out

@@ -101,3 +101,22 @@ def test_metrics_keep_the_seed_keys_and_are_null_without_data(tmp_path: Path) ->
         ]  # fmt: skip
         assert body["activeIncidents"] == 0
         assert body["mttrReduction"] is None and body["tasksAutomated"] is None
+
+
+def test_agents_and_audit_logs(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        agents = client.get("/api/agents").json()
+        assert agents[0]["name"] == "AlertOps" and agents[0]["actions"] == 0 and agents[0]["lastAction"] == "N/A"
+        client.post(
+            "/api/alerts", json=[{"labels": {"alertname": "X", "tenant": "t"}, "startsAt": "2026-05-01T12:00:00Z"}]
+        )
+        assert client.get("/api/agents").json()[0]["actions"] == 1
+        client.put("/api/kill-switch", json={"active": True, "reason": "freeze", "actor": "carol"})
+        rows = client.get("/api/audit-logs").json()
+        assert rows[0]["agent"] == "carol" and rows[0]["action"] == "kill_switch.activate"
+
+
+def test_simulation_status_reports_the_world(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        status = client.get("/api/simulation/status").json()
+        assert status["alerts_emitted"] == 0 and status["active_faults"] == 0 and status["seed"] == 42

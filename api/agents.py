@@ -1,0 +1,83 @@
+"""Agent status and the audit trail (the seed's `/api/agents` and `/api/audit-logs`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Protocol
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
+from api.deps import KbDep, KillSwitchDep
+from api.incidents import age_text
+from data.timeutil import UtcDatetime, utc_now
+
+router = APIRouter(prefix="/api", tags=["agents"])
+
+
+class Activity(Protocol):
+    def activity(self) -> tuple[int, datetime | None]: ...
+
+
+class AgentOut(BaseModel):
+    name: str
+    status: str = Field(description="active, or paused while the kill switch stops autonomous actions")
+    actions: int = Field(description="what the agent has done: alerts placed into incidents, forecasts refreshed")
+    lastAction: str
+    lastActionTime: UtcDatetime | None
+    autonomous: bool = Field(description="whether the agent acts on the fleet (and so obeys the kill switch)")
+
+
+class AuditLogRow(BaseModel):
+    id: str
+    agent: str
+    action: str
+    target: str
+    status: str
+    time: UtcDatetime
+    reason: str
+    incident_id: str | None
+
+
+# (app.state attribute, display name, acts on the fleet)
+AGENTS = (("alert_ops", "AlertOps", False), ("predictive_ops", "PredictiveOps", False))
+
+
+@router.get("/agents", response_model=list[AgentOut])
+def list_agents(request: Request, switch: KillSwitchDep) -> list[AgentOut]:
+    """The agents this build runs, in the seed's order, with counts of what they have done."""
+    now = utc_now()
+    rows = []
+    for attribute, name, autonomous in AGENTS:
+        agent: Activity | None = getattr(request.app.state, attribute, None)
+        if agent is None:
+            continue
+        count, last = agent.activity()
+        rows.append(
+            AgentOut(
+                name=name,
+                status="paused" if autonomous and switch.active else "active",
+                actions=count,
+                lastAction=age_text(last, now) if last else "N/A",
+                lastActionTime=last,
+                autonomous=autonomous,
+            )
+        )
+    return rows
+
+
+@router.get("/audit-logs", response_model=list[AuditLogRow])
+def audit_logs(
+    kb: KbDep,
+    incident_id: Annotated[str | None, Query(max_length=64)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> list[AuditLogRow]:
+    """Who changed what, newest first (kill switch, acknowledgements, resolutions, actions)."""
+    entries = kb.list_audit(incident_id=incident_id, limit=limit).items
+    return [
+        AuditLogRow(
+            id=e.id, agent=e.actor, action=e.action, target=e.target, status="completed", time=e.time,
+            reason=e.reason, incident_id=e.incident_id,
+        )
+        for e in entries
+    ]  # fmt: skip
