@@ -191,7 +191,7 @@ class AlertOps:
         record.note_transition(record.ends_at)
         state = self._incidents.get(record.incident_id or "")
         if state is not None and state.fingerprints.get(record.fingerprint):
-            state.fingerprints[record.fingerprint] = False
+            state.mark(record.fingerprint, False)
             state.updated_at = max(state.updated_at, record.ends_at)
             touched[state.id] = state
 
@@ -206,7 +206,7 @@ class AlertOps:
             return self._correlate(record, alert, touched)
         if state.status is not IncidentStatus.RESOLVED:
             # Same problem still open: mark the alert firing again, without stretching the incident's time span.
-            state.fingerprints[record.fingerprint] = True
+            state.mark(record.fingerprint, True)
             if not record.flapping:
                 state.note(alert.startsAt, f"Alert {record.labels.get('alertname', 'alert')} fired again")
             touched[state.id] = state
@@ -297,7 +297,7 @@ class AlertOps:
         self._hot.remove(absorbed)
         survivor.hot.absorb(absorbed.hot)
         self._hot.add(survivor)
-        survivor.fingerprints.update(absorbed.fingerprints)
+        survivor.merge_fingerprints(absorbed)
         for fingerprint, title in absorbed.titles.items():
             survivor.titles.setdefault(fingerprint, title)
         for fingerprint in absorbed.fingerprints:

@@ -42,6 +42,7 @@ class IncidentState:
     root: RootCause | None = None
     titles: dict[str, str] = field(default_factory=dict)  # fingerprint -> summary annotation
     _ranked_shape: tuple[int, int] = (0, 0)
+    _firing: int = 0
 
     @property
     def id(self) -> str:
@@ -49,7 +50,17 @@ class IncidentState:
 
     @property
     def all_resolved(self) -> bool:
-        return not any(self.fingerprints.values())
+        return self._firing == 0
+
+    def mark(self, fingerprint: str, firing: bool) -> None:
+        """Record whether one of the incident's alerts is firing (keeps the firing count in step)."""
+        before = self.fingerprints.get(fingerprint, False)
+        self.fingerprints[fingerprint] = firing
+        self._firing += int(firing) - int(before)
+
+    def merge_fingerprints(self, other: IncidentState) -> None:
+        for fingerprint, firing in other.fingerprints.items():
+            self.mark(fingerprint, firing)
 
     def note(self, at: datetime, event: str, **details: Any) -> None:
         if len(self.timeline) < MAX_TIMELINE:
@@ -62,7 +73,7 @@ class IncidentState:
 
     def add_signal(self, signal: Signal, summary: str | None) -> None:
         self.hot.add(signal)
-        self.fingerprints[signal.fingerprint] = True
+        self.mark(signal.fingerprint, True)
         if summary:
             self.titles.setdefault(signal.fingerprint, summary)
         self.updated_at = max(self.updated_at, signal.at)

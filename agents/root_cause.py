@@ -63,6 +63,12 @@ def rank_root_cause(signals: list[Signal], graph: TenantGraph | None) -> RootCau
     """Return the most likely root service and host of ``signals`` (one incident), with the evidence."""
     if not signals:
         return RootCause(None, None, None, [], "no alerts")
+    if len(signals) == 1:  # the common case of a lone alert: nothing to rank
+        only = signals[0]
+        service = only.services[0] if only.services else None
+        target = service or only.host or "an unknown target"
+        return RootCause(service, only.host, 1.0, [(service or f"host:{only.host}", 1.0)],
+                         f"{target}: the only alert, {only.alertname} at {only.at:%H:%M:%S}Z")  # fmt: skip
     prior = _prior(signals)
     scores = dict(prior)
     method = "onset and severity"
