@@ -1,0 +1,23 @@
+import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
+import { Route, Routes } from "react-router";
+import { Layout } from "./components/layout/Layout";
+import { DashboardPage } from "./features/dashboard/DashboardPage";
+import { IncidentDetailPage } from "./features/incidents/IncidentDetailPage";
+import { IncidentsPage } from "./features/incidents/IncidentsPage";
+
+export const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, staleTime: 1000 } } });
+
+export function App() {
+  return (
+    <QueryClientProvider client={queryClient}>
+      <Layout>
+        <Routes>
+          <Route path="/" element={<DashboardPage />} />
+          <Route path="/incidents" element={<IncidentsPage />} />
+          <Route path="/incidents/:id" element={<IncidentDetailPage />} />
+          <Route path="*" element={<p>Page not found.</p>} />
+        </Routes>
+      </Layout>
+    </QueryClientProvider>
+  );
+}

@@ -1,0 +1,109 @@
+// The one API client: same-origin fetch, bearer token from session storage, typed errors.
+import type {
+  Agent, IncidentDetail, IncidentFilters, IncidentSummary, KillSwitch, LogEntry, Metrics, SimulationStatus,
+} from "./types";
+
+const TOKEN_KEY = "opsforge.token";
+
+export class ApiError extends Error {
+  constructor(
+    public readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Listener = () => void;
+const authListeners = new Set<Listener>();
+
+/** Subscribe to "the server wants a token" (a 401); returns the unsubscribe function. */
+export function onAuthRequired(listener: Listener): () => void {
+  authListeners.add(listener);
+  return () => authListeners.delete(listener);
+}
+
+export function setToken(token: string | null): void {
+  if (token) sessionStorage.setItem(TOKEN_KEY, token);
+  else sessionStorage.removeItem(TOKEN_KEY);
+}
+
+export function getToken(): string | null {
+  return sessionStorage.getItem(TOKEN_KEY);
+}
+
+async function request<T>(path: string, init: RequestInit = {}): Promise<{ body: T; headers: Headers }> {
+  const headers = new Headers(init.headers);
+  if (init.body) headers.set("Content-Type", "application/json");
+  const token = getToken();
+  if (token) headers.set("Authorization", `Bearer ${token}`);
+  const response = await fetch(path, { ...init, headers });
+  if (!response.ok) {
+    if (response.status === 401) authListeners.forEach((listener) => listener());
+    let detail = response.statusText;
+    try {
+      const body = (await response.json()) as { detail?: unknown };
+      detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
+    } catch {
+      // not JSON: keep the status text
+    }
+    throw new ApiError(response.status, detail);
+  }
+  return { body: (await response.json()) as T, headers: response.headers };
+}
+
+async function get<T>(path: string): Promise<T> {
+  return (await request<T>(path)).body;
+}
+
+async function send<T>(method: string, path: string, body?: unknown): Promise<T> {
+  return (await request<T>(path, { method, body: body === undefined ? undefined : JSON.stringify(body) })).body;
+}
+
+function query(params: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value !== undefined && value !== "") search.set(key, String(value));
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
+
+export interface IncidentPage {
+  items: IncidentSummary[];
+  nextCursor: string | null;
+}
+
+export const api = {
+  health: () => get<{ status: string }>("/api/health"),
+  metrics: () => get<Metrics>("/api/metrics"),
+  agents: () => get<Agent[]>("/api/agents"),
+  killSwitch: () => get<KillSwitch>("/api/kill-switch/status"),
+  setKillSwitch: (active: boolean, reason: string) =>
+    send<KillSwitch>("PUT", "/api/kill-switch", { active, reason, actor: "dashboard" }),
+  simulation: () => get<SimulationStatus>("/api/simulation/status"),
+  startSimulation: () => send<{ status: string }>("POST", "/api/simulation/start"),
+  stopSimulation: () => send<{ status: string }>("POST", "/api/simulation/stop"),
+  logs: (afterSeq: number) => get<{ logs: LogEntry[] }>(`/api/logs${query({ limit: 500, after_seq: afterSeq })}`),
+  clearLogs: () => send<{ status: string }>("POST", "/api/logs/clear"),
+  incident: (id: string) => get<IncidentDetail>(`/api/incidents/${encodeURIComponent(id)}`),
+  acknowledge: (id: string, reason: string) =>
+    send<IncidentSummary>("POST", `/api/incidents/${encodeURIComponent(id)}/acknowledge`, { reason, actor: "dashboard" }),
+  resolve: (id: string, reason: string) =>
+    send<IncidentSummary>("POST", `/api/incidents/${encodeURIComponent(id)}/resolve`, { reason, actor: "dashboard" }),
+  async incidents(filters: IncidentFilters, limit: number, cursor?: string | null): Promise<IncidentPage> {
+    const { body, headers } = await request<IncidentSummary[]>(
+      `/api/incidents${query({ ...filters, limit, cursor: cursor ?? undefined })}`,
+    );
+    return { items: body, nextCursor: headers.get("X-Next-Cursor") };
+  },
+  /** Every incident matching the filters, following cursors across all pages (for CSV export). */
+  async allIncidents(filters: IncidentFilters): Promise<IncidentSummary[]> {
+    const rows: IncidentSummary[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: IncidentPage = await api.incidents(filters, 500, cursor);
+      rows.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return rows;
+  },
+};

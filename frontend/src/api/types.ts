@@ -1,0 +1,108 @@
+// Response shapes of the OpsForge API (checked against /openapi.json by src/api/openapi.test.ts).
+
+export type IncidentStatus = "open" | "acknowledged" | "mitigating" | "resolved";
+export type Severity = "critical" | "high" | "medium" | "low" | "info";
+
+export interface Metrics {
+  alertsReduced: number | null;
+  mttrReduction: number | null;
+  tasksAutomated: number | null;
+  activeIncidents: number | null;
+  patchesPending: number | null;
+  upcomingRisks: number | null;
+}
+
+export interface Agent {
+  name: string;
+  status: string;
+  actions: number;
+  lastAction: string;
+  lastActionTime: string | null;
+  autonomous: boolean;
+}
+
+export interface IncidentSummary {
+  id: string;
+  title: string;
+  status: IncidentStatus;
+  severity: Severity;
+  alerts: number;
+  time: string;
+  createdAt: string;
+  updatedAt: string;
+  resolvedAt: string | null;
+  rootCause: string | null;
+  rootCauseService: string | null;
+  rootCauseHost: string | null;
+  confidence: number | null;
+  agents: string[];
+  processingState: string;
+  tenant: string | null;
+  services: string[];
+}
+
+export interface TimelineEntry {
+  time: string;
+  event: string;
+  agent: string | null;
+  details: Record<string, unknown>;
+}
+
+export interface Alert {
+  fingerprint: string;
+  incident_id: string | null;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  status: "firing" | "resolved";
+  startsAt: string;
+  endsAt: string | null;
+  lastSeen: string;
+  count: number;
+}
+
+export interface IncidentDetail extends IncidentSummary {
+  hosts: string[];
+  timeline: TimelineEntry[];
+  correlated_alerts: Alert[];
+  why_trace: {
+    analysis: string | null;
+    affected_components: string[];
+    correlation_score: number | null;
+    confidence: number | null;
+    recommended_actions: string[];
+    decisions: Record<string, unknown>[];
+  };
+  audit_logs: { id: string; agent: string; action: string; status: string; time: string; description: string }[];
+}
+
+export interface KillSwitch {
+  active: boolean;
+  message: string;
+  reason: string | null;
+  changed_by: string | null;
+  changed_at: string | null;
+}
+
+export interface SimulationStatus {
+  running: boolean;
+  sim_time: string;
+  speed: number;
+  seed: number;
+  ticks: number;
+  active_faults: number | null;
+  alerts_emitted: number | null;
+}
+
+export interface LogEntry {
+  seq: number;
+  timestamp: string;
+  type: string;
+  agent: string | null;
+  message: string;
+}
+
+export interface IncidentFilters {
+  status?: string;
+  severity?: string;
+  tenant?: string;
+}
