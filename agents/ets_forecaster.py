@@ -51,14 +51,19 @@ class Fit:
 INIT_POINTS = 24
 
 
-def initial_state(y: Array, phi: Array) -> tuple[Array, Array]:
-    """Return the (level, trend) before the first observation, from a least-squares line through the first
-    points (a single noisy difference would make a poor initial trend); SES (phi = 0) has no trend."""
+def _line_start(y: Array) -> tuple[Array, Array]:
+    """Return (value at the first observation, slope) of a least-squares line through the first points."""
     k = int(min(INIT_POINTS, max(2, y.shape[1] // 4)))
     t = np.arange(k, dtype=np.float64) - (k - 1) / 2.0
     head = y[:, :k]
     slope = (head - head.mean(axis=1, keepdims=True)) @ t / float(t @ t)
-    start = head.mean(axis=1) - slope * (k - 1) / 2.0  # the line's value at the first observation
+    return head.mean(axis=1) - slope * (k - 1) / 2.0, slope
+
+
+def initial_state(y: Array, phi: Array) -> tuple[Array, Array]:
+    """Return the (level, trend) before the first observation, from a least-squares line through the first
+    points (a single noisy difference would make a poor initial trend); SES (phi = 0) has no trend."""
+    start, slope = _line_start(y)
     trend = np.where(phi > 0, slope, 0.0)
     return start - phi * trend, trend
 
@@ -84,20 +89,30 @@ def run(
     return fitted, level, trend
 
 
-def _sse(y: Array, alpha: Array, beta: Array, phi: Array) -> Array:
-    fitted, _, _ = run(y, alpha, beta, phi)
-    residuals = y - fitted
-    sse: Array = np.einsum("ij,ij->i", residuals, residuals)
+def _sse_grid(y: Array, alpha: Array, beta: Array, phi: Array) -> Array:
+    """Return the one-step SSE of every series (rows of ``y``) under every candidate (columns of the (n, k)
+    parameter arrays), accumulated during the recursion so nothing of size (n, k, T) is ever stored."""
+    start, slope = _line_start(y)
+    trend = np.where(phi > 0, slope[:, None], 0.0)
+    level = start[:, None] - phi * trend
+    sse = np.zeros(alpha.shape)
+    keep_trend = (1.0 - beta) * phi
+    for t in range(y.shape[1]):
+        forecast = level + phi * trend
+        observed = y[:, t : t + 1]
+        error = observed - forecast
+        sse += error * error
+        new_level = forecast + alpha * error
+        trend = beta * (new_level - level) + keep_trend * trend
+        level = new_level
     return sse
 
 
 def _search(y: Array, grid: Array) -> tuple[Array, Array]:
     """Evaluate every parameter row of ``grid`` (k, 3) on every series; return best params (n, 3) and SSE (n,)."""
     n = y.shape[0]
-    k = grid.shape[0]
-    tiled = np.repeat(y, k, axis=0)
-    params = np.tile(grid, (n, 1))
-    sse = _sse(tiled, params[:, 0], params[:, 1], params[:, 2]).reshape(n, k)
+    shape = (n, grid.shape[0])
+    sse = _sse_grid(y, *(np.broadcast_to(grid[:, i], shape) for i in range(3)))
     sse = np.where(np.isfinite(sse), sse, np.inf)
     best = np.argmin(sse, axis=1)
     return grid[best], sse[np.arange(n), best]
@@ -106,21 +121,17 @@ def _search(y: Array, grid: Array) -> tuple[Array, Array]:
 def _refine(y: Array, best: Array, step: Array, fixed_beta_zero: bool) -> tuple[Array, Array]:
     """One finer local search around each series' best (alpha, beta), keeping phi."""
     offsets = np.array([-1.0, 0.0, 1.0])
-    candidates = []
-    for da in offsets:
-        for db in [0.0] if fixed_beta_zero else offsets:
-            candidates.append((da, db))
+    deltas = [(da, db) for da in offsets for db in ([0.0] if fixed_beta_zero else offsets)]
     n = y.shape[0]
-    rows = np.empty((n * len(candidates), 3))
-    for j, (da, db) in enumerate(candidates):
-        rows[j :: len(candidates), 0] = np.clip(best[:, 0] + da * step[0], 0.001, 0.999)
-        rows[j :: len(candidates), 1] = np.clip(best[:, 1] + db * step[1], 0.0, 0.999)
-        rows[j :: len(candidates), 2] = best[:, 2]
-    tiled = np.repeat(y, len(candidates), axis=0)
-    sse = _sse(tiled, rows[:, 0], rows[:, 1], rows[:, 2]).reshape(n, len(candidates))
+    alpha = np.stack([np.clip(best[:, 0] + da * step[0], 0.001, 0.999) for da, _ in deltas], axis=1)
+    beta = np.stack([np.clip(best[:, 1] + db * step[1], 0.0, 0.999) for _, db in deltas], axis=1)
+    phi = np.repeat(best[:, 2:3], len(deltas), axis=1)
+    sse = _sse_grid(y, alpha, beta, phi)
     sse = np.where(np.isfinite(sse), sse, np.inf)
     pick = np.argmin(sse, axis=1)
-    return rows.reshape(n, len(candidates), 3)[np.arange(n), pick], sse[np.arange(n), pick]
+    rows = np.arange(n)
+    chosen = np.stack([alpha[rows, pick], beta[rows, pick], phi[rows, pick]], axis=1)
+    return chosen, sse[rows, pick]
 
 
 ALPHAS = np.array([0.02, 0.08, 0.2, 0.4, 0.65, 0.9])
