@@ -16,12 +16,15 @@ from fastapi.staticfiles import StaticFiles
 
 from agents.alert_ops import AlertOps
 from agents.correlation import CorrelationWeights
-from api import agents, control, fleet, incidents, ingest, logs, metrics
+from agents.metric_store import MetricStore
+from agents.predictive_ops import PredictiveOps
+from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics
 from api.limits import BodySizeLimit
 from config import terminal_logger
 from config.document_store import InvalidCursor
 from config.kill_switch import KillSwitch
 from config.knowledge_base import build_knowledge_base
+from config.periodic import PeriodicWorker
 from config.settings import Settings, load_settings
 from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
 from data.world import World
@@ -38,9 +41,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
     alert_ops = AlertOps(kb, weights=correlation_weights(settings))
+    predictive = PredictiveOps(MetricStore(), save_risk=kb.save_risk)
+    forecaster = PeriodicWorker("forecasts", settings.FORECAST_INTERVAL_S, predictive.refresh)
     world = World(
         seed=settings.SIM_SEED,
         alert_sink=alert_ops,
+        metric_sink=predictive.store,
         topology_sink=alert_ops,
         faults_paused=lambda: kill_switch.active,
         tick_seconds=settings.SIM_TICK_SECONDS,
@@ -57,15 +63,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.kb = kb
     app.state.kill_switch = kill_switch
     app.state.alert_ops = alert_ops
+    app.state.predictive_ops = predictive
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
     app.state.simulation = simulation
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
+    forecaster.start()
     if settings.SIM_AUTOSTART:
         simulation.start()
     try:
         yield
     finally:
         simulation.shutdown()
+        forecaster.stop()
         kb.close()
         log.info("OpsForge stopped")
         terminal_logger.uninstall(handler)
@@ -134,16 +143,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
     _error_handlers(app)
-    for router in (
-        control.router,
-        logs.router,
-        metrics.router,
-        ingest.router,
-        incidents.router,
-        fleet.router,
-        agents.router,
-    ):
-        app.include_router(router)
+    for module in (control, logs, metrics, ingest, incidents, agents, fleet, forecasts):
+        app.include_router(module.router)
     _serve_dashboard(app, settings.FRONTEND_DIST)
     return app
 

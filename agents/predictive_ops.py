@@ -9,12 +9,121 @@ from __future__ import annotations
 
 import argparse
 import csv
+import logging
 import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from numpy.typing import NDArray
 
 from agents.anomaly import scores
+from agents.ets_forecaster import fit, forecast
+from agents.metric_store import MetricStore
+from agents.risks import risk_for
+from data.models import LogType, Risk, RiskState
+from data.timeutil import utc_now
+
+log = logging.getLogger(__name__)
+
+FIT_POINTS = 240  # samples each refresh fits on (4 h at one per minute)
+MIN_POINTS = 60
+
+
+@dataclass(frozen=True)
+class SeriesForecast:
+    host: str
+    metric: str
+    model: str
+    step: timedelta
+    last_time: datetime
+    last_value: float
+    trend: float
+    point: NDArray[np.float64]
+    lower: NDArray[np.float64]
+    upper: NDArray[np.float64]
+
+
+class PredictiveOps:
+    """Forecasts every series of the store on `refresh`, and keeps the open exhaustion risks."""
+
+    def __init__(
+        self, store: MetricStore, *, horizon: int = 60, save_risk: Callable[[Risk], None] | None = None
+    ) -> None:
+        self.store = store
+        self.horizon = horizon
+        self._save_risk = save_risk
+        self._lock = threading.Lock()
+        self._forecasts: dict[tuple[str, str], SeriesForecast] = {}
+        self._risks: dict[str, Risk] = {}
+        self._generated_at: datetime | None = None
+        self._refreshes = 0
+        self._last_refresh: datetime | None = None
+
+    def refresh(self) -> None:
+        """Fit and forecast every series with enough history; open or resolve risks accordingly."""
+        names, values, times = self.store.matrix(FIT_POINTS)
+        if not names:
+            names, values, times = self.store.matrix(MIN_POINTS)
+        if not names:
+            return
+        state = fit(values)
+        point, lower, upper = forecast(state, self.horizon)
+        sd = (upper - point) / 1.959963984540054
+        step = timedelta(seconds=float(np.median(np.diff(times, axis=1))))
+        forecasts, risks = {}, {}
+        for i, (host, metric) in enumerate(names):
+            last = datetime.fromtimestamp(times[i, -1], UTC)
+            forecasts[(host, metric)] = SeriesForecast(
+                host, metric, state.model[i].value, step, last, float(values[i, -1]), float(state.trend[i]),
+                point[i], lower[i], upper[i],
+            )  # fmt: skip
+            risk = risk_for(host, metric, point[i], sd[i], now=last, step=step)
+            if risk is not None:
+                risks[risk.id] = risk
+        with self._lock:
+            resolved = [r for key, r in self._risks.items() if key not in risks]
+            opened = [r for key, r in risks.items() if key not in self._risks]
+            self._forecasts, self._risks = forecasts, risks
+            self._generated_at = utc_now()
+            self._refreshes += 1
+            self._last_refresh = self._generated_at
+        if self._save_risk is not None:
+            for risk in opened + list(risks.values()):
+                self._save_risk(risk)
+            for risk in resolved:
+                self._save_risk(risk.model_copy(update={"state": RiskState.RESOLVED, "resolved_at": utc_now()}))
+        for risk in opened[:10]:
+            log.info("Risk: %s %s reaches %.0f by %s (p=%.2f)", risk.host, risk.metric, risk.threshold,
+                     risk.eta.isoformat(), risk.probability,
+                     extra={"log_type": LogType.PREDICTIVEOPS, "agent": "PredictiveOps"})  # fmt: skip
+
+    def activity(self) -> tuple[int, datetime | None]:
+        with self._lock:
+            return self._refreshes, self._last_refresh
+
+    def open_risk_count(self) -> int | None:
+        with self._lock:
+            return None if self._generated_at is None else len(self._risks)
+
+    def risks(self) -> list[Risk]:
+        with self._lock:
+            return sorted(self._risks.values(), key=lambda r: r.eta)
+
+    def forecasts(self) -> list[SeriesForecast]:
+        with self._lock:
+            return list(self._forecasts.values())
+
+    def forecast_of(self, host: str, metric: str) -> SeriesForecast | None:
+        with self._lock:
+            return self._forecasts.get((host, metric))
+
+    @property
+    def generated_at(self) -> datetime | None:
+        return self._generated_at
 
 
 def score_nab_file(source: Path, target: Path) -> int:

@@ -22,7 +22,7 @@ class Activity(Protocol):
 class AgentOut(BaseModel):
     name: str
     status: str = Field(description="active, or paused while the kill switch stops autonomous actions")
-    actions: int = Field(description="what the agent has done: alerts placed into incidents, forecasts refreshed")
+    actions: int = Field(description="what the agent has done: alerts placed into incidents, forecast refreshes")
     lastAction: str
     lastActionTime: UtcDatetime | None
     autonomous: bool = Field(description="whether the agent acts on the fleet (and so obeys the kill switch)")

@@ -1,0 +1,163 @@
+"""Forecasts and risks (the seed's `/api/forecasts`), one series' forecast, and metric sample ingestion."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import numpy as np
+from fastapi import APIRouter, Depends, Request, status
+from pydantic import BaseModel, Field
+
+from agents.predictive_ops import PredictiveOps, SeriesForecast
+from api.deps import Authorized
+from data.errors import NotFound
+from data.models import MetricSampleIn
+from data.timeutil import UtcDatetime
+
+router = APIRouter(prefix="/api", tags=["forecasts"])
+
+CHART_POINTS = 12
+
+
+def get_predictive_ops(request: Request) -> PredictiveOps:
+    engine: PredictiveOps = request.app.state.predictive_ops
+    return engine
+
+
+PredictiveDep = Annotated[PredictiveOps, Depends(get_predictive_ops)]
+
+
+class RiskOut(BaseModel):
+    id: str
+    title: str
+    severity: str
+    host: str
+    metric: str
+    threshold: float
+    eta: UtcDatetime
+    expected_time: UtcDatetime
+    expected_time_text: str
+    probability: float
+    confidence: float = Field(description="the probability as a percentage (seed field)")
+    recommended_action: str
+
+
+class ForecastsOut(BaseModel):
+    metrics: dict[str, Any] = Field(
+        description="fleet-mean cpu (actual, predicted) and memory over the last and next points"
+    )
+    anomaly_detection_accuracy: float | None = Field(description="null until scored against the simulator's truth")
+    risk_prediction_confidence: float | None = Field(description="null until risk predictions have come due")
+    patch_success_rate: float | None = Field(description="null until PatchOps records outcomes")
+    upcoming_risks: list[RiskOut]
+    ets_forecasts: dict[str, Any]
+
+
+class PointOut(BaseModel):
+    timestamp: UtcDatetime
+    value: float
+    lower: float | None = None
+    upper: float | None = None
+
+
+class SeriesOut(BaseModel):
+    host: str
+    metric: str
+    history: list[PointOut]
+    forecast: dict[str, Any]
+
+
+class SamplesIn(BaseModel):
+    samples: list[MetricSampleIn] = Field(min_length=1, max_length=50_000)
+
+
+class AcceptedOut(BaseModel):
+    accepted: int
+
+
+def _fleet_chart(forecasts: list[SeriesForecast], engine: PredictiveOps, metric: str) -> dict[str, Any]:
+    rows = [f for f in forecasts if f.metric == metric]
+    if not rows:
+        return {"actual": [], "predicted": []}
+    histories = [engine.store.history(f.host, f.metric) for f in rows]
+    actual = np.mean([h[1][-CHART_POINTS:] for h in histories if h and len(h[1]) >= CHART_POINTS], axis=0)
+    predicted = np.mean([f.point[:CHART_POINTS] for f in rows], axis=0)
+    return {
+        "actual": [round(float(v), 2) for v in actual] + [None] * CHART_POINTS,
+        "predicted": [None] * CHART_POINTS + [round(float(v), 2) for v in predicted],
+    }
+
+
+@router.get("/forecasts", response_model=ForecastsOut)
+def get_forecasts(engine: PredictiveDep) -> ForecastsOut:
+    forecasts = engine.forecasts()
+    hours: list[str] = []
+    if forecasts:
+        first = forecasts[0]
+        start = first.last_time - first.step * (CHART_POINTS - 1)
+        hours = [(start + first.step * i).strftime("%H:%M") for i in range(2 * CHART_POINTS)]
+    cpu = _fleet_chart(forecasts, engine, "cpu")
+    memory = _fleet_chart(forecasts, engine, "memory")
+    risks = [
+        RiskOut(
+            id=r.id, title=f"{r.metric} on {r.host} reaches {r.threshold:g}",
+            severity="critical" if r.probability >= 0.9 else "high" if r.probability >= 0.7 else "medium",
+            host=r.host, metric=r.metric, threshold=r.threshold, eta=r.eta, expected_time=r.eta,
+            expected_time_text=r.eta.strftime("%b %d, %I:%M %p"), probability=r.probability,
+            confidence=round(100 * r.probability, 1), recommended_action=r.recommended_action,
+        )
+        for r in engine.risks()
+    ]  # fmt: skip
+    series = [
+        {"host": f.host, "metric": f.metric, "model": f.model, "last_value": round(f.last_value, 3),
+         "trend": round(f.trend, 5), "forecast": [round(float(v), 3) for v in f.point[:CHART_POINTS]],
+         "anomaly_score": None}
+        for f in forecasts[:200]
+    ]  # fmt: skip
+    return ForecastsOut(
+        metrics={"hours": hours, "cpu": cpu, "memory": {"actual": memory["actual"], "threshold": 90.0}},
+        anomaly_detection_accuracy=None,
+        risk_prediction_confidence=None,
+        patch_success_rate=None,
+        upcoming_risks=risks,
+        ets_forecasts={
+            "generated_at": engine.generated_at,
+            "horizon": engine.horizon,
+            "series": series,
+            "top_anomalies": [],
+        },
+    )
+
+
+@router.get("/forecasts/{host}/{metric}", response_model=SeriesOut)
+def get_series(host: str, metric: str, engine: PredictiveDep) -> SeriesOut:
+    stored = engine.store.history(host, metric)
+    if stored is None:
+        raise NotFound(f"no metric {metric} for host {host}")
+    times, values = stored
+    found = engine.forecast_of(host, metric)
+    points: list[PointOut] = []
+    model = None
+    step_seconds = None
+    if found is not None:
+        model, step_seconds = found.model, found.step.total_seconds()
+        points = [
+            PointOut(timestamp=found.last_time + found.step * (i + 1), value=float(found.point[i]),
+                     lower=float(found.lower[i]), upper=float(found.upper[i]))
+            for i in range(len(found.point))
+        ]  # fmt: skip
+    history = [PointOut(timestamp=t, value=float(v)) for t, v in zip(times, values, strict=True)]
+    return SeriesOut(
+        host=host,
+        metric=metric,
+        history=history,
+        forecast={"model": model, "step_seconds": step_seconds, "points": [p.model_dump(mode="json") for p in points]},
+    )
+
+
+@router.post(
+    "/metrics/samples", response_model=AcceptedOut, status_code=status.HTTP_202_ACCEPTED, dependencies=[Authorized]
+)
+def post_samples(body: SamplesIn, engine: PredictiveDep) -> AcceptedOut:
+    engine.store.ingest_samples(body.samples)
+    return AcceptedOut(accepted=len(body.samples))
