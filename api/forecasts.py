@@ -8,6 +8,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, Field
 
+from agents.anomaly import scores
 from agents.predictive_ops import PredictiveOps, SeriesForecast
 from api.deps import Authorized
 from data.errors import NotFound
@@ -17,6 +18,7 @@ from data.timeutil import UtcDatetime
 router = APIRouter(prefix="/api", tags=["forecasts"])
 
 CHART_POINTS = 12
+ANOMALY_FLAG = 0.5
 
 
 def get_predictive_ops(request: Request) -> PredictiveOps:
@@ -60,11 +62,18 @@ class PointOut(BaseModel):
     upper: float | None = None
 
 
+class AnomalyOut(BaseModel):
+    timestamp: UtcDatetime
+    value: float
+    score: float
+
+
 class SeriesOut(BaseModel):
     host: str
     metric: str
     history: list[PointOut]
     forecast: dict[str, Any]
+    anomalies: list[AnomalyOut] = Field(description="samples whose causal anomaly score is at least 0.5")
 
 
 class SamplesIn(BaseModel):
@@ -147,10 +156,16 @@ def get_series(host: str, metric: str, engine: PredictiveDep) -> SeriesOut:
             for i in range(len(found.point))
         ]  # fmt: skip
     history = [PointOut(timestamp=t, value=float(v)) for t, v in zip(times, values, strict=True)]
+    anomaly = scores(values)
+    flagged = [
+        AnomalyOut(timestamp=times[i], value=float(values[i]), score=round(float(anomaly[i]), 4))
+        for i in np.flatnonzero(anomaly >= ANOMALY_FLAG)
+    ]
     return SeriesOut(
         host=host,
         metric=metric,
         history=history,
+        anomalies=flagged,
         forecast={"model": model, "step_seconds": step_seconds, "points": [p.model_dump(mode="json") for p in points]},
     )
 

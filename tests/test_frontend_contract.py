@@ -21,6 +21,9 @@ SCHEMA_OF = {
     "KillSwitch": "KillSwitchOut",
     "SimulationStatus": "SimulationStatusOut",
     "LogEntry": "LogEntry",
+    "SeriesDetail": "SeriesOut",
+    "ForecastOverview": "ForecastsOut",
+    "RiskRow": "RiskOut",
 }
 
 

@@ -58,7 +58,7 @@ before(async () => {
     cwd: REPO,
     env: {
       ...process.env, PORT: String(port), KB_BACKEND: "sqlite", KB_PATH: join(workdir, "kb.sqlite3"),
-      SIM_SPEED: "600", SIM_AUTOSTART: "true", TERMINAL_OUTPUT: "none",
+      SIM_SPEED: "600", SIM_AUTOSTART: "true", TERMINAL_OUTPUT: "none", FORECAST_INTERVAL_S: "2",
       FRONTEND_DIST: join(REPO, "frontend/dist"), OPSFORGE_API_TOKEN: "",
     },
     stdio: "ignore",
@@ -209,4 +209,16 @@ test("CSV export downloads exactly the filtered rows of every page", async () =>
   assert.deepEqual(page.errors, []);
   await page.close();
   await fetch(`${base}/api/simulation/start`, { method: "POST" });
+});
+
+test("forecasting page charts a series with its forecast and lists risks", async () => {
+  await waitFor(async () => (await json("/api/forecasts")).ets_forecasts.series.length > 0, "forecasts", 120_000);
+  const page = await newPage();
+  await page.goto(`${base}/forecasting`);
+  await page.getByRole("heading", { name: "Forecasting" }).waitFor();
+  await page.getByTestId("series-chart").waitFor();
+  assert.ok((await page.locator(".series-chart path.forecast").count()) === 1, "forecast line drawn");
+  await page.getByRole("heading", { name: "Upcoming risks" }).waitFor();
+  assert.deepEqual(page.errors, []);
+  await page.close();
 });

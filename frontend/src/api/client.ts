@@ -1,6 +1,7 @@
 // The one API client: same-origin fetch, bearer token from session storage, typed errors.
 import type {
-  Agent, IncidentDetail, IncidentFilters, IncidentSummary, KillSwitch, LogEntry, Metrics, SimulationStatus,
+  Agent, ForecastOverview, IncidentDetail, IncidentFilters, IncidentSummary, KillSwitch, LogEntry, Metrics,
+  SeriesDetail, SimulationStatus,
 } from "./types";
 
 const TOKEN_KEY = "opsforge.token";
@@ -84,6 +85,9 @@ export const api = {
   stopSimulation: () => send<{ status: string }>("POST", "/api/simulation/stop"),
   logs: (afterSeq: number) => get<{ logs: LogEntry[] }>(`/api/logs${query({ limit: 500, after_seq: afterSeq })}`),
   clearLogs: () => send<{ status: string }>("POST", "/api/logs/clear"),
+  forecasts: () => get<ForecastOverview>("/api/forecasts"),
+  series: (host: string, metric: string) =>
+    get<SeriesDetail>(`/api/forecasts/${encodeURIComponent(host)}/${encodeURIComponent(metric)}`),
   incident: (id: string) => get<IncidentDetail>(`/api/incidents/${encodeURIComponent(id)}`),
   acknowledge: (id: string, reason: string) =>
     send<IncidentSummary>("POST", `/api/incidents/${encodeURIComponent(id)}/acknowledge`, { reason, actor: "dashboard" }),

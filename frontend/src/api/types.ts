@@ -106,3 +106,41 @@ export interface IncidentFilters {
   severity?: string;
   tenant?: string;
 }
+
+export interface RiskRow {
+  id: string;
+  title: string;
+  severity: string;
+  host: string;
+  metric: string;
+  threshold: number;
+  eta: string;
+  probability: number;
+  recommended_action: string;
+}
+
+export interface ForecastOverview {
+  anomaly_detection_accuracy: number | null;
+  risk_prediction_confidence: number | null;
+  upcoming_risks: RiskRow[];
+  ets_forecasts: {
+    generated_at: string | null;
+    horizon: number;
+    series: { host: string; metric: string; model: string; last_value: number; trend: number }[];
+  };
+}
+
+export interface SeriesPoint {
+  timestamp: string;
+  value: number;
+  lower: number | null;
+  upper: number | null;
+}
+
+export interface SeriesDetail {
+  host: string;
+  metric: string;
+  history: SeriesPoint[];
+  forecast: { model: string | null; step_seconds: number | null; points: SeriesPoint[] };
+  anomalies: { timestamp: string; value: number; score: number }[];
+}
