@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     LEARNING_LOOP_ENABLED: bool = True
     STRANDS_MODEL_ID: str = Field(default="claude-sonnet-4-20250514", min_length=1)
     SIM_SEED: int = 42
-    SIM_SPEED: Annotated[float, Field(gt=0, le=3600)] = 1.0
+    SIM_SPEED: Annotated[float, Field(gt=0, le=3600)] = 5.0
     SIM_TICK_SECONDS: Annotated[float, Field(gt=0, le=3600)] = 60.0
     SIM_AUTOSTART: bool = True
     INGEST_MAX_BODY_BYTES: Annotated[int, Field(ge=1024)] = 5 * 1024 * 1024
