@@ -8,45 +8,18 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from data.clock import SimClock
 from data.models import LogType
 from data.timeutil import utc_now
 
 log = logging.getLogger(__name__)
 
 StepFn = Callable[[datetime], None]
-
-
-class SimClock:
-    """Simulated time running ``speed`` sim seconds per wall second while started, frozen while paused."""
-
-    def __init__(self, start: datetime, speed: float, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self._monotonic = monotonic
-        self._speed = speed
-        self._sim_anchor = start
-        self._wall_anchor: float | None = None
-
-    @property
-    def speed(self) -> float:
-        return self._speed
-
-    def now(self) -> datetime:
-        if self._wall_anchor is None:
-            return self._sim_anchor
-        return self._sim_anchor + timedelta(seconds=(self._monotonic() - self._wall_anchor) * self._speed)
-
-    def resume(self) -> None:
-        if self._wall_anchor is None:
-            self._wall_anchor = self._monotonic()
-
-    def pause(self) -> None:
-        self._sim_anchor = self.now()
-        self._wall_anchor = None
 
 
 @dataclass(frozen=True)
