@@ -28,12 +28,12 @@ MAD_TO_SIGMA = 1.4826
 
 @dataclass(frozen=True)
 class DetectorParams:
-    window: int = 288  # one day of 5-minute samples: the reference behaviour
+    window: int = 576  # two days of 5-minute samples: the reference behaviour (capped at a quarter of the series)
     short: int = 6  # samples averaged for the level-shift evidence
     min_history: int = 48  # no score before this many samples
     half: float = 6.0  # z that scores 0.5
-    alert_z: float = 8.0  # an event this strong starts a cool-down
-    cooldown: int = 288
+    alert_z: float = 5.0  # an event this strong starts a cool-down
+    cooldown: int = 576  # quiet for as long as the reference window after an event
 
 
 def _robust_reference(values: Array, window: int, lag: int) -> tuple[Array, Array]:
