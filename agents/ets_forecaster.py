@@ -97,14 +97,21 @@ def _sse_grid(y: Array, alpha: Array, beta: Array, phi: Array) -> Array:
     level = start[:, None] - phi * trend
     sse = np.zeros(alpha.shape)
     keep_trend = (1.0 - beta) * phi
+    # In-place arithmetic on preallocated buffers: this loop is the whole cost of fitting.
+    forecast, error, scratch, new_level = (np.empty(alpha.shape) for _ in range(4))
     for t in range(y.shape[1]):
-        forecast = level + phi * trend
-        observed = y[:, t : t + 1]
-        error = observed - forecast
-        sse += error * error
-        new_level = forecast + alpha * error
-        trend = beta * (new_level - level) + keep_trend * trend
-        level = new_level
+        np.multiply(phi, trend, out=scratch)
+        np.add(level, scratch, out=forecast)
+        np.subtract(y[:, t : t + 1], forecast, out=error)
+        np.multiply(error, error, out=scratch)
+        sse += scratch
+        np.multiply(alpha, error, out=scratch)
+        np.add(forecast, scratch, out=new_level)
+        np.subtract(new_level, level, out=scratch)
+        scratch *= beta
+        trend *= keep_trend
+        trend += scratch
+        level, new_level = new_level, level
     return sse
 
 
