@@ -153,13 +153,16 @@ class AlertOps:
             if resolved:
                 self._resolve_alert(record, alert, touched)
             return record, True, opened
+        previous_seen = record.last_seen
         record.count += 1
         record.last_seen = max(record.last_seen, alert.startsAt, alert.endsAt or alert.startsAt)
         record.annotations = dict(alert.annotations) or record.annotations
         if record.status is AlertState.FIRING:
             if resolved:
                 self._resolve_alert(record, alert, touched)
-            return record, False, False
+            if resolved or alert.startsAt <= record.starts_at:
+                return record, False, False
+            self._end_unseen(record, previous_seen, touched)
         if resolved or alert.startsAt <= record.starts_at:
             return record, False, False  # a late copy of an occurrence we already saw end
         # The same alert fires again: a new occurrence, of the same problem if it comes back soon.
@@ -193,6 +196,18 @@ class AlertOps:
         if state is not None and state.fingerprints.get(record.fingerprint):
             state.mark(record.fingerprint, False)
             state.updated_at = max(state.updated_at, record.ends_at)
+            touched[state.id] = state
+
+    def _end_unseen(self, record: AlertRecord, last_seen: datetime, touched: dict[str, IncidentState]) -> None:
+        """End an occurrence whose resolve never arrived: the alert is firing with a later ``startsAt``,
+        which Alertmanager only sends after the alert stopped and fired anew. It ends where it was last
+        seen, so the new occurrence is judged as a re-fire, not silently counted as a repeat."""
+        record.status = AlertState.RESOLVED
+        record.ends_at = last_seen
+        record.note_transition(last_seen)
+        state = self._incidents.get(record.incident_id or "")
+        if state is not None and state.fingerprints.get(record.fingerprint):
+            state.mark(record.fingerprint, False)
             touched[state.id] = state
 
     def _refire(

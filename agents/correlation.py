@@ -113,11 +113,20 @@ class HotIncident:
     alertnames: Counter[str] = field(default_factory=Counter)
     labels: Counter[tuple[str, str]] = field(default_factory=Counter)
     members: list[Signal] = field(default_factory=list)
+    fingerprints: set[str] = field(default_factory=set)
+    onset_last: datetime | None = None  # latest first onset of a distinct alert: where the cascade front is
 
     def add(self, signal: Signal) -> None:
+        """Add one occurrence. A re-fire of an alert already in the incident is a condition that persists,
+        not a new symptom: it joins the members but moves neither the spans nor the cascade front, so a
+        flapping alert cannot keep an incident looking fresh to unrelated faults for hours."""
         self.members.append(signal)
         self.first_at = min(self.first_at, signal.at)
         self.last_at = max(self.last_at, signal.at)
+        if signal.fingerprint in self.fingerprints:
+            return
+        self.fingerprints.add(signal.fingerprint)
+        self.onset_last = signal.at if self.onset_last is None else max(self.onset_last, signal.at)
         for service in signal.services:
             _extend(self.services, service, signal.at)
         if signal.host:
@@ -233,7 +242,7 @@ class Scorer:
         w = self.weights
         if signal.at < incident.first_at - timedelta(seconds=w.max_gap_s):
             return None
-        if signal.at > incident.last_at + timedelta(seconds=w.max_gap_s):
+        if signal.at > (incident.onset_last or incident.last_at) + timedelta(seconds=w.max_gap_s):
             return None
         core, topo, time_score, via = self.core(signal, incident, graph)
         if core == 0.0:
