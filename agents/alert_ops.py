@@ -220,6 +220,8 @@ class AlertOps:
         if state is None or not (soon or record.flapping):
             return self._correlate(record, alert, touched)
         if state.status is not IncidentStatus.RESOLVED:
+            if not self._refire_continues(record, alert, state, previous_end):
+                return self._correlate(record, alert, touched)
             # Same problem still open: mark the alert firing again, without stretching the incident's time span.
             state.mark(record.fingerprint, True)
             if not record.flapping:
@@ -292,6 +294,24 @@ class AlertOps:
         record.incident_id = survivor.id
         touched[survivor.id] = survivor
         return False
+
+    def _refire_continues(
+        self, record: AlertRecord, alert: AlertIn, state: IncidentState, previous_end: datetime
+    ) -> bool:
+        """Return True when a re-firing alert is more likely its open incident's problem coming back than part of
+        another incident: flapping, or its continuation link (same alert, decaying with the time since it
+        ended) scores at least its best link to any other hot incident (the reopen window bounds it)."""
+        if record.flapping:
+            return True
+        signal = self._signal(record, alert.startsAt)
+        graph = self.topology.get(record.tenant)
+        own = self._scorer.continuation(signal, state.hot, (alert.startsAt - previous_end).total_seconds())
+        for other in self._hot.candidates(signal, graph):
+            if other is not state:
+                link = self._scorer.score(signal, other.hot, graph)
+                if link is not None and link.total > own:
+                    return False
+        return True
 
     def _open(self, signal: Signal, summary: str | None) -> IncidentState:
         incident_id = incident_id_for(signal.tenant, signal.fingerprint, signal.at)

@@ -233,6 +233,15 @@ class Scorer:
                     consider(0.95 * w.hop_decay**hops, span.gap(signal.at), hops, f"{mine} ~ {theirs} ({hops} hops)")
         return best
 
+    def continuation(self, signal: Signal, incident: HotIncident, gap_s: float) -> float:
+        """Return the score of a re-firing alert staying in ``incident``: a same-host link whose time evidence
+        decays with the ``gap_s`` seconds since the alert's previous occurrence ended."""
+        w = self.weights
+        a = w.topology / (w.topology + w.time)
+        core = math.exp(-max(gap_s, 0.0) / w.time_scale_s * (1 - a))  # the time evidence to the power 1 - a
+        labels = _jaccard(signal.stable_labels, incident.labels)
+        return ((w.topology + w.time) * core + w.labels * labels) / (w.topology + w.time + w.labels)
+
     def score(self, signal: Signal, incident: HotIncident, graph: TenantGraph | None) -> LinkScore | None:
         """Return the link score, or None when a hard rule forbids the link (class, gap)."""
         if signal.hygiene != incident.hygiene:
