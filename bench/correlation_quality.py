@@ -118,6 +118,25 @@ def occurrences(case: Case) -> list[tuple[Key, AlertIn]]:
     return [(k, a) for k, a in seen.items() if k in case.truth]
 
 
+def chunks(stream: list[AlertIn], batch: int) -> Iterable[list[AlertIn]]:
+    """Yield delivery batches of at most ``batch`` alerts, cut before an alert re-fires with a new ``startsAt``.
+
+    The engine tells which incident a fingerprint is in, not an occurrence; reading it after a batch in which
+    the fingerprint fired twice would credit the earlier occurrence with the later one's incident.
+    """
+    chunk: list[AlertIn] = []
+    starts: dict[str, datetime] = {}
+    for alert in stream:
+        fingerprint = fingerprint_of(alert)
+        if len(chunk) >= batch or starts.get(fingerprint, alert.startsAt) != alert.startsAt:
+            yield chunk
+            chunk, starts = [], {}
+        chunk.append(alert)
+        starts[fingerprint] = alert.startsAt
+    if chunk:
+        yield chunk
+
+
 def run_engine(case: Case, batch: int = 200) -> tuple[dict[Key, str], dict[str, tuple[str | None, str | None]], float]:
     kb = MemoryKnowledgeBase(capacity=10**7)
     engine = AlertOps(kb)
@@ -125,8 +144,7 @@ def run_engine(case: Case, batch: int = 200) -> tuple[dict[Key, str], dict[str, 
         engine.set_topology(topology)
     assigned: dict[Key, str] = {}
     started = time.perf_counter()
-    for i in range(0, len(case.stream), batch):
-        chunk = case.stream[i : i + batch]
+    for chunk in chunks(case.stream, batch):
         engine.ingest(chunk)
         for alert in chunk:
             key = (fingerprint_of(alert), alert.startsAt)
