@@ -51,6 +51,7 @@ class CorrelationWeights:
     time_scale_s: float = 300.0  # tolerated delay per dependency hop (e-folding)
     max_gap_s: float = 3600.0
     hop_decay: float = 0.8
+    onset_tolerance_s: float = 60.0  # how much later than its symptoms a cause may be seen (evaluation delay, skew)
 
 
 def is_hygiene(alertname: str, severity: int) -> bool:
@@ -226,9 +227,14 @@ class Scorer:
                 consider(0.95, span.gap(signal.at), 0, f"same service {service}")
         if signal.hygiene or graph is None:
             return best
+        late = signal.at - timedelta(seconds=w.onset_tolerance_s)
         for mine in signal.services:
             for theirs, span in incident.services.items():
-                hops = graph.call_distance(mine, theirs)
+                symptom = graph.downstream(mine).get(theirs)  # mine calls theirs: mine may show theirs' fault
+                cause = graph.downstream(theirs).get(mine)  # theirs calls mine: mine may be their cause
+                if symptom is None and (cause is None or cause == 0 or span.first < late):
+                    continue  # a cause starts before its symptoms: a callee that starts well after is another fault
+                hops = min(h for h in (symptom, cause) if h is not None)
                 if hops:
                     consider(0.95 * w.hop_decay**hops, span.gap(signal.at), hops, f"{mine} ~ {theirs} ({hops} hops)")
         return best
