@@ -2,6 +2,7 @@
 
     python bench/correlation_quality.py                     # simulator storms + synthetic shapes
     python bench/correlation_quality.py --from-export DIR   # a `python -m data.scenarios export` run
+    python bench/correlation_quality.py --held-out --seeds 3 4 5   # held-out seeds and storm shapes
 
 Unit: one alert occurrence (fingerprint, startsAt). Truth: occurrences of one fault belong together;
 noise occurrences stand alone. Printed per storm: pairwise precision/recall/F1 over same-incident
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from agents.alert_ops import AlertOps
 from agents.dedup import fingerprint_of
 from agents.topology import host_of
-from bench.storms import SHAPES, generate
+from bench.storms import HELD_OUT, SHAPES, StormShape, generate
 from config.knowledge_base import MemoryKnowledgeBase
 from data.models import AlertIn, AlertState, TopologyIn
 from data.timeutil import parse_iso
@@ -234,8 +235,8 @@ def topology_baseline(case: Case) -> tuple[dict[Key, str], dict[str, tuple[str |
 # ----------------------------------------------------------------------------------------------- cases
 
 
-def case_from_storm(name: str, shape_index: int, seed: int) -> Case:
-    storm = generate(SHAPES[shape_index], seed)
+def case_from_storm(name: str, shape: StormShape, seed: int) -> Case:
+    storm = generate(shape, seed)
     truth: dict[Key, str | None] = {}
     for occurrence in storm.alerts:
         if occurrence.alert.status is AlertState.FIRING:
@@ -313,14 +314,15 @@ def main() -> int:
     parser.add_argument("--from-export", type=Path, help="a directory written by the simulator's export CLI")
     parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--hours", type=float, default=24.0)
+    parser.add_argument("--held-out", action="store_true", help="the held-out storm shapes instead of the tuning ones")
     args = parser.parse_args()
     print(f"# correlation quality on {platform.node()} ({platform.machine()}, Python {platform.python_version()})")
     if args.from_export:
         cases = [case_from_export(args.from_export, f"export {args.from_export}")]
     else:
         cases = simulator_cases(args.seeds, args.hours)
-        cases += [case_from_storm(f"synthetic {s.name} seed={seed}", i, seed) for i, s in enumerate(SHAPES)
-                  for seed in args.seeds]  # fmt: skip
+        cases += [case_from_storm(f"synthetic {s.name} seed={seed}", s, seed)
+                  for s in (HELD_OUT if args.held_out else SHAPES) for seed in args.seeds]  # fmt: skip
     totals: dict[str, list[Scores]] = defaultdict(list)
     for case in cases:
         for method, s in report(case).items():
