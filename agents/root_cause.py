@@ -18,6 +18,7 @@ from agents.topology import TenantGraph
 
 ONSET_SCALE_S = 300.0  # alerts this much later than the first weigh 1/e as much as a root candidate
 DAMPING = 0.85
+ONSET_TOLERANCE_S = 120.0  # a cause may be seen this much after its symptoms (evaluation delay, clock skew)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,16 @@ def _prior(signals: list[Signal]) -> dict[str, float]:
         for service in signal.services or (f"host:{signal.host}",):
             weights[service] = weights.get(service, 0.0) + mass
     return weights
+
+
+def _onsets(signals: list[Signal]) -> dict[str, float]:
+    """Return each service's first alert time (epoch seconds)."""
+    first: dict[str, float] = {}
+    for signal in signals:
+        at = signal.at.timestamp()
+        for service in signal.services or (f"host:{signal.host}",):
+            first[service] = min(first.get(service, at), at)
+    return first
 
 
 def personalised_pagerank(graph: nx.DiGraph, restart: dict[str, float], iterations: int = 60) -> dict[str, float]:
@@ -77,11 +88,14 @@ def rank_root_cause(signals: list[Signal], graph: TenantGraph | None) -> RootCau
         if len(nodes) > 1:
             sub = nx.DiGraph()
             sub.add_nodes_from(nodes)
+            onset = _onsets(signals)
             for a in nodes:
+                reach = graph.downstream(a)
                 for b in nodes:
-                    hops = graph.call_distance(a, b) if a != b else None
-                    # keep the direction of the calls, through silent services in between
-                    if hops is not None and b in graph.downstream(a):
+                    hops = reach.get(b) if a != b else None
+                    # Rank flows along the calls (through silent services) to a callee that could have caused the
+                    # caller's alerts: one that started no later than the caller, give or take the tolerance.
+                    if hops and onset[b] <= onset[a] + ONSET_TOLERANCE_S:
                         sub.add_edge(a, b, weight=1.0 / hops)
             total = sum(prior[n] for n in nodes)
             ranks = personalised_pagerank(sub, {n: prior[n] / total for n in nodes})
