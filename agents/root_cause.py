@@ -1,7 +1,9 @@
 """Root-cause ranking of an incident's services: the most downstream, earliest, most severe one wins.
 
 With a service graph, a personalised PageRank runs on the call edges among the incident's services
-(caller -> callee, so rank flows toward what is called: a fault in a callee shows up in its callers).
+(caller -> callee, so rank flows toward what is called: a fault in a callee shows up in its callers),
+keeping only edges to callees whose first alert is no later than the caller's (give or take
+`ONSET_TOLERANCE_S`): a callee that starts failing after its callers did not cause their alerts.
 The restart distribution favours services whose alerts started first and are most severe. Without a
 graph, onset and severity alone rank. Confidence is the winner's share of the top two scores.
 """

@@ -1,0 +1,104 @@
+"""Correlation: cascade front, onset order along calls, re-fires and lost resolves (agents/correlation.py and the
+correlation methods of agents/alert_ops.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from agents.alert_ops import AlertOps
+from agents.correlation import CooccurrenceStats, CorrelationWeights, HotIncident, Scorer, Signal
+from agents.topology import TopologyRegistry
+from config.knowledge_base import MemoryKnowledgeBase
+from data.models import AlertIn, AlertState, IncidentStatus, TopologyIn
+
+T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def topology(tenant: str = "acme") -> TopologyIn:
+    """web -> api -> db, api -> cache; mail is unrelated."""
+    services = [
+        {"name": "web", "hosts": ["web-1", "web-2"]},
+        {"name": "api", "hosts": ["api-1"]},
+        {"name": "db", "hosts": ["db-1"]},
+        {"name": "cache", "hosts": ["cache-1"]},
+        {"name": "mail", "hosts": ["mail-1"]},
+    ]
+    deps = [["web", "api"], ["api", "db"], ["api", "cache"]]
+    return TopologyIn.model_validate({"tenant": tenant, "services": services, "dependencies": deps})
+
+
+def alert(name: str, service: str, host: str, minutes: float, **extra: Any) -> AlertIn:
+    labels = {"alertname": name, "severity": extra.pop("severity", "critical"), "instance": f"{host}:9100",
+              "tenant": "acme", "service": service}  # fmt: skip
+    return AlertIn(labels=labels, startsAt=T0 + timedelta(minutes=minutes), **extra)
+
+
+def engine() -> AlertOps:
+    ops = AlertOps(MemoryKnowledgeBase())
+    ops.set_topology(topology())
+    return ops
+
+
+def signal(fingerprint: str, service: str, host: str, minutes: float, name: str = "Errors") -> Signal:
+    at = T0 + timedelta(minutes=minutes)
+    return Signal(fingerprint, "acme", name, host, (service,), at, 4, False, frozenset({("service", service)}))
+
+
+def test_a_refire_joins_the_members_but_does_not_move_the_cascade_front() -> None:
+    first = signal("f1", "db", "db-1", 0)
+    incident = HotIncident("INC-1", "acme", False, first.at, first.at)
+    incident.add(first)
+    incident.add(signal("f1", "db", "db-1", 40))  # the same alert again, 40 minutes later
+    assert len(incident.members) == 2
+    assert incident.onset_last == first.at
+    assert incident.services["db"].last == first.at and not incident.services["db"].recent
+
+
+def test_a_callee_that_starts_well_after_its_caller_is_another_fault() -> None:
+    registry = TopologyRegistry()
+    registry.set_topology(topology())
+    graph = registry.get("acme")
+    scorer = Scorer(CorrelationWeights(), CooccurrenceStats())
+    api = signal("a1", "api", "api-1", 0)
+    incident = HotIncident("INC-1", "acme", False, api.at, api.at)
+    incident.add(api)
+    early = scorer.score(signal("d1", "db", "db-1", 0.5), incident, graph)  # the cause, seen a little late
+    late = scorer.score(signal("d2", "db", "db-1", 3), incident, graph)  # db cannot have caused api's alert
+    assert early is not None and early.total >= scorer.weights.threshold
+    assert late is None or late.total < scorer.weights.threshold
+    symptom = scorer.score(signal("w1", "web", "web-1", 3), incident, graph)  # callers may start later
+    assert symptom is not None and symptom.total >= scorer.weights.threshold
+
+
+def test_a_firing_alert_with_a_later_starts_at_is_a_new_occurrence() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0)])
+    first = ops.kb.list_incidents().items[0].id
+    ops.ingest([alert("DbDown", "db", "db-1", 180)])  # its resolve was lost; it fired again three hours later
+    incidents = {i.id: i for i in ops.kb.list_incidents().items}
+    assert len(incidents) == 2
+    fingerprint = incidents[first].alert_fingerprints[0]
+    assert ops.incident_of(fingerprint) != first
+    ops.advance_to(T0 + timedelta(minutes=200))
+    assert ops.kb.get_incident(first).status is IncidentStatus.RESOLVED  # type: ignore[union-attr]
+
+
+def test_a_refire_moves_to_the_incident_that_explains_it_better() -> None:
+    ops = engine()
+    ops.ingest([alert("WebErrors", "web", "web-1", 0)])
+    ops.ingest([alert("WebErrors", "web", "web-1", 1, status=AlertState.RESOLVED, endsAt=T0 + timedelta(minutes=1))])
+    old = ops.kb.list_incidents().items[0].id
+    ops.ingest([alert("KeepOld", "web", "web-2", 2)])  # the old incident stays open
+    ops.ingest([alert("DbDown", "db", "db-1", 20), alert("ApiErrors", "api", "api-1", 20.5)])
+    ops.ingest([alert("WebErrors", "web", "web-1", 21)])  # back 20 minutes after it ended, as a new cascade arrives
+    fingerprint = next(f for f in ops.kb.get_incident(old).alert_fingerprints)  # type: ignore[union-attr]
+    assert ops.incident_of(fingerprint) not in (None, old)
+
+
+def test_a_quick_refire_with_no_better_home_stays() -> None:
+    ops = engine()
+    ops.ingest([alert("WebErrors", "web", "web-1", 0), alert("KeepOld", "web", "web-2", 0)])
+    ops.ingest([alert("WebErrors", "web", "web-1", 1, status=AlertState.RESOLVED, endsAt=T0 + timedelta(minutes=1))])
+    ops.ingest([alert("WebErrors", "web", "web-1", 3)])
+    assert len(ops.kb.list_incidents().items) == 1

@@ -1,0 +1,50 @@
+"""Root-cause ranking: rank flows down the calls only to callees that could have caused their callers' alerts."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from agents.correlation import Signal
+from agents.root_cause import rank_root_cause
+from agents.topology import TenantGraph, TopologyRegistry
+from data.models import TopologyIn
+
+T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def graph() -> TenantGraph:
+    """web -> api -> db; api -> storage (storage is silent unless it alerts)."""
+    services = [{"name": n, "hosts": [f"{n}-1"]} for n in ("web", "api", "db", "storage")]
+    deps = [["web", "api"], ["api", "db"], ["api", "storage"]]
+    registry = TopologyRegistry()
+    registry.set_topology(TopologyIn.model_validate({"tenant": "acme", "services": services, "dependencies": deps}))
+    tenant = registry.get("acme")
+    assert tenant is not None
+    return tenant
+
+
+def signal(service: str, seconds: float, severity: int = 3) -> Signal:
+    at = T0 + timedelta(seconds=seconds)
+    host = f"{service}-1"
+    return Signal(f"{service}-{seconds}", "acme", "Errors", host, (service,), at, severity, False, frozenset())
+
+
+def test_the_callee_that_started_first_is_the_root() -> None:
+    signals = [signal("db", 0, 4), signal("api", 40), signal("web", 90), signal("web", 95)]
+    root = rank_root_cause(signals, graph())
+    assert root.service == "db" and root.host == "db-1"
+    assert root.confidence is not None and 0.5 < root.confidence <= 1.0
+
+
+def test_a_callee_that_started_long_after_its_callers_does_not_take_their_rank() -> None:
+    # api alerts first and loudly; db joins ten minutes later (another problem, or a consequence of load)
+    signals = [signal("api", 0, 4), signal("web", 30), signal("web", 35), signal("db", 600), signal("db", 605)]
+    root = rank_root_cause(signals, graph())
+    assert root.service == "api"
+
+
+def test_a_callee_seen_slightly_after_its_caller_still_ranks_first() -> None:
+    # evaluation delay or skew: the cause's first alert arrives a minute after the first symptom
+    signals = [signal("api", 0), signal("web", 20), signal("db", 60, 4), signal("db", 70, 4)]
+    root = rank_root_cause(signals, graph())
+    assert root.service == "db"
