@@ -264,7 +264,7 @@ class AlertOps:
         signal = self._signal(record, alert.startsAt)
         graph = self.topology.get(record.tenant)
         links: list[tuple[LinkScore, IncidentState]] = []
-        for state in self._hot.candidates(signal, graph):
+        for state in self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s)):
             score = self._scorer.score(signal, state.hot, graph)
             if score is not None and score.total >= self.weights.threshold:
                 links.append((score, state))
@@ -306,7 +306,7 @@ class AlertOps:
         signal = self._signal(record, alert.startsAt)
         graph = self.topology.get(record.tenant)
         own = self._scorer.continuation(signal, state.hot, (alert.startsAt - previous_end).total_seconds())
-        for other in self._hot.candidates(signal, graph):
+        for other in self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s)):
             if other is not state:
                 link = self._scorer.score(signal, other.hot, graph)
                 if link is not None and link.total > own:

@@ -117,6 +117,11 @@ class HotIncident:
     fingerprints: set[str] = field(default_factory=set)
     onset_last: datetime | None = None  # latest first onset of a distinct alert: where the cascade front is
 
+    @property
+    def front(self) -> datetime:
+        """Return where the cascade front is: the latest first onset of a distinct alert."""
+        return self.onset_last or self.last_at
+
     def add(self, signal: Signal) -> None:
         """Add one occurrence. A re-fire of an alert already in the incident is a condition that persists,
         not a new symptom: it joins the members but moves neither the spans nor the cascade front, so a
@@ -257,7 +262,7 @@ class Scorer:
         w = self.weights
         if signal.at < incident.first_at - timedelta(seconds=w.max_gap_s):
             return None
-        if signal.at > (incident.onset_last or incident.last_at) + timedelta(seconds=w.max_gap_s):
+        if signal.at > incident.front + timedelta(seconds=w.max_gap_s):
             return None
         core, topo, time_score, via = self.core(signal, incident, graph)
         if core == 0.0:

@@ -4,6 +4,7 @@ incidents that share a host or a service with it, or hold a service within reach
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 from agents.correlation import Signal
 from agents.incident_state import IncidentState
@@ -54,8 +55,11 @@ class HotSet:
     def contains(self, state: IncidentState) -> bool:
         return state.id in self._incidents.get(state.hot.tenant, {})
 
-    def candidates(self, signal: Signal, graph: TenantGraph | None) -> list[IncidentState]:
-        """Return the hot incidents of the signal's tenant that scoring could link it to."""
+    def candidates(
+        self, signal: Signal, graph: TenantGraph | None, horizon: timedelta | None = None
+    ) -> list[IncidentState]:
+        """Return the hot incidents of the signal's tenant that scoring could link it to: sharing a host or a
+        related service and, with ``horizon``, whose cascade front is no more than that before the signal."""
         keys = self._by_key.get(signal.tenant)
         incidents = self._incidents.get(signal.tenant)
         if not keys or not incidents:
@@ -70,7 +74,10 @@ class HotSet:
             for service in signal.services:
                 for other in graph.related(service) if graph is not None else (service,):
                     ids |= keys.get(("s", other), set())
-        return [incidents[i] for i in ids if i in incidents]
+        if horizon is None:
+            return [incidents[i] for i in ids if i in incidents]
+        since = signal.at - horizon
+        return [state for i in ids if (state := incidents.get(i)) is not None and state.hot.front >= since]
 
 
 def _keys(hygiene: bool, signal: Signal) -> list[tuple[str, str]]:

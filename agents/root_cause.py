@@ -32,43 +32,50 @@ class RootCause:
     evidence: str
 
 
-def _prior(signals: list[Signal]) -> dict[str, float]:
-    """Return each service's restart weight: onset-decayed, severity-weighted alert mass."""
-    first = min(s.at for s in signals)
+def _prior(signals: list[Signal]) -> tuple[dict[str, float], dict[str, float], Signal]:
+    """Return each service's restart weight (onset-decayed, severity-weighted alert mass), each service's first
+    alert time (epoch seconds) and the first signal, in one pass over the members."""
+    first = min(signals, key=lambda s: s.at)
+    start = first.at.timestamp()
     weights: dict[str, float] = {}
-    for signal in signals:
-        delay = (signal.at - first).total_seconds()
-        mass = (1.0 + signal.severity) * math.exp(-max(delay, 0.0) / ONSET_SCALE_S)
-        for service in signal.services or (f"host:{signal.host}",):
-            weights[service] = weights.get(service, 0.0) + mass
-    return weights
-
-
-def _onsets(signals: list[Signal]) -> dict[str, float]:
-    """Return each service's first alert time (epoch seconds)."""
-    first: dict[str, float] = {}
+    onsets: dict[str, float] = {}
     for signal in signals:
         at = signal.at.timestamp()
+        mass = (1.0 + signal.severity) * math.exp(-max(at - start, 0.0) / ONSET_SCALE_S)
         for service in signal.services or (f"host:{signal.host}",):
-            first[service] = min(first.get(service, at), at)
-    return first
+            weights[service] = weights.get(service, 0.0) + mass
+            if at < onsets.get(service, math.inf):
+                onsets[service] = at
+    return weights, onsets, first
 
 
-def personalised_pagerank(graph: nx.DiGraph, restart: dict[str, float], iterations: int = 60) -> dict[str, float]:
+def personalised_pagerank(
+    graph: nx.DiGraph, restart: dict[str, float], iterations: int = 60, tolerance: float = 1e-10
+) -> dict[str, float]:
     """Return PageRank with restart distribution ``restart`` on a small weighted digraph (power iteration).
 
     Incident graphs have a handful of nodes, where a plain loop is far cheaper than a sparse solver;
-    mass of nodes without out-edges restarts by ``restart``.
+    mass of nodes without out-edges restarts by ``restart``. Stops early once an iteration moves the
+    ranks by less than ``tolerance`` in total.
     """
     nodes = list(graph.nodes)
-    out_weight = {n: sum(d.get("weight", 1.0) for _, _, d in graph.out_edges(n, data=True)) for n in nodes}
+    out_weight = dict.fromkeys(nodes, 0.0)
+    edges = [(a, b, float(d.get("weight", 1.0))) for a, b, d in graph.edges(data=True)]
+    for a, _, weight in edges:
+        out_weight[a] += weight
+    flows = [(a, b, DAMPING * weight / out_weight[a]) for a, b, weight in edges]
+    dangling_nodes = [n for n in nodes if out_weight[n] == 0]
     rank = dict(restart)
     for _ in range(iterations):
-        dangling = sum(rank[n] for n in nodes if out_weight[n] == 0)
-        new = {n: (1 - DAMPING + DAMPING * dangling) * restart[n] for n in nodes}
-        for a, b, data in graph.edges(data=True):
-            new[b] += DAMPING * rank[a] * data.get("weight", 1.0) / out_weight[a]
+        dangling = sum(rank[n] for n in dangling_nodes)
+        keep = 1 - DAMPING + DAMPING * dangling
+        new = {n: keep * restart[n] for n in nodes}
+        for a, b, share in flows:
+            new[b] += rank[a] * share
+        moved = sum(abs(new[n] - rank[n]) for n in nodes)
         rank = new
+        if moved < tolerance:
+            break
     return rank
 
 
@@ -82,7 +89,7 @@ def rank_root_cause(signals: list[Signal], graph: TenantGraph | None) -> RootCau
         target = service or only.host or "an unknown target"
         return RootCause(service, only.host, 1.0, [(service or f"host:{only.host}", 1.0)],
                          f"{target}: the only alert, {only.alertname} at {only.at:%H:%M:%S}Z")  # fmt: skip
-    prior = _prior(signals)
+    prior, onset, first = _prior(signals)
     scores = dict(prior)
     method = "onset and severity"
     if graph is not None and len(prior) > 1:
@@ -90,7 +97,6 @@ def rank_root_cause(signals: list[Signal], graph: TenantGraph | None) -> RootCau
         if len(nodes) > 1:
             sub = nx.DiGraph()
             sub.add_nodes_from(nodes)
-            onset = _onsets(signals)
             for a in nodes:
                 reach = graph.downstream(a)
                 for b in nodes:
@@ -109,7 +115,6 @@ def rank_root_cause(signals: list[Signal], graph: TenantGraph | None) -> RootCau
     confidence = top_score / (top_score + second) if top_score + second > 0 else None
     host = _root_host(signals, top_service)
     service = None if top_service.startswith("host:") else top_service
-    first = min(signals, key=lambda s: s.at)
     where = first.host or (first.services[0] if first.services else "an unknown target")
     evidence = (
         f"{service or host} ranked first of {len(ranking)} by {method}; "
