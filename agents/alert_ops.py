@@ -284,6 +284,7 @@ class AlertOps:
             for other in bridged:
                 if other is not survivor:
                     self._merge(other, survivor, signal, touched)
+        self._scorer.learn(signal.tenant, best_score)
         survivor.add_signal(signal, summary)
         self._hot.index(survivor, signal)
         survivor.note(signal.at, f"Alert {signal.alertname} joined", fingerprint=signal.fingerprint)

@@ -5,8 +5,9 @@ The score is a weighted mean of four evidences, each in [0, 1]:
 * topology: same host, same service, or the call-graph distance between the alert's services and the
   incident's (directed in either direction: a symptom sits upstream of its cause), through silent
   services too; with no graph for the tenant, equal ``service``/``instance`` labels only;
-* time: exp(-gap / scale), the gap being how far the alert's event time lies outside the span of the
-  incident's alerts (so out-of-order delivery and skew inside the span cost nothing);
+* time: exp(-gap / (scale * hops)), the gap being the distance to the nearest first onset on the linked
+  service or host, the scale per hop learned per tenant (`HopDelays`); re-fires of an incident's alerts
+  do not count as onsets, and a callee that starts well after its caller cannot link as its cause;
 * labels: Jaccard similarity of the stable labels (``job``, ``site``, ``service``, ...);
 * co-occurrence: how often the two alertnames were seen in one incident before (learned).
 
@@ -180,6 +181,31 @@ class CooccurrenceStats:
         return pair / support if support >= self.MIN_SUPPORT else None
 
 
+class HopDelays:
+    """Per tenant, how long a fault takes to travel one call hop, learned from the links correlation made.
+
+    The tolerated delay per hop is the configured one, or `FACTOR` times the learned mean when that is
+    longer: links are only made inside the tolerance, so the mean of what was linked underestimates the
+    real one (exponential delays linked up to about 1.6 means average 0.6 of the mean). Fast tenants
+    keep the configured tolerance; tenants whose faults travel slowly get a longer one.
+    """
+
+    WEIGHT = 0.05  # exponential moving average over about the last 20 links along calls
+    FACTOR = 2.0
+
+    def __init__(self, base_s: float) -> None:
+        self.base_s = base_s
+        self._mean: dict[str, float] = {}
+
+    def scale(self, tenant: str) -> float:
+        mean = self._mean.get(tenant)
+        return self.base_s if mean is None else max(self.base_s, self.FACTOR * mean)
+
+    def learn(self, tenant: str, per_hop_s: float) -> None:
+        mean = self._mean.get(tenant)
+        self._mean[tenant] = per_hop_s if mean is None else mean + self.WEIGHT * (per_hop_s - mean)
+
+
 @dataclass(frozen=True)
 class LinkScore:
     total: float
@@ -188,6 +214,8 @@ class LinkScore:
     labels: float
     cooccurrence: float | None
     via: str
+    hops: int = 0
+    gap_s: float = 0.0
 
     def as_evidence(self) -> dict[str, float | str | None]:
         return {
@@ -206,23 +234,32 @@ class Scorer:
     def __init__(self, weights: CorrelationWeights, cooccurrence: CooccurrenceStats) -> None:
         self.weights = weights
         self.cooccurrence = cooccurrence
+        self.delays = HopDelays(weights.time_scale_s)
 
-    def core(self, signal: Signal, incident: HotIncident, graph: TenantGraph | None) -> tuple[float, float, float, str]:
-        """Return (core, topology, time, via) of the best-linked service or host of the incident.
+    def learn(self, tenant: str, link: LinkScore) -> None:
+        """Learn the tenant's hop delay from a link made along calls."""
+        if link.hops > 0 and link.gap_s > 0:
+            self.delays.learn(tenant, link.gap_s / link.hops)
+
+    def core(
+        self, signal: Signal, incident: HotIncident, graph: TenantGraph | None
+    ) -> tuple[float, float, float, str, int, float]:
+        """Return (core, topology, time, via, hops, gap) of the best-linked service or host of the incident.
 
         Time is measured to the linked member itself, with a tolerance that grows with the hops
         between them (a fault takes a while to travel), not to the incident as a whole.
         """
         w = self.weights
         a = w.topology / (w.topology + w.time)
-        best = (0.0, 0.0, 0.0, "no link")
+        best = (0.0, 0.0, 0.0, "no link", 0, 0.0)
+        per_hop = self.delays.scale(signal.tenant)
 
         def consider(topo: float, gap: float, hops: int, via: str) -> None:
             nonlocal best
-            time_score = math.exp(-gap / (w.time_scale_s * max(1, hops)))
+            time_score = math.exp(-gap / (per_hop * hops if hops else w.time_scale_s))
             core = topo**a * time_score ** (1 - a)
             if core > best[0]:
-                best = (core, topo, time_score, via)
+                best = (core, topo, time_score, via, hops, gap)
 
         if signal.host and signal.host in incident.hosts:
             consider(1.0, incident.hosts[signal.host].gap(signal.at), 0, f"same host {signal.host}")
@@ -264,7 +301,7 @@ class Scorer:
             return None
         if signal.at > incident.front + timedelta(seconds=w.max_gap_s):
             return None
-        core, topo, time_score, via = self.core(signal, incident, graph)
+        core, topo, time_score, via, hops, gap = self.core(signal, incident, graph)
         if core == 0.0:
             return None
         labels = _jaccard(signal.stable_labels, incident.labels)
@@ -275,7 +312,7 @@ class Scorer:
         core_weight = w.topology + w.time
         weight_sum = core_weight + w.labels + (w.cooccurrence if cooc is not None else 0.0)
         total = (core_weight * core + w.labels * labels + w.cooccurrence * (cooc or 0.0)) / weight_sum
-        return LinkScore(total, topo, time_score, labels, cooc, via)
+        return LinkScore(total, topo, time_score, labels, cooc, via, hops, gap)
 
 
 def _jaccard(mine: frozenset[tuple[str, str]], theirs: Counter[tuple[str, str]]) -> float:

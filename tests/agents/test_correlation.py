@@ -102,3 +102,22 @@ def test_a_quick_refire_with_no_better_home_stays() -> None:
     ops.ingest([alert("WebErrors", "web", "web-1", 1, status=AlertState.RESOLVED, endsAt=T0 + timedelta(minutes=1))])
     ops.ingest([alert("WebErrors", "web", "web-1", 3)])
     assert len(ops.kb.list_incidents().items) == 1
+
+
+def test_a_tenant_whose_faults_travel_slowly_gets_a_longer_hop_tolerance() -> None:
+    registry = TopologyRegistry()
+    registry.set_topology(topology())
+    graph = registry.get("acme")
+    scorer = Scorer(CorrelationWeights(), CooccurrenceStats())
+    db = signal("d1", "db", "db-1", 0)
+    incident = HotIncident("INC-1", "acme", False, db.at, db.at)
+    incident.add(db)
+    slow = signal("a1", "api", "api-1", 12)  # twelve minutes for one hop
+    before = scorer.score(slow, incident, graph)
+    assert before is None or before.total < scorer.weights.threshold
+    for _ in range(40):  # the links this tenant's cascades made took ten minutes per hop
+        scorer.delays.learn("acme", 600.0)
+    assert scorer.delays.scale("acme") > scorer.weights.time_scale_s
+    assert scorer.delays.scale("globex") == scorer.weights.time_scale_s
+    after = scorer.score(slow, incident, graph)
+    assert after is not None and after.total >= scorer.weights.threshold and after.hops == 1
