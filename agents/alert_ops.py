@@ -16,7 +16,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from agents.correlation import CooccurrenceStats, CorrelationWeights, HotIncident, LinkScore, Scorer, Signal, is_hygiene
+from agents.correlation import (
+    CooccurrenceStats,
+    CorrelationWeights,
+    HotIncident,
+    LinkScore,
+    Scorer,
+    Signal,
+    is_hygiene,
+    one_fault,
+)
 from agents.dedup import AlertRecord, fingerprint_of, is_resolved, severity_rank
 from agents.hot_set import HotSet
 from agents.incident_state import AGENT, IncidentState, incident_id_for
@@ -276,8 +285,13 @@ class AlertOps:
             return True
         links.sort(key=lambda item: (-item[0].total, item[1].created_at, item[1].id))
         best_score, best = links[0]
-        # Merging two incidents is costly when wrong, so the bridge must link strongly to each of them.
-        bridged = [state for score, state in links if score.total >= self.weights.merge_threshold]
+        # Merging two incidents is costly when wrong, so the bridge must link strongly to each of them, and
+        # their roots must be able to be one fault (a symptom shared by two faults only joins the best one).
+        bridged = [
+            state for score, state in links
+            if score.total >= self.weights.merge_threshold
+            and (state is best or one_fault(best.hot, _root_of(best), state.hot, _root_of(state), graph, self.weights))
+        ]  # fmt: skip
         survivor = best
         if len(bridged) >= 2 and best in bridged:
             survivor = min(bridged, key=lambda s: (s.created_at, s.id))
@@ -511,3 +525,11 @@ class AlertOps:
             count=record.count,
             source=record.source,
         )
+
+
+def _root_of(state: IncidentState) -> str | None:
+    """Return the incident's root service as last ranked, else the service of its first alert."""
+    if state.root is not None and state.root.service is not None:
+        return state.root.service
+    first = min(state.hot.members, key=lambda m: m.at, default=None)
+    return first.services[0] if first is not None and first.services else None

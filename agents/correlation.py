@@ -315,6 +315,29 @@ class Scorer:
         return LinkScore(total, topo, time_score, labels, cooc, via, hops, gap)
 
 
+def one_fault(
+    a: HotIncident,
+    root_a: str | None,
+    b: HotIncident,
+    root_b: str | None,
+    graph: TenantGraph | None,
+    weights: CorrelationWeights,
+) -> bool:
+    """Return True when incidents ``a`` and ``b`` (roots ``root_a``, ``root_b``) can be one fault: same root, or
+    one root calls the other (through silent services too) and the called one started first, within the onset
+    tolerance. Roots that do not reach each other along calls are one fault only when both incidents started
+    within that tolerance (a common cause outside the graph); otherwise they are two faults whose symptoms
+    overlap. Without a graph or a root, nothing forbids it."""
+    if graph is None or root_a is None or root_b is None or root_a == root_b:
+        return True
+    tolerance = timedelta(seconds=weights.onset_tolerance_s)
+    if root_b in graph.downstream(root_a):  # a's root calls b's: b may have caused a
+        return b.first_at <= a.first_at + tolerance
+    if root_a in graph.downstream(root_b):
+        return a.first_at <= b.first_at + tolerance
+    return abs(a.first_at - b.first_at) <= tolerance  # started together: a common cause outside the graph
+
+
 def _jaccard(mine: frozenset[tuple[str, str]], theirs: Counter[tuple[str, str]]) -> float:
     if not mine and not theirs:
         return 0.0

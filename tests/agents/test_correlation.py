@@ -121,3 +121,13 @@ def test_a_tenant_whose_faults_travel_slowly_gets_a_longer_hop_tolerance() -> No
     assert scorer.delays.scale("globex") == scorer.weights.time_scale_s
     after = scorer.score(slow, incident, graph)
     assert after is not None and after.total >= scorer.weights.threshold and after.hops == 1
+
+
+def test_a_symptom_shared_by_two_separate_faults_joins_one_without_merging_them() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0)])
+    ops.ingest([alert("CacheDown", "cache", "cache-1", 3)])  # db and cache do not call each other; 3 min apart
+    ops.ingest([alert("ApiErrors", "api", "api-1", 3.5)])  # api calls both
+    incidents = ops.kb.list_incidents().items
+    assert len(incidents) == 2 and all(i.processingState != "merged" for i in incidents)
+    assert sorted(len(i.alert_fingerprints) for i in incidents) == [1, 2]
