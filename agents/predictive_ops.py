@@ -75,7 +75,7 @@ class PredictiveOps:
         self._truth = truth
         self.ledger = ledger if ledger is not None else RiskLedger()
         self._flags: deque[Flag] = deque(maxlen=MAX_FLAGS)
-        self._scored_until: dict[SeriesKey, float] = {}
+        self._scored_until: dict[SeriesKey, float] = {}  # written and read by `refresh` only
         self._scored_since: dict[SeriesKey, datetime] = {}
         self._event_time: datetime | None = None
         self._lock = threading.Lock()
@@ -139,12 +139,13 @@ class PredictiveOps:
         so later history never rewrites it. A series is scored from its first refresh on.
         """
         new: list[Flag] = []
+        started: dict[SeriesKey, datetime] = {}
         for i, key in enumerate(names):
             newest = float(times[i, -1])
             previous = self._scored_until.get(key)
             if previous is None:
                 previous = float(times[i, -2])
-                self._scored_since[key] = datetime.fromtimestamp(newest, UTC)
+                started[key] = datetime.fromtimestamp(newest, UTC)
             if newest <= previous:
                 continue
             self._scored_until[key] = newest
@@ -152,9 +153,9 @@ class PredictiveOps:
             score = scores(values[i])
             for j in np.flatnonzero(fresh & (score >= ANOMALY_FLAG)):
                 new.append(Flag(key[0], key[1], datetime.fromtimestamp(float(times[i, j]), UTC), float(score[j])))
-        if new:
-            with self._lock:
-                self._flags.extend(new)
+        with self._lock:  # readers copy these under the lock
+            self._scored_since.update(started)
+            self._flags.extend(new)
 
     def flags(self) -> list[Flag]:
         """Return the anomaly flags raised so far (the newest ``MAX_FLAGS``), in the order they were raised."""
