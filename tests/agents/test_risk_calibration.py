@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from agents.risk_calibration import RiskLedger, brier_score, came_true, tolerance
+from agents.risk_calibration import LEDGER_SETTING, RiskLedger, brier_score, came_true, tolerance
+from config.knowledge_base import build_knowledge_base
 from data.models import Risk
+from tests.conftest import make_settings
 
 T0 = datetime(2026, 5, 1, 10, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -77,3 +81,31 @@ def test_a_prediction_waits_for_samples_past_its_deadline() -> None:
     assert ledger.settle(lambda host, metric: (TIMES, np.full(31, 50.0))) == 0
     assert len(ledger.predictions()[0]) == 1
     assert ledger.settle(lambda host, metric: None) == 0
+
+
+@pytest.mark.parametrize("backend", ["memory", "sqlite", "dynamodb"])
+def test_ledger_round_trips_through_every_knowledge_base(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    overrides: dict[str, Any] = {"KB_BACKEND": backend}
+    if backend == "dynamodb":
+        import boto3
+
+        from config.dynamodb_schema import create_table
+
+        endpoint = request.getfixturevalue("moto_endpoint")
+        table = f"kb-{uuid.uuid4().hex[:8]}"
+        create_table(boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=endpoint), table)
+        overrides.update(DYNAMODB_TABLE=table, AWS_ENDPOINT_URL=endpoint, AWS_REGION="eu-west-1")
+    kb = build_knowledge_base(make_settings(tmp_path, **overrides))
+    try:
+        ledger = RiskLedger(save=lambda body: kb.put_setting(LEDGER_SETTING, body))
+        ledger.record(risk("memory", 0.8, 15), last_value=80.0, step=MINUTE)
+        ledger.record(risk("memory", 0.9, 20, host="h2"), last_value=80.0, step=MINUTE)
+        ledger.settle(lambda host, metric: (TIMES, np.linspace(80, 95, 31)) if host == "h1" else None)
+        ledger.persist()
+        restored = RiskLedger(load=lambda: kb.get_setting(LEDGER_SETTING))
+        assert restored.predictions() == ledger.predictions()
+        assert [p.outcome for p in restored.predictions()[1]] == [False]
+    finally:
+        kb.close()
