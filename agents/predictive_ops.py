@@ -86,7 +86,8 @@ class PredictiveOps:
         self._last_refresh: datetime | None = None
 
     def refresh(self) -> None:
-        """Fit and forecast every series with enough history; open or resolve risks accordingly."""
+        """Fit and forecast every series with enough history; open or resolve risks accordingly; flag the new
+        samples; record the opened risks as predictions and settle those that came due."""
         names, values, times = self.store.matrix(FIT_POINTS)
         if not names:
             names, values, times = self.store.matrix(MIN_POINTS)
