@@ -18,6 +18,7 @@ from agents.alert_ops import AlertOps
 from agents.correlation import CorrelationWeights
 from agents.metric_store import MetricStore
 from agents.predictive_ops import PredictiveOps
+from agents.risk_calibration import LEDGER_SETTING, RiskLedger
 from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics
 from api.limits import BodySizeLimit
 from config import terminal_logger
@@ -27,6 +28,7 @@ from config.knowledge_base import build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.settings import Settings, load_settings
 from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
+from data.metric_truth import SimulatorTruth
 from data.world import World
 from live_data_generator import SimulationRunner
 
@@ -41,16 +43,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
     alert_ops = AlertOps(kb, weights=correlation_weights(settings))
-    predictive = PredictiveOps(MetricStore(), save_risk=kb.save_risk)
-    forecaster = PeriodicWorker("forecasts", settings.FORECAST_INTERVAL_S, predictive.refresh)
+    metric_store = MetricStore()
     world = World(
         seed=settings.SIM_SEED,
         alert_sink=alert_ops,
-        metric_sink=predictive.store,
+        metric_sink=metric_store,
         topology_sink=alert_ops,
         faults_paused=lambda: kill_switch.active,
         tick_seconds=settings.SIM_TICK_SECONDS,
     )
+    ledger = RiskLedger(
+        load=lambda: kb.get_setting(LEDGER_SETTING), save=lambda body: kb.put_setting(LEDGER_SETTING, body)
+    )
+    predictive = PredictiveOps(metric_store, save_risk=kb.save_risk, truth=SimulatorTruth(world), ledger=ledger)
+    forecaster = PeriodicWorker("forecasts", settings.FORECAST_INTERVAL_S, predictive.refresh)
 
     def step(sim_time: datetime) -> None:
         world.step(sim_time)

@@ -12,6 +12,7 @@ import csv
 import logging
 import sys
 import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,8 +22,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.anomaly import scores
+from agents.detection_quality import WINDOW, DetectionQuality, Flag, SeriesKey, TruthSource, evaluate
 from agents.ets_forecaster import fit, forecast
 from agents.metric_store import MetricStore
+from agents.risk_calibration import Calibration, RiskLedger
 from agents.risks import risk_for
 from data.models import LogType, Risk, RiskState
 from data.timeutil import utc_now
@@ -31,6 +34,8 @@ log = logging.getLogger(__name__)
 
 FIT_POINTS = 240  # samples each refresh fits on (4 h at one per minute)
 MIN_POINTS = 60
+ANOMALY_FLAG = 0.5  # a sample whose causal anomaly score reaches this is flagged
+MAX_FLAGS = 100_000  # flags kept for the detection-quality window
 
 
 @dataclass(frozen=True)
@@ -48,14 +53,31 @@ class SeriesForecast:
 
 
 class PredictiveOps:
-    """Forecasts every series of the store on `refresh`, and keeps the open exhaustion risks."""
+    """Forecasts every series of the store on `refresh`, keeps the open exhaustion risks, flags anomalies
+    on the newest samples as they arrive, and records risk predictions in ``ledger`` to settle when due.
+
+    ``truth`` (the simulator's, when there is one) is read only to score the flags; nothing here
+    decides on it.
+    """
 
     def __init__(
-        self, store: MetricStore, *, horizon: int = 60, save_risk: Callable[[Risk], None] | None = None
+        self,
+        store: MetricStore,
+        *,
+        horizon: int = 60,
+        save_risk: Callable[[Risk], None] | None = None,
+        truth: TruthSource | None = None,
+        ledger: RiskLedger | None = None,
     ) -> None:
         self.store = store
         self.horizon = horizon
         self._save_risk = save_risk
+        self._truth = truth
+        self.ledger = ledger if ledger is not None else RiskLedger()
+        self._flags: deque[Flag] = deque(maxlen=MAX_FLAGS)
+        self._scored_until: dict[SeriesKey, float] = {}  # written and read by `refresh` only
+        self._scored_since: dict[SeriesKey, datetime] = {}
+        self._event_time: datetime | None = None
         self._lock = threading.Lock()
         self._forecasts: dict[tuple[str, str], SeriesForecast] = {}
         self._risks: dict[str, Risk] = {}
@@ -64,7 +86,8 @@ class PredictiveOps:
         self._last_refresh: datetime | None = None
 
     def refresh(self) -> None:
-        """Fit and forecast every series with enough history; open or resolve risks accordingly."""
+        """Fit and forecast every series with enough history; open or resolve risks accordingly; flag the new
+        samples; record the opened risks as predictions and settle those that came due."""
         names, values, times = self.store.matrix(FIT_POINTS)
         if not names:
             names, values, times = self.store.matrix(MIN_POINTS)
@@ -74,6 +97,7 @@ class PredictiveOps:
         point, lower, upper = forecast(state, self.horizon)
         sd = (upper - point) / 1.959963984540054
         step = timedelta(seconds=float(np.median(np.diff(times, axis=1))))
+        self._flag_new_samples(names, values, times)
         forecasts, risks = {}, {}
         for i, (host, metric) in enumerate(names):
             last = datetime.fromtimestamp(times[i, -1], UTC)
@@ -91,6 +115,12 @@ class PredictiveOps:
             self._generated_at = utc_now()
             self._refreshes += 1
             self._last_refresh = self._generated_at
+            self._event_time = datetime.fromtimestamp(float(times[:, -1].max()), UTC)
+        recorded = sum(
+            self.ledger.record(r, last_value=forecasts[(r.host, r.metric)].last_value, step=step) for r in opened
+        )
+        if self.ledger.settle(self.store.history) or recorded:
+            self.ledger.persist()
         if self._save_risk is not None:
             for risk in opened + list(risks.values()):
                 self._save_risk(risk)
@@ -100,6 +130,54 @@ class PredictiveOps:
             log.info("Risk: %s %s reaches %.0f by %s (p=%.2f)", risk.host, risk.metric, risk.threshold,
                      risk.eta.isoformat(), risk.probability,
                      extra={"log_type": LogType.PREDICTIVEOPS, "agent": "PredictiveOps"})  # fmt: skip
+
+    def _flag_new_samples(
+        self, names: list[tuple[str, str]], values: NDArray[np.float64], times: NDArray[np.float64]
+    ) -> None:
+        """Score each series' tail and keep a flag for every sample newer than the last scored one.
+
+        A flag is what the detector said when the sample arrived (causal scores on the history then),
+        so later history never rewrites it. A series is scored from its first refresh on.
+        """
+        new: list[Flag] = []
+        started: dict[SeriesKey, datetime] = {}
+        for i, key in enumerate(names):
+            newest = float(times[i, -1])
+            previous = self._scored_until.get(key)
+            if previous is None:
+                previous = float(times[i, -2])
+                started[key] = datetime.fromtimestamp(newest, UTC)
+            if newest <= previous:
+                continue
+            self._scored_until[key] = newest
+            fresh = times[i] > previous
+            score = scores(values[i])
+            for j in np.flatnonzero(fresh & (score >= ANOMALY_FLAG)):
+                new.append(Flag(key[0], key[1], datetime.fromtimestamp(float(times[i, j]), UTC), float(score[j])))
+        with self._lock:  # readers copy these under the lock
+            self._scored_since.update(started)
+            self._flags.extend(new)
+
+    def flags(self) -> list[Flag]:
+        """Return the anomaly flags raised so far (the newest ``MAX_FLAGS``), in the order they were raised."""
+        with self._lock:
+            return list(self._flags)
+
+    def detection_quality(self) -> DetectionQuality | None:
+        """Return precision/recall of the flags against the truth over the last 24 h of event time, or None
+        without a truth source or before the first refresh."""
+        with self._lock:
+            now, since, flags = self._event_time, dict(self._scored_since), list(self._flags)
+        if self._truth is None or now is None:
+            return None
+        truth = self._truth
+        return evaluate(truth.windows(now - WINDOW), flags, now=now, scored_since=since, covers=truth.covers)
+
+    def risk_calibration(self) -> Calibration | None:
+        """Return the Brier score and hit rate of risk predictions that came due, or None until any did."""
+        with self._lock:
+            now = self._event_time
+        return None if now is None else self.ledger.calibration(now)
 
     def activity(self) -> tuple[int, datetime | None]:
         with self._lock:

@@ -9,7 +9,9 @@ from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, Field
 
 from agents.anomaly import scores
-from agents.predictive_ops import PredictiveOps, SeriesForecast
+from agents.detection_quality import DetectionQuality
+from agents.predictive_ops import ANOMALY_FLAG, PredictiveOps, SeriesForecast
+from agents.risk_calibration import Calibration
 from api.deps import Authorized
 from data.errors import NotFound
 from data.models import MetricSampleIn
@@ -18,7 +20,6 @@ from data.timeutil import UtcDatetime
 router = APIRouter(prefix="/api", tags=["forecasts"])
 
 CHART_POINTS = 12
-ANOMALY_FLAG = 0.5
 
 
 def get_predictive_ops(request: Request) -> PredictiveOps:
@@ -44,12 +45,53 @@ class RiskOut(BaseModel):
     recommended_action: str
 
 
+class DetectionQualityOut(BaseModel):
+    """Anomaly flags scored against the simulator's fault truth (see `agents.detection_quality`)."""
+
+    window_start: UtcDatetime
+    window_end: UtcDatetime = Field(description="the newest sample's event time")
+    tolerance_seconds: float = Field(description="a flag up to this long after a fault ended still detects it")
+    events: int = Field(description="fault effects on a (host, metric) decided in the window: detected + missed")
+    detected: int
+    missed: int
+    pending: int = Field(description="fault effects still active and not yet detected (not counted)")
+    flags: int = Field(description="anomaly flags raised on simulated series in the window")
+    true_flags: int = Field(description="flags inside a fault effect's window on their own series")
+    precision: float | None = Field(description="true_flags / flags; null without flags")
+    recall: float | None = Field(description="detected / events; null until an event is decided")
+    f1: float | None = Field(description="harmonic mean of precision and recall; null while recall is")
+
+
+class RiskCalibrationOut(BaseModel):
+    """Risk predictions that came due, against what the series did (see `agents.risk_calibration`)."""
+
+    window_start: UtcDatetime
+    window_end: UtcDatetime = Field(description="the newest sample's event time")
+    predictions: int = Field(description="predictions whose deadline (ETA + tolerance) passed in the window")
+    hits: int = Field(description="of those, how many series did reach the threshold by the deadline")
+    brier_score: float = Field(description="mean (probability - outcome)^2; 0 is perfect, 0.25 is a coin toss")
+    hit_rate: float = Field(description="hits / predictions")
+    pending: int = Field(description="predictions not yet due")
+
+
 class ForecastsOut(BaseModel):
     metrics: dict[str, Any] = Field(
         description="fleet-mean cpu (actual, predicted) and memory over the last and next points"
     )
-    anomaly_detection_accuracy: float | None = Field(description="null until scored against the simulator's truth")
-    risk_prediction_confidence: float | None = Field(description="null until risk predictions have come due")
+    anomaly_detection_accuracy: float | None = Field(
+        description="100 x F1 of anomaly flags against the simulator's fault truth over the last 24 h of event "
+        "time (breakdown in anomaly_detection); null without truth or until a fault effect is decided"
+    )
+    risk_prediction_confidence: float | None = Field(
+        description="100 x (1 - Brier score) of risk predictions that came due in the last 24 h of event time "
+        "(breakdown in risk_calibration); null until any came due"
+    )
+    anomaly_detection: DetectionQualityOut | None = Field(
+        default=None, description="precision, recall and counts behind anomaly_detection_accuracy"
+    )
+    risk_calibration: RiskCalibrationOut | None = Field(
+        default=None, description="Brier score, hit rate and counts behind risk_prediction_confidence"
+    )
     patch_success_rate: float | None = Field(description="null until PatchOps records outcomes")
     upcoming_risks: list[RiskOut]
     ets_forecasts: dict[str, Any]
@@ -97,6 +139,23 @@ def _fleet_chart(forecasts: list[SeriesForecast], engine: PredictiveOps, metric:
     }
 
 
+def _detection_out(quality: DetectionQuality | None) -> DetectionQualityOut | None:
+    if quality is None:
+        return None
+    fields = {k: v for k, v in quality.__dict__.items() if k != "tolerance"}
+    return DetectionQualityOut(tolerance_seconds=quality.tolerance.total_seconds(), **fields)
+
+
+def _calibration_out(calibration: Calibration | None) -> RiskCalibrationOut | None:
+    if calibration is None:
+        return None
+    c = calibration
+    return RiskCalibrationOut(
+        window_start=c.window_start, window_end=c.window_end, predictions=c.predictions, hits=c.hits,
+        brier_score=round(c.brier, 4), hit_rate=round(c.hit_rate, 4), pending=c.pending,
+    )  # fmt: skip
+
+
 @router.get("/forecasts", response_model=ForecastsOut)
 def get_forecasts(engine: PredictiveDep) -> ForecastsOut:
     forecasts = engine.forecasts()
@@ -123,10 +182,14 @@ def get_forecasts(engine: PredictiveDep) -> ForecastsOut:
          "anomaly_score": None}
         for f in forecasts[:200]
     ]  # fmt: skip
+    quality = engine.detection_quality()
+    calibration = engine.risk_calibration()
     return ForecastsOut(
         metrics={"hours": hours, "cpu": cpu, "memory": {"actual": memory["actual"], "threshold": 90.0}},
-        anomaly_detection_accuracy=None,
-        risk_prediction_confidence=None,
+        anomaly_detection_accuracy=None if quality is None or quality.f1 is None else round(100 * quality.f1, 2),
+        risk_prediction_confidence=None if calibration is None else round(100 * (1 - calibration.brier), 2),
+        anomaly_detection=_detection_out(quality),
+        risk_calibration=_calibration_out(calibration),
         patch_success_rate=None,
         upcoming_risks=risks,
         ets_forecasts={

@@ -24,6 +24,8 @@ SCHEMA_OF = {
     "SeriesDetail": "SeriesOut",
     "ForecastOverview": "ForecastsOut",
     "RiskRow": "RiskOut",
+    "DetectionQuality": "DetectionQualityOut",
+    "RiskCalibration": "RiskCalibrationOut",
 }
 
 

@@ -222,3 +222,41 @@ test("forecasting page charts a series with its forecast and lists risks", async
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+test("forecasting page shows detection accuracy and risk confidence as the API computes them", async () => {
+  // Both figures start null; at 600x faults, flags and predictions that come due arrive within a minute or two.
+  await waitFor(async () => {
+    const body = await json("/api/forecasts");
+    return body.anomaly_detection_accuracy !== null && body.risk_prediction_confidence !== null;
+  }, "real forecast-quality figures", 240_000);
+  // Freeze the world so the page and the API see the same figures.
+  await fetch(`${base}/api/simulation/stop`, { method: "POST" });
+  await new Promise((ok) => setTimeout(ok, 3_000)); // one more forecast refresh (every 2 s) on the frozen store
+  const body = await json("/api/forecasts");
+  const quality = body.anomaly_detection;
+  const calibration = body.risk_calibration;
+  assert.ok(quality.events > 0 && quality.events === quality.detected + quality.missed);
+  assert.ok(quality.true_flags <= quality.flags);
+  assert.ok(Math.abs(body.anomaly_detection_accuracy - 100 * quality.f1) <= 0.005, "accuracy is 100 x F1");
+  assert.ok(Math.abs(body.risk_prediction_confidence - 100 * (1 - calibration.brier_score)) <= 0.01);
+  assert.ok(calibration.predictions > 0 && calibration.hits <= calibration.predictions);
+  assert.ok(calibration.brier_score >= 0 && calibration.brier_score <= 1);
+  const page = await newPage();
+  await page.goto(`${base}/forecasting`);
+  const accuracy = page.getByTestId("figure-anomaly-detection");
+  await accuracy.waitFor();
+  await waitFor(async () => !(await accuracy.innerText()).includes("not enough data"), "the detection figure");
+  assert.match(await accuracy.innerText(), new RegExp(`${body.anomaly_detection_accuracy.toFixed(1)} %`));
+  const detection = await page.getByTestId("anomaly-detection-detail").innerText();
+  assert.match(detection, new RegExp(`${quality.true_flags} of ${quality.flags} flags`));
+  assert.match(detection, new RegExp(`${quality.detected} of ${quality.events} fault effects detected`));
+  assert.match(detection, /last 24 h of event time/);
+  const confidence = await page.getByTestId("figure-risk-confidence").innerText();
+  assert.match(confidence, new RegExp(`${body.risk_prediction_confidence.toFixed(1)} %`));
+  const risk = await page.getByTestId("risk-calibration-detail").innerText();
+  assert.match(risk, new RegExp(`Brier score ${calibration.brier_score.toFixed(3)}`));
+  assert.match(risk, new RegExp(`${calibration.hits} of ${calibration.predictions} predictions`));
+  assert.deepEqual(page.errors, []);
+  await page.close();
+  await fetch(`${base}/api/simulation/start`, { method: "POST" });
+});

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from backend_api import create_app
@@ -39,3 +41,54 @@ def test_samples_forecast_and_risks(tmp_path: Path) -> None:
             json={"samples": [{"labels": {"metric": "cpu"}, "timestamp": "2026-05-01T00:00:00Z", "value": 1}]},
         )
         assert missing.status_code == 422 and "host" in missing.json()["detail"]
+
+
+def _ramp(first: int, last: int) -> list[dict[str, object]]:
+    start = datetime(2026, 5, 1, tzinfo=UTC)
+    return [
+        {"labels": {"host": "app-1", "metric": "memory"}, "timestamp": (start + timedelta(minutes=m)).isoformat(),
+         "value": 40 + 0.25 * m}
+        for m in range(first, last)
+    ]  # fmt: skip
+
+
+def test_risk_prediction_confidence_from_predictions_that_came_due(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    app = create_app(settings)
+    with TestClient(app) as client:
+        client.post("/api/metrics/samples", json={"samples": _ramp(0, 171)})
+        app.state.predictive_ops.refresh()
+        body = client.get("/api/forecasts").json()
+        assert body["risk_prediction_confidence"] is None and body["risk_calibration"] is None
+        # a posted series is not the simulator's: no truth covers it, so no detection figure
+        assert body["anomaly_detection_accuracy"] is None and body["anomaly_detection"]["events"] == 0
+        client.post("/api/metrics/samples", json={"samples": _ramp(171, 260)})
+        app.state.predictive_ops.refresh()
+        body = client.get("/api/forecasts").json()
+        calibration = body["risk_calibration"]
+        assert calibration["predictions"] == 1 and calibration["hits"] == 1 and calibration["hit_rate"] == 1.0
+        assert body["risk_prediction_confidence"] == pytest.approx(100 * (1 - calibration["brier_score"]), abs=0.01)
+        assert calibration["window_end"] == "2026-05-01T04:19:00.000Z"
+    with TestClient(create_app(settings)) as client:  # the ledger survives a restart (SQLite settings)
+        _, settled = client.app.state.predictive_ops.ledger.predictions()  # type: ignore[attr-defined]
+        assert [p.host for p in settled] == ["app-1"]
+
+
+def test_anomaly_detection_accuracy_against_the_simulator(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path))
+    with TestClient(app) as client:
+        world, ops = app.state.simulation.world, app.state.predictive_ops
+        start = datetime(2026, 5, 1, tzinfo=UTC)
+        for minute in range(240):
+            world.step(start + timedelta(minutes=minute))
+            if minute >= 60 and minute % 10 == 0:
+                ops.refresh()
+        ops.refresh()
+        body = client.get("/api/forecasts").json()
+        quality = body["anomaly_detection"]
+        assert quality["window_end"] == "2026-05-01T03:59:00.000Z" and quality["tolerance_seconds"] == 900.0
+        assert quality["events"] == quality["detected"] + quality["missed"] > 0
+        assert 0 < quality["true_flags"] <= quality["flags"]
+        assert quality["precision"] == quality["true_flags"] / quality["flags"]
+        assert quality["recall"] == quality["detected"] / quality["events"]
+        assert body["anomaly_detection_accuracy"] == round(100 * quality["f1"], 2)

@@ -119,9 +119,38 @@ export interface RiskRow {
   recommended_action: string;
 }
 
+/** Anomaly flags scored against the simulator's fault truth over a window of event time. */
+export interface DetectionQuality {
+  window_start: string;
+  window_end: string;
+  tolerance_seconds: number;
+  events: number;
+  detected: number;
+  missed: number;
+  pending: number;
+  flags: number;
+  true_flags: number;
+  precision: number | null;
+  recall: number | null;
+  f1: number | null;
+}
+
+/** Risk predictions that came due, against what their series did. */
+export interface RiskCalibration {
+  window_start: string;
+  window_end: string;
+  predictions: number;
+  hits: number;
+  brier_score: number;
+  hit_rate: number;
+  pending: number;
+}
+
 export interface ForecastOverview {
   anomaly_detection_accuracy: number | null;
   risk_prediction_confidence: number | null;
+  anomaly_detection: DetectionQuality | null;
+  risk_calibration: RiskCalibration | null;
   upcoming_risks: RiskRow[];
   ets_forecasts: {
     generated_at: string | null;

@@ -3,6 +3,7 @@ import { useState } from "react";
 import { api } from "../../api/client";
 import type { SeriesDetail } from "../../api/types";
 import { Empty, ErrorState, Loading } from "../../components/ui/States";
+import { ForecastQuality } from "./ForecastQuality";
 
 /** History, forecast and its 95 % band on one time axis, as an SVG line chart. */
 function SeriesChart({ data }: { data: SeriesDetail }) {
@@ -65,6 +66,7 @@ export function ForecastingPage() {
       <h1>Forecasting</h1>
       {overview.isPending && <Loading what="forecasts" />}
       {overview.isError && <ErrorState error={overview.error} />}
+      {overview.data && <ForecastQuality overview={overview.data} />}
       {overview.data && !series.length && <Empty>No forecasts yet: they appear once series have an hour of history.</Empty>}
       {series.length > 0 && (
         <label>

@@ -1,0 +1,96 @@
+"""PredictiveOps: flags raised once per sample as it arrives, scored against a truth; risk predictions settled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+
+from agents.metric_store import MetricStore
+from agents.predictive_ops import PredictiveOps
+from data.models import MetricSampleIn
+
+Array = NDArray[np.float64]
+T0 = datetime(2026, 5, 1, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+
+
+def feed(store: MetricStore, host: str, metric: str, values: Sequence[float] | Array, first: int) -> None:
+    store.ingest_samples(
+        [
+            MetricSampleIn(labels={"host": host, "metric": metric}, timestamp=T0 + (first + i) * MINUTE, value=float(v))
+            for i, v in enumerate(values)
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class Truth:
+    host: str
+    metric: str
+    start: datetime
+    end: datetime | None
+
+
+class FakeTruth:
+    def __init__(self, events: list[Truth]) -> None:
+        self.events = events
+
+    def covers(self, host: str, metric: str) -> bool:
+        return True
+
+    def windows(self, since: datetime) -> list[Truth]:
+        return self.events
+
+
+def test_a_spike_is_flagged_once_when_it_arrives_and_scored_against_truth() -> None:
+    rng = np.random.default_rng(5)
+    values = 50 + rng.normal(0, 1, 200)
+    values[150:156] += 40  # a six-minute excursion
+    store = MetricStore()
+    spike = T0 + 150 * MINUTE
+    ops = PredictiveOps(store, truth=FakeTruth([Truth("h1", "cpu", spike, spike + 6 * MINUTE)]))
+    assert ops.detection_quality() is None  # nothing refreshed yet
+    feed(store, "h1", "cpu", values[:100], 0)
+    ops.refresh()
+    for first in range(100, 200, 10):  # ten samples per refresh, as a live feed would bring them
+        feed(store, "h1", "cpu", values[first : first + 10], first)
+        ops.refresh()
+    ops.refresh()  # no new samples: nothing re-scored
+    flags = ops.flags()
+    assert flags and all(spike <= f.time <= spike + 6 * MINUTE for f in flags)
+    assert len({f.time for f in flags}) == len(flags)
+    quality = ops.detection_quality()
+    assert quality is not None
+    assert (quality.detected, quality.missed, quality.flags, quality.true_flags) == (1, 0, len(flags), len(flags))
+    assert quality.f1 == 1.0 and quality.window_end == T0 + 199 * MINUTE
+
+
+def test_without_truth_there_is_no_detection_figure() -> None:
+    store = MetricStore()
+    ops = PredictiveOps(store)
+    feed(store, "h1", "cpu", [50.0 + (i % 3) for i in range(120)], 0)
+    ops.refresh()
+    assert ops.detection_quality() is None
+
+
+def test_a_memory_ramp_prediction_comes_due_and_is_settled() -> None:
+    store = MetricStore()
+    ops = PredictiveOps(store, horizon=60)
+    ramp = 40 + 0.25 * np.arange(400, dtype=np.float64)  # +15 points an hour: 82.5 at minute 170, 90 at minute 200
+    feed(store, "h1", "memory", ramp[:171], 0)
+    ops.refresh()
+    pending, settled = ops.ledger.predictions()
+    assert [p.metric for p in pending] == ["memory"] and not settled
+    prediction = pending[0]
+    assert prediction.created_at == T0 + 170 * MINUTE and prediction.deadline > prediction.eta
+    assert abs(prediction.eta - (T0 + 200 * MINUTE)) <= 10 * MINUTE
+    assert ops.risk_calibration() is None  # recorded, not yet due
+    feed(store, "h1", "memory", ramp[171:260], 171)
+    ops.refresh()
+    calibration = ops.risk_calibration()
+    assert calibration is not None and (calibration.predictions, calibration.hits) == (1, 1)
+    assert calibration.brier == (1 - prediction.probability) ** 2
