@@ -1,0 +1,187 @@
+"""Per-series least-squares fitting of the ETS smoothing parameters, vectorised across series.
+
+Every additive ETS model here (SES, Holt, damped Holt) has one-step errors that obey the same
+second-order linear recurrence (its ARIMA form). With ``x`` the series passed through
+``(1 - B)(1 - phi B)`` and theta1 = 1 + phi - alpha - phi * alpha * beta, theta2 = -phi * (1 - alpha):
+
+    e_t = x_t + theta1 * e_{t-1} + theta2 * e_{t-2}
+
+exactly, for the initial state of `initial_state`, once the first two inputs absorb that state
+(`recurrence_input`). SES is phi = 0. The derivative D_t = de_t/dtheta1 obeys the same recurrence driven
+by e_{t-1}, and de_t/dtheta2 = D_{t-1}, so one extra recursion gives the gradient and the Gauss-Newton
+Hessian of the squared error. The search is a small shared grid, then Levenberg-Marquardt steps per
+series, all series and models advancing together, one time step per handful of numpy calls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+Array = NDArray[np.floating[Any]]  # float64, or float32 inside the search
+
+ALPHA_BOUNDS = (1e-3, 0.999)
+BETA_BOUNDS = (0.0, 0.999)
+
+
+def recurrence_input(y: Array, phi: Array, start: Array, slope: Array) -> Array:
+    """Return x (T, G, C) for time-major ``y`` (T, C) and each damping ``phi`` (G,), so that the errors of the
+    model started at level ``start - phi * trend`` and trend ``slope`` (0 when phi is 0) are the recurrence
+    above from zero: x_0 and x_1 carry the initial state, later x_t = y_t - (1 + phi) y_{t-1} + phi y_{t-2}."""
+    length, width = y.shape
+    p = phi[:, None]
+    trend = np.where(p > 0, slope[None, :], 0.0)
+    x = np.empty((length, phi.size, width))
+    first = y[0] - start
+    x[0] = first
+    x[1] = y[1] - start - p * p * trend - (1.0 + p) * first
+    x[2:] = y[2:, None, :] - (1.0 + p) * y[1:-1, None, :] + p * y[:-2, None, :]
+    return x
+
+
+def thetas(alpha: Array, beta: Array, phi: Array) -> tuple[Array, Array]:
+    """Return the recurrence coefficients (theta1, theta2) of the given smoothing parameters."""
+    return 1.0 + phi - alpha - phi * alpha * beta, -phi * (1.0 - alpha)
+
+
+def sse(x: Array, theta1: Array, theta2: Array) -> Array:
+    """Return the sum of squared one-step errors for coefficients shaped (G, K, C) on x (T, G, C)."""
+    e, e1, e2, scratch, total = (np.zeros(theta1.shape, x.dtype) for _ in range(5))
+    for t in range(x.shape[0]):
+        np.multiply(theta1, e1, out=e)
+        np.multiply(theta2, e2, out=scratch)
+        e += scratch
+        e += x[t][:, None, :]
+        np.multiply(e, e, out=scratch)
+        total += scratch
+        e, e1, e2 = e2, e, e1
+    return total
+
+
+def sse_gradient(x: Array, theta1: Array, theta2: Array) -> tuple[Array, Array, Array]:
+    """Return (SSE, J'e (2, ...), J'J (3, ...): entries 11, 12, 22) in (theta1, theta2), J = de/dtheta.
+
+    The gradient of the SSE is 2 J'e and its Gauss-Newton Hessian 2 J'J.
+    """
+    e, e1, e2, d, d1, d2, scratch = (np.zeros(theta1.shape, x.dtype) for _ in range(7))
+    total, je1, je2, jj11, jj12 = (np.zeros(theta1.shape, x.dtype) for _ in range(5))
+    for t in range(x.shape[0]):
+        np.multiply(theta1, d1, out=d)
+        np.multiply(theta2, d2, out=scratch)
+        d += scratch
+        d += e1
+        np.multiply(theta1, e1, out=e)
+        np.multiply(theta2, e2, out=scratch)
+        e += scratch
+        e += x[t][:, None, :]
+        np.multiply(e, e, out=scratch)
+        total += scratch
+        np.multiply(e, d, out=scratch)
+        je1 += scratch
+        np.multiply(e, d1, out=scratch)
+        je2 += scratch
+        np.multiply(d, d, out=scratch)
+        jj11 += scratch
+        np.multiply(d, d1, out=scratch)
+        jj12 += scratch
+        e, e1, e2 = e2, e, e1
+        d, d1, d2 = d2, d, d1
+    # sum_t D_{t-1}^2 is sum_t D_t^2 without the last term (D_{-1} = 0)
+    jj22 = jj11 - d1 * d1
+    return total, np.stack([je1, je2]), np.stack([jj11, jj12, jj22])
+
+
+def _step(
+    alpha: Array, beta: Array, phi: Array, je: Array, jj: Array, damping: Array, trend: NDArray[np.bool_]
+) -> tuple[Array, Array]:
+    """Return the Levenberg-Marquardt step (d_alpha, d_beta) from the theta-space J'e and J'J.
+
+    theta is affine in alpha for fixed beta and bilinear overall; the chain rule maps J to (alpha, beta).
+    Where beta is not free (SES, or beta at its lower bound with the step pointing below it), the
+    step is the one-dimensional one in alpha.
+    """
+    # dtheta/d(alpha, beta): rows theta1, theta2
+    p11, p12, p21 = -(1.0 + phi * beta), -phi * alpha, phi
+    ga = p11 * je[0] + p21 * je[1]
+    gb = p12 * je[0]
+    haa = p11 * p11 * jj[0] + 2.0 * p11 * p21 * jj[1] + p21 * p21 * jj[2]
+    hab = p11 * p12 * jj[0] + p12 * p21 * jj[1]
+    hbb = p12 * p12 * jj[0]
+    haa_d, hbb_d = haa * (1.0 + damping), hbb * (1.0 + damping)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        det = haa_d * hbb_d - hab * hab
+        da2 = (-ga * hbb_d + gb * hab) / det
+        db2 = (-gb * haa_d + ga * hab) / det
+        da1 = -ga / haa_d
+    one_dim = ~trend | ~np.isfinite(db2) | ((beta <= BETA_BOUNDS[0]) & (db2 < 0)) | (det <= 0)
+    da = np.where(one_dim, da1, da2)
+    db = np.where(one_dim, 0.0, db2)
+    return np.nan_to_num(da), np.nan_to_num(db)
+
+
+def refine(x: Array, alpha: Array, beta: Array, phi: Array, iterations: int) -> tuple[Array, Array, Array]:
+    """Run ``iterations`` Levenberg-Marquardt steps from (alpha, beta) (G, 1, C); return (alpha, beta, SSE).
+
+    A step is kept only where it lowers the SSE, so the result is never worse than the start.
+    """
+    trend = np.broadcast_to(phi > 0, alpha.shape)
+    total, je, jj = sse_gradient(x, *thetas(alpha, beta, phi))
+    damping = np.full(alpha.shape, 1e-3, alpha.dtype)
+    for _ in range(iterations):
+        da, db = _step(alpha, beta, phi, je, jj, damping, trend)
+        new_alpha = np.clip(alpha + da, *ALPHA_BOUNDS)
+        new_beta = np.where(trend, np.clip(beta + db, *BETA_BOUNDS), 0.0)
+        new_total, new_je, new_jj = sse_gradient(x, *thetas(new_alpha, new_beta, phi))
+        better = new_total < total
+        alpha, beta = np.where(better, new_alpha, alpha), np.where(better, new_beta, beta)
+        total = np.where(better, new_total, total)
+        je, jj = np.where(better, new_je, je), np.where(better, new_jj, jj)
+        damping = np.where(better, damping / 3.0, damping * 8.0)
+    return alpha, beta, total
+
+
+# Coarse starting grid, shared by every series: alpha spread over the useful range on a log-like
+# scale, a small beta (Levenberg-Marquardt moves it; a zero start would sit on the bound).
+GRID_ALPHAS = np.array([0.03, 0.12, 0.35, 0.75])
+GRID_BETA = 0.01
+ITERATIONS = 6
+WIDTH = 8192  # elements per array in the time loop: the working set (~15 arrays) stays in L2 cache
+
+
+def search(
+    y: Array, phi: Array, start: Array, slope: Array, dtype: type[np.floating[Any]] = np.float32
+) -> tuple[Array, Array, Array]:
+    """Fit (alpha, beta) per series and damping ``phi`` (G,) on time-major ``y`` (T, C); return (alpha,
+    beta, SSE), each (G, C). ``start`` and ``slope`` (C,) fix the initial state as in `recurrence_input`.
+
+    The SSE is a local minimum reached from the best grid start, never worse than that start.
+    """
+    groups, width = phi.size, y.shape[1]
+    trend = (phi > 0)[:, None]
+    alpha, beta, total = (np.empty((groups, width)) for _ in range(3))
+    grid_a: Array = GRID_ALPHAS.astype(dtype)[None, :, None]
+    grid_b: Array = np.where(trend, GRID_BETA, 0.0).astype(dtype)[:, :, None]
+    p: Array = phi.astype(dtype)[:, None, None]
+    step = max(1, WIDTH // groups)
+    for lo in range(0, width, step):
+        cols = slice(lo, lo + step)
+        x = recurrence_input(y[:, cols], phi, start[cols], slope[cols])
+        # the minimiser does not depend on the scale of a series; unit scale keeps float32 sums in range
+        scale = np.sqrt(np.mean(x * x, axis=0))
+        x = (x / np.where(scale > 0, scale, 1.0)).astype(dtype)
+        chunk = x.shape[2]
+        # grid: K candidates per series and model, in sub-chunks so the arrays stay WIDTH wide
+        best = np.empty((groups, chunk), dtype=np.intp)
+        sub = max(1, step // GRID_ALPHAS.size)
+        for s in range(0, chunk, sub):
+            shape = (groups, GRID_ALPHAS.size, min(sub, chunk - s))
+            a, b = np.broadcast_to(grid_a, shape), np.broadcast_to(grid_b, shape)
+            grid_sse = sse(x[:, :, s : s + sub], *thetas(a, b, np.broadcast_to(p, shape)))
+            best[:, s : s + sub] = np.argmin(np.where(np.isfinite(grid_sse), grid_sse, np.inf), axis=1)
+        a0: Array = GRID_ALPHAS.astype(dtype)[best][:, None, :]
+        b0 = np.broadcast_to(grid_b, a0.shape).copy()
+        a1, b1, t1 = refine(x, a0, b0, np.broadcast_to(p, a0.shape), ITERATIONS)
+        alpha[:, cols], beta[:, cols], total[:, cols] = a1[:, 0], b1[:, 0], t1[:, 0] * scale * scale
+    return alpha, beta, total
