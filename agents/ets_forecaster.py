@@ -22,7 +22,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from agents.ets_search import search
+from agents.ets_search import search, time_major
 
 Array = NDArray[np.float64]
 
@@ -51,6 +51,7 @@ class Fit:
 
 
 INIT_POINTS = 24
+CHUNK = 4096  # series per state-recursion pass: its arrays stay in cache
 
 
 def _line_start(y: Array) -> tuple[Array, Array]:
@@ -103,18 +104,26 @@ def _aicc(sse: Array, length: int, k: Array | int) -> Array:
 
 
 def _final_state(y: Array, alpha: Array, beta: Array, phi: Array) -> tuple[Array, Array, Array]:
-    """Run the state recursion on time-major ``y`` (T, n) in float64; return (final level, final trend, SSE)."""
-    start, slope = _line_start(y.T)
+    """Run the state recursion on ``y`` (n, T) in float64; return (final level, final trend, SSE), each (n,)."""
+    n, length = y.shape
+    start, slope = _line_start(y)
     trend = np.where(phi > 0, slope, 0.0)
     level = start - phi * trend
-    total = np.zeros_like(level)
+    total = np.zeros(n)
     gain = alpha * beta
-    for t in range(y.shape[0]):
-        forecast = level + phi * trend
-        error = y[t] - forecast
-        total += error * error
-        level = forecast + alpha * error
-        trend = phi * trend + gain * error
+    step = min(n, CHUNK)
+    rows = np.empty((length, step))
+    for lo in range(0, n, step):
+        c = slice(lo, lo + step)
+        values = time_major(y[c], rows)
+        lv, tr, tot, a, p, g = level[c], trend[c], total[c], alpha[c], phi[c], gain[c]
+        for t in range(length):
+            forecast = lv + p * tr
+            error = values[t] - forecast
+            tot += error * error
+            lv = forecast + a * error
+            tr = p * tr + g * error
+        level[c], trend[c], total[c] = lv, tr, tot
     return level, trend, total
 
 
@@ -130,13 +139,12 @@ def fit(y: Array, models: tuple[Model, ...] = (Model.SES, Model.HOLT, Model.DAMP
         raise ValueError("need at least 4 points per series")
     phis = np.array([PHI[m] for m in models])
     start, slope = _line_start(y)
-    time_major = np.ascontiguousarray(y.T)
-    alphas, betas, sses = search(time_major, phis, start, slope)
+    alphas, betas, sses = search(y, phis, start, slope)
     aiccs = np.stack([_aicc(sses[i], length, PARAMETERS[m]) for i, m in enumerate(models)])
     choice = np.argmin(aiccs, axis=0)
     rows = np.arange(n)
     alpha, beta, phi = alphas[choice, rows], betas[choice, rows], phis[choice]
-    level, trend, sse = _final_state(time_major, alpha, beta, phi)
+    level, trend, sse = _final_state(y, alpha, beta, phi)
     return Fit(
         model=[models[c] for c in choice],
         alpha=alpha,

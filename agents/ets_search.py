@@ -26,19 +26,42 @@ ALPHA_BOUNDS = (1e-3, 0.999)
 BETA_BOUNDS = (0.0, 0.999)
 
 
-def recurrence_input(y: Array, phi: Array, start: Array, slope: Array) -> Array:
-    """Return x (T, G, C) for time-major ``y`` (T, C) and each damping ``phi`` (G,), so that the errors of the
-    model started at level ``start - phi * trend`` and trend ``slope`` (0 when phi is 0) are the recurrence
-    above from zero: x_0 and x_1 carry the initial state, later x_t = y_t - (1 + phi) y_{t-1} + phi y_{t-2}."""
-    length, width = y.shape
-    p = phi[:, None]
-    trend = np.where(p > 0, slope[None, :], 0.0)
-    x = np.empty((length, phi.size, width))
-    first = y[0] - start
-    x[0] = first
-    x[1] = y[1] - start - p * p * trend - (1.0 + p) * first
-    x[2:] = y[2:, None, :] - (1.0 + p) * y[1:-1, None, :] + p * y[:-2, None, :]
-    return x
+def time_major(y: Array, out: Array) -> Array:
+    """Copy series-major ``y`` (C, T) into ``out[:, :C]`` (T, >= C), time-major; return that view.
+
+    Column blocks of a few hundred series keep the transpose within cache.
+    """
+    width = y.shape[0]
+    for lo in range(0, width, 256):
+        out[:, lo : min(lo + 256, width)] = y[lo : lo + 256].T
+    return out[:, :width]
+
+
+def recurrence_input(y: Array, phi: Array, start: Array, slope: Array, out: Array) -> Array:
+    """Fill ``out`` (T, G, C) with x / scale for time-major ``y`` (T, C) and each damping ``phi`` (G,); return
+    the scale (C,). The errors of the model started at level ``start - phi * trend`` and trend ``slope``
+    (0 when phi is 0) are the recurrence above from zero, times the scale: x_0 and x_1 carry the initial
+    state, later x_t = y_t - (1 + phi) y_{t-1} + phi y_{t-2}.
+
+    The scale (root mean square of the first differences, 1 for a constant series) changes no minimiser
+    and keeps float32 sums of squares far from overflow.
+    """
+    length = y.shape[0]
+    diff = np.diff(y, axis=0)
+    scale = np.sqrt(np.einsum("tc,tc->c", diff, diff) / max(length - 1, 1))
+    scale = np.where(scale > 0, scale, 1.0)
+    diff /= scale
+    first = (y[0] - start) / scale
+    steps = diff.astype(out.dtype)
+    scratch = np.empty_like(steps[1:])
+    for g, p in enumerate(phi.tolist()):
+        trend = slope / scale if p > 0 else 0.0
+        out[0, g] = first
+        # y_1 - start - phi^2 trend - (1 + phi)(y_0 - start), with y_1 - start = diff_0 + first
+        out[1, g] = diff[0] + first - p * p * trend - (1.0 + p) * first
+        np.multiply(steps[:-1], out.dtype.type(p), out=scratch)
+        np.subtract(steps[1:], scratch, out=out[2:, g])
+    return scale
 
 
 def thetas(alpha: Array, beta: Array, phi: Array) -> tuple[Array, Array]:
@@ -153,25 +176,26 @@ WIDTH = 8192  # elements per array in the time loop: the working set (~15 arrays
 def search(
     y: Array, phi: Array, start: Array, slope: Array, dtype: type[np.floating[Any]] = np.float32
 ) -> tuple[Array, Array, Array]:
-    """Fit (alpha, beta) per series and damping ``phi`` (G,) on time-major ``y`` (T, C); return (alpha,
+    """Fit (alpha, beta) per series and damping ``phi`` (G,) on series-major ``y`` (C, T); return (alpha,
     beta, SSE), each (G, C). ``start`` and ``slope`` (C,) fix the initial state as in `recurrence_input`.
 
     The SSE is a local minimum reached from the best grid start, never worse than that start.
     """
-    groups, width = phi.size, y.shape[1]
+    groups, (width, length) = phi.size, y.shape
     trend = (phi > 0)[:, None]
     alpha, beta, total = (np.empty((groups, width)) for _ in range(3))
     grid_a: Array = GRID_ALPHAS.astype(dtype)[None, :, None]
     grid_b: Array = np.where(trend, GRID_BETA, 0.0).astype(dtype)[:, :, None]
     p: Array = phi.astype(dtype)[:, None, None]
     step = max(1, WIDTH // groups)
+    step = -(-width // max(1, -(-width // step)))  # equal chunks
+    # buffers reused by every chunk: fresh ones would cost a page fault per 4 KiB each time
+    rows, x_all = np.empty((length, step)), np.empty((length, groups, step), dtype)
     for lo in range(0, width, step):
         cols = slice(lo, lo + step)
-        x = recurrence_input(y[:, cols], phi, start[cols], slope[cols])
-        # the minimiser does not depend on the scale of a series; unit scale keeps float32 sums in range
-        scale = np.sqrt(np.mean(x * x, axis=0))
-        x = (x / np.where(scale > 0, scale, 1.0)).astype(dtype)
-        chunk = x.shape[2]
+        chunk = min(step, width - lo)
+        x = x_all[:, :, :chunk]
+        scale = recurrence_input(time_major(y[cols], rows), phi, start[cols], slope[cols], x)
         # grid: K candidates per series and model, in sub-chunks so the arrays stay WIDTH wide
         best = np.empty((groups, chunk), dtype=np.intp)
         sub = max(1, step // GRID_ALPHAS.size)
