@@ -127,16 +127,41 @@ def _final_state(y: Array, alpha: Array, beta: Array, phi: Array) -> tuple[Array
     return level, trend, total
 
 
+def fill_gaps(y: Array) -> tuple[Array, NDArray[np.bool_]]:
+    """Return (``y`` with non-finite values filled, rows that had no finite value).
+
+    A gap is filled by linear interpolation between its finite neighbours and held flat before the
+    first and after the last; an empty row becomes zeros. Only rows with gaps are touched.
+    """
+    finite = np.isfinite(y)
+    empty: NDArray[np.bool_] = np.logical_not(finite.any(axis=1))
+    gappy = np.flatnonzero(~finite.all(axis=1))
+    if gappy.size == 0:
+        return y, empty
+    y = y.copy()
+    steps = np.arange(y.shape[1])
+    for row in gappy:
+        known = finite[row]
+        y[row] = np.interp(steps, steps[known], y[row, known]) if known.any() else 0.0
+    return y, empty
+
+
 def fit(y: Array, models: tuple[Model, ...] = (Model.SES, Model.HOLT, Model.DAMPED)) -> Fit:
     """Fit every series of ``y`` (n, T >= 4) with each model and keep, per series, the one with the lowest AICc.
 
     Parameters minimise the one-step squared error (`ets_search.search`); the returned ``sse`` is that
-    of the returned parameters, recomputed in float64 by the state recursion.
+    of the returned parameters, recomputed in float64 by the state recursion. Missing (non-finite)
+    values are filled as in `fill_gaps` first; a series with no finite value gets NaN level, trend and
+    variance, hence NaN forecasts. A constant series gets zero variance: its interval is the point.
     """
     y = np.asarray(y, dtype=np.float64)
     n, length = y.shape
     if length < 4:
         raise ValueError("need at least 4 points per series")
+    if n == 0:
+        nothing = np.empty(0)
+        return Fit([], nothing, nothing, nothing, nothing, nothing, nothing, nothing, nothing)
+    y, empty = fill_gaps(y)
     phis = np.array([PHI[m] for m in models])
     start, slope = _line_start(y)
     alphas, betas, sses = search(y, phis, start, slope)
@@ -145,6 +170,7 @@ def fit(y: Array, models: tuple[Model, ...] = (Model.SES, Model.HOLT, Model.DAMP
     rows = np.arange(n)
     alpha, beta, phi = alphas[choice, rows], betas[choice, rows], phis[choice]
     level, trend, sse = _final_state(y, alpha, beta, phi)
+    level[empty] = trend[empty] = sse[empty] = np.nan
     return Fit(
         model=[models[c] for c in choice],
         alpha=alpha,
