@@ -1,17 +1,19 @@
 """Vectorised exponential smoothing (additive error): SES, Holt linear and damped-trend Holt.
 
-All series are fitted at once: arrays are shaped (series, time) and the recursion loops over time
-only, each step a handful of numpy operations across every series and every candidate parameter
-set. Parameters are chosen per series by minimising the one-step-ahead squared error over a grid
-followed by a finer local grid; the model (SES, Holt, damped Holt) is then chosen per series by AICc.
+All series are fitted at once: the recursions loop over time only, each step a handful of numpy
+operations across every series (in cache-sized chunks), never a Python loop over series. Smoothing
+parameters and the initial state are chosen per series by minimising the one-step-ahead squared error
+(`ets_search`: shared coarse grid, Levenberg-Marquardt steps with analytic derivatives, least-squares
+initial state); the model (SES, Holt, damped Holt with phi = 0.95) is then chosen per series by AICc.
 Forecast intervals use the analytic variance of the additive-error ETS models.
 
 The recursion, for level l, trend b, damping phi:
     yhat_t = l_{t-1} + phi * b_{t-1}
     l_t    = alpha * y_t + (1 - alpha) * yhat_t
     b_t    = beta * (l_t - l_{t-1}) + (1 - beta) * phi * b_{t-1}
-SES is beta = 0 with no trend; Holt is phi = 1. Initial state, before the first observation:
-b = y_1 - y_0 (0 for SES) and l = y_0 - phi * b, so the first one-step forecast is y_0 itself.
+SES is beta = 0 with no trend; Holt is phi = 1. `initial_state` (the default of `run`, and where the
+fit starts) takes the state before the first observation from a least-squares line through the first
+points; `fit` then refits it and returns it in `Fit.initial_level` / `Fit.initial_trend`.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ class Fit:
     sigma2: Array
     sse: Array
     aicc: Array
+    # level and trend before the first observation: `run(y, alpha, beta, phi, init)` reproduces the fit
+    initial_level: Array | None = None
+    initial_trend: Array | None = None
 
 
 INIT_POINTS = 24
@@ -103,12 +108,13 @@ def _aicc(sse: Array, length: int, k: Array | int) -> Array:
     return aic + (2 * k * (k + 1)) / np.maximum(length - k - 1, 1)
 
 
-def _final_state(y: Array, alpha: Array, beta: Array, phi: Array) -> tuple[Array, Array, Array]:
-    """Run the state recursion on ``y`` (n, T) in float64; return (final level, final trend, SSE), each (n,)."""
+def _final_state(
+    y: Array, alpha: Array, beta: Array, phi: Array, init: tuple[Array, Array]
+) -> tuple[Array, Array, Array]:
+    """Run the state recursion on ``y`` (n, T) in float64 from ``init`` (level, trend before the first
+    observation); return (final level, final trend, SSE), each (n,)."""
     n, length = y.shape
-    start, slope = _line_start(y)
-    trend = np.where(phi > 0, slope, 0.0)
-    level = start - phi * trend
+    level, trend = init[0].copy(), init[1].copy()
     total = np.zeros(n)
     gain = alpha * beta
     step = min(n, CHUNK)
@@ -164,12 +170,14 @@ def fit(y: Array, models: tuple[Model, ...] = (Model.SES, Model.HOLT, Model.DAMP
     y, empty = fill_gaps(y)
     phis = np.array([PHI[m] for m in models])
     start, slope = _line_start(y)
-    alphas, betas, sses = search(y, phis, start, slope)
+    alphas, betas, sses, starts, slopes = search(y, phis, start, slope)
     aiccs = np.stack([_aicc(sses[i], length, PARAMETERS[m]) for i, m in enumerate(models)])
     choice = np.argmin(aiccs, axis=0)
     rows = np.arange(n)
     alpha, beta, phi = alphas[choice, rows], betas[choice, rows], phis[choice]
-    level, trend, sse = _final_state(y, alpha, beta, phi)
+    first, initial_trend = starts[choice, rows], slopes[choice, rows]
+    initial = (first - phi * initial_trend, initial_trend)
+    level, trend, sse = _final_state(y, alpha, beta, phi, initial)
     level[empty] = trend[empty] = sse[empty] = np.nan
     return Fit(
         model=[models[c] for c in choice],
@@ -181,6 +189,8 @@ def fit(y: Array, models: tuple[Model, ...] = (Model.SES, Model.HOLT, Model.DAMP
         sigma2=sse / length,
         sse=sse,
         aicc=_aicc(sse, length, np.array([PARAMETERS[m] for m in models])[choice]),
+        initial_level=initial[0],
+        initial_trend=initial[1],
     )
 
 

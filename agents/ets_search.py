@@ -116,6 +116,45 @@ def sse_gradient(x: Array, theta1: Array, theta2: Array) -> tuple[Array, Array, 
     return total, np.stack([je1, je2]), np.stack([jj11, jj12, jj22])
 
 
+def initial_shift(x: Array, theta1: Array, theta2: Array, trend: NDArray[np.bool_]) -> tuple[Array, Array]:
+    """Return the (c0, c1), shaped like ``theta1`` (G, 1, C), that added to (x_0, x_1) minimise the SSE.
+
+    The initial state enters the errors only through x_0 and x_1, and linearly: their unit impulses
+    give errors h_t and h_{t-1}, with h the impulse response of the recurrence. So the best initial
+    state for fixed smoothing parameters is a two-column least-squares fit (one column, c1 = 0, where
+    there is no trend: there x_1 does not depend on the initial level).
+    """
+    e, e1, e2, h, h1, h2, scratch = (np.zeros(theta1.shape, x.dtype) for _ in range(7))
+    eh, eh1, hh, hh1 = (np.zeros(theta1.shape, x.dtype) for _ in range(4))
+    for t in range(x.shape[0]):
+        np.multiply(theta1, e1, out=e)
+        np.multiply(theta2, e2, out=scratch)
+        e += scratch
+        e += x[t][:, None, :]
+        np.multiply(theta1, h1, out=h)
+        np.multiply(theta2, h2, out=scratch)
+        h += scratch
+        if t == 0:
+            h += 1.0
+        np.multiply(e, h, out=scratch)
+        eh += scratch
+        np.multiply(e, h1, out=scratch)
+        eh1 += scratch
+        np.multiply(h, h, out=scratch)
+        hh += scratch
+        np.multiply(h, h1, out=scratch)
+        hh1 += scratch
+        e, e1, e2 = e2, e, e1
+        h, h1, h2 = h2, h, h1
+    hh_lag = hh - h1 * h1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        det = hh * hh_lag - hh1 * hh1
+        c0 = np.where(trend, (-eh * hh_lag + eh1 * hh1) / det, -eh / hh)
+        c1 = np.where(trend, (-eh1 * hh + eh * hh1) / det, 0.0)
+    usable = np.isfinite(c0) & np.isfinite(c1) & (~trend | (det > 1e-6 * hh * hh_lag))
+    return np.where(usable, c0, 0.0), np.where(usable, c1, 0.0)
+
+
 def _step(
     alpha: Array, beta: Array, phi: Array, je: Array, jj: Array, damping: Array, trend: NDArray[np.bool_]
 ) -> tuple[Array, Array]:
@@ -169,21 +208,25 @@ def refine(x: Array, alpha: Array, beta: Array, phi: Array, iterations: int) -> 
 # scale, a small beta (Levenberg-Marquardt moves it; a zero start would sit on the bound).
 GRID_ALPHAS = np.array([0.03, 0.12, 0.35, 0.75])
 GRID_BETA = 0.01
-ITERATIONS = 6
+ITERATIONS = 5
+POLISH = 1  # steps after the initial state is refitted
 WIDTH = 8192  # elements per array in the time loop: the working set (~15 arrays) stays in L2 cache
 
 
 def search(
     y: Array, phi: Array, start: Array, slope: Array, dtype: type[np.floating[Any]] = np.float32
-) -> tuple[Array, Array, Array]:
-    """Fit (alpha, beta) per series and damping ``phi`` (G,) on series-major ``y`` (C, T); return (alpha,
-    beta, SSE), each (G, C). ``start`` and ``slope`` (C,) fix the initial state as in `recurrence_input`.
+) -> tuple[Array, Array, Array, Array, Array]:
+    """Fit (alpha, beta) and the initial state per series and damping ``phi`` (G,) on series-major ``y``
+    (C, T); return (alpha, beta, SSE, start, slope), each (G, C): the model starts at level
+    ``start - phi * slope`` with trend ``slope`` (0 where phi is 0), so its first forecast is ``start``.
 
-    The SSE is a local minimum reached from the best grid start, never worse than that start.
+    ``start`` and ``slope`` (C,), a line through the first points, are where the initial state starts:
+    smoothing parameters are fitted for it, then the initial state is refitted by least squares for
+    those parameters and the parameters polished again. The SSE never rises along the way.
     """
     groups, (width, length) = phi.size, y.shape
     trend = (phi > 0)[:, None]
-    alpha, beta, total = (np.empty((groups, width)) for _ in range(3))
+    alpha, beta, total, starts, slopes = (np.empty((groups, width)) for _ in range(5))
     grid_a: Array = GRID_ALPHAS.astype(dtype)[None, :, None]
     grid_b: Array = np.where(trend, GRID_BETA, 0.0).astype(dtype)[:, :, None]
     p: Array = phi.astype(dtype)[:, None, None]
@@ -206,6 +249,17 @@ def search(
             best[:, s : s + sub] = np.argmin(np.where(np.isfinite(grid_sse), grid_sse, np.inf), axis=1)
         a0: Array = GRID_ALPHAS.astype(dtype)[best][:, None, :]
         b0 = np.broadcast_to(grid_b, a0.shape).copy()
-        a1, b1, t1 = refine(x, a0, b0, np.broadcast_to(p, a0.shape), ITERATIONS)
+        phis = np.broadcast_to(p, a0.shape)
+        a1, b1 = refine(x, a0, b0, phis, ITERATIONS)[:2] if ITERATIONS else (a0, b0)
+        c0, c1 = initial_shift(x, *thetas(a1, b1, phis), np.broadcast_to(trend[:, :, None], a0.shape))
+        x[0] += c0[:, 0]
+        x[1] += c1[:, 0]
+        a1, b1, t1 = refine(x, a1, b1, phis, POLISH)
         alpha[:, cols], beta[:, cols], total[:, cols] = a1[:, 0], b1[:, 0], t1[:, 0] * scale * scale
-    return alpha, beta, total
+        # back from (x_0, x_1) shifts to the initial state: x_0 = y_0 - start, x_1 = ... + phi start - phi^2 slope
+        moved = -c0[:, 0] * scale
+        starts[:, cols] = start[cols] + moved
+        with np.errstate(divide="ignore", invalid="ignore"):
+            turned = np.where(trend, (phi[:, None] * moved - c1[:, 0] * scale) / (phi[:, None] ** 2), 0.0)
+        slopes[:, cols] = np.where(trend, slope[cols] + turned, 0.0)
+    return alpha, beta, total, starts, slopes

@@ -103,12 +103,15 @@ def test_fitted_error_is_close_to_a_dense_grid_optimum(model: Model) -> None:
 def test_reported_sse_and_state_are_those_of_the_returned_parameters() -> None:
     y = _series(7)
     state = fit(y)
-    fitted, level, trend = run(y, state.alpha, state.beta, state.phi)
+    assert state.initial_level is not None and state.initial_trend is not None
+    init = (state.initial_level, state.initial_trend)
+    fitted, level, trend = run(y, state.alpha, state.beta, state.phi, init)
     np.testing.assert_allclose(state.sse, np.sum((y - fitted) ** 2, axis=1), rtol=1e-10)
     np.testing.assert_allclose(state.level, level, rtol=1e-10)
     np.testing.assert_allclose(state.trend, trend, rtol=1e-10, atol=1e-12)
-    start, slope = initial_state(y, state.phi)
-    assert np.all(np.isfinite(start)) and np.all(np.isfinite(slope))
+    # the initial state, refitted for nearby parameters, beats the line through the first points
+    line, _, _ = run(y, state.alpha, state.beta, state.phi, initial_state(y, state.phi))
+    assert np.all(state.sse <= np.sum((y - line) ** 2, axis=1) * (1 + 1e-3))
 
 
 def test_interval_coverage_on_random_walk_with_drift() -> None:
