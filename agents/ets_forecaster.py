@@ -1,17 +1,19 @@
 """Vectorised exponential smoothing (additive error): SES, Holt linear and damped-trend Holt.
 
-All series are fitted at once: arrays are shaped (series, time) and the recursion loops over time
-only, each step a handful of numpy operations across every series and every candidate parameter
-set. Parameters are chosen per series by minimising the one-step-ahead squared error over a grid
-followed by a finer local grid; the model (SES, Holt, damped Holt) is then chosen per series by AICc.
+All series are fitted at once: the recursions loop over time only, each step a handful of numpy
+operations across every series (in cache-sized chunks), never a Python loop over series. Smoothing
+parameters and the initial state are chosen per series by minimising the one-step-ahead squared error
+(`ets_search`: shared coarse grid, Levenberg-Marquardt steps with analytic derivatives, least-squares
+initial state); the model (SES, Holt, damped Holt with phi = 0.95) is then chosen per series by AICc.
 Forecast intervals use the analytic variance of the additive-error ETS models.
 
 The recursion, for level l, trend b, damping phi:
     yhat_t = l_{t-1} + phi * b_{t-1}
     l_t    = alpha * y_t + (1 - alpha) * yhat_t
     b_t    = beta * (l_t - l_{t-1}) + (1 - beta) * phi * b_{t-1}
-SES is beta = 0 with no trend; Holt is phi = 1. Initial state, before the first observation:
-b = y_1 - y_0 (0 for SES) and l = y_0 - phi * b, so the first one-step forecast is y_0 itself.
+SES is beta = 0 with no trend; Holt is phi = 1. `initial_state` (the default of `run`, and where the
+fit starts) takes the state before the first observation from a least-squares line through the first
+points; `fit` then refits it and returns it in `Fit.initial_level` / `Fit.initial_trend`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from enum import StrEnum
 
 import numpy as np
 from numpy.typing import NDArray
+
+from agents.ets_search import search, time_major
 
 Array = NDArray[np.float64]
 
@@ -46,9 +50,13 @@ class Fit:
     sigma2: Array
     sse: Array
     aicc: Array
+    # level and trend before the first observation: `run(y, alpha, beta, phi, init)` reproduces the fit
+    initial_level: Array | None = None
+    initial_trend: Array | None = None
 
 
 INIT_POINTS = 24
+CHUNK = 4096  # series per state-recursion pass: its arrays stay in cache
 
 
 def _line_start(y: Array) -> tuple[Array, Array]:
@@ -89,100 +97,90 @@ def run(
     return fitted, level, trend
 
 
-def _sse_grid(y: Array, alpha: Array, beta: Array, phi: Array) -> Array:
-    """Return the one-step SSE of every series (rows of ``y``) under every candidate (columns of the (n, k)
-    parameter arrays), accumulated during the recursion so nothing of size (n, k, T) is ever stored."""
-    start, slope = _line_start(y)
-    trend = np.where(phi > 0, slope[:, None], 0.0)
-    level = start[:, None] - phi * trend
-    sse = np.zeros(alpha.shape)
-    keep_trend = (1.0 - beta) * phi
-    # In-place arithmetic on preallocated buffers: this loop is the whole cost of fitting.
-    forecast, error, scratch, new_level = (np.empty(alpha.shape) for _ in range(4))
-    for t in range(y.shape[1]):
-        np.multiply(phi, trend, out=scratch)
-        np.add(level, scratch, out=forecast)
-        np.subtract(y[:, t : t + 1], forecast, out=error)
-        np.multiply(error, error, out=scratch)
-        sse += scratch
-        np.multiply(alpha, error, out=scratch)
-        np.add(forecast, scratch, out=new_level)
-        np.subtract(new_level, level, out=scratch)
-        scratch *= beta
-        trend *= keep_trend
-        trend += scratch
-        level, new_level = new_level, level
-    return sse
+PHI = {Model.SES: 0.0, Model.HOLT: 1.0, Model.DAMPED: 0.95}
+PARAMETERS = {Model.SES: 2, Model.HOLT: 4, Model.DAMPED: 5}  # smoothing parameters + initial state
 
 
-def _search(y: Array, grid: Array) -> tuple[Array, Array]:
-    """Evaluate every parameter row of ``grid`` (k, 3) on every series; return best params (n, 3) and SSE (n,)."""
-    n = y.shape[0]
-    shape = (n, grid.shape[0])
-    sse = _sse_grid(y, *(np.broadcast_to(grid[:, i], shape) for i in range(3)))
-    sse = np.where(np.isfinite(sse), sse, np.inf)
-    best = np.argmin(sse, axis=1)
-    return grid[best], sse[np.arange(n), best]
-
-
-def _refine(y: Array, best: Array, step: Array, fixed_beta_zero: bool) -> tuple[Array, Array]:
-    """One finer local search around each series' best (alpha, beta), keeping phi."""
-    offsets = np.array([-1.0, 0.0, 1.0])
-    deltas = [(da, db) for da in offsets for db in ([0.0] if fixed_beta_zero else offsets)]
-    n = y.shape[0]
-    alpha = np.stack([np.clip(best[:, 0] + da * step[0], 0.001, 0.999) for da, _ in deltas], axis=1)
-    beta = np.stack([np.clip(best[:, 1] + db * step[1], 0.0, 0.999) for _, db in deltas], axis=1)
-    phi = np.repeat(best[:, 2:3], len(deltas), axis=1)
-    sse = _sse_grid(y, alpha, beta, phi)
-    sse = np.where(np.isfinite(sse), sse, np.inf)
-    pick = np.argmin(sse, axis=1)
-    rows = np.arange(n)
-    chosen = np.stack([alpha[rows, pick], beta[rows, pick], phi[rows, pick]], axis=1)
-    return chosen, sse[rows, pick]
-
-
-ALPHAS = np.array([0.02, 0.08, 0.2, 0.4, 0.65, 0.9])
-BETAS = np.array([0.0, 0.01, 0.05, 0.2])
-PHI_DAMPED = 0.95
-
-
-def _grid(model: Model) -> Array:
-    if model is Model.SES:
-        return np.array([[a, 0.0, 0.0] for a in ALPHAS])
-    phi = 1.0 if model is Model.HOLT else PHI_DAMPED
-    return np.array([[a, b, phi] for a in ALPHAS for b in BETAS])
-
-
-def _aicc(sse: Array, length: int, k: int) -> Array:
+def _aicc(sse: Array, length: int, k: Array | int) -> Array:
     """AICc of a Gaussian additive-error model with ``k`` estimated parameters on ``length`` residuals."""
     sigma2 = np.maximum(sse / length, 1e-12)
     aic = length * np.log(sigma2) + 2 * k
-    return aic + (2 * k * (k + 1)) / max(length - k - 1, 1)
+    return aic + (2 * k * (k + 1)) / np.maximum(length - k - 1, 1)
+
+
+def _final_state(
+    y: Array, alpha: Array, beta: Array, phi: Array, init: tuple[Array, Array]
+) -> tuple[Array, Array, Array]:
+    """Run the state recursion on ``y`` (n, T) in float64 from ``init`` (level, trend before the first
+    observation); return (final level, final trend, SSE), each (n,)."""
+    n, length = y.shape
+    level, trend = init[0].copy(), init[1].copy()
+    total = np.zeros(n)
+    gain = alpha * beta
+    step = min(n, CHUNK)
+    rows = np.empty((length, step))
+    for lo in range(0, n, step):
+        c = slice(lo, lo + step)
+        values = time_major(y[c], rows)
+        lv, tr, tot, a, p, g = level[c], trend[c], total[c], alpha[c], phi[c], gain[c]
+        for t in range(length):
+            forecast = lv + p * tr
+            error = values[t] - forecast
+            tot += error * error
+            lv = forecast + a * error
+            tr = p * tr + g * error
+        level[c], trend[c], total[c] = lv, tr, tot
+    return level, trend, total
+
+
+def fill_gaps(y: Array) -> tuple[Array, NDArray[np.bool_]]:
+    """Return (``y`` with non-finite values filled, rows that had no finite value).
+
+    A gap is filled by linear interpolation between its finite neighbours and held flat before the
+    first and after the last; an empty row becomes zeros. Only rows with gaps are touched.
+    """
+    finite = np.isfinite(y)
+    empty: NDArray[np.bool_] = np.logical_not(finite.any(axis=1))
+    gappy = np.flatnonzero(~finite.all(axis=1))
+    if gappy.size == 0:
+        return y, empty
+    y = y.copy()
+    steps = np.arange(y.shape[1])
+    for row in gappy:
+        known = finite[row]
+        y[row] = np.interp(steps, steps[known], y[row, known]) if known.any() else 0.0
+    return y, empty
 
 
 def fit(y: Array, models: tuple[Model, ...] = (Model.SES, Model.HOLT, Model.DAMPED)) -> Fit:
-    """Fit every series of ``y`` (n, T >= 4) with each model and keep, per series, the one with the lowest AICc."""
+    """Fit every series of ``y`` (n, T >= 4) with each model and keep, per series, the one with the lowest AICc.
+
+    Parameters minimise the one-step squared error (`ets_search.search`); the returned ``sse`` is that
+    of the returned parameters, recomputed in float64 by the state recursion. Missing (non-finite)
+    values are filled as in `fill_gaps` first; a series with no finite value gets NaN level, trend and
+    variance, hence NaN forecasts. A constant series gets zero variance: its interval is the point.
+    """
     y = np.asarray(y, dtype=np.float64)
     n, length = y.shape
     if length < 4:
         raise ValueError("need at least 4 points per series")
-    results = []
-    for model in models:
-        best, sse = _search(y, _grid(model))
-        step = np.array([0.05, 0.02])
-        for _ in range(3):
-            best, sse = _refine(y, best, step, fixed_beta_zero=model is Model.SES)
-            step = step / 2
-        k = {Model.SES: 2, Model.HOLT: 4, Model.DAMPED: 5}[model]
-        results.append((model, best, sse, _aicc(sse, length, k)))
-    aiccs = np.stack([r[3] for r in results])
+    if n == 0:
+        nothing = np.empty(0)
+        return Fit([], nothing, nothing, nothing, nothing, nothing, nothing, nothing, nothing)
+    y, empty = fill_gaps(y)
+    phis = np.array([PHI[m] for m in models])
+    start, slope = _line_start(y)
+    alphas, betas, sses, starts, slopes = search(y, phis, start, slope)
+    aiccs = np.stack([_aicc(sses[i], length, PARAMETERS[m]) for i, m in enumerate(models)])
     choice = np.argmin(aiccs, axis=0)
-    params = np.stack([r[1] for r in results])[choice, np.arange(n)]
-    sse = np.stack([r[2] for r in results])[choice, np.arange(n)]
-    alpha, beta, phi = params[:, 0], params[:, 1], params[:, 2]
-    _, level, trend = run(y, alpha, beta, phi)
+    rows = np.arange(n)
+    alpha, beta, phi = alphas[choice, rows], betas[choice, rows], phis[choice]
+    first, initial_trend = starts[choice, rows], slopes[choice, rows]
+    initial = (first - phi * initial_trend, initial_trend)
+    level, trend, sse = _final_state(y, alpha, beta, phi, initial)
+    level[empty] = trend[empty] = sse[empty] = np.nan
     return Fit(
-        model=[results[c][0] for c in choice],
+        model=[models[c] for c in choice],
         alpha=alpha,
         beta=beta,
         phi=phi,
@@ -190,7 +188,9 @@ def fit(y: Array, models: tuple[Model, ...] = (Model.SES, Model.HOLT, Model.DAMP
         trend=trend,
         sigma2=sse / length,
         sse=sse,
-        aicc=aiccs[choice, np.arange(n)],
+        aicc=_aicc(sse, length, np.array([PARAMETERS[m] for m in models])[choice]),
+        initial_level=initial[0],
+        initial_trend=initial[1],
     )
 
 

@@ -8,7 +8,8 @@ import warnings
 import numpy as np
 import pytest
 
-from agents.ets_forecaster import Model, fit, forecast, run
+from agents import ets_search
+from agents.ets_forecaster import PHI, Model, _line_start, fill_gaps, fit, forecast, initial_state, run
 from tests.conftest import SHARED_DIR
 
 NAB_DIR = SHARED_DIR / "data" / "nab" / "realAWSCloudwatch"
@@ -44,6 +45,75 @@ def test_same_parameters_give_statsmodels_forecasts(alpha: float, beta: float, p
     np.testing.assert_allclose(point[0], reference.forecast(24), rtol=1e-9, atol=1e-8)
 
 
+def _series(seed: int, n: int = 30, length: int = 400) -> np.ndarray:
+    """Random walks with drift plus noise: level, trend and noise differ per series."""
+    rng = np.random.default_rng(seed)
+    walk = np.cumsum(rng.normal(rng.normal(0, 0.2, (n, 1)), rng.uniform(0.1, 2, (n, 1)), (n, length)), axis=1)
+    return 100 + walk + rng.normal(0, rng.uniform(0.1, 3, (n, 1)), (n, length))
+
+
+@pytest.mark.parametrize("model", list(Model))
+def test_recurrence_errors_equal_the_state_recursion(model: Model) -> None:
+    y = _series(1)
+    n = y.shape[0]
+    rng = np.random.default_rng(2)
+    alpha, phi = np.asarray(rng.uniform(0.01, 0.99, n)), np.full(n, PHI[model])
+    beta = np.asarray(rng.uniform(0, 0.5, n)) if model is not Model.SES else np.zeros(n)
+    fitted, _, _ = run(y, alpha, beta, phi)
+    expected = np.sum((y - fitted) ** 2, axis=1)
+    start, slope = _line_start(y)
+    x = np.empty((y.shape[1], 1, n))
+    scale = ets_search.recurrence_input(np.ascontiguousarray(y.T), phi[:1], start, slope, x)
+    total = ets_search.sse(x, *ets_search.thetas(alpha[None, None], beta[None, None], phi[None, None]))
+    np.testing.assert_allclose(total[0, 0] * scale**2, expected, rtol=1e-9)
+
+
+def test_analytic_gradient_matches_finite_differences() -> None:
+    y = _series(3, n=10)
+    start, slope = _line_start(y)
+    x = np.empty((y.shape[1], 1, 10))
+    ets_search.recurrence_input(np.ascontiguousarray(y.T), np.array([1.0]), start, slope, x)
+    theta1, theta2 = ets_search.thetas(np.full((1, 1, 10), 0.3), np.full((1, 1, 10), 0.05), np.ones((1, 1, 10)))
+    _, je, _ = ets_search.sse_gradient(x, theta1, theta2)
+    h = 1e-6
+    for i, (d1, d2) in enumerate(((h, 0.0), (0.0, h))):
+        numeric = (ets_search.sse(x, theta1 + d1, theta2 + d2) - ets_search.sse(x, theta1 - d1, theta2 - d2)) / (2 * h)
+        np.testing.assert_allclose(numeric[0, 0], 2 * je[i, 0, 0], rtol=1e-5)
+
+
+@pytest.mark.parametrize("model", [Model.SES, Model.HOLT, Model.DAMPED])
+def test_fitted_error_is_close_to_a_dense_grid_optimum(model: Model) -> None:
+    """The search (4-point grid + a few Newton-type steps) against 20 x 12 candidates per series."""
+    y = _series(5)
+    n = y.shape[0]
+    ours = fit(y, models=(model,))
+    alphas = np.linspace(0.01, 0.99, 20)
+    betas = np.array([0.0]) if model is Model.SES else np.geomspace(1e-3, 0.6, 12)
+    phi = np.full(n, PHI[model])
+    best = np.full(n, np.inf)
+    for a in alphas:
+        for b in betas:
+            fitted, _, _ = run(y, np.full(n, a), np.full(n, b), phi)
+            best = np.minimum(best, np.sum((y - fitted) ** 2, axis=1))
+    ratio = ours.sse / best
+    assert np.median(ratio) <= 1.0, ratio  # continuous steps beat a grid on a typical series
+    assert ratio.max() <= 1.01, ratio
+
+
+def test_reported_sse_and_state_are_those_of_the_returned_parameters() -> None:
+    y = _series(7)
+    state = fit(y)
+    assert state.initial_level is not None and state.initial_trend is not None
+    init = (state.initial_level, state.initial_trend)
+    fitted, level, trend = run(y, state.alpha, state.beta, state.phi, init)
+    np.testing.assert_allclose(state.sse, np.sum((y - fitted) ** 2, axis=1), rtol=1e-10)
+    np.testing.assert_allclose(state.level, level, rtol=1e-10)
+    np.testing.assert_allclose(state.trend, trend, rtol=1e-10, atol=1e-12)
+    # the initial state, refitted for nearby parameters, beats the line through the first points
+    line, _, _ = run(y, state.alpha, state.beta, state.phi, initial_state(y, state.phi))
+    assert np.all(state.sse <= np.sum((y - line) ** 2, axis=1) * (1 + 1e-3))
+
+
 def test_interval_coverage_on_random_walk_with_drift() -> None:
     rng = np.random.default_rng(11)
     n, length, horizon = 400, 300, 5
@@ -52,6 +122,16 @@ def test_interval_coverage_on_random_walk_with_drift() -> None:
     _, lower, upper = forecast(state, horizon)
     inside = (y[:, length:] >= lower) & (y[:, length:] <= upper)
     coverage = inside.mean()
+    assert 0.88 <= coverage <= 0.99, coverage
+
+
+def test_interval_coverage_on_local_level_series() -> None:
+    rng = np.random.default_rng(13)
+    n, length, horizon = 400, 300, 10
+    level = 50 + np.cumsum(rng.normal(0, 0.3, (n, length + horizon)), axis=1)
+    y = level + rng.normal(0, 1.0, level.shape)
+    _, lower, upper = forecast(fit(y[:, :length]), horizon)
+    coverage = ((y[:, length:] >= lower) & (y[:, length:] <= upper)).mean()
     assert 0.88 <= coverage <= 0.99, coverage
 
 
@@ -64,6 +144,48 @@ def test_model_choice_follows_the_data() -> None:
     point, _, _ = forecast(state, 10)
     assert abs(point[0, -1] - 20) < 1.0  # the flat series stays flat
     assert abs(point[1, -1] - (20 + 0.5 * 409)) < 5
+
+
+def test_constant_series_forecasts_the_constant_with_no_spread() -> None:
+    state = fit(np.full((3, 50), 7.5))
+    point, lower, upper = forecast(state, 5)
+    np.testing.assert_allclose(point, 7.5)
+    np.testing.assert_allclose(upper - lower, 0.0)
+    assert state.model == [Model.SES] * 3  # the fewest parameters when every model fits exactly
+
+
+def test_gaps_are_filled_and_an_empty_series_gives_nan() -> None:
+    y = _series(9, n=4, length=120)
+    y[0, 30:40] = np.nan
+    y[1, :5] = np.inf
+    y[2] = np.nan
+    filled, empty = fill_gaps(y)
+    assert empty.tolist() == [False, False, True, False]
+    np.testing.assert_allclose(filled[0, 30:40], np.linspace(filled[0, 29], filled[0, 40], 12)[1:-1])
+    np.testing.assert_allclose(filled[1, :5], y[1, 5])
+    state = fit(y)
+    point, lower, upper = forecast(state, 6)
+    assert np.isfinite(point[[0, 1, 3]]).all() and np.isfinite(upper[[0, 1, 3]]).all()
+    assert np.isnan(point[2]).all() and np.isnan(lower[2]).all()
+    np.testing.assert_allclose(point[3], forecast(fit(y[3:4]), 6)[0][0])  # rows do not affect each other
+
+
+def test_short_and_empty_inputs() -> None:
+    state = fit(np.array([[1.0, 2.0, 3.0, 4.0]]))
+    point, _, _ = forecast(state, 2)
+    assert np.isfinite(point).all()
+    with pytest.raises(ValueError, match="at least 4"):
+        fit(np.array([[1.0, 2.0, 3.0]]))
+    empty = fit(np.empty((0, 100)))
+    assert empty.model == [] and forecast(empty, 3)[0].shape == (0, 3)
+
+
+def test_large_offsets_do_not_change_the_fit() -> None:
+    """The float32 search runs on scaled differences, so a 1e9 offset changes nothing but the level."""
+    y = _series(11, n=8)
+    near, far = fit(y), fit(y + 1e9)
+    np.testing.assert_allclose(far.alpha, near.alpha, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(far.level - 1e9, near.level, rtol=1e-6, atol=1e-3)
 
 
 def _nab_series(limit: int) -> list[np.ndarray]:
