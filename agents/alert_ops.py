@@ -23,7 +23,7 @@ from agents.incident_state import AGENT, IncidentState, incident_id_for
 from agents.topology import TopologyRegistry, host_of
 from config.knowledge_base import KnowledgeBase
 from data.errors import Conflict, NotFound
-from data.models import Alert, AlertIn, AlertState, AuditEntry, Incident, IncidentStatus, LogType, TopologyIn
+from data.models import AlertIn, AlertState, AuditEntry, Incident, IncidentStatus, LogType, TopologyIn
 from data.timeutil import utc_now
 
 log = logging.getLogger(__name__)
@@ -454,24 +454,9 @@ class AlertOps:
             return len(self._hot)
 
     def _persist(self, records: Iterable[AlertRecord], states: Iterable[IncidentState]) -> None:
-        alerts = [self._alert_model(r) for r in records]
-        incidents = [s.to_model() for s in states]
+        alerts = [(r.starts_at, r.to_body()) for r in records]
+        incidents = [(s.created_at, s.to_body()) for s in states]
         if alerts:
-            self.kb.save_alerts(alerts)
+            self.kb.save_alert_bodies(alerts)
         if incidents:
-            self.kb.save_incidents(incidents)
-
-    @staticmethod
-    def _alert_model(record: AlertRecord) -> Alert:
-        return Alert.model_construct(
-            fingerprint=record.fingerprint,
-            incident_id=record.incident_id,
-            labels=record.labels,
-            annotations=record.annotations,
-            status=record.status,
-            startsAt=record.starts_at,
-            endsAt=record.ends_at,
-            lastSeen=record.last_seen,
-            count=record.count,
-            source=record.source,
-        )
+            self.kb.save_incident_bodies(incidents)

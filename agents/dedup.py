@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from data.models import AlertIn, AlertState
+from data.timeutil import iso_z
 
 FLAP_WINDOW = timedelta(minutes=30)
 FLAP_TRANSITIONS = 4  # state changes within the window that mark an alert as flapping
@@ -56,6 +57,21 @@ class AlertRecord:
     @property
     def flapping(self) -> bool:
         return len(self.transitions) >= FLAP_TRANSITIONS
+
+    def to_body(self) -> dict[str, object]:
+        """Return the record in the stored JSON form of `data.models.Alert` (built directly: valid by construction)."""
+        return {
+            "fingerprint": self.fingerprint,
+            "incident_id": self.incident_id,
+            "labels": dict(self.labels),
+            "annotations": dict(self.annotations),
+            "status": self.status.value,
+            "startsAt": iso_z(self.starts_at),
+            "endsAt": iso_z(self.ends_at) if self.ends_at is not None else None,
+            "lastSeen": iso_z(self.last_seen),
+            "count": self.count,
+            "source": self.source,
+        }
 
     def note_transition(self, at: datetime) -> None:
         self.transitions.append(at)

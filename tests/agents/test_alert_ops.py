@@ -11,7 +11,7 @@ from agents.alert_ops import AlertOps, LifecyclePolicy
 from agents.dedup import label_fingerprint
 from config.knowledge_base import MemoryKnowledgeBase
 from data.errors import Conflict, NotFound
-from data.models import AlertIn, AlertState, IncidentStatus, TopologyIn
+from data.models import Alert, AlertIn, AlertState, Incident, IncidentStatus, TopologyIn
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -195,3 +195,17 @@ def test_without_topology_labels_decide() -> None:
         [alert("DbDown", "db", "db-1", 0), alert("DbSlow", "db", "db-1", 1), alert("ApiErrors", "api", "api-1", 1)]
     )
     assert sorted(len(i.alert_fingerprints) for i in ops.kb.list_incidents().items) == [1, 2]
+
+
+def test_stored_bodies_are_exactly_the_models_json_form() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0), alert("CacheDown", "cache", "cache-1", 0.5)])
+    ops.ingest([alert("ApiErrors", "api", "api-1", 0.5, annotations={"summary": "api 5xx"})])
+    ops.ingest([alert("DbDown", "db", "db-1", 0, status=AlertState.RESOLVED, endsAt=T0 + timedelta(minutes=3))])
+    incidents = ops.kb.store.query("incidents", limit=100).items
+    alerts = ops.kb.store.query("alerts", limit=100).items
+    assert len(incidents) == 2 and len(alerts) == 3
+    for body in incidents:
+        assert Incident.model_validate(body).model_dump(mode="json") == body
+    for body in alerts:
+        assert Alert.model_validate(body).model_dump(mode="json") == body
