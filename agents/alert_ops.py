@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 NO_TENANT = "default"
 TOPOLOGY_KEY = "topology"
 SWEEP_STEP = timedelta(seconds=30)
+PRUNE_STEP = timedelta(minutes=50)  # memory is trimmed on event time, however fast it moves
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,11 @@ class LifecyclePolicy:
     quiet_period: timedelta = timedelta(minutes=10)  # all alerts resolved this long -> auto-resolve
     reopen_window: timedelta = timedelta(minutes=30)  # same alert fires again within this -> reopen
     reduction_window: timedelta = timedelta(hours=24)  # window of the alertsReduced figure
+    # A firing alert with no endsAt that is not sent again for this long is taken as resolved (Alertmanager's
+    # resolve_timeout, sized for senders that re-send rarely); one with an endsAt resolves at it.
+    stale_after: timedelta = timedelta(hours=24)
+    # Hard bound on the alerts held in memory: past it, the least recently seen firing ones time out early.
+    max_tracked_alerts: int = 200_000
 
 
 @dataclass(frozen=True)
@@ -69,9 +75,10 @@ class AlertOps:
         self._records: dict[str, AlertRecord] = {}
         self._incidents: dict[str, IncidentState] = {}
         self._hot = HotSet()
+        self._resolving: dict[str, IncidentState] = {}  # open incidents out of the hot set whose alerts all ended
         self._watermark: datetime | None = None
         self._new_fingerprints: deque[tuple[datetime, bool]] = deque()
-        self._since_prune = 0
+        self._last_prune: datetime | None = None
         self._last_sweep: datetime | None = None
         self._decisions = 0  # alerts placed into incidents (opened or joined)
         self._last_decision: datetime | None = None  # wall time
@@ -113,6 +120,8 @@ class AlertOps:
                 new_alerts += is_new
                 opened += incident_opened
             self._sweep(touched)
+            if len(self._records) > self.policy.max_tracked_alerts and self._watermark is not None:
+                self._expire(self._watermark)
             for state in touched.values():
                 state.refresh_root_cause(self.topology.get(state.hot.tenant))
             for record in self._moved_alerts:
@@ -136,8 +145,9 @@ class AlertOps:
                 self._watermark = now
             touched: dict[str, IncidentState] = {}
             self._sweep(touched)
-            if touched:
-                self._persist([], touched.values())
+            moved, self._moved_alerts = self._moved_alerts, []
+            if touched or moved:
+                self._persist(moved, touched.values())
 
     # ------------------------------------------------------------------ one alert
 
@@ -194,6 +204,8 @@ class AlertOps:
             state.mark(record.fingerprint, False)
             state.updated_at = max(state.updated_at, record.ends_at)
             touched[state.id] = state
+            if state.all_resolved and state.status is not IncidentStatus.RESOLVED and not self._hot.contains(state):
+                self._resolving[state.id] = state
 
     def _refire(
         self, record: AlertRecord, alert: AlertIn, previous_end: datetime, touched: dict[str, IncidentState]
@@ -331,7 +343,9 @@ class AlertOps:
         """Auto-resolve quiet incidents and drop stale ones from the hot set (event time).
 
         Runs when event time has moved by a sweep step since the last run: lifecycle times are minutes,
-        so checking every batch would only repeat work.
+        so checking every batch would only repeat work. An incident leaves the hot set once its last
+        alert is older than the correlation horizon (no new alert can link to it then), firing or not;
+        one still open waits in ``_resolving`` for its alerts to end and the quiet period to pass.
         """
         now = self._watermark
         if now is None or (self._last_sweep is not None and now - self._last_sweep < SWEEP_STEP):
@@ -339,20 +353,62 @@ class AlertOps:
         self._last_sweep = now
         horizon = timedelta(seconds=self.weights.max_gap_s)
         for state in self._hot:
-            quiet = now - state.updated_at >= self.policy.quiet_period
-            if state.status is not IncidentStatus.RESOLVED and state.all_resolved and quiet:
-                self._set_status(state, IncidentStatus.RESOLVED, now, "all alerts resolved and quiet")
-                self._learn(state)
-                touched[state.id] = state
-            if now - state.hot.last_at > horizon and (state.status is IncidentStatus.RESOLVED or state.all_resolved):
+            self._maybe_resolve(state, now, touched)
+            if now - state.hot.last_at > horizon:
                 self._hot.remove(state)
-        self._since_prune += 1
-        if self._since_prune >= 100:  # about every 50 minutes of event time
+                if state.status is not IncidentStatus.RESOLVED and state.all_resolved:
+                    self._resolving[state.id] = state
+        for state in list(self._resolving.values()):
+            if self._hot.contains(state) or state.status is IncidentStatus.RESOLVED or not state.all_resolved:
+                del self._resolving[state.id]  # reopened, resolved by an operator, or firing again
+            elif self._maybe_resolve(state, now, touched):
+                del self._resolving[state.id]
+        if self._last_prune is None or now - self._last_prune >= PRUNE_STEP:
             self._prune(now)
 
+    def _maybe_resolve(self, state: IncidentState, now: datetime, touched: dict[str, IncidentState]) -> bool:
+        quiet = now - state.updated_at >= self.policy.quiet_period
+        if state.status is not IncidentStatus.RESOLVED and state.all_resolved and quiet:
+            self._set_status(state, IncidentStatus.RESOLVED, now, "all alerts resolved and quiet")
+            self._learn(state)
+            touched[state.id] = state
+            return True
+        return False
+
+    def _expire(self, now: datetime) -> None:
+        """Resolve firing alerts past their endsAt or silent for `stale_after`, then, while more than
+        `max_tracked_alerts` are held, the least recently seen firing ones (so a storm of alerts that
+        never resolve cannot grow memory without bound)."""
+        firing = [r for r in self._records.values() if r.status is AlertState.FIRING]
+        for record in firing:
+            if record.ends_at is not None and record.ends_at <= now:
+                self._time_out(record, record.ends_at)
+            elif record.ends_at is None and now - record.last_seen >= self.policy.stale_after:
+                self._time_out(record, record.last_seen + self.policy.stale_after)
+        cap = self.policy.max_tracked_alerts
+        excess = len(self._records) - cap * 9 // 10  # down to 90 %, so the scan is not repeated every batch
+        if len(self._records) > cap:
+            firing = sorted((r for r in firing if r.status is AlertState.FIRING), key=lambda r: r.last_seen)
+            log.warning("Tracking %d alerts; timing out the %d least recently seen", len(self._records), excess)
+            for record in firing[:excess]:
+                self._time_out(record, max(record.last_seen, record.starts_at))
+                del self._records[record.fingerprint]
+
+    def _time_out(self, record: AlertRecord, at: datetime) -> None:
+        record.status = AlertState.RESOLVED
+        record.ends_at = at
+        self._moved_alerts.append(record)
+        state = self._follow(record.incident_id)
+        if state is not None and state.fingerprints.get(record.fingerprint):
+            state.mark(record.fingerprint, False)  # nothing stored changes until the incident resolves
+            if state.all_resolved and state.status is not IncidentStatus.RESOLVED and not self._hot.contains(state):
+                self._resolving[state.id] = state
+
     def _prune(self, now: datetime) -> None:
-        """Forget resolved alerts and incidents past the reopen window: the store keeps them."""
-        self._since_prune = 0
+        """Time out stale alerts, then forget resolved alerts and incidents past the reopen window: the store
+        keeps them."""
+        self._last_prune = now
+        self._expire(now)
         keep_after = now - max(self.policy.reopen_window, timedelta(seconds=self.weights.max_gap_s))
         for fingerprint, record in list(self._records.items()):
             if record.status is AlertState.RESOLVED and (record.ends_at or record.last_seen) < keep_after:
@@ -360,7 +416,7 @@ class AlertOps:
         live = {r.incident_id for r in self._records.values()}
         hot_ids = self._hot.ids()
         for incident_id in list(self._incidents):
-            if incident_id not in live and incident_id not in hot_ids:
+            if incident_id not in live and incident_id not in hot_ids and incident_id not in self._resolving:
                 del self._incidents[incident_id]
         cutoff = now - self.policy.reduction_window
         while self._new_fingerprints and self._new_fingerprints[0][0] < cutoff:
@@ -452,6 +508,11 @@ class AlertOps:
     def hot_incident_count(self) -> int:
         with self._lock:
             return len(self._hot)
+
+    def tracked_alert_count(self) -> int:
+        """Return how many alerts the engine holds in memory (bounded by `LifecyclePolicy.max_tracked_alerts`)."""
+        with self._lock:
+            return len(self._records)
 
     def _persist(self, records: Iterable[AlertRecord], states: Iterable[IncidentState]) -> None:
         alerts = [(r.starts_at, r.to_body()) for r in records]
