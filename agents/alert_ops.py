@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 NO_TENANT = "default"
 TOPOLOGY_KEY = "topology"
 SWEEP_STEP = timedelta(seconds=30)
-PRUNE_STEP = timedelta(minutes=50)  # memory is trimmed on event time, however fast it moves
 
 
 @dataclass(frozen=True)
@@ -78,7 +77,7 @@ class AlertOps:
         self._resolving: dict[str, IncidentState] = {}  # open incidents out of the hot set whose alerts all ended
         self._watermark: datetime | None = None
         self._new_fingerprints: deque[tuple[datetime, bool]] = deque()
-        self._last_prune: datetime | None = None
+        self._since_prune = 0
         self._last_sweep: datetime | None = None
         self._decisions = 0  # alerts placed into incidents (opened or joined)
         self._last_decision: datetime | None = None  # wall time
@@ -363,7 +362,8 @@ class AlertOps:
                 del self._resolving[state.id]  # reopened, resolved by an operator, or firing again
             elif self._maybe_resolve(state, now, touched):
                 del self._resolving[state.id]
-        if self._last_prune is None or now - self._last_prune >= PRUNE_STEP:
+        self._since_prune += 1
+        if self._since_prune >= 100:  # about every 50 minutes of event time, or every 100 batches in a fast replay
             self._prune(now)
 
     def _maybe_resolve(self, state: IncidentState, now: datetime, touched: dict[str, IncidentState]) -> bool:
@@ -407,7 +407,7 @@ class AlertOps:
     def _prune(self, now: datetime) -> None:
         """Time out stale alerts, then forget resolved alerts and incidents past the reopen window: the store
         keeps them."""
-        self._last_prune = now
+        self._since_prune = 0
         self._expire(now)
         keep_after = now - max(self.policy.reopen_window, timedelta(seconds=self.weights.max_gap_s))
         for fingerprint, record in list(self._records.items()):
