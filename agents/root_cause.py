@@ -49,12 +49,15 @@ def personalised_pagerank(graph: nx.DiGraph, restart: dict[str, float], iteratio
     """
     nodes = list(graph.nodes)
     out_weight = {n: sum(d.get("weight", 1.0) for _, _, d in graph.out_edges(n, data=True)) for n in nodes}
+    # Plain lists read once: walking the graph's edge views inside the loop cost more than the arithmetic.
+    edges = [(a, b, data.get("weight", 1.0), out_weight[a]) for a, b, data in graph.edges(data=True)]
+    dangling_nodes = [n for n in nodes if out_weight[n] == 0]
     rank = dict(restart)
     for _ in range(iterations):
-        dangling = sum(rank[n] for n in nodes if out_weight[n] == 0)
+        dangling = sum(rank[n] for n in dangling_nodes)
         new = {n: (1 - DAMPING + DAMPING * dangling) * restart[n] for n in nodes}
-        for a, b, data in graph.edges(data=True):
-            new[b] += DAMPING * rank[a] * data.get("weight", 1.0) / out_weight[a]
+        for a, b, weight, out in edges:
+            new[b] += DAMPING * rank[a] * weight / out
         rank = new
     return rank
 
