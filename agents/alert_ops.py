@@ -517,7 +517,4 @@ class AlertOps:
     def _persist(self, records: Iterable[AlertRecord], states: Iterable[IncidentState]) -> None:
         alerts = [(r.starts_at, r.to_body()) for r in records]
         incidents = [(s.created_at, s.to_body()) for s in states]
-        if alerts:
-            self.kb.save_alert_bodies(alerts)
-        if incidents:
-            self.kb.save_incident_bodies(incidents)
+        self.kb.save_ingested(alerts, incidents)

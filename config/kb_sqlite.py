@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE INDEX IF NOT EXISTS docs_by_order ON docs (collection, ord, id);
 """
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps builds one per call with options
 _ATTR_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz_0123456789")
 
 
@@ -47,10 +48,17 @@ class SqliteDocumentStore(DocumentStore):
         self._db.executescript(_SCHEMA)
 
     def put(self, collection: str, docs: Sequence[Doc]) -> None:
+        self.put_many([(collection, docs)])
+
+    def put_many(self, batches: Sequence[tuple[str, Sequence[Doc]]]) -> None:
+        encode = _ENCODER.encode
         rows = [
-            (collection, d.id, d.order, json.dumps(dict(d.attrs)), json.dumps(d.body, separators=(",", ":")))
+            (collection, d.id, d.order, encode(dict(d.attrs)), encode(d.body))
+            for collection, docs in batches
             for d in docs
         ]
+        if not rows:
+            return
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:

@@ -103,19 +103,6 @@ class KnowledgeBase:
         ]
         self.store.put(Collection.INCIDENTS, docs)
 
-    def save_incident_bodies(self, rows: Sequence[tuple[datetime, JsonDict]]) -> None:
-        """Insert or replace incidents given as ``(createdAt, body)``, ``body`` in `Incident`'s JSON form.
-
-        The bodies are trusted, not re-validated: the engine builds them from state that is valid by
-        construction (`IncidentState.to_body`), and the store takes ownership of them.
-        """
-        docs = [
-            Doc(body["id"], order_key(created), body, _attrs(status=body["status"], severity=body["severity"],
-                                                            tenant=body["tenant"]))
-            for created, body in rows
-        ]  # fmt: skip
-        self.store.put(Collection.INCIDENTS, docs)
-
     def get_incident(self, incident_id: str) -> Incident | None:
         return self._get(Incident, Collection.INCIDENTS, incident_id)
 
@@ -146,14 +133,26 @@ class KnowledgeBase:
         ]
         self.store.put(Collection.ALERTS, docs)
 
-    def save_alert_bodies(self, rows: Sequence[tuple[datetime, JsonDict]]) -> None:
-        """Insert or replace alerts given as ``(startsAt, body)``, ``body`` in `Alert`'s JSON form (trusted)."""
-        docs = [
+    def save_ingested(
+        self, alerts: Sequence[tuple[datetime, JsonDict]], incidents: Sequence[tuple[datetime, JsonDict]]
+    ) -> None:
+        """Store one ingest batch: alerts as ``(startsAt, body)``, incidents as ``(createdAt, body)``.
+
+        Bodies are in the models' JSON form and trusted, not re-validated: the engine builds them from state
+        that is valid by construction (`AlertRecord.to_body`, `IncidentState.to_body`); the store takes
+        ownership of them. Stores that can (SQLite) commit the whole batch in one transaction.
+        """
+        alert_docs = [
             Doc(body["fingerprint"], order_key(starts), body, _attrs(status=body["status"],
                 incident_id=body["incident_id"], fingerprint=body["fingerprint"]))
-            for starts, body in rows
+            for starts, body in alerts
         ]  # fmt: skip
-        self.store.put(Collection.ALERTS, docs)
+        incident_docs = [
+            Doc(body["id"], order_key(created), body, _attrs(status=body["status"], severity=body["severity"],
+                                                            tenant=body["tenant"]))
+            for created, body in incidents
+        ]  # fmt: skip
+        self.store.put_many([(Collection.ALERTS, alert_docs), (Collection.INCIDENTS, incident_docs)])
 
     def get_alert(self, fingerprint: str) -> Alert | None:
         return self._get(Alert, Collection.ALERTS, fingerprint)
