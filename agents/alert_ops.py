@@ -28,6 +28,8 @@ from data.errors import Conflict, NotFound
 from data.models import AlertIn, AlertState, AuditEntry, Incident, IncidentStatus, LogType, TopologyIn
 from data.timeutil import utc_now
 
+__all__ = ["AlertOps", "IngestResult", "LifecyclePolicy"]
+
 log = logging.getLogger(__name__)
 
 NO_TENANT = "default"
