@@ -121,10 +121,12 @@ class AlertOps(Lifecycle):
             if new_alerts:
                 self._decisions += new_alerts
                 self._last_decision = utc_now()
-            opened_now = [(i, self._incidents[i].title()) for i in self._opened_in_batch if i in self._incidents]
+            # Titles only for what is logged: a storm must not flood the log panel, nor pay for lines it never shows.
+            logged = [i for i in self._opened_in_batch if i in self._incidents][:20]
+            opened_now = [(i, self._incidents[i].title()) for i in logged]
             self._opened_in_batch = []
         extra = {"log_type": LogType.INCIDENT, "agent": AGENT}
-        for incident_id, title in opened_now[:20]:  # a storm must not flood the log panel
+        for incident_id, title in opened_now:
             log.info("New incident %s: %s", incident_id, title, extra=extra)
         return IngestResult(len(alerts), new_alerts, opened, len(touched))
 
