@@ -3,7 +3,8 @@
 One lock serialises the engine (one writer); a batch is correlated in arrival order using the
 alerts' own event times, then every alert and incident it touched is written to the knowledge base
 before `ingest_alerts` returns, so an acknowledged alert is durable. Incidents with no activity for
-longer than the correlation horizon leave the hot set, which keeps memory and per-alert work bounded.
+longer than the correlation horizon leave the hot set, which keeps memory and per-alert work bounded
+(the time-driven lifecycle and its memory policy are in `agents.alert_lifecycle`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from agents.alert_lifecycle import Lifecycle, LifecyclePolicy
 from agents.correlation import (
     CooccurrenceStats,
     CorrelationWeights,
@@ -32,21 +34,15 @@ from agents.incident_state import AGENT, IncidentState, incident_id_for
 from agents.topology import TopologyRegistry, host_of
 from config.knowledge_base import KnowledgeBase
 from data.errors import Conflict, NotFound
-from data.models import Alert, AlertIn, AlertState, AuditEntry, Incident, IncidentStatus, LogType, TopologyIn
+from data.models import AlertIn, AlertState, AuditEntry, Incident, IncidentStatus, LogType, TopologyIn
 from data.timeutil import utc_now
+
+__all__ = ["AlertOps", "IngestResult", "LifecyclePolicy"]
 
 log = logging.getLogger(__name__)
 
 NO_TENANT = "default"
 TOPOLOGY_KEY = "topology"
-SWEEP_STEP = timedelta(seconds=30)
-
-
-@dataclass(frozen=True)
-class LifecyclePolicy:
-    quiet_period: timedelta = timedelta(minutes=10)  # all alerts resolved this long -> auto-resolve
-    reopen_window: timedelta = timedelta(minutes=30)  # same alert fires again within this -> reopen
-    reduction_window: timedelta = timedelta(hours=24)  # window of the alertsReduced figure
 
 
 @dataclass(frozen=True)
@@ -57,7 +53,7 @@ class IngestResult:
     incidents_touched: int
 
 
-class AlertOps:
+class AlertOps(Lifecycle):
     """The alert engine. Thread-safe; implements the `AlertSink` and `TopologySink` protocols."""
 
     def __init__(
@@ -78,6 +74,7 @@ class AlertOps:
         self._records: dict[str, AlertRecord] = {}
         self._incidents: dict[str, IncidentState] = {}
         self._hot = HotSet()
+        self._resolving: dict[str, IncidentState] = {}  # open incidents out of the hot set whose alerts all ended
         self._watermark: datetime | None = None
         self._new_fingerprints: deque[tuple[datetime, bool]] = deque()
         self._since_prune = 0
@@ -122,6 +119,8 @@ class AlertOps:
                 new_alerts += is_new
                 opened += incident_opened
             self._sweep(touched)
+            if len(self._records) > self.policy.max_tracked_alerts and self._watermark is not None:
+                self._expire(self._watermark)
             for state in touched.values():
                 state.refresh_root_cause(self.topology.get(state.hot.tenant))
             for record in self._moved_alerts:
@@ -131,10 +130,12 @@ class AlertOps:
             if new_alerts:
                 self._decisions += new_alerts
                 self._last_decision = utc_now()
-            opened_now = [(i, self._incidents[i].title()) for i in self._opened_in_batch if i in self._incidents]
+            # Titles only for what is logged: a storm must not flood the log panel, nor pay for lines it never shows.
+            logged = [i for i in self._opened_in_batch if i in self._incidents][:20]
+            opened_now = [(i, self._incidents[i].title()) for i in logged]
             self._opened_in_batch = []
         extra = {"log_type": LogType.INCIDENT, "agent": AGENT}
-        for incident_id, title in opened_now[:20]:  # a storm must not flood the log panel
+        for incident_id, title in opened_now:
             log.info("New incident %s: %s", incident_id, title, extra=extra)
         return IngestResult(len(alerts), new_alerts, opened, len(touched))
 
@@ -145,8 +146,9 @@ class AlertOps:
                 self._watermark = now
             touched: dict[str, IncidentState] = {}
             self._sweep(touched)
-            if touched:
-                self._persist([], touched.values())
+            moved, self._moved_alerts = self._moved_alerts, []
+            if touched or moved:
+                self._persist(moved, touched.values())
 
     # ------------------------------------------------------------------ one alert
 
@@ -206,6 +208,8 @@ class AlertOps:
             state.mark(record.fingerprint, False)
             state.updated_at = max(state.updated_at, record.ends_at)
             touched[state.id] = state
+            if state.all_resolved and state.status is not IncidentStatus.RESOLVED and not self._hot.contains(state):
+                self._resolving[state.id] = state
 
     def _end_unseen(self, record: AlertRecord, last_seen: datetime, touched: dict[str, IncidentState]) -> None:
         """End an occurrence whose resolve never arrived: the alert is firing with a later ``startsAt``,
@@ -241,12 +245,6 @@ class AlertOps:
             self._reopen(state, self._signal(record, alert.startsAt), alert, touched)
             return False
         return self._correlate(record, alert, touched)
-
-    def _follow(self, incident_id: str | None) -> IncidentState | None:
-        state = self._incidents.get(incident_id or "")
-        while state is not None and state.merged_into is not None:
-            state = self._incidents.get(state.merged_into)
-        return state
 
     # ------------------------------------------------------------------ correlation
 
@@ -375,57 +373,6 @@ class AlertOps:
         self._hot.add(state)
         touched[state.id] = state
 
-    # ------------------------------------------------------------------ time-driven lifecycle
-
-    def _sweep(self, touched: dict[str, IncidentState]) -> None:
-        """Auto-resolve quiet incidents and drop stale ones from the hot set (event time).
-
-        Runs when event time has moved by a sweep step since the last run: lifecycle times are minutes,
-        so checking every batch would only repeat work.
-        """
-        now = self._watermark
-        if now is None or (self._last_sweep is not None and now - self._last_sweep < SWEEP_STEP):
-            return
-        self._last_sweep = now
-        horizon = timedelta(seconds=self.weights.max_gap_s)
-        for state in self._hot:
-            quiet = now - state.updated_at >= self.policy.quiet_period
-            if state.status is not IncidentStatus.RESOLVED and state.all_resolved and quiet:
-                self._set_status(state, IncidentStatus.RESOLVED, now, "all alerts resolved and quiet")
-                self._learn(state)
-                touched[state.id] = state
-            if now - state.hot.last_at > horizon and (state.status is IncidentStatus.RESOLVED or state.all_resolved):
-                self._hot.remove(state)
-        self._since_prune += 1
-        if self._since_prune >= 100:  # about every 50 minutes of event time
-            self._prune(now)
-
-    def _prune(self, now: datetime) -> None:
-        """Forget resolved alerts and incidents past the reopen window: the store keeps them."""
-        self._since_prune = 0
-        keep_after = now - max(self.policy.reopen_window, timedelta(seconds=self.weights.max_gap_s))
-        for fingerprint, record in list(self._records.items()):
-            if record.status is AlertState.RESOLVED and (record.ends_at or record.last_seen) < keep_after:
-                del self._records[fingerprint]
-        live = {r.incident_id for r in self._records.values()}
-        hot_ids = self._hot.ids()
-        for incident_id in list(self._incidents):
-            if incident_id not in live and incident_id not in hot_ids:
-                del self._incidents[incident_id]
-        cutoff = now - self.policy.reduction_window
-        while self._new_fingerprints and self._new_fingerprints[0][0] < cutoff:
-            self._new_fingerprints.popleft()
-
-    def _learn(self, state: IncidentState) -> None:
-        self.cooccurrence.learn(set(state.hot.alertnames))
-
-    def _set_status(self, state: IncidentState, status: IncidentStatus, at: datetime, why: str) -> None:
-        state.status = status
-        state.processing_state = status.value
-        if status is IncidentStatus.RESOLVED:
-            state.resolved_at = at
-        state.note(at, f"Status {status.value}: {why}")
-
     # ------------------------------------------------------------------ operator actions
 
     def acknowledge(self, incident_id: str, *, reason: str, actor: str) -> Incident:
@@ -503,28 +450,15 @@ class AlertOps:
         with self._lock:
             return len(self._hot)
 
-    def _persist(self, records: Iterable[AlertRecord], states: Iterable[IncidentState]) -> None:
-        alerts = [self._alert_model(r) for r in records]
-        incidents = [s.to_model() for s in states]
-        if alerts:
-            self.kb.save_alerts(alerts)
-        if incidents:
-            self.kb.save_incidents(incidents)
+    def tracked_alert_count(self) -> int:
+        """Return how many alerts the engine holds in memory (bounded by `LifecyclePolicy.max_tracked_alerts`)."""
+        with self._lock:
+            return len(self._records)
 
-    @staticmethod
-    def _alert_model(record: AlertRecord) -> Alert:
-        return Alert.model_construct(
-            fingerprint=record.fingerprint,
-            incident_id=record.incident_id,
-            labels=record.labels,
-            annotations=record.annotations,
-            status=record.status,
-            startsAt=record.starts_at,
-            endsAt=record.ends_at,
-            lastSeen=record.last_seen,
-            count=record.count,
-            source=record.source,
-        )
+    def _persist(self, records: Iterable[AlertRecord], states: Iterable[IncidentState]) -> None:
+        alerts = [(r.starts_at, r.to_body()) for r in records]
+        incidents = [(s.created_at, s.to_body()) for s in states]
+        self.kb.save_ingested(alerts, incidents)
 
 
 def _root_of(state: IncidentState) -> str | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from data.models import AlertIn, AlertState
+from data.timeutil import iso_z
 
 FLAP_WINDOW = timedelta(minutes=30)
 FLAP_TRANSITIONS = 4  # state changes within the window that mark an alert as flapping
@@ -22,13 +23,10 @@ def severity_rank(label: str | None) -> int:
 
 def label_fingerprint(labels: dict[str, str]) -> str:
     """Return a stable 16-hex-digit hash of the sorted label set (independent of label order)."""
-    digest = hashlib.sha256()
+    parts: list[bytes] = []
     for name in sorted(labels):
-        digest.update(name.encode())
-        digest.update(b"\xff")
-        digest.update(labels[name].encode())
-        digest.update(b"\xfe")
-    return digest.hexdigest()[:16]
+        parts += (name.encode(), b"\xff", labels[name].encode(), b"\xfe")
+    return hashlib.sha256(b"".join(parts)).hexdigest()[:16]  # one update: same bytes as one per part
 
 
 def fingerprint_of(alert: AlertIn) -> str:
@@ -56,6 +54,21 @@ class AlertRecord:
     @property
     def flapping(self) -> bool:
         return len(self.transitions) >= FLAP_TRANSITIONS
+
+    def to_body(self) -> dict[str, object]:
+        """Return the record in the stored JSON form of `data.models.Alert` (built directly: valid by construction)."""
+        return {
+            "fingerprint": self.fingerprint,
+            "incident_id": self.incident_id,
+            "labels": dict(self.labels),
+            "annotations": dict(self.annotations),
+            "status": self.status.value,
+            "startsAt": iso_z(self.starts_at),
+            "endsAt": iso_z(self.ends_at) if self.ends_at is not None else None,
+            "lastSeen": iso_z(self.last_seen),
+            "count": self.count,
+            "source": self.source,
+        }
 
     def note_transition(self, at: datetime) -> None:
         self.transitions.append(at)

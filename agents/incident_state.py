@@ -10,7 +10,8 @@ from typing import Any
 from agents.correlation import HotIncident, Signal
 from agents.root_cause import RootCause, rank_root_cause
 from agents.topology import TenantGraph
-from data.models import Incident, IncidentStatus, Severity, TimelineEntry
+from data.models import Incident, IncidentStatus, Severity
+from data.timeutil import iso_z
 
 MAX_TIMELINE = 500
 MAX_WHY_TRACE = 200
@@ -37,7 +38,7 @@ class IncidentState:
     resolved_at: datetime | None = None
     merged_into: str | None = None
     fingerprints: dict[str, bool] = field(default_factory=dict)  # fingerprint -> currently firing
-    timeline: list[TimelineEntry] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)  # entries in their stored (JSON) form
     why_trace: list[dict[str, Any]] = field(default_factory=list)
     root: RootCause | None = None
     titles: dict[str, str] = field(default_factory=dict)  # fingerprint -> summary annotation
@@ -64,7 +65,8 @@ class IncidentState:
 
     def note(self, at: datetime, event: str, **details: Any) -> None:
         if len(self.timeline) < MAX_TIMELINE:
-            self.timeline.append(TimelineEntry(time=at, event=event, agent=AGENT, details=details))
+            # Kept in stored form: an entry never changes, so it is encoded once, not on every save.
+            self.timeline.append({"time": iso_z(at), "event": event, "agent": AGENT, "details": details})
         self.updated_at = max(self.updated_at, at)
 
     def trace(self, decision: dict[str, Any]) -> None:
@@ -99,29 +101,39 @@ class IncidentState:
         more = len(self.fingerprints) - 1
         return f"{text} (+{more} related)" if more > 0 else text
 
-    def to_model(self) -> Incident:
+    def to_body(self) -> dict[str, Any]:
+        """Return the incident in its stored JSON form, equal to ``to_model().model_dump(mode="json")``.
+
+        Built directly, not through the model: the engine's values are valid by construction, and
+        validating and dumping a whole incident on every batch dominated ingest time.
+        """
         root = self.root
-        severity = max((m.severity for m in self.hot.members), default=2)
-        services = sorted(self.hot.services, key=lambda name: self.hot.services[name].first)
-        hosts = sorted(self.hot.hosts, key=lambda name: self.hot.hosts[name].first)
-        return Incident(
-            id=self.id,
-            title=self.title(),
-            tenant=self.hot.tenant,
-            status=self.status,
-            severity=_SEVERITY_BY_RANK.get(min(severity, 4), Severity.MEDIUM),
-            services=services,
-            hosts=hosts,
-            alert_fingerprints=list(self.fingerprints),
-            rootCause=root.evidence if root else None,
-            rootCauseService=root.service if root else None,
-            rootCauseHost=root.host if root else None,
-            confidence=round(root.confidence, 4) if root and root.confidence is not None else None,
-            agents=[AGENT],
-            processingState=self.processing_state,
-            createdAt=self.created_at,
-            updatedAt=self.updated_at,
-            resolvedAt=self.resolved_at,
-            timeline=list(self.timeline),
-            why_trace=list(self.why_trace),
-        )
+        hot = self.hot
+        severity = max((m.severity for m in hot.members), default=2)
+        confidence = round(root.confidence, 4) if root and root.confidence is not None else None
+        return {
+            "id": self.id,
+            "title": self.title(),
+            "tenant": hot.tenant,
+            "status": self.status.value,
+            "severity": _SEVERITY_BY_RANK.get(min(severity, 4), Severity.MEDIUM).value,
+            "services": sorted(hot.services, key=lambda name: hot.services[name].first),
+            "hosts": sorted(hot.hosts, key=lambda name: hot.hosts[name].first),
+            "alert_fingerprints": list(self.fingerprints),
+            "rootCause": root.evidence if root else None,
+            "rootCauseService": root.service if root else None,
+            "rootCauseHost": root.host if root else None,
+            "confidence": confidence,
+            "agents": [AGENT],
+            "processingState": self.processing_state,
+            "createdAt": iso_z(self.created_at),
+            "updatedAt": iso_z(self.updated_at),
+            "resolvedAt": iso_z(self.resolved_at) if self.resolved_at is not None else None,
+            "timeline": list(self.timeline),
+            "actions": [],
+            "why_trace": list(self.why_trace),
+        }
+
+    def to_model(self) -> Incident:
+        """Return the validated `Incident` (operator paths; ingest stores `to_body` directly)."""
+        return Incident.model_validate(self.to_body())

@@ -74,6 +74,16 @@ class DocumentStore(ABC):
     def put(self, collection: str, docs: Sequence[Doc]) -> None:
         """Insert or replace ``docs`` atomically (all or none are stored)."""
 
+    def put_many(self, batches: Sequence[tuple[str, Sequence[Doc]]]) -> None:
+        """Insert or replace documents of several collections; a store that can commits them as one unit.
+
+        The default puts each collection in turn (each atomic on its own); SQLite overrides it with one
+        transaction, which halves the commits of an ingest batch.
+        """
+        for collection, docs in batches:
+            if docs:
+                self.put(collection, docs)
+
     @abstractmethod
     def get(self, collection: str, doc_id: str) -> JsonDict | None:
         """Return the body of one document, or None."""

@@ -38,6 +38,10 @@ class MemoryDocumentStore(DocumentStore):
         with self._lock:
             coll = self._collection(collection)
             for doc in docs:
+                old = coll.docs.get(doc.id)
+                if old is not None and old.key == doc.key:
+                    coll.docs[doc.id] = doc  # same place in the order: no need to move the key
+                    continue
                 coll.remove(doc.id)
                 coll.docs[doc.id] = doc
                 insort(coll.keys, doc.key)

@@ -133,6 +133,27 @@ class KnowledgeBase:
         ]
         self.store.put(Collection.ALERTS, docs)
 
+    def save_ingested(
+        self, alerts: Sequence[tuple[datetime, JsonDict]], incidents: Sequence[tuple[datetime, JsonDict]]
+    ) -> None:
+        """Store one ingest batch: alerts as ``(startsAt, body)``, incidents as ``(createdAt, body)``.
+
+        Bodies are in the models' JSON form and trusted, not re-validated: the engine builds them from state
+        that is valid by construction (`AlertRecord.to_body`, `IncidentState.to_body`); the store takes
+        ownership of them. Stores that can (SQLite) commit the whole batch in one transaction.
+        """
+        alert_docs = [
+            Doc(body["fingerprint"], order_key(starts), body, _attrs(status=body["status"],
+                incident_id=body["incident_id"], fingerprint=body["fingerprint"]))
+            for starts, body in alerts
+        ]  # fmt: skip
+        incident_docs = [
+            Doc(body["id"], order_key(created), body, _attrs(status=body["status"], severity=body["severity"],
+                                                            tenant=body["tenant"]))
+            for created, body in incidents
+        ]  # fmt: skip
+        self.store.put_many([(Collection.ALERTS, alert_docs), (Collection.INCIDENTS, incident_docs)])
+
     def get_alert(self, fingerprint: str) -> Alert | None:
         return self._get(Alert, Collection.ALERTS, fingerprint)
 

@@ -11,7 +11,7 @@ from agents.alert_ops import AlertOps, LifecyclePolicy
 from agents.dedup import label_fingerprint
 from config.knowledge_base import MemoryKnowledgeBase
 from data.errors import Conflict, NotFound
-from data.models import AlertIn, AlertState, IncidentStatus, TopologyIn
+from data.models import Alert, AlertIn, AlertState, Incident, IncidentStatus, TopologyIn
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -195,3 +195,55 @@ def test_without_topology_labels_decide() -> None:
         [alert("DbDown", "db", "db-1", 0), alert("DbSlow", "db", "db-1", 1), alert("ApiErrors", "api", "api-1", 1)]
     )
     assert sorted(len(i.alert_fingerprints) for i in ops.kb.list_incidents().items) == [1, 2]
+
+
+def test_stored_bodies_are_exactly_the_models_json_form() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0), alert("CacheDown", "cache", "cache-1", 0.5)])
+    ops.ingest([alert("ApiErrors", "api", "api-1", 0.5, annotations={"summary": "api 5xx"})])
+    ops.ingest([alert("DbDown", "db", "db-1", 0, status=AlertState.RESOLVED, endsAt=T0 + timedelta(minutes=3))])
+    incidents = ops.kb.store.query("incidents", limit=100).items
+    alerts = ops.kb.store.query("alerts", limit=100).items
+    assert len(incidents) == 2 and len(alerts) == 3
+    for body in incidents:
+        assert Incident.model_validate(body).model_dump(mode="json") == body
+    for body in alerts:
+        assert Alert.model_validate(body).model_dump(mode="json") == body
+
+
+def test_an_old_firing_incident_leaves_the_hot_set_yet_resolves_when_its_alert_does() -> None:
+    ops = engine(quiet_period=timedelta(minutes=10))
+    down = alert("DbDown", "db", "db-1", 0)
+    ops.ingest([down])
+    ops.advance_to(T0 + timedelta(hours=2))  # past the correlation horizon, still firing
+    assert ops.hot_incident_count() == 0
+    assert ops.kb.list_incidents().items[0].status is IncidentStatus.OPEN
+    ops.ingest([down.model_copy(update={"status": AlertState.RESOLVED, "endsAt": T0 + timedelta(hours=2)})])
+    ops.advance_to(T0 + timedelta(hours=2, minutes=11))
+    assert ops.kb.list_incidents().items[0].status is IncidentStatus.RESOLVED
+
+
+def test_a_firing_alert_never_sent_again_times_out_and_its_incident_resolves() -> None:
+    ops = engine(stale_after=timedelta(hours=1), quiet_period=timedelta(minutes=10))
+    ops.ingest([alert("DbDown", "db", "db-1", 0)])
+    for minute in range(1, 241):  # pruning, which times alerts out, runs every 100 sweeps
+        ops.advance_to(T0 + timedelta(minutes=minute))
+    stored = ops.kb.list_alerts().items[0]
+    assert stored.status is AlertState.RESOLVED and stored.endsAt == T0 + timedelta(hours=1)
+    assert ops.kb.list_incidents().items[0].status is IncidentStatus.RESOLVED
+    assert ops.incident_of(stored.fingerprint) is None  # forgotten by the engine, kept by the store
+
+
+def test_a_storm_of_never_resolving_alerts_is_held_to_the_hard_bound() -> None:
+    ops = engine(max_tracked_alerts=50)
+    for batch in range(4):
+        ops.ingest([alert(f"Disk{batch}_{n}", "db", f"db-{n}", batch * 0.1) for n in range(40)])
+    assert ops.tracked_alert_count() <= 50
+    stored = ops.kb.list_alerts(limit=200).items
+    assert len(stored) == 160  # every acknowledged alert is still in the store
+    assert sum(a.status is AlertState.RESOLVED for a in stored) >= 110
+
+
+def test_label_fingerprints_are_stable_across_releases() -> None:
+    # Stored alert ids are these hashes: a change would split every known alert in two after an upgrade.
+    assert label_fingerprint({"alertname": "DbDown", "instance": "db-1:9100"}) == "76dede1bcb8e7af9"

@@ -211,3 +211,16 @@ def test_memory_backend_is_bounded(tmp_path: Path) -> None:
     page = kb.list_incidents(limit=1000)
     assert len(page.items) == 100
     assert page.items[-1].id == "INC-0050"  # the oldest were evicted first
+
+
+def test_an_ingest_batch_is_stored_like_the_models_and_filters_alike(kb: KnowledgeBase) -> None:
+    incidents = [incident(1, status=IncidentStatus.OPEN), incident(2, status=IncidentStatus.RESOLVED)]
+    alert = Alert(fingerprint="fp-1", incident_id="INC-0001", labels={"alertname": "DbDown"}, startsAt=T0, lastSeen=T0)
+    kb.save_ingested(
+        [(alert.startsAt, alert.model_dump(mode="json"))], [(i.createdAt, i.model_dump(mode="json")) for i in incidents]
+    )
+    assert kb.get_incident("INC-0002") == incidents[1]
+    assert [i.id for i in kb.list_incidents(status="open").items] == ["INC-0001"]
+    assert kb.list_alerts(incident_id="INC-0001").items == [alert]
+    kb.save_ingested([], [])  # an empty batch is a no-op
+    assert kb.count_incidents() == 2
