@@ -59,19 +59,31 @@ def _lagged(series: Array, lag: int) -> Array:
     return out
 
 
+def _median_rows(rows: NDArray[np.float64]) -> Array:
+    """Row medians ignoring NaN; the fast np.median serves the rows without any NaN."""
+    out = np.full(len(rows), np.nan)
+    gaps = np.isnan(rows).any(axis=1)
+    if (~gaps).any():
+        out[~gaps] = np.median(rows[~gaps], axis=1)
+    usable = gaps & ~np.isnan(rows).all(axis=1)
+    if usable.any():
+        out[usable] = np.nanmedian(rows[usable], axis=1)
+    return out
+
+
 def _robust_level(values: Array, window: int) -> tuple[Array, Array]:
     """Median and robust scale of values[t-window+1 .. t] for each t (expanding at the start)."""
     windows = _trailing_windows(values, window)
-    finite = np.isfinite(windows).any(axis=1)
-    median = np.full(len(values), np.nan)
-    spread = np.full(len(values), np.nan)
-    if finite.any():
-        w = windows[finite]
-        med = np.nanmedian(w, axis=1)
-        mad = np.nanmedian(np.abs(w - med[:, None]), axis=1) * MAD_TO_SIGMA
-        # A window that is mostly flat has MAD 0: fall back to a share of the standard deviation.
-        median[finite], spread[finite] = med, np.maximum(mad, 0.25 * np.nanstd(w, axis=1))
-    return median, spread
+    median = _median_rows(windows)
+    mad = _median_rows(np.abs(windows - median[:, None])) * MAD_TO_SIGMA
+    std = np.full(len(values), np.nan)
+    whole = ~np.isnan(windows).any(axis=1)
+    std[whole] = windows[whole].std(axis=1)
+    partial = ~whole & np.isfinite(median)
+    if partial.any():
+        std[partial] = np.nanstd(windows[partial], axis=1)
+    # A window that is mostly flat has MAD 0: fall back to a share of the standard deviation.
+    return median, np.maximum(mad, 0.25 * std)
 
 
 def _mid_ranks(values: Array, window: int, gap: int, min_count: int) -> Array:
