@@ -10,8 +10,8 @@ fits a calm series and a bursty one alike:
   mean and spread it had over the trailing ``history`` samples (the anomaly-likelihood idea) scores
   0.5 at ``sigmas``. Ranks make it indifferent to the scale and tails of the metric.
 * spike: the one-step residual from the trailing median, in robust (MAD) units, divided by the
-  largest such residual of the trailing ``history`` samples: a new record scores 0.5, a spike no
-  larger than ones already seen scores less.
+  largest such residual of the trailing ``history`` samples: beating that record by ``record_margin``
+  scores 0.5, a spike no larger than ones already seen scores less.
 
 The stronger evidence is the raw score s/(1+s). A cool-down then reports an episode once: a sample
 keeps its score only when it beats ``repeat_factor`` times the last reported score, faded with a
@@ -43,6 +43,8 @@ class DetectorParams:
     sigmas: float = 3.0  # shift evidence this many standard deviations from its usual value scores 0.5
     half_life: float = 144.0  # samples for a report to fade to half its weight in the cool-down
     repeat_factor: float = 1.2  # a repeat is reported only if this much stronger than the faded last report
+    record_margin: float = 1.1  # a spike scores 0.5 when it beats the largest earlier residual by this factor
+    spike_z: float = 5.0  # and is at least this many robust standard deviations out
 
 
 def _trailing_windows(values: Array, window: int) -> NDArray[np.float64]:
@@ -171,7 +173,13 @@ def _spike_evidence(values: Array, p: DetectorParams) -> Array:
     step = values - _lagged(values, 1)
     _, step_spread = _robust_level(step, p.window)
     jump = _robust_z(step, step_spread, floor, p.window)
-    evidence = np.fmax(_record_ratio(deviation, p.history), _record_ratio(jump, p.history))
+    # The margin keeps a steady ramp (equal residuals: ratio 1) and the routine records of plain
+    # noise (beaten by a hair) from being flagged; the gate asks a record to be large in absolute
+    # terms too, as the records of a calm series come about once per `history` samples.
+    evidence = np.fmax(
+        np.fmin(_record_ratio(deviation, p.history) / p.record_margin, deviation / p.spike_z),
+        np.fmin(_record_ratio(jump, p.history) / p.record_margin, jump / p.spike_z),
+    )
     evidence[: p.window + p.min_history] = 0.0  # and a record needs some residuals to beat
     return evidence
 
@@ -203,6 +211,6 @@ def scores(values: Array, params: DetectorParams | None = None) -> Array:
     """Return one causal anomaly score in [0, 1) per sample of ``values``, 0 while in a cool-down.
 
     A score of at least 0.5 means the evidence reached its alarm level (``sigmas`` for a shift, a
-    new record for a spike); NaN samples and the first ``min_history`` samples score 0."""
+    record beaten by ``record_margin`` for a spike); NaN samples and the first ``min_history`` samples score 0."""
     p = params or DetectorParams()
     return _cool_down(raw_scores(values, p), p.half_life, p.repeat_factor)
