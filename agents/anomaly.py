@@ -9,9 +9,11 @@ fits a calm series and a bursty one alike:
   bursts or a drift moves that mean away from its usual value; its standardised distance from the
   mean and spread it had over the trailing ``history`` samples (the anomaly-likelihood idea) scores
   0.5 at ``sigmas``. Ranks make it indifferent to the scale and tails of the metric.
-* spike: the one-step residual from the trailing median, in robust (MAD) units, divided by the
-  largest such residual of the trailing ``history`` samples: beating that record by ``record_margin``
-  scores 0.5, a spike no larger than ones already seen scores less.
+* spike: two residuals, the distance from the trailing day's median and the one-step residual of
+  a random-walk forecast. Each must be novel, larger in the metric's own units than every residual
+  of the trailing ``history`` samples by ``record_margin``, and significant, ``spike_z`` robust
+  (MAD) standard deviations out; the weaker of the two conditions sets the evidence, 1 scoring 0.5.
+  Records in raw units mean a calm stretch cannot make an old event mask a later, larger one.
 
 The stronger evidence is the raw score s/(1+s). A cool-down then reports an episode once: a sample
 keeps its score only when it beats ``repeat_factor`` times the last reported score, faded with a
@@ -162,24 +164,26 @@ def _robust_z(residual: Array, reference: Array, floor: float, min_count: int) -
 
 
 def _spike_evidence(values: Array, p: DetectorParams) -> Array:
-    # Robust spreads are trusted after one reference window; before that a record means little.
     finite = np.abs(values[np.isfinite(values)])
     floor = 1e-9 + 1e-6 * (float(finite.max()) if finite.size else 0.0)
-    # Distance from the reference day's median, in that day's robust spread: a value out of range.
+    # Distance from the reference day's median: a value out of range.
     median, spread = _robust_level(values, p.window)
-    deviation = _robust_z(values - _lagged(median, 1), spread, floor, p.window)
-    # One-step residual of a random-walk forecast, in the robust spread of recent residuals: a jump,
-    # even inside the daily range of a seasonal series.
-    step = values - _lagged(values, 1)
-    _, step_spread = _robust_level(step, p.window)
-    jump = _robust_z(step, step_spread, floor, p.window)
-    # The margin keeps a steady ramp (equal residuals: ratio 1) and the routine records of plain
-    # noise (beaten by a hair) from being flagged; the gate asks a record to be large in absolute
-    # terms too, as the records of a calm series come about once per `history` samples.
-    evidence = np.fmax(
-        np.fmin(_record_ratio(deviation, p.history) / p.record_margin, deviation / p.spike_z),
-        np.fmin(_record_ratio(jump, p.history) / p.record_margin, jump / p.spike_z),
-    )
+    deviation = values - _lagged(median, 1)
+    # One-step residual of a random-walk forecast: a jump, even inside the daily range of a seasonal series.
+    jump = values - _lagged(values, 1)
+    _, jump_spread = _robust_level(jump, p.window)
+    evidence = np.zeros(len(values))
+    for residual, scale in ((deviation, spread), (jump, jump_spread)):
+        # Significance in robust units of the spread up to t-1, trusted after one reference window.
+        z = _robust_z(residual, scale, floor, p.window)
+        # Novelty: the residual against the largest earlier one, in the metric's own units, so a calm
+        # stretch (small spread) does not inflate an old event into a record that masks later ones.
+        size = np.nan_to_num(np.abs(residual), nan=0.0)
+        size[: p.window] = 0.0
+        # The margin keeps a steady ramp (equal residuals, ratio 1) and the routine records of plain
+        # noise from being flagged; the z gate keeps records of a calm series, about one per
+        # `history` samples, below 0.5.
+        evidence = np.fmax(evidence, np.fmin(_record_ratio(size, p.history) / p.record_margin, z / p.spike_z))
     evidence[: p.window + p.min_history] = 0.0  # and a record needs some residuals to beat
     return evidence
 
@@ -210,7 +214,8 @@ def raw_scores(values: Array, params: DetectorParams | None = None) -> Array:
 def scores(values: Array, params: DetectorParams | None = None) -> Array:
     """Return one causal anomaly score in [0, 1) per sample of ``values``, 0 while in a cool-down.
 
-    A score of at least 0.5 means the evidence reached its alarm level (``sigmas`` for a shift, a
-    record beaten by ``record_margin`` for a spike); NaN samples and the first ``min_history`` samples score 0."""
+    A score of at least 0.5 means the evidence reached its alarm level (``sigmas`` for a shift; for a
+    spike, the record beaten by ``record_margin`` and ``spike_z`` robust standard deviations). NaN
+    samples and the first ``min_history`` samples score 0."""
     p = params or DetectorParams()
     return _cool_down(raw_scores(values, p), p.half_life, p.repeat_factor)
