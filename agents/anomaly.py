@@ -8,7 +8,8 @@ fits a calm series and a bursty one alike:
   earlier, averaged over the last k samples (k in ``spans``). A level shift, a change in the rate of
   bursts or a drift moves that mean away from its usual value; its standardised distance from the
   mean and spread it had over the trailing ``history`` samples (the anomaly-likelihood idea) scores
-  0.5 at ``sigmas``. Ranks make it indifferent to the scale and tails of the metric.
+  0.5 at ``sigmas`` when the shift is also larger, in the metric's units, than any of the history,
+  and at ``sigmas_repeat`` when it is not. Ranks make it indifferent to the scale and tails.
 * spike: two residuals, the distance from the trailing day's median and the one-step residual of
   a random-walk forecast. Each must be novel, larger in the metric's own units than every residual
   of the trailing ``history`` samples by ``record_margin``, and significant, ``spike_z`` robust
@@ -42,7 +43,8 @@ class DetectorParams:
     spans: tuple[int, ...] = (6, 36)  # samples whose ranks are averaged: half an hour and three hours
     history: int = 2000  # calibration history of each evidence: about a week of 5-minute samples
     min_history: int = 48  # no score before this many samples
-    sigmas: float = 3.0  # shift evidence this many standard deviations from its usual value scores 0.5
+    sigmas: float = 3.0  # a shift larger than any in the history scores 0.5 at this many standard deviations
+    sigmas_repeat: float = 4.0  # a shift no larger than earlier ones needs this many
     half_life: float = 144.0  # samples for a report to fade to half its weight in the cool-down
     repeat_factor: float = 1.2  # a repeat is reported only if this much stronger than the faded last report
     record_margin: float = 1.1  # a spike scores 0.5 when it beats the largest earlier residual by this factor
@@ -138,12 +140,21 @@ def _standardised(stat: Array, history: int, min_count: int, var_floor: float) -
 
 def _shift_evidence(values: Array, p: DetectorParams) -> Array:
     ranks = _mid_ranks(values, p.window, p.gap, p.min_history)
+    median, _ = _robust_level(values, p.window)
+    reference = _lagged(median, p.gap)  # the median of the same reference the ranks are taken in
     evidence = np.zeros(len(values))
     for span in p.spans:
         # var_floor: a tenth of the variance of a mean of `span` independent uniform ranks, so a
         # series that has been constant does not turn its first wobble into an infinite z.
         z = _standardised(_trailing_mean(ranks, span), p.history, p.min_history, 0.1 / (12.0 * span))
-        evidence = np.fmax(evidence, np.nan_to_num(z, nan=0.0) / p.sigmas)
+        z = np.nan_to_num(z, nan=0.0)
+        # Novelty as for spikes: the size of the shift in the metric's own units against the largest
+        # of the trailing history. A new kind of shift alarms at `sigmas`, a recurring one (a burst
+        # like many before) only at `sigmas_repeat`.
+        size = np.nan_to_num(np.abs(_trailing_mean(values, span) - reference), nan=0.0)
+        size[: p.window] = 0.0
+        novel = np.fmin(z / p.sigmas, _record_ratio(size, p.history))
+        evidence = np.fmax(evidence, np.fmax(novel, z / p.sigmas_repeat))
     return evidence
 
 
