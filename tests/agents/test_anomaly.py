@@ -94,3 +94,15 @@ def test_real_metric_is_scored_causally() -> None:
     full = scores(y)
     assert full.min() >= 0.0 and full.max() < 1.0
     assert np.array_equal(scores(y[:2500]), full[:2500])
+
+
+def test_routine_bursts_are_mostly_quiet_and_a_larger_one_is_flagged() -> None:
+    rng = np.random.default_rng(3)
+    y = 5 + rng.normal(0, 1, 4000)
+    for start in range(150, 4000, 288):
+        y[start : start + 12] += 6.0  # a daily batch job
+    y[3500:3512] += 12.0  # one run twice as heavy as usual
+    result = scores(y)
+    routine = [start for start in range(726, 3490, 288) if result[start : start + 12].max() >= 0.5]
+    assert len(routine) <= 3  # of 10 routine bursts after the first two days
+    assert result[3500:3512].max() >= 0.5
