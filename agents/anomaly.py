@@ -1,25 +1,35 @@
-"""Causal anomaly scores in [0, 1] for a metric series: spikes, level shifts, and a cool-down.
+"""Causal anomaly scores in [0, 1] for a metric series: spikes, level and distribution shifts, a cool-down.
 
-Every score at t uses samples up to t only (no look-ahead). Two evidences, each a robust z-score
-against the trailing ``window`` samples that precede the ones being judged:
+Every score at t uses samples up to t only (no look-ahead), so scoring a prefix gives the prefix of
+the scores. Two kinds of evidence, each calibrated against its own history so one parameter set
+fits a calm series and a bursty one alike:
 
-* spike: how far the newest sample lies from the trailing median, in robust (MAD) units;
-* shift: how far the mean of the last ``short`` samples lies from the trailing median, in units
-  of the standard error of such a mean, so a sustained small change is seen as well as a jump.
+* shift: the mid-rank of each sample among the trailing ``window`` samples that end ``gap`` samples
+  earlier, averaged over the last k samples (k in ``spans``). A level shift, a change in the rate of
+  bursts or a drift moves that mean away from its usual value; its standardised distance from the
+  mean and spread it had over the trailing ``history`` samples (the anomaly-likelihood idea) scores
+  0.5 at ``sigmas`` when the shift is also larger, in the metric's units, than any of the history,
+  and at ``sigmas_repeat`` when it is not. Ranks make it indifferent to the scale and tails.
+* spike: two residuals, the distance from the trailing day's median and the one-step residual of
+  a random-walk forecast. Each must be novel, larger in the metric's own units than every residual
+  of the trailing ``history`` samples by ``record_margin``, and significant, ``spike_z`` robust
+  (MAD) standard deviations out; the weaker of the two conditions sets the evidence, 1 scoring 0.5.
+  Records in raw units mean a calm stretch cannot make an old event mask a later, larger one.
 
-The larger z becomes the score z / (z + half). After an event of at least ``alert_z`` the series is
-quiet for ``cooldown`` samples unless a clearly stronger event follows, so one incident is reported
-once rather than a hundred times.
+The stronger evidence is the raw score s/(1+s). A cool-down then reports an episode once: a sample
+keeps its score only when it beats ``repeat_factor`` times the last reported score, faded with a
+``half_life``; other samples score 0. So one incident gives one report, a clearly stronger one a
+second, and a day later the detector is as sensitive as before.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
+from scipy.ndimage import maximum_filter1d
 
 Array = NDArray[np.float64]
 
@@ -28,64 +38,195 @@ MAD_TO_SIGMA = 1.4826
 
 @dataclass(frozen=True)
 class DetectorParams:
-    window: int = 576  # two days of 5-minute samples: the reference behaviour (capped at a quarter of the series)
-    short: int = 6  # samples averaged for the level-shift evidence
+    window: int = 288  # reference behaviour: one day of 5-minute samples (the daily cycle of ops metrics)
+    gap: int = 36  # the rank reference ends this many samples back, so a recent shift is not in it
+    spans: tuple[int, ...] = (6, 36)  # samples whose ranks are averaged: half an hour and three hours
+    history: int = 2000  # calibration history of each evidence: about a week of 5-minute samples
     min_history: int = 48  # no score before this many samples
-    half: float = 6.0  # z that scores 0.5
-    alert_z: float = 5.0  # an event this strong starts a cool-down
-    cooldown: int = 576  # quiet for as long as the reference window after an event
+    sigmas: float = 3.0  # a shift larger than any in the history scores 0.5 at this many standard deviations
+    sigmas_repeat: float = 4.0  # a shift no larger than earlier ones needs this many
+    half_life: float = 144.0  # samples for a report to fade to half its weight in the cool-down
+    repeat_factor: float = 1.2  # a repeat is reported only if this much stronger than the faded last report
+    record_margin: float = 1.1  # a spike scores 0.5 when it beats the largest earlier residual by this factor
+    spike_z: float = 5.0  # and is at least this many robust standard deviations out
 
 
-def _robust_reference(values: Array, window: int, lag: int) -> tuple[Array, Array]:
-    """Return, for each t, the median and robust scale of values[t-lag-window+1 : t-lag+1] (NaN before)."""
+def _trailing_windows(values: Array, window: int) -> NDArray[np.float64]:
+    """Row t holds values[t-window+1 .. t], NaN-padded before the start of the series."""
+    padded = np.concatenate([np.full(window - 1, np.nan), values])
+    return sliding_window_view(padded, window)
+
+
+def _lagged(series: Array, lag: int) -> Array:
+    """series shifted ``lag`` samples later (NaN where nothing precedes)."""
+    out = np.full(len(series), np.nan)
+    if lag < len(series):
+        out[lag:] = series[: len(series) - lag]
+    return out
+
+
+def _median_rows(rows: NDArray[np.float64]) -> Array:
+    """Row medians ignoring NaN; the fast np.median serves the rows without any NaN."""
+    out = np.full(len(rows), np.nan)
+    gaps = np.isnan(rows).any(axis=1)
+    if (~gaps).any():
+        out[~gaps] = np.median(rows[~gaps], axis=1)
+    usable = gaps & ~np.isnan(rows).all(axis=1)
+    if usable.any():
+        out[usable] = np.nanmedian(rows[usable], axis=1)
+    return out
+
+
+def _robust_level(values: Array, window: int) -> tuple[Array, Array]:
+    """Median and robust scale of values[t-window+1 .. t] for each t (expanding at the start)."""
+    windows = _trailing_windows(values, window)
+    median = _median_rows(windows)
+    mad = _median_rows(np.abs(windows - median[:, None])) * MAD_TO_SIGMA
+    std = np.full(len(values), np.nan)
+    whole = ~np.isnan(windows).any(axis=1)
+    std[whole] = windows[whole].std(axis=1)
+    partial = ~whole & np.isfinite(median)
+    if partial.any():
+        std[partial] = np.nanstd(windows[partial], axis=1)
+    # A window that is mostly flat has MAD 0: fall back to a share of the standard deviation.
+    return median, np.maximum(mad, 0.25 * std)
+
+
+def _mid_ranks(values: Array, window: int, gap: int, min_count: int) -> Array:
+    """Mid-rank in [0, 1] of values[t] among values[t-gap-window+1 .. t-gap] (NaN when too few)."""
     n = len(values)
-    median = np.full(n, np.nan)
-    scale = np.full(n, np.nan)
-    if n < window + lag:
-        return median, scale
-    windows = sliding_window_view(values, window)  # windows[i] covers i .. i+window-1
-    med = np.median(windows, axis=1)
-    mad = np.median(np.abs(windows - med[:, None]), axis=1) * MAD_TO_SIGMA
-    std = windows.std(axis=1)
-    spread = np.maximum(mad, 0.25 * std)  # a flat window (MAD 0) must not make every blip infinite
-    usable = n - window + 1 - lag  # windows whose lagged target index is still inside the series
-    target = np.arange(window - 1, window - 1 + usable) + lag
-    median[target] = med[:usable]
-    scale[target] = spread[:usable]
-    return median, scale
+    ranks = np.full(n, np.nan)
+    if n <= gap:
+        return ranks
+    reference = _trailing_windows(values, window)[: n - gap]
+    current = values[gap:, None]
+    valid = np.isfinite(reference)
+    count = valid.sum(axis=1)
+    below = (valid & (reference < current)).sum(axis=1)
+    equal = (valid & (reference == current)).sum(axis=1)
+    usable = (count >= min_count) & np.isfinite(values[gap:])
+    ranks[gap:][usable] = (below[usable] + 0.5 * equal[usable]) / count[usable]
+    return ranks
 
 
-def _z_to_score(z: Array, half: float) -> Array:
-    """Map robust z (>= 0) monotonically onto [0, 1): ``half`` sigmas score 0.5; large z never saturates to 1.0,
-    so a threshold can still separate a 10-sigma event from a 40-sigma one."""
-    return z / (z + half)
+def _trailing_mean(values: Array, span: int) -> Array:
+    """Mean of values[t-span+1 .. t]; NaN if any of them is NaN or t < span-1."""
+    n = len(values)
+    kernel = np.ones(span)
+    total = np.convolve(np.nan_to_num(values), kernel, mode="full")[:n] / span
+    missing = np.convolve(np.isnan(values).astype(np.float64), kernel, mode="full")[:n]
+    total[(missing > 0.5) | (np.arange(n) < span - 1)] = np.nan
+    return total
+
+
+def _standardised(stat: Array, history: int, min_count: int, var_floor: float) -> Array:
+    """|stat[t] - mean| / std, mean and std over the finite stat[t-history .. t-1]."""
+    n = len(stat)
+    finite = np.isfinite(stat)
+    x = np.where(finite, stat, 0.0)
+    c = np.r_[0.0, np.cumsum(finite)]
+    s1 = np.r_[0.0, np.cumsum(x)]
+    s2 = np.r_[0.0, np.cumsum(x * x)]
+    hi = np.arange(n)
+    lo = np.maximum(0, hi - history)
+    count = c[hi] - c[lo]
+    z = np.full(n, np.nan)
+    ok = finite & (count >= min_count)
+    mean = (s1[hi][ok] - s1[lo][ok]) / count[ok]
+    var = (s2[hi][ok] - s2[lo][ok]) / count[ok] - mean * mean
+    z[ok] = np.abs(stat[ok] - mean) / np.sqrt(np.maximum(var, var_floor))
+    return z
+
+
+def _shift_evidence(values: Array, p: DetectorParams) -> Array:
+    ranks = _mid_ranks(values, p.window, p.gap, p.min_history)
+    median, _ = _robust_level(values, p.window)
+    reference = _lagged(median, p.gap)  # the median of the same reference the ranks are taken in
+    evidence = np.zeros(len(values))
+    for span in p.spans:
+        # var_floor: a tenth of the variance of a mean of `span` independent uniform ranks, so a
+        # series that has been constant does not turn its first wobble into an infinite z.
+        z = _standardised(_trailing_mean(ranks, span), p.history, p.min_history, 0.1 / (12.0 * span))
+        z = np.nan_to_num(z, nan=0.0)
+        # Novelty as for spikes: the size of the shift in the metric's own units against the largest
+        # of the trailing history. A new kind of shift alarms at `sigmas`, a recurring one (a burst
+        # like many before) only at `sigmas_repeat`.
+        size = np.nan_to_num(np.abs(_trailing_mean(values, span) - reference), nan=0.0)
+        size[: p.window] = 0.0
+        novel = np.fmin(z / p.sigmas, _record_ratio(size, p.history))
+        evidence = np.fmax(evidence, np.fmax(novel, z / p.sigmas_repeat))
+    return evidence
+
+
+def _record_ratio(z: Array, history: int) -> Array:
+    """z[t] / max(z[t-history .. t-1]); 0 while that maximum is 0 (nothing seen yet)."""
+    size = max(1, min(history, len(z)))
+    # maximum_filter1d with this origin covers z[t-size+1 .. t]; zero padding keeps later samples out.
+    trailing = maximum_filter1d(z, size=size, mode="constant", cval=0.0, origin=(size - 1) // 2)
+    record = np.nan_to_num(_lagged(trailing, 1), nan=0.0)
+    return np.where(record > 0, z / np.maximum(record, 1e-12), 0.0)
+
+
+def _robust_z(residual: Array, reference: Array, floor: float, min_count: int) -> Array:
+    """|residual| in robust units of the ``reference`` residuals' spread up to t-1 (0 where unknown)."""
+    z = np.abs(residual) / np.maximum(_lagged(reference, 1), floor)
+    z[:min_count] = np.nan
+    return np.nan_to_num(z, nan=0.0)
+
+
+def _spike_evidence(values: Array, p: DetectorParams) -> Array:
+    finite = np.abs(values[np.isfinite(values)])
+    floor = 1e-9 + 1e-6 * (float(finite.max()) if finite.size else 0.0)
+    # Distance from the reference day's median: a value out of range.
+    median, spread = _robust_level(values, p.window)
+    deviation = values - _lagged(median, 1)
+    # One-step residual of a random-walk forecast: a jump, even inside the daily range of a seasonal series.
+    jump = values - _lagged(values, 1)
+    _, jump_spread = _robust_level(jump, p.window)
+    evidence = np.zeros(len(values))
+    for residual, scale in ((deviation, spread), (jump, jump_spread)):
+        # Significance in robust units of the spread up to t-1, trusted after one reference window.
+        z = _robust_z(residual, scale, floor, p.window)
+        # Novelty: the residual against the largest earlier one, in the metric's own units, so a calm
+        # stretch (small spread) does not inflate an old event into a record that masks later ones.
+        size = np.nan_to_num(np.abs(residual), nan=0.0)
+        size[: p.window] = 0.0
+        # The margin keeps a steady ramp (equal residuals, ratio 1) and the routine records of plain
+        # noise from being flagged; the z gate keeps records of a calm series, about one per
+        # `history` samples, below 0.5.
+        evidence = np.fmax(evidence, np.fmin(_record_ratio(size, p.history) / p.record_margin, z / p.spike_z))
+    evidence[: p.window + p.min_history] = 0.0  # and a record needs some residuals to beat
+    return evidence
+
+
+def _cool_down(raw: Array, half_life: float, repeat_factor: float) -> Array:
+    """Keep raw[t] only where it beats repeat_factor x the last kept score, faded; 0 elsewhere."""
+    out = np.zeros_like(raw)
+    fade = 0.5 ** (1.0 / half_life)
+    last, at = 0.0, 0
+    for t in np.flatnonzero(raw > 0):
+        if raw[t] > repeat_factor * last * fade ** (t - at):
+            out[t] = raw[t]
+            last, at = float(raw[t]), int(t)
+    return out
+
+
+def raw_scores(values: Array, params: DetectorParams | None = None) -> Array:
+    """Return the causal evidence score in [0, 1) per sample, before the cool-down."""
+    p = params or DetectorParams()
+    y = np.asarray(values, dtype=np.float64).ravel()
+    if len(y) <= p.min_history:
+        return np.zeros(len(y))
+    strength = np.fmax(_shift_evidence(y, p), _spike_evidence(y, p))
+    strength[: p.min_history] = 0.0
+    return strength / (1.0 + strength)
 
 
 def scores(values: Array, params: DetectorParams | None = None) -> Array:
-    """Return one causal anomaly score in [0, 1] per sample of ``values``."""
+    """Return one causal anomaly score in [0, 1) per sample of ``values``, 0 while in a cool-down.
+
+    A score of at least 0.5 means the evidence reached its alarm level (``sigmas`` for a shift; for a
+    spike, the record beaten by ``record_margin`` and ``spike_z`` robust standard deviations). NaN
+    samples and the first ``min_history`` samples score 0."""
     p = params or DetectorParams()
-    y = np.asarray(values, dtype=np.float64)
-    n = len(y)
-    out = np.zeros(n)
-    if n <= p.min_history:
-        return out
-    window = min(p.window, max(p.min_history, n // 4))
-    # the reference for sample t ends p.short samples before t, so the samples judged are never in it
-    median, scale = _robust_reference(y, window, p.short)
-    floor = 1e-9 + 1e-6 * np.nanmax(np.abs(y)) if np.isfinite(np.nanmax(np.abs(y))) else 1e-9
-    scale = np.maximum(scale, floor)
-    spike_z = np.abs(y - median) / scale
-    recent = np.convolve(y, np.ones(p.short) / p.short, mode="full")[:n]  # mean of y[t-short+1 .. t]
-    shift_z = np.abs(recent - median) / (scale / math.sqrt(p.short))
-    z = np.fmax(spike_z, shift_z / 2.0)
-    z[: max(p.min_history, window + p.short)] = np.nan
-    z = np.nan_to_num(z, nan=0.0)
-    # Cool-down: after an event, stay quiet unless something clearly stronger than it happens.
-    quiet_until, reported = -1, 0.0
-    for t in range(n):
-        if t <= quiet_until and z[t] <= 1.5 * reported:
-            z[t] = 0.0
-            continue
-        if z[t] >= p.alert_z:
-            quiet_until, reported = t + p.cooldown, z[t]
-    return _z_to_score(z, p.half)
+    return _cool_down(raw_scores(values, p), p.half_life, p.repeat_factor)
