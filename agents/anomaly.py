@@ -77,19 +77,25 @@ def _median_rows(rows: NDArray[np.float64]) -> Array:
     return out
 
 
-def _robust_level(values: Array, window: int) -> tuple[Array, Array]:
-    """Median and robust scale of values[t-window+1 .. t] for each t (expanding at the start)."""
-    windows = _trailing_windows(values, window)
-    median = _median_rows(windows)
-    mad = _median_rows(np.abs(windows - median[:, None])) * MAD_TO_SIGMA
-    std = np.full(len(values), np.nan)
+def _robust_level(values: Array, window: int, start: int = 0) -> tuple[Array, Array]:
+    """Median and robust scale of values[t-window+1 .. t] for each t >= ``start`` (expanding at the
+    beginning of the series); NaN before ``start``, where callers use neither."""
+    n = len(values)
+    median, scale = np.full(n, np.nan), np.full(n, np.nan)
+    if start >= n:
+        return median, scale
+    windows = _trailing_windows(values, window)[start:]
+    level = _median_rows(windows)
+    mad = _median_rows(np.abs(windows - level[:, None])) * MAD_TO_SIGMA
+    std = np.full(len(windows), np.nan)
     whole = ~np.isnan(windows).any(axis=1)
     std[whole] = windows[whole].std(axis=1)
-    partial = ~whole & np.isfinite(median)
+    partial = ~whole & np.isfinite(level)
     if partial.any():
         std[partial] = np.nanstd(windows[partial], axis=1)
     # A window that is mostly flat has MAD 0: fall back to a share of the standard deviation.
-    return median, np.maximum(mad, 0.25 * std)
+    median[start:], scale[start:] = level, np.maximum(mad, 0.25 * std)
+    return median, scale
 
 
 def _mid_ranks(values: Array, window: int, gap: int, min_count: int) -> Array:
@@ -140,7 +146,8 @@ def _standardised(stat: Array, history: int, min_count: int, var_floor: float) -
 
 def _shift_evidence(values: Array, p: DetectorParams) -> Array:
     ranks = _mid_ranks(values, p.window, p.gap, p.min_history)
-    median, _ = _robust_level(values, p.window)
+    # Only t >= window is scored, so the reference medians from t - gap on are all that is needed.
+    median, _ = _robust_level(values, p.window, start=max(0, p.window - p.gap))
     reference = _lagged(median, p.gap)  # the median of the same reference the ranks are taken in
     evidence = np.zeros(len(values))
     for span in p.spans:
@@ -178,11 +185,13 @@ def _spike_evidence(values: Array, p: DetectorParams) -> Array:
     finite = np.abs(values[np.isfinite(values)])
     floor = 1e-9 + 1e-6 * (float(finite.max()) if finite.size else 0.0)
     # Distance from the reference day's median: a value out of range.
-    median, spread = _robust_level(values, p.window)
+    # Residuals count from t = window on (see below), so levels from window - 1 on are all that is needed.
+    start = max(0, p.window - 1)
+    median, spread = _robust_level(values, p.window, start)
     deviation = values - _lagged(median, 1)
     # One-step residual of a random-walk forecast: a jump, even inside the daily range of a seasonal series.
     jump = values - _lagged(values, 1)
-    _, jump_spread = _robust_level(jump, p.window)
+    _, jump_spread = _robust_level(jump, p.window, start)
     evidence = np.zeros(len(values))
     for residual, scale in ((deviation, spread), (jump, jump_spread)):
         # Significance in robust units of the spread up to t-1, trusted after one reference window.

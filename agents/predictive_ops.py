@@ -12,6 +12,7 @@ import csv
 import logging
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
-from agents.anomaly import scores
+from agents.anomaly import DetectorParams, scores
 from agents.detection_quality import WINDOW, DetectionQuality, Flag, SeriesKey, TruthSource, evaluate
 from agents.ets_forecaster import fit, forecast
 from agents.metric_store import MetricStore
@@ -34,6 +35,9 @@ log = logging.getLogger(__name__)
 
 FIT_POINTS = 240  # samples each refresh fits on (4 h at one per minute)
 MIN_POINTS = 60
+# Samples each series is scored on: the detector's reference window and warm-up, plus room for the
+# samples that arrived since the series was last scored.
+SCORE_POINTS = DetectorParams().window + DetectorParams().min_history + 64
 ANOMALY_FLAG = 0.5  # a sample whose causal anomaly score reaches this is flagged
 MAX_FLAGS = 100_000  # flags kept for the detection-quality window
 
@@ -68,8 +72,11 @@ class PredictiveOps:
         save_risk: Callable[[Risk], None] | None = None,
         truth: TruthSource | None = None,
         ledger: RiskLedger | None = None,
+        score_budget_s: float = 2.0,
     ) -> None:
         self.store = store
+        # Anomaly scoring shares the process with ingest and the API: a refresh spends at most this long on it.
+        self.score_budget_s = score_budget_s
         self.horizon = horizon
         self._save_risk = save_risk
         self._truth = truth
@@ -97,7 +104,7 @@ class PredictiveOps:
         point, lower, upper = forecast(state, self.horizon)
         sd = (upper - point) / 1.959963984540054
         step = timedelta(seconds=float(np.median(np.diff(times, axis=1))))
-        self._flag_new_samples(names, values, times)
+        self._flag_new_samples()
         forecasts, risks = {}, {}
         for i, (host, metric) in enumerate(names):
             last = datetime.fromtimestamp(times[i, -1], UTC)
@@ -131,24 +138,29 @@ class PredictiveOps:
                      risk.eta.isoformat(), risk.probability,
                      extra={"log_type": LogType.PREDICTIVEOPS, "agent": "PredictiveOps"})  # fmt: skip
 
-    def _flag_new_samples(
-        self, names: list[tuple[str, str]], values: NDArray[np.float64], times: NDArray[np.float64]
-    ) -> None:
-        """Score each series' tail and keep a flag for every sample newer than the last scored one.
+    def _flag_new_samples(self) -> None:
+        """Score the series with unscored samples, stalest first, within ``score_budget_s``; keep a flag for
+        every newly scored sample that reaches ``ANOMALY_FLAG``.
 
-        A flag is what the detector said when the sample arrived (causal scores on the history then),
-        so later history never rewrites it. A series is scored from its first refresh on.
+        A flag is what the detector said on the history up to its sample (the scores are causal), so
+        scoring a series one refresh later gives the same flags; a fleet too large for one refresh is
+        covered over several. A series is scored from its first refresh with ``SCORE_POINTS`` samples on.
         """
+        names, values, times = self.store.matrix(SCORE_POINTS)
+        order = sorted(range(len(names)), key=lambda i: self._scored_until.get(names[i], -np.inf))
+        deadline = time.monotonic() + self.score_budget_s
         new: list[Flag] = []
         started: dict[SeriesKey, datetime] = {}
-        for i, key in enumerate(names):
-            newest = float(times[i, -1])
+        for i in order:
+            key, newest = names[i], float(times[i, -1])
             previous = self._scored_until.get(key)
             if previous is None:
                 previous = float(times[i, -2])
                 started[key] = datetime.fromtimestamp(newest, UTC)
             if newest <= previous:
                 continue
+            if time.monotonic() > deadline:
+                break
             self._scored_until[key] = newest
             fresh = times[i] > previous
             score = scores(values[i])

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.metric_store import MetricStore
-from agents.predictive_ops import PredictiveOps
+from agents.predictive_ops import SCORE_POINTS, PredictiveOps
 from data.models import MetricSampleIn
 
 Array = NDArray[np.float64]
@@ -48,15 +48,15 @@ class FakeTruth:
 
 def test_a_spike_is_flagged_once_when_it_arrives_and_scored_against_truth() -> None:
     rng = np.random.default_rng(5)
-    values = 50 + rng.normal(0, 1, 200)
-    values[150:156] += 40  # a six-minute excursion
+    values = 50 + rng.normal(0, 1, 520)
+    values[460:466] += 40  # a six-minute excursion after the detector's warm-up
     store = MetricStore()
-    spike = T0 + 150 * MINUTE
+    spike = T0 + 460 * MINUTE
     ops = PredictiveOps(store, truth=FakeTruth([Truth("h1", "cpu", spike, spike + 6 * MINUTE)]))
     assert ops.detection_quality() is None  # nothing refreshed yet
-    feed(store, "h1", "cpu", values[:100], 0)
+    feed(store, "h1", "cpu", values[:SCORE_POINTS], 0)
     ops.refresh()
-    for first in range(100, 200, 10):  # ten samples per refresh, as a live feed would bring them
+    for first in range(SCORE_POINTS, 520, 10):  # ten samples per refresh, as a live feed would bring them
         feed(store, "h1", "cpu", values[first : first + 10], first)
         ops.refresh()
     ops.refresh()  # no new samples: nothing re-scored
@@ -66,7 +66,7 @@ def test_a_spike_is_flagged_once_when_it_arrives_and_scored_against_truth() -> N
     quality = ops.detection_quality()
     assert quality is not None
     assert (quality.detected, quality.missed, quality.flags, quality.true_flags) == (1, 0, len(flags), len(flags))
-    assert quality.f1 == 1.0 and quality.window_end == T0 + 199 * MINUTE
+    assert quality.f1 == 1.0 and quality.window_end == T0 + 519 * MINUTE
 
 
 def test_without_truth_there_is_no_detection_figure() -> None:
