@@ -26,6 +26,7 @@ from config.document_store import InvalidCursor
 from config.kill_switch import KillSwitch
 from config.knowledge_base import build_knowledge_base
 from config.periodic import PeriodicWorker
+from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
 from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
 from data.metric_truth import SimulatorTruth
@@ -159,6 +160,7 @@ def main() -> None:
     import uvicorn
 
     settings = load_settings()
+    tune_garbage_collector()
     uvicorn.run(
         create_app(settings), host=settings.HOST, port=settings.PORT, workers=1, log_level="info", access_log=False
     )

@@ -12,7 +12,6 @@ of the engine after ingesting one million alerts.
 from __future__ import annotations
 
 import argparse
-import gc
 import http.client
 import json
 import os
@@ -35,6 +34,7 @@ from agents.alert_ops import AlertOps
 from bench.storms import StormShape, generate
 from config.kb_sqlite import SqliteDocumentStore
 from config.knowledge_base import KnowledgeBase, MemoryKnowledgeBase
+from config.runtime import tune_garbage_collector
 from data.models import AlertIn
 from data.timeutil import iso_z
 
@@ -179,7 +179,7 @@ def million_rss(batch: int) -> None:
     """Ingest one million alerts of one dense storm and report the peak RSS, and how much of it the engine and
     its bounded memory store added on top of the generated input (which the bench holds, a server would not)."""
     alerts = storm_alerts(1_000_000)
-    gc.freeze()
+    tune_garbage_collector()  # as the server process does; it also keeps the input out of the collector
     before = rss_mib()
     engine = AlertOps(MemoryKnowledgeBase(capacity=50_000))
     for topology in generate(StormShape("throughput", tenants=20, services=30, faults=1), 0).topologies:
@@ -203,8 +203,8 @@ def main() -> int:
     print(f"# ingest throughput on {platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}), {args.alerts:,} alerts in batches of {args.batch}")  # fmt: skip
     alerts = storm_alerts(args.alerts)
-    # The input list is the bench's, not the engine's: keep the collector from re-scanning it on every pass.
-    gc.freeze()
+    # The collector tuned as in the server process; freezing also keeps the bench's input out of its scans.
+    tune_garbage_collector()
     memory_rate = in_process(alerts, MemoryKnowledgeBase(capacity=10**6), args.batch)
     print(f"in-process, memory store : {memory_rate:>10,.0f} alerts/s")
     with tempfile.TemporaryDirectory() as tmp:

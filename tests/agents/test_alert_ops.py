@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,22 +11,8 @@ from agents.alert_ops import AlertOps, LifecyclePolicy
 from agents.dedup import label_fingerprint
 from config.knowledge_base import MemoryKnowledgeBase
 from data.errors import Conflict, NotFound
-from data.models import Alert, AlertIn, AlertState, Incident, IncidentStatus, TopologyIn
-
-T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-
-
-def topology(tenant: str = "acme") -> TopologyIn:
-    """web -> api -> db, api -> cache; mail is unrelated."""
-    services = [
-        {"name": "web", "hosts": ["web-1", "web-2"]},
-        {"name": "api", "hosts": ["api-1"]},
-        {"name": "db", "hosts": ["db-1"]},
-        {"name": "cache", "hosts": ["cache-1"]},
-        {"name": "mail", "hosts": ["mail-1"]},
-    ]
-    deps = [["web", "api"], ["api", "db"], ["api", "cache"]]
-    return TopologyIn.model_validate({"tenant": tenant, "services": services, "dependencies": deps})
+from data.models import Alert, AlertIn, AlertState, Incident, IncidentStatus
+from tests.agents.builders import T0, topology
 
 
 def alert(name: str, service: str | None, host: str, minutes: float, tenant: str = "acme", **extra: Any) -> AlertIn:

@@ -3,29 +3,15 @@ correlation methods of agents/alert_ops.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from agents.alert_ops import AlertOps
 from agents.correlation import CooccurrenceStats, CorrelationWeights, HotIncident, Scorer, Signal
 from agents.topology import TopologyRegistry
 from config.knowledge_base import MemoryKnowledgeBase
-from data.models import AlertIn, AlertState, IncidentStatus, TopologyIn
-
-T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
-
-
-def topology(tenant: str = "acme") -> TopologyIn:
-    """web -> api -> db, api -> cache; mail is unrelated."""
-    services = [
-        {"name": "web", "hosts": ["web-1", "web-2"]},
-        {"name": "api", "hosts": ["api-1"]},
-        {"name": "db", "hosts": ["db-1"]},
-        {"name": "cache", "hosts": ["cache-1"]},
-        {"name": "mail", "hosts": ["mail-1"]},
-    ]
-    deps = [["web", "api"], ["api", "db"], ["api", "cache"]]
-    return TopologyIn.model_validate({"tenant": tenant, "services": services, "dependencies": deps})
+from data.models import AlertIn, AlertState, IncidentStatus
+from tests.agents.builders import T0, topology
 
 
 def alert(name: str, service: str, host: str, minutes: float, **extra: Any) -> AlertIn:
