@@ -231,7 +231,17 @@ test("forecasting page shows detection accuracy and risk confidence as the API c
   }, "real forecast-quality figures", 240_000);
   // Freeze the world so the page and the API see the same figures.
   await fetch(`${base}/api/simulation/stop`, { method: "POST" });
-  await new Promise((ok) => setTimeout(ok, 3_000)); // one more forecast refresh (every 2 s) on the frozen store
+  // Scoring runs within a time budget per refresh, so it may still be catching up on the frozen store:
+  // wait until two reads more than a refresh apart (one every 2 s, each up to ~5 s long) agree.
+  let previous = null;
+  await waitFor(async () => {
+    const figures = await json("/api/forecasts");
+    const current = JSON.stringify([figures.anomaly_detection, figures.risk_calibration]);
+    const settled = current === previous;
+    previous = current;
+    if (!settled) await new Promise((ok) => setTimeout(ok, 8_000));
+    return settled;
+  }, "forecast figures settled on the frozen store", 120_000);
   const body = await json("/api/forecasts");
   const quality = body.anomaly_detection;
   const calibration = body.risk_calibration;
