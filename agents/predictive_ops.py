@@ -36,6 +36,7 @@ FIT_POINTS = 240  # samples each refresh fits on (4 h at one per minute)
 MIN_POINTS = 60
 ANOMALY_FLAG = 0.5  # a sample whose causal anomaly score reaches this is flagged
 MAX_FLAGS = 100_000  # flags kept for the detection-quality window
+TOP_ANOMALIES = 10  # flags `top_anomalies` returns at most
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ class PredictiveOps:
         self._flags: deque[Flag] = deque(maxlen=MAX_FLAGS)
         self._scored_until: dict[SeriesKey, float] = {}  # written and read by `refresh` only
         self._scored_since: dict[SeriesKey, datetime] = {}
+        self._latest_score: dict[SeriesKey, float] = {}
         self._event_time: datetime | None = None
         self._lock = threading.Lock()
         self._forecasts: dict[tuple[str, str], SeriesForecast] = {}
@@ -141,6 +143,7 @@ class PredictiveOps:
         """
         new: list[Flag] = []
         started: dict[SeriesKey, datetime] = {}
+        latest: dict[SeriesKey, float] = {}
         for i, key in enumerate(names):
             newest = float(times[i, -1])
             previous = self._scored_until.get(key)
@@ -152,16 +155,39 @@ class PredictiveOps:
             self._scored_until[key] = newest
             fresh = times[i] > previous
             score = scores(values[i])
+            latest[key] = float(score[-1])
             for j in np.flatnonzero(fresh & (score >= ANOMALY_FLAG)):
-                new.append(Flag(key[0], key[1], datetime.fromtimestamp(float(times[i, j]), UTC), float(score[j])))
+                at = datetime.fromtimestamp(float(times[i, j]), UTC)
+                new.append(Flag(key[0], key[1], at, float(score[j]), float(values[i, j])))
         with self._lock:  # readers copy these under the lock
             self._scored_since.update(started)
+            self._latest_score.update(latest)
             self._flags.extend(new)
 
     def flags(self) -> list[Flag]:
         """Return the anomaly flags raised so far (the newest ``MAX_FLAGS``), in the order they were raised."""
         with self._lock:
             return list(self._flags)
+
+    def anomaly_scores(self) -> dict[SeriesKey, float]:
+        """Return, per (host, metric) scored so far, the causal anomaly score of its newest scored sample.
+
+        A series that has not been scored yet is absent (its score is unknown, not 0).
+        """
+        with self._lock:
+            return dict(self._latest_score)
+
+    def top_anomalies(self, *, limit: int = TOP_ANOMALIES, window: timedelta = WINDOW) -> list[Flag]:
+        """Return at most ``limit`` flags raised on samples within ``window`` of event time before the newest
+        sample, highest score first (newest first among equal scores); empty before the first refresh."""
+        with self._lock:
+            now, flags = self._event_time, list(self._flags)
+        if now is None:
+            return []
+        start = now - window
+        recent = [f for f in flags if start <= f.time <= now]
+        recent.sort(key=lambda f: (f.score, f.time), reverse=True)
+        return recent[:limit]
 
     def detection_quality(self) -> DetectionQuality | None:
         """Return precision/recall of the flags against the truth over the last 24 h of event time, or None

@@ -94,3 +94,26 @@ def test_a_memory_ramp_prediction_comes_due_and_is_settled() -> None:
     calibration = ops.risk_calibration()
     assert calibration is not None and (calibration.predictions, calibration.hits) == (1, 1)
     assert calibration.brier == (1 - prediction.probability) ** 2
+
+
+def test_top_anomalies_and_latest_scores() -> None:
+    rng = np.random.default_rng(7)
+    quiet = 50 + rng.normal(0, 1, 300)
+    spiky = quiet.copy()
+    spiky[280] += 40
+    store = MetricStore()
+    ops = PredictiveOps(store)
+    assert ops.top_anomalies() == [] and ops.anomaly_scores() == {}
+    feed(store, "h1", "cpu", spiky[:240], 0)
+    feed(store, "h2", "cpu", quiet[:240], 0)
+    ops.refresh()
+    for first in range(240, 300, 10):
+        feed(store, "h1", "cpu", spiky[first : first + 10], first)
+        feed(store, "h2", "cpu", quiet[first : first + 10], first)
+        ops.refresh()
+    top = ops.top_anomalies()
+    assert top and top[0].host == "h1" and top[0].time == T0 + 280 * MINUTE
+    assert top[0].value == spiky[280] and all(f.host == "h1" for f in top)
+    latest = ops.anomaly_scores()
+    assert set(latest) == {("h1", "cpu"), ("h2", "cpu")} and 0 <= latest[("h2", "cpu")] < 0.5
+    assert ops.top_anomalies(window=timedelta(minutes=10)) == []  # the spike is 19 min old
