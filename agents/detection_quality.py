@@ -48,12 +48,13 @@ class TruthSource(Protocol):
 
 @dataclass(frozen=True)
 class Flag:
-    """One anomaly flag as it was raised: the sample's series, time and score."""
+    """One anomaly flag as it was raised: the sample's series, time, score and value (None if not recorded)."""
 
     host: str
     metric: str
     time: datetime
     score: float
+    value: float | None = None
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,7 @@ MIN_POINTS = 60
 SCORE_POINTS = DetectorParams().window + DetectorParams().min_history + 64
 ANOMALY_FLAG = 0.5  # a sample whose causal anomaly score reaches this is flagged
 MAX_FLAGS = 100_000  # flags kept for the detection-quality window
+TOP_ANOMALIES = 10  # flags `top_anomalies` returns at most
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class PredictiveOps:
         self._flags: deque[Flag] = deque(maxlen=MAX_FLAGS)
         self._scored_until: dict[SeriesKey, float] = {}  # written and read by `refresh` only
         self._scored_since: dict[SeriesKey, datetime] = {}
+        self._latest_score: dict[SeriesKey, float] = {}
         self._event_time: datetime | None = None
         self._lock = threading.Lock()
         self._forecasts: dict[tuple[str, str], SeriesForecast] = {}
@@ -95,26 +97,27 @@ class PredictiveOps:
     def refresh(self) -> None:
         """Fit and forecast every series with enough history; open or resolve risks accordingly; flag the new
         samples; record the opened risks as predictions and settle those that came due."""
-        names, values, times = self.store.matrix(FIT_POINTS)
-        if not names:
-            names, values, times = self.store.matrix(MIN_POINTS)
-        if not names:
+        groups = self._fit_groups()
+        if not groups:
             return
-        state = fit(values)
-        point, lower, upper = forecast(state, self.horizon)
-        sd = (upper - point) / 1.959963984540054
-        step = timedelta(seconds=float(np.median(np.diff(times, axis=1))))
         self._flag_new_samples()
         forecasts, risks = {}, {}
-        for i, (host, metric) in enumerate(names):
-            last = datetime.fromtimestamp(times[i, -1], UTC)
-            forecasts[(host, metric)] = SeriesForecast(
-                host, metric, state.model[i].value, step, last, float(values[i, -1]), float(state.trend[i]),
-                point[i], lower[i], upper[i],
-            )  # fmt: skip
-            risk = risk_for(host, metric, point[i], sd[i], now=last, step=step)
-            if risk is not None:
-                risks[risk.id] = risk
+        latest = -np.inf
+        for names, values, times in groups:
+            state = fit(values)
+            point, lower, upper = forecast(state, self.horizon)
+            sd = (upper - point) / 1.959963984540054
+            step = timedelta(seconds=float(np.median(np.diff(times, axis=1))))
+            latest = max(latest, float(times[:, -1].max()))
+            for i, (host, metric) in enumerate(names):
+                last = datetime.fromtimestamp(times[i, -1], UTC)
+                forecasts[(host, metric)] = SeriesForecast(
+                    host, metric, state.model[i].value, step, last, float(values[i, -1]), float(state.trend[i]),
+                    point[i], lower[i], upper[i],
+                )  # fmt: skip
+                risk = risk_for(host, metric, point[i], sd[i], now=last, step=step)
+                if risk is not None:
+                    risks[risk.id] = risk
         with self._lock:
             resolved = [r for key, r in self._risks.items() if key not in risks]
             opened = [r for key, r in risks.items() if key not in self._risks]
@@ -122,10 +125,11 @@ class PredictiveOps:
             self._generated_at = utc_now()
             self._refreshes += 1
             self._last_refresh = self._generated_at
-            self._event_time = datetime.fromtimestamp(float(times[:, -1].max()), UTC)
-        recorded = sum(
-            self.ledger.record(r, last_value=forecasts[(r.host, r.metric)].last_value, step=step) for r in opened
-        )
+            self._event_time = datetime.fromtimestamp(latest, UTC)
+        recorded = 0
+        for r in opened:
+            series = forecasts[(r.host, r.metric)]
+            recorded += self.ledger.record(r, last_value=series.last_value, step=series.step)
         if self.ledger.settle(self.store.history) or recorded:
             self.ledger.persist()
         if self._save_risk is not None:
@@ -137,6 +141,18 @@ class PredictiveOps:
             log.info("Risk: %s %s reaches %.0f by %s (p=%.2f)", risk.host, risk.metric, risk.threshold,
                      risk.eta.isoformat(), risk.probability,
                      extra={"log_type": LogType.PREDICTIVEOPS, "agent": "PredictiveOps"})  # fmt: skip
+
+    def _fit_groups(self) -> list[tuple[list[tuple[str, str]], NDArray[np.float64], NDArray[np.float64]]]:
+        """Return the series to forecast as (names, values, times) blocks of equal length: those with
+        ``FIT_POINTS`` samples on their last ``FIT_POINTS``, the younger ones with ``MIN_POINTS`` on theirs."""
+        names, values, times = self.store.matrix(FIT_POINTS)
+        groups = [(names, values, times)] if names else []
+        mature = set(names)
+        names, values, times = self.store.matrix(MIN_POINTS)
+        young = [i for i, key in enumerate(names) if key not in mature]
+        if young:
+            groups.append(([names[i] for i in young], values[young], times[young]))
+        return groups
 
     def _flag_new_samples(self) -> None:
         """Score the series with unscored samples, stalest first, within ``score_budget_s``; keep a flag for
@@ -151,29 +167,53 @@ class PredictiveOps:
         deadline = time.monotonic() + self.score_budget_s
         new: list[Flag] = []
         started: dict[SeriesKey, datetime] = {}
+        latest: dict[SeriesKey, float] = {}
         for i in order:
             key, newest = names[i], float(times[i, -1])
             previous = self._scored_until.get(key)
-            if previous is None:
-                previous = float(times[i, -2])
-                started[key] = datetime.fromtimestamp(newest, UTC)
-            if newest <= previous:
+            if previous is not None and newest <= previous:
                 continue
             if time.monotonic() > deadline:
                 break
+            if previous is None:
+                previous = float(times[i, -2])
+                started[key] = datetime.fromtimestamp(newest, UTC)
             self._scored_until[key] = newest
             fresh = times[i] > previous
             score = scores(values[i])
+            latest[key] = float(score[-1])
             for j in np.flatnonzero(fresh & (score >= ANOMALY_FLAG)):
-                new.append(Flag(key[0], key[1], datetime.fromtimestamp(float(times[i, j]), UTC), float(score[j])))
+                at = datetime.fromtimestamp(float(times[i, j]), UTC)
+                new.append(Flag(key[0], key[1], at, float(score[j]), float(values[i, j])))
         with self._lock:  # readers copy these under the lock
             self._scored_since.update(started)
+            self._latest_score.update(latest)
             self._flags.extend(new)
 
     def flags(self) -> list[Flag]:
         """Return the anomaly flags raised so far (the newest ``MAX_FLAGS``), in the order they were raised."""
         with self._lock:
             return list(self._flags)
+
+    def anomaly_scores(self) -> dict[SeriesKey, float]:
+        """Return, per (host, metric) scored so far, the causal anomaly score of its newest scored sample.
+
+        A series that has not been scored yet is absent (its score is unknown, not 0).
+        """
+        with self._lock:
+            return dict(self._latest_score)
+
+    def top_anomalies(self, *, limit: int = TOP_ANOMALIES, window: timedelta = WINDOW) -> list[Flag]:
+        """Return at most ``limit`` flags raised on samples within ``window`` of event time before the newest
+        sample, highest score first (newest first among equal scores); empty before the first refresh."""
+        with self._lock:
+            now, flags = self._event_time, list(self._flags)
+        if now is None:
+            return []
+        start = now - window
+        recent = [f for f in flags if start <= f.time <= now]
+        recent.sort(key=lambda f: (f.score, f.time), reverse=True)
+        return recent[:limit]
 
     def detection_quality(self) -> DetectionQuality | None:
         """Return precision/recall of the flags against the truth over the last 24 h of event time, or None

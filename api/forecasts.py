@@ -15,7 +15,7 @@ from agents.risk_calibration import Calibration
 from api.deps import Authorized
 from data.errors import NotFound
 from data.models import MetricSampleIn
-from data.timeutil import UtcDatetime
+from data.timeutil import UtcDatetime, iso_z
 
 router = APIRouter(prefix="/api", tags=["forecasts"])
 
@@ -94,7 +94,10 @@ class ForecastsOut(BaseModel):
     )
     patch_success_rate: float | None = Field(description="null until PatchOps records outcomes")
     upcoming_risks: list[RiskOut]
-    ets_forecasts: dict[str, Any]
+    ets_forecasts: dict[str, Any] = Field(
+        description="per series: anomaly_score = causal score of its newest scored sample (null until scored); "
+        "top_anomalies = up to 10 flags of the last 24 h of event time, highest score first, then newest"
+    )
 
 
 class PointOut(BaseModel):
@@ -176,11 +179,20 @@ def get_forecasts(engine: PredictiveDep) -> ForecastsOut:
         )
         for r in engine.risks()
     ]  # fmt: skip
+    latest = engine.anomaly_scores()
     series = [
         {"host": f.host, "metric": f.metric, "model": f.model, "last_value": round(f.last_value, 3),
          "trend": round(f.trend, 5), "forecast": [round(float(v), 3) for v in f.point[:CHART_POINTS]],
-         "anomaly_score": None}
+         "anomaly_score": None if (s := latest.get((f.host, f.metric))) is None else round(s, 4)}
         for f in forecasts[:200]
+    ]  # fmt: skip
+    trends = {(f.host, f.metric): round(f.trend, 5) for f in forecasts}
+    # the detector reports a bounded score, not the seed's z-score and residual: those stay null
+    top = [
+        {"host": a.host, "metric": a.metric, "time": iso_z(a.time), "score": round(a.score, 4),
+         "value": None if a.value is None else round(a.value, 3), "z_score": None, "residual": None,
+         "trend": trends.get((a.host, a.metric))}
+        for a in engine.top_anomalies()
     ]  # fmt: skip
     quality = engine.detection_quality()
     calibration = engine.risk_calibration()
@@ -196,7 +208,7 @@ def get_forecasts(engine: PredictiveDep) -> ForecastsOut:
             "generated_at": engine.generated_at,
             "horizon": engine.horizon,
             "series": series,
-            "top_anomalies": [],
+            "top_anomalies": top,
         },
     )
 

@@ -10,7 +10,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.metric_store import MetricStore
-from agents.predictive_ops import SCORE_POINTS, PredictiveOps
+from agents.predictive_ops import FIT_POINTS, MIN_POINTS, SCORE_POINTS, PredictiveOps
 from data.models import MetricSampleIn
 
 Array = NDArray[np.float64]
@@ -94,3 +94,39 @@ def test_a_memory_ramp_prediction_comes_due_and_is_settled() -> None:
     calibration = ops.risk_calibration()
     assert calibration is not None and (calibration.predictions, calibration.hits) == (1, 1)
     assert calibration.brier == (1 - prediction.probability) ** 2
+
+
+def test_top_anomalies_and_latest_scores() -> None:
+    rng = np.random.default_rng(7)
+    quiet = 50 + rng.normal(0, 1, SCORE_POINTS + 60)
+    spiky = quiet.copy()
+    spike = SCORE_POINTS + 40
+    spiky[spike] += 40
+    store = MetricStore()
+    ops = PredictiveOps(store)
+    assert ops.top_anomalies() == [] and ops.anomaly_scores() == {}
+    feed(store, "h1", "cpu", spiky[:SCORE_POINTS], 0)
+    feed(store, "h2", "cpu", quiet[:SCORE_POINTS], 0)
+    ops.refresh()
+    for first in range(SCORE_POINTS, SCORE_POINTS + 60, 10):
+        feed(store, "h1", "cpu", spiky[first : first + 10], first)
+        feed(store, "h2", "cpu", quiet[first : first + 10], first)
+        ops.refresh()
+    top = ops.top_anomalies()
+    assert top and top[0].host == "h1" and top[0].time == T0 + spike * MINUTE
+    assert top[0].value == spiky[spike] and all(f.host == "h1" for f in top)
+    latest = ops.anomaly_scores()
+    assert set(latest) == {("h1", "cpu"), ("h2", "cpu")} and 0 <= latest[("h2", "cpu")] < 0.5
+    assert ops.top_anomalies(window=timedelta(minutes=10)) == []  # the spike is 19 min old
+
+
+def test_a_young_series_is_forecast_next_to_mature_ones() -> None:
+    store = MetricStore()
+    ops = PredictiveOps(store)
+    feed(store, "old", "cpu", [50.0 + (i % 5) for i in range(FIT_POINTS)], 0)
+    feed(store, "new", "cpu", [20.0 + 0.1 * i for i in range(MIN_POINTS)], FIT_POINTS - MIN_POINTS)
+    feed(store, "newest", "cpu", [1.0] * (MIN_POINTS - 1), 0)
+    ops.refresh()
+    assert {(f.host, f.metric) for f in ops.forecasts()} == {("old", "cpu"), ("new", "cpu")}
+    young = ops.forecast_of("new", "cpu")
+    assert young is not None and young.trend > 0 and len(young.point) == ops.horizon
