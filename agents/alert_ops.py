@@ -410,6 +410,7 @@ class AlertOps(Lifecycle):
             )  # fmt: skip
             model = state.to_model()
             self.kb.save_incidents([model])
+            state.stored_body = None  # stored by another path: the next ingest must not compare against the old body
         extra = {"log_type": LogType.ALERTOPS, "agent": AGENT}
         log.info("Incident %s %s by %s: %s", incident_id, status.value, actor, reason, extra=extra)
         return model
@@ -457,8 +458,13 @@ class AlertOps(Lifecycle):
 
     def _persist(self, records: Iterable[AlertRecord], states: Iterable[IncidentState]) -> None:
         alerts = [(r.starts_at, r.to_body()) for r in records]
-        incidents = [(s.created_at, s.to_body()) for s in states]
-        self.kb.save_ingested(alerts, incidents)
+        # An incident touched without visible change (e.g. a repeat of an alert it already holds) is not
+        # rewritten: its stored body is what this batch would write. A 30k-alert storm had 12 % of its
+        # incident writes, a third of the stored bytes, identical to the previous ones.
+        changed = [(s, body) for s in states if (body := s.to_body()) != s.stored_body]
+        self.kb.save_ingested(alerts, [(s.created_at, body) for s, body in changed])
+        for state, body in changed:
+            state.stored_body = body
 
 
 def _root_of(state: IncidentState) -> str | None:

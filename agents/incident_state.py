@@ -42,6 +42,7 @@ class IncidentState:
     why_trace: list[dict[str, Any]] = field(default_factory=list)
     root: RootCause | None = None
     titles: dict[str, str] = field(default_factory=dict)  # fingerprint -> summary annotation
+    stored_body: dict[str, Any] | None = None  # the body last stored by ingest (None: unknown), never mutated
     _ranked_shape: tuple[int, int] = (0, 0)
     _firing: int = 0
 

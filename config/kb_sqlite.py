@@ -19,10 +19,13 @@ CREATE TABLE IF NOT EXISTS docs (
     attrs TEXT NOT NULL,
     body TEXT NOT NULL,
     PRIMARY KEY (collection, id)
-) WITHOUT ROWID;
+);
 CREATE INDEX IF NOT EXISTS docs_by_order ON docs (collection, ord, id);
 """
 
+# A rowid table, not WITHOUT ROWID: bodies are kilobytes (an incident's timeline and trace), far above the
+# small-row case WITHOUT ROWID suits, and replaying the recorded batches of a 30k-alert storm took 1.65 s
+# against 2.1-2.4 s. Files created with the earlier schema keep it and work unchanged.
 _ENCODER = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps builds one per call with options
 _ATTR_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz_0123456789")
 

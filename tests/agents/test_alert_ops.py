@@ -233,3 +233,32 @@ def test_a_storm_of_never_resolving_alerts_is_held_to_the_hard_bound() -> None:
 def test_label_fingerprints_are_stable_across_releases() -> None:
     # Stored alert ids are these hashes: a change would split every known alert in two after an upgrade.
     assert label_fingerprint({"alertname": "DbDown", "instance": "db-1:9100"}) == "76dede1bcb8e7af9"
+
+
+class CountingKnowledgeBase(MemoryKnowledgeBase):
+    """Counts the incident bodies each ingest batch stores."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.incident_writes: list[int] = []
+
+    def save_ingested(self, alerts: Any, incidents: Any) -> None:
+        self.incident_writes.append(len(incidents))
+        super().save_ingested(alerts, incidents)
+
+
+def test_an_unchanged_incident_is_not_rewritten_and_the_store_stays_equal_to_the_engine() -> None:
+    kb = CountingKnowledgeBase()
+    ops = AlertOps(kb)
+    ops.set_topology(topology())
+    first = alert("DbDown", "db", "db-1", 0)
+    ops.ingest([first])
+    ops.ingest([first])  # a repeat changes the alert's count, not the incident
+    assert kb.incident_writes == [1, 0]
+    incident_id = ops.incident_of(label_fingerprint(dict(first.labels)))
+    assert incident_id is not None
+    ops.acknowledge(incident_id, reason="looking", actor="alice")
+    ops.ingest([alert("ApiErrors", "api", "api-1", 1)])
+    state = ops._incidents[ops.canonical_id(incident_id)]
+    stored = kb.get_incident(state.id)
+    assert stored is not None and stored.model_dump(mode="json") == state.to_body()
