@@ -6,7 +6,9 @@ The score is a weighted mean of four evidences, each in [0, 1]:
   incident's (directed in either direction: a symptom sits upstream of its cause), through silent
   services too; with no graph for the tenant, equal ``service``/``instance`` labels only;
 * time: exp(-gap / (scale * hops)), the gap being the distance to the nearest first onset on the linked
-  service or host, the scale per hop learned per tenant (`HopDelays`); re-fires of an incident's alerts
+  service or host, the scale per hop learned per tenant (`HopDelays`); alerts on one service travel no
+  hop, so their scale is the onset tolerance (evaluation delay, skew): a distinct alert on an incident's
+  service minutes later is a new condition there, not the same fault; re-fires of an incident's alerts
   do not count as onsets, and a callee that starts well after its caller cannot link as its cause;
 * labels: Jaccard similarity of the stable labels (``job``, ``site``, ``service``, ...);
 * co-occurrence: how often the two alertnames were seen in one incident before (learned).
@@ -254,9 +256,9 @@ class Scorer:
         best = (0.0, 0.0, 0.0, "no link", 0, 0.0)
         per_hop = self.delays.scale(signal.tenant)
 
-        def consider(topo: float, gap: float, hops: int, via: str) -> None:
+        def consider(topo: float, gap: float, hops: int, via: str, scale: float = w.time_scale_s) -> None:
             nonlocal best
-            time_score = math.exp(-gap / (per_hop * hops if hops else w.time_scale_s))
+            time_score = math.exp(-gap / (per_hop * hops if hops else scale))
             core = topo**a * time_score ** (1 - a)
             if core > best[0]:
                 best = (core, topo, time_score, via, hops, gap)
@@ -266,7 +268,7 @@ class Scorer:
         for service in signal.services:
             span = incident.services.get(service)
             if span is not None:
-                consider(0.95, span.gap(signal.at), 0, f"same service {service}")
+                consider(0.95, span.gap(signal.at), 0, f"same service {service}", w.onset_tolerance_s)
         if signal.hygiene or graph is None:
             return best
         late = signal.at - timedelta(seconds=w.onset_tolerance_s)

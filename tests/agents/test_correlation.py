@@ -117,3 +117,15 @@ def test_a_symptom_shared_by_two_separate_faults_joins_one_without_merging_them(
     incidents = ops.kb.list_incidents().items
     assert len(incidents) == 2 and all(i.processingState != "merged" for i in incidents)
     assert sorted(len(i.alert_fingerprints) for i in incidents) == [1, 2]
+
+
+def test_a_distinct_alert_on_a_service_is_one_fault_only_within_the_onset_tolerance() -> None:
+    scorer = Scorer(CorrelationWeights(), CooccurrenceStats())
+    first = signal("f1", "api", "api-host-a", 0)
+    incident = HotIncident("INC-1", "acme", False, first.at, first.at)
+    incident.add(first)
+    # Another host of the same service, so only the same-service link applies.
+    soon = scorer.score(signal("f2", "api", "api-host-b", 0.5, "Latency"), incident, None)
+    later = scorer.score(signal("f3", "api", "api-host-b", 5, "Latency"), incident, None)
+    assert soon is not None and soon.total >= CorrelationWeights().threshold
+    assert later is None or later.total < CorrelationWeights().threshold
