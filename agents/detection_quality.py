@@ -47,6 +47,29 @@ class TruthSource(Protocol):
 
 
 @dataclass(frozen=True)
+class TruthWindow:
+    """A plain `TruthEvent`: one fault's effect on one (host, metric), ``end`` None while active."""
+
+    host: str
+    metric: str
+    start: datetime
+    end: datetime | None
+
+
+class FixedTruth:
+    """A `TruthSource` over a fixed list of windows covering every series (the fake that ships with the seam)."""
+
+    def __init__(self, events: Sequence[TruthEvent]) -> None:
+        self.events = list(events)
+
+    def covers(self, host: str, metric: str) -> bool:
+        return True
+
+    def windows(self, since: datetime) -> Sequence[TruthEvent]:
+        return self.events
+
+
+@dataclass(frozen=True)
 class Flag:
     """One anomaly flag as it was raised: the sample's series, time, score and value (None if not recorded)."""
 

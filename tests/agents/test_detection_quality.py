@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agents.detection_quality import Flag, evaluate
+from agents.detection_quality import Flag, TruthWindow, evaluate
 
 DAY = datetime(2026, 5, 1, tzinfo=UTC)
 NOW = DAY.replace(hour=12)
@@ -17,20 +16,12 @@ def at(hour: int, minute: int = 0) -> datetime:
     return DAY.replace(hour=hour, minute=minute)
 
 
-@dataclass(frozen=True)
-class Truth:
-    host: str
-    metric: str
-    start: datetime
-    end: datetime | None
-
-
 TRUTH = [
-    Truth("h1", "cpu", at(10), at(10, 30)),  # detected by the 10:05 flag
-    Truth("h1", "memory", at(10), None),  # still active, no flag: pending
-    Truth("h2", "cpu", at(10), at(10, 20)),  # ended, tolerance passed, no flag: missed
-    Truth("h3", "cpu", at(8), at(9)),  # began before h3/cpu was scored: not counted
-    Truth("h4", "cpu", at(11, 50), at(11, 55)),  # ended, but its tolerance runs until 12:10: pending
+    TruthWindow("h1", "cpu", at(10), at(10, 30)),  # detected by the 10:05 flag
+    TruthWindow("h1", "memory", at(10), None),  # still active, no flag: pending
+    TruthWindow("h2", "cpu", at(10), at(10, 20)),  # ended, tolerance passed, no flag: missed
+    TruthWindow("h3", "cpu", at(8), at(9)),  # began before h3/cpu was scored: not counted
+    TruthWindow("h4", "cpu", at(11, 50), at(11, 55)),  # ended, but its tolerance runs until 12:10: pending
 ]
 SCORED = {("h1", "cpu"): at(9), ("h1", "memory"): at(9), ("h2", "cpu"): at(9), ("h3", "cpu"): at(9, 30),
           ("h4", "cpu"): at(9)}  # fmt: skip

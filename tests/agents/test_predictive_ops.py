@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 from numpy.typing import NDArray
 
+from agents.detection_quality import FixedTruth, TruthWindow
 from agents.metric_store import MetricStore
 from agents.predictive_ops import FIT_POINTS, MIN_POINTS, SCORE_POINTS, PredictiveOps
 from data.models import MetricSampleIn
@@ -27,32 +27,13 @@ def feed(store: MetricStore, host: str, metric: str, values: Sequence[float] | A
     )
 
 
-@dataclass(frozen=True)
-class Truth:
-    host: str
-    metric: str
-    start: datetime
-    end: datetime | None
-
-
-class FakeTruth:
-    def __init__(self, events: list[Truth]) -> None:
-        self.events = events
-
-    def covers(self, host: str, metric: str) -> bool:
-        return True
-
-    def windows(self, since: datetime) -> list[Truth]:
-        return self.events
-
-
 def test_a_spike_is_flagged_once_when_it_arrives_and_scored_against_truth() -> None:
     rng = np.random.default_rng(5)
     values = 50 + rng.normal(0, 1, 520)
     values[460:466] += 40  # a six-minute excursion after the detector's warm-up
     store = MetricStore()
     spike = T0 + 460 * MINUTE
-    ops = PredictiveOps(store, truth=FakeTruth([Truth("h1", "cpu", spike, spike + 6 * MINUTE)]))
+    ops = PredictiveOps(store, truth=FixedTruth([TruthWindow("h1", "cpu", spike, spike + 6 * MINUTE)]))
     assert ops.detection_quality() is None  # nothing refreshed yet
     feed(store, "h1", "cpu", values[:SCORE_POINTS], 0)
     ops.refresh()
