@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
@@ -63,8 +63,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         world.step(sim_time)
         alert_ops.advance_to(sim_time)
 
+    # Only a first start gets a simulated past: after a restart the stored incidents are the past.
+    first_start = not kb.list_alerts(limit=1).items
     simulation = SimulationRunner(
-        seed=settings.SIM_SEED, speed=settings.SIM_SPEED, tick_seconds=settings.SIM_TICK_SECONDS, step=step, world=world
+        seed=settings.SIM_SEED,
+        speed=settings.SIM_SPEED,
+        tick_seconds=settings.SIM_TICK_SECONDS,
+        step=step,
+        world=world,
+        history=timedelta(hours=settings.SIM_HISTORY_HOURS if first_start else 0.0),
     )
     app.state.log_handler = handler
     app.state.kb = kb

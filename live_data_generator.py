@@ -1,7 +1,10 @@
 """The simulation thread: start/stop, the sim clock and its speed, one world step per sim tick.
 
 `SimulationRunner` owns one named, non-daemon thread while the simulation runs. Stopping sets an
-`Event` and joins with a timeout; the sim clock pauses while stopped and resumes where it was.
+`Event` and joins with a timeout; the sim clock pauses while stopped and resumes where it was. A
+runner built with ``history`` first steps the ticks of that span before the clock's start, as fast as
+they compute: the fleet was already in operation, so forecasts, anomaly scores and incidents have a
+past to work from instead of a warm-up.
 """
 
 from __future__ import annotations
@@ -45,13 +48,14 @@ class SimulationRunner:
         step: StepFn | None = None,
         clock: SimClock | None = None,
         world: Any = None,
+        history: timedelta = timedelta(0),
     ) -> None:
         self.seed = seed
         self.world = world  # the simulated world the step function drives (read by the fleet API)
         self._tick = timedelta(seconds=tick_seconds)
         self._step = step
         self._clock = clock if clock is not None else SimClock(utc_now(), speed)
-        self._next_tick = self._clock.now()
+        self._next_tick = self._clock.now() - history
         self._ticks = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()

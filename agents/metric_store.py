@@ -127,12 +127,17 @@ class MetricStore:
 
     def history(self, host: str, metric: str) -> tuple[list[datetime], Array] | None:
         """Return (timestamps, values) in time order, or None for an unknown series."""
+        arrays = self.arrays(host, metric)
+        if arrays is None:
+            return None
+        times, values = arrays
+        return [datetime.fromtimestamp(t, UTC) for t in times], values
+
+    def arrays(self, host: str, metric: str) -> tuple[Array, Array] | None:
+        """Return (epoch seconds, values) in time order, copies, or None for an unknown series."""
         with self._lock:
             row = self._index.get(series_key(host, metric))
-            if row is None:
-                return None
-            times, values = self._ordered(row)
-        return [datetime.fromtimestamp(t, UTC) for t in times], values
+            return None if row is None else self._ordered(row)
 
     def matrix(self, length: int) -> tuple[list[tuple[str, str]], Array, Array]:
         """Return the series with at least ``length`` samples, with their last ``length`` values and times."""

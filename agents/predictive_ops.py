@@ -37,7 +37,8 @@ FIT_POINTS = 240  # samples each refresh fits on (4 h at one per minute)
 MIN_POINTS = 60
 # Samples each series is scored on: the detector's reference window and warm-up, plus room for the
 # samples that arrived since the series was last scored.
-SCORE_POINTS = DetectorParams().window + DetectorParams().min_history + 64
+WARM_UP = DetectorParams().window + DetectorParams().min_history  # samples behind the first one flagged
+SCORE_POINTS = WARM_UP + 64
 ANOMALY_FLAG = 0.5  # a sample whose causal anomaly score reaches this is flagged
 MAX_FLAGS = 100_000  # flags kept for the detection-quality window
 TOP_ANOMALIES = 10  # flags `top_anomalies` returns at most
@@ -160,7 +161,8 @@ class PredictiveOps:
 
         A flag is what the detector said on the history up to its sample (the scores are causal), so
         scoring a series one refresh later gives the same flags; a fleet too large for one refresh is
-        covered over several. A series is scored from its first refresh with ``SCORE_POINTS`` samples on.
+        covered over several. A series is scored from its first refresh with ``SCORE_POINTS`` samples on; that
+        first scoring flags every stored sample after the detector's warm-up.
         """
         names, values, times = self.store.matrix(SCORE_POINTS)
         order = sorted(range(len(names)), key=lambda i: self._scored_until.get(names[i], -np.inf))
@@ -175,16 +177,22 @@ class PredictiveOps:
                 continue
             if time.monotonic() > deadline:
                 break
+            series_times, series_values = times[i], values[i]
             if previous is None:
-                previous = float(times[i, -2])
-                started[key] = datetime.fromtimestamp(newest, UTC)
+                # The first scoring covers the series' whole stored past (a simulated history or a real
+                # source's backlog): every sample with the detector's warm-up behind it gets its causal flag.
+                stored = self.store.arrays(*key)
+                if stored is not None:
+                    series_times, series_values = stored
+                previous = float(series_times[WARM_UP - 1])
+                started[key] = datetime.fromtimestamp(float(series_times[WARM_UP]), UTC)
             self._scored_until[key] = newest
-            fresh = times[i] > previous
-            score = scores(values[i])
+            fresh = series_times > previous
+            score = scores(series_values)
             latest[key] = float(score[-1])
             for j in np.flatnonzero(fresh & (score >= ANOMALY_FLAG)):
-                at = datetime.fromtimestamp(float(times[i, j]), UTC)
-                new.append(Flag(key[0], key[1], at, float(score[j]), float(values[i, j])))
+                at = datetime.fromtimestamp(float(series_times[j]), UTC)
+                new.append(Flag(key[0], key[1], at, float(score[j]), float(series_values[j])))
         with self._lock:  # readers copy these under the lock
             self._scored_since.update(started)
             self._latest_score.update(latest)

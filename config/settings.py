@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     SIM_SPEED: Annotated[float, Field(gt=0, le=3600)] = 5.0
     SIM_TICK_SECONDS: Annotated[float, Field(gt=0, le=3600)] = 60.0
     SIM_AUTOSTART: bool = True
+    # Simulated past stepped at the first start (empty knowledge base), so the detector's warm-up is history.
+    SIM_HISTORY_HOURS: Annotated[float, Field(ge=0, le=168)] = 24.0
     INGEST_MAX_BODY_BYTES: Annotated[int, Field(ge=1024)] = 5 * 1024 * 1024
     INGEST_MAX_INFLIGHT: Annotated[int, Field(ge=1, le=64)] = 4
     CORR_W_TOPOLOGY: Annotated[float, Field(ge=0)] = 0.55

@@ -55,3 +55,22 @@ def test_a_failing_tick_does_not_kill_the_loop() -> None:
     wall.now = 1.0
     assert recovered.wait(5)
     runner.stop()
+
+
+def test_history_ticks_are_stepped_first_then_the_live_ones() -> None:
+    wall = FakeMonotonic()
+    stepped: list[datetime] = []
+    done = threading.Event()
+
+    def step(moment: datetime) -> None:
+        stepped.append(moment)
+        if moment >= T0 + timedelta(minutes=1):
+            done.set()
+
+    clock = SimClock(T0, 60, monotonic=wall)
+    runner = SimulationRunner(seed=1, speed=60, tick_seconds=60, step=step, clock=clock, history=timedelta(hours=2))
+    runner.start()
+    wall.now = 1.0
+    assert done.wait(5)
+    runner.stop()
+    assert stepped == [T0 + timedelta(minutes=n) for n in range(-120, 2)]

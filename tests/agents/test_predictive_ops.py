@@ -50,6 +50,26 @@ def test_a_spike_is_flagged_once_when_it_arrives_and_scored_against_truth() -> N
     assert quality.f1 == 1.0 and quality.window_end == T0 + 519 * MINUTE
 
 
+def test_the_first_scoring_flags_the_stored_past_like_a_live_feed() -> None:
+    rng = np.random.default_rng(5)
+    values = 50 + rng.normal(0, 1, 520)
+    values[460:466] += 40
+    spike = T0 + 460 * MINUTE
+    live_store, backlog_store = MetricStore(), MetricStore()
+    live = PredictiveOps(live_store, truth=FixedTruth([TruthWindow("h1", "cpu", spike, spike + 6 * MINUTE)]))
+    backlog = PredictiveOps(backlog_store, truth=FixedTruth([TruthWindow("h1", "cpu", spike, spike + 6 * MINUTE)]))
+    feed(live_store, "h1", "cpu", values[:SCORE_POINTS], 0)
+    live.refresh()
+    for first in range(SCORE_POINTS, 520, 10):
+        feed(live_store, "h1", "cpu", values[first : first + 10], first)
+        live.refresh()
+    feed(backlog_store, "h1", "cpu", values, 0)  # the whole past arrives before the first refresh
+    backlog.refresh()
+    assert backlog.flags() and [f.time for f in backlog.flags()] == [f.time for f in live.flags()]
+    quality = backlog.detection_quality()
+    assert quality is not None and quality.detected == 1 and quality.missed == 0
+
+
 def test_without_truth_there_is_no_detection_figure() -> None:
     store = MetricStore()
     ops = PredictiveOps(store)

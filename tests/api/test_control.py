@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -120,3 +122,24 @@ def test_simulation_status_reports_the_world(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path))) as client:
         status = client.get("/api/simulation/status").json()
         assert status["alerts_emitted"] == 0 and status["active_faults"] == 0 and status["seed"] == 42
+
+
+def test_first_start_steps_the_simulated_past_and_a_restart_does_not(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, SIM_SPEED=1, SIM_HISTORY_HOURS=6)
+
+    def run(app: Any, until_ticks: int, within_s: float) -> tuple[int, int]:
+        """Start the simulation, wait for ``until_ticks`` ticks or ``within_s``; return ticks and stored alerts."""
+        with TestClient(app) as client:
+            client.post("/api/simulation/start")
+            deadline = time.monotonic() + within_s
+            while client.get("/api/simulation/status").json()["ticks"] < until_ticks and time.monotonic() < deadline:
+                time.sleep(0.05)
+            ticks = client.get("/api/simulation/status").json()["ticks"]
+            stored = len(client.get("/api/alerts?limit=500").json()["items"])
+            client.post("/api/simulation/stop")
+        return ticks, stored
+
+    ticks, stored = run(create_app(settings), until_ticks=360, within_s=60)
+    assert ticks >= 360 and stored > 0  # six simulated hours within a minute at 1x: only the history explains it
+    ticks, _ = run(create_app(settings), until_ticks=360, within_s=1.5)
+    assert ticks <= 3  # the stored past is the history now: live ticks only
