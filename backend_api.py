@@ -28,8 +28,10 @@ from config.knowledge_base import build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
+from data.clock import SimClock
 from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
 from data.metric_truth import SimulatorTruth
+from data.timeutil import utc_now
 from data.world import World
 from live_data_generator import SimulationRunner
 
@@ -63,15 +65,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         world.step(sim_time)
         alert_ops.advance_to(sim_time)
 
-    # Only a first start gets a simulated past: after a restart the stored incidents are the past.
-    first_start = not kb.list_alerts(limit=1).items
+    # Only a first start gets a simulated past. After a restart the stored alerts are the past, and sim time
+    # (which runs ahead of the wall clock above 1x) resumes after the newest of them, so event time never
+    # goes backwards across restarts.
+    newest = kb.list_alerts(limit=1).items
+    tick = timedelta(seconds=settings.SIM_TICK_SECONDS)
+    start = max(utc_now(), newest[0].startsAt + tick) if newest else utc_now()
     simulation = SimulationRunner(
         seed=settings.SIM_SEED,
         speed=settings.SIM_SPEED,
         tick_seconds=settings.SIM_TICK_SECONDS,
         step=step,
         world=world,
-        history=timedelta(hours=settings.SIM_HISTORY_HOURS if first_start else 0.0),
+        clock=SimClock(start, settings.SIM_SPEED),
+        history=timedelta(0) if newest else timedelta(hours=settings.SIM_HISTORY_HOURS),
     )
     app.state.log_handler = handler
     app.state.kb = kb

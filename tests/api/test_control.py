@@ -143,3 +143,16 @@ def test_first_start_steps_the_simulated_past_and_a_restart_does_not(tmp_path: P
     assert ticks >= 360 and stored > 0  # six simulated hours within a minute at 1x: only the history explains it
     ticks, _ = run(create_app(settings), until_ticks=360, within_s=1.5)
     assert ticks <= 3  # the stored past is the history now: live ticks only
+
+
+def test_after_a_restart_sim_time_resumes_after_the_stored_alerts(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, SIM_SPEED=3600, SIM_HISTORY_HOURS=0)
+    with TestClient(create_app(settings)) as client:
+        client.post("/api/simulation/start")
+        deadline = time.monotonic() + 30
+        while client.get("/api/simulation/status").json()["ticks"] < 60 and time.monotonic() < deadline:
+            time.sleep(0.05)  # an hour of sim time ahead of the wall clock
+        client.post("/api/simulation/stop")
+        newest = client.get("/api/alerts?limit=1").json()["items"][0]["startsAt"]
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/simulation/status").json()["sim_time"] > newest
