@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from agents.alert_lifecycle import Lifecycle, LifecyclePolicy
+from agents.alert_restore import Restore
 from agents.correlation import (
     CooccurrenceStats,
     CorrelationWeights,
@@ -53,7 +54,7 @@ class IngestResult:
     incidents_touched: int
 
 
-class AlertOps(Lifecycle):
+class AlertOps(Lifecycle, Restore):
     """The alert engine. Thread-safe; implements the `AlertSink` and `TopologySink` protocols."""
 
     def __init__(
@@ -84,6 +85,7 @@ class AlertOps(Lifecycle):
         self._opened_in_batch: list[str] = []
         self._moved_alerts: list[AlertRecord] = []  # alerts re-pointed by merges, stored with the batch
         self._load_topologies()
+        self._restore(self.policy.max_tracked_alerts)
 
     # ------------------------------------------------------------------ sinks
 
