@@ -85,14 +85,15 @@ def _median_rows(rows: NDArray[np.float64]) -> Array:
     return out
 
 
-def _robust_level(values: Array, window: int, start: int = 0) -> tuple[Array, Array]:
+def _robust_level(values: Array, window: int, start: int = 0, stride: int = 1) -> tuple[Array, Array]:
     """Median and robust scale of values[t-window+1 .. t] for each t >= ``start`` (expanding at the
-    beginning of the series); NaN before ``start``, where callers use neither."""
+    beginning of the series); NaN before ``start``, where callers use neither. With a ``stride``,
+    they are computed at t = start, start + stride, ... and held until the next of those t."""
     n = len(values)
     median, scale = np.full(n, np.nan), np.full(n, np.nan)
     if start >= n:
         return median, scale
-    windows = _trailing_windows(values, window)[start:]
+    windows = _trailing_windows(values, window)[start::stride]
     level = _median_rows(windows)
     mad = _median_rows(np.abs(windows - level[:, None])) * MAD_TO_SIGMA
     std = np.full(len(windows), np.nan)
@@ -102,7 +103,8 @@ def _robust_level(values: Array, window: int, start: int = 0) -> tuple[Array, Ar
     if partial.any():
         std[partial] = np.nanstd(windows[partial], axis=1)
     # A window that is mostly flat has MAD 0: fall back to a share of the standard deviation.
-    median[start:], scale[start:] = level, np.maximum(mad, 0.25 * std)
+    held = np.arange(n - start) // stride
+    median[start:], scale[start:] = level[held], np.maximum(mad, 0.25 * std)[held]
     return median, scale
 
 
@@ -245,7 +247,9 @@ def _level_evidence(values: Array, p: DetectorParams) -> Array:
     # soon after a shift that the day's median (still at the old level) and the records hide.
     fast, _ = _robust_level(values, p.level_span)
     residual = values - _lagged(fast, 1)
-    _, spread = _robust_level(residual, p.window)  # expanding over the first day
+    # The spread of a day's residuals moves slowly: refreshing it every level_span samples costs a
+    # sixth of a per-sample one.
+    _, spread = _robust_level(residual, p.window, stride=p.level_span)  # expanding over the first day
     z = _robust_z(residual, spread, floor, p.min_history)
     size = np.nan_to_num(np.abs(residual), nan=0.0)
     size[: p.level_span] = 0.0
