@@ -18,12 +18,12 @@ fits a calm series and a bursty one alike:
 * level: the residual from a fast robust level, the median of the last ``level_span`` samples, with
   the same two conditions, but novel against what is routine rather than against every record: the
   largest residual of the last day and a half, or the second largest of the daily maxima over the
-  history (a size reached on at least two days). So one past incident (a level shift, whose transient outgrows
-  every later residual; one large spike) does not mask a smaller spike a day later, which the other
-  evidence cannot see while its records or reference still hold the old incident; an event that
-  recurs daily stays routine.
+  history (a size reached on at least two days). So one past incident (a level shift, whose
+  transient outgrows every later residual, or one large spike) does not mask a smaller spike a day
+  later, which the other evidence cannot see while its records or reference still hold the old
+  incident; an event that recurs daily stays routine.
 
-The stronger evidence is the raw score s/(1+s). A cool-down then reports an episode once: a sample
+The strongest evidence is the raw score s/(1+s). A cool-down then reports an episode once: a sample
 keeps its score only when it beats ``repeat_factor`` times the last reported score, faded with a
 ``half_life``; other samples score 0. So one incident gives one report, a clearly stronger one a
 second, and a day later the detector is as sensitive as before.
