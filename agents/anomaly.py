@@ -1,7 +1,7 @@
 """Causal anomaly scores in [0, 1] for a metric series: spikes, level and distribution shifts, a cool-down.
 
 Every score at t uses samples up to t only (no look-ahead), so scoring a prefix gives the prefix of
-the scores. Two kinds of evidence, each calibrated against its own history so one parameter set
+the scores. Three kinds of evidence, each calibrated against its own history so one parameter set
 fits a calm series and a bursty one alike:
 
 * shift: the mid-rank of each sample among the trailing ``window`` samples that end ``gap`` samples
@@ -15,8 +15,15 @@ fits a calm series and a bursty one alike:
   of the trailing ``history`` samples by ``record_margin``, and significant, ``spike_z`` robust
   (MAD) standard deviations out; the weaker of the two conditions sets the evidence, 1 scoring 0.5.
   Records in raw units mean a calm stretch cannot make an old event mask a later, larger one.
+* level: the residual from a fast robust level, the median of the last ``level_span`` samples, with
+  the same two conditions, but novel against what is routine rather than against every record: the
+  largest residual of the last day and a half, or the second largest of the daily maxima over the
+  history (a size reached on at least two days). So one past incident (a level shift, whose
+  transient outgrows every later residual, or one large spike) does not mask a smaller spike a day
+  later, which the other evidence cannot see while its records or reference still hold the old
+  incident; an event that recurs daily stays routine.
 
-The stronger evidence is the raw score s/(1+s). A cool-down then reports an episode once: a sample
+The strongest evidence is the raw score s/(1+s). A cool-down then reports an episode once: a sample
 keeps its score only when it beats ``repeat_factor`` times the last reported score, faded with a
 ``half_life``; other samples score 0. So one incident gives one report, a clearly stronger one a
 second, and a day later the detector is as sensitive as before.
@@ -49,6 +56,7 @@ class DetectorParams:
     repeat_factor: float = 1.2  # a repeat is reported only if this much stronger than the faded last report
     record_margin: float = 1.1  # a spike scores 0.5 when it beats the largest earlier residual by this factor
     spike_z: float = 5.0  # and is at least this many robust standard deviations out
+    level_span: int = 6  # the fast level of the level evidence: the median of the last half hour
 
 
 def _trailing_windows(values: Array, window: int) -> NDArray[np.float64]:
@@ -77,14 +85,15 @@ def _median_rows(rows: NDArray[np.float64]) -> Array:
     return out
 
 
-def _robust_level(values: Array, window: int, start: int = 0) -> tuple[Array, Array]:
+def _robust_level(values: Array, window: int, start: int = 0, stride: int = 1) -> tuple[Array, Array]:
     """Median and robust scale of values[t-window+1 .. t] for each t >= ``start`` (expanding at the
-    beginning of the series); NaN before ``start``, where callers use neither."""
+    beginning of the series); NaN before ``start``, where callers use neither. With a ``stride``,
+    they are computed at t = start, start + stride, ... and held until the next of those t."""
     n = len(values)
     median, scale = np.full(n, np.nan), np.full(n, np.nan)
     if start >= n:
         return median, scale
-    windows = _trailing_windows(values, window)[start:]
+    windows = _trailing_windows(values, window)[start::stride]
     level = _median_rows(windows)
     mad = _median_rows(np.abs(windows - level[:, None])) * MAD_TO_SIGMA
     std = np.full(len(windows), np.nan)
@@ -94,7 +103,8 @@ def _robust_level(values: Array, window: int, start: int = 0) -> tuple[Array, Ar
     if partial.any():
         std[partial] = np.nanstd(windows[partial], axis=1)
     # A window that is mostly flat has MAD 0: fall back to a share of the standard deviation.
-    median[start:], scale[start:] = level, np.maximum(mad, 0.25 * std)
+    held = np.arange(n - start) // stride
+    median[start:], scale[start:] = level[held], np.maximum(mad, 0.25 * std)[held]
     return median, scale
 
 
@@ -165,13 +175,35 @@ def _shift_evidence(values: Array, p: DetectorParams) -> Array:
     return evidence
 
 
+def _trailing_max(z: Array, size: int) -> Array:
+    """max(z[t-size+1 .. t]) for each t, counting only samples of the series."""
+    size = max(1, min(size, len(z)))
+    # maximum_filter1d with this origin covers z[t-size+1 .. t]; zero padding keeps later samples out.
+    trailing: Array = maximum_filter1d(z, size=size, mode="constant", cval=0.0, origin=(size - 1) // 2)
+    return trailing
+
+
 def _record_ratio(z: Array, history: int) -> Array:
     """z[t] / max(z[t-history .. t-1]); 0 while that maximum is 0 (nothing seen yet)."""
-    size = max(1, min(history, len(z)))
-    # maximum_filter1d with this origin covers z[t-size+1 .. t]; zero padding keeps later samples out.
-    trailing = maximum_filter1d(z, size=size, mode="constant", cval=0.0, origin=(size - 1) // 2)
-    record = np.nan_to_num(_lagged(trailing, 1), nan=0.0)
+    record = np.nan_to_num(_lagged(_trailing_max(z, history), 1), nan=0.0)
     return np.where(record > 0, z / np.maximum(record, 1e-12), 0.0)
+
+
+def _routine_ratio(z: Array, history: int, day: int) -> Array:
+    """z[t] / the routine size: the largest z of the last day and a half, or the second largest of
+    the daily maxima of the trailing ``history`` (the largest while only one day has been seen);
+    0 while that size is 0. z must be non-negative."""
+    n = len(z)
+    days = max(1, history // day)
+    daily = _trailing_max(z, day)
+    # maxima[t, k]: the maximum of z[t-(k+1)*day .. t-k*day-1], the k-th day before t.
+    maxima = np.stack([np.nan_to_num(_lagged(daily, 1 + k * day), nan=0.0) for k in range(days)], axis=1)
+    seen = np.minimum(days, 1 + np.maximum(np.arange(n) - 1, 0) // day)
+    second = np.sort(maxima, axis=1)[np.arange(n), days - np.minimum(2, seen)]
+    # A day and a half, so the last run of a daily event is in it even when its period drifts.
+    recent = np.nan_to_num(_lagged(_trailing_max(z, day + day // 2), 1), nan=0.0)
+    routine = np.fmax(second, recent)
+    return np.where(routine > 0, z / np.maximum(routine, 1e-12), 0.0)
 
 
 def _robust_z(residual: Array, reference: Array, floor: float, min_count: int) -> Array:
@@ -208,6 +240,24 @@ def _spike_evidence(values: Array, p: DetectorParams) -> Array:
     return evidence
 
 
+def _level_evidence(values: Array, p: DetectorParams) -> Array:
+    finite = np.abs(values[np.isfinite(values)])
+    floor = 1e-9 + 1e-6 * (float(finite.max()) if finite.size else 0.0)
+    # The fast level follows a shift within level_span samples, so its residual sees a small spike
+    # soon after a shift that the day's median (still at the old level) and the records hide.
+    fast, _ = _robust_level(values, p.level_span)
+    residual = values - _lagged(fast, 1)
+    # The spread of a day's residuals moves slowly: refreshing it every level_span samples costs a
+    # sixth of a per-sample one.
+    _, spread = _robust_level(residual, p.window, stride=p.level_span)  # expanding over the first day
+    z = _robust_z(residual, spread, floor, p.min_history)
+    size = np.nan_to_num(np.abs(residual), nan=0.0)
+    size[: p.level_span] = 0.0
+    evidence = np.fmin(_routine_ratio(size, p.history, p.window) / p.record_margin, z / p.spike_z)
+    evidence[: p.level_span + p.min_history] = 0.0  # a routine size needs some residuals to be taken from
+    return evidence
+
+
 def _cool_down(raw: Array, half_life: float, repeat_factor: float) -> Array:
     """Keep raw[t] only where it beats repeat_factor x the last kept score, faded; 0 elsewhere."""
     out = np.zeros_like(raw)
@@ -226,7 +276,7 @@ def raw_scores(values: Array, params: DetectorParams | None = None) -> Array:
     y = np.asarray(values, dtype=np.float64).ravel()
     if len(y) <= p.min_history:
         return np.zeros(len(y))
-    strength = np.fmax(_shift_evidence(y, p), _spike_evidence(y, p))
+    strength = np.fmax(np.fmax(_shift_evidence(y, p), _spike_evidence(y, p)), _level_evidence(y, p))
     strength[: p.min_history] = 0.0
     return strength / (1.0 + strength)
 
@@ -235,7 +285,7 @@ def scores(values: Array, params: DetectorParams | None = None) -> Array:
     """Return one causal anomaly score in [0, 1) per sample of ``values``, 0 while in a cool-down.
 
     A score of at least 0.5 means the evidence reached its alarm level (``sigmas`` for a shift; for a
-    spike, the record beaten by ``record_margin`` and ``spike_z`` robust standard deviations). NaN
-    samples and the first ``min_history`` samples score 0."""
+    spike the record, for the level evidence the routine size, beaten by ``record_margin`` and
+    ``spike_z`` robust standard deviations). NaN samples and the first ``min_history`` samples score 0."""
     p = params or DetectorParams()
     return _cool_down(raw_scores(values, p), p.half_life, p.repeat_factor)

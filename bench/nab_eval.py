@@ -40,12 +40,14 @@ PUBLISHED = {
     "Numenta HTM": 73.4, "contextOSE": 72.1, "ARTime": 69.9, "htm.java": 68.8, "random cut forest": 61.4,
     "relative entropy": 50.0, "Twitter ADVec": 38.5, "windowed Gaussian": 31.2,
 }  # fmt: skip
-# The grid the leave-one-out variant chooses from: the calibration of the shift evidence and the
-# cool-down half-life, each at the default and one step either side.
+# The grid the leave-one-out variant chooses from: the calibration of the shift evidence, the
+# cool-down half-life and the span of the level evidence's fast median, each at the default and one
+# step either side.
 GRID = [
-    replace(DetectorParams(), sigmas=sigmas, half_life=half_life)
+    replace(DetectorParams(), sigmas=sigmas, half_life=half_life, level_span=level_span)
     for sigmas in (2.5, 3.0, 3.5)
     for half_life in (72.0, 144.0, 288.0)
+    for level_span in (3, 6, 12)
 ]
 
 

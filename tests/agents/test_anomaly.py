@@ -106,3 +106,24 @@ def test_routine_bursts_are_mostly_quiet_and_a_larger_one_is_flagged() -> None:
     routine = [start for start in range(726, 3490, 288) if result[start : start + 12].max() >= 0.5]
     assert len(routine) <= 3  # of 10 routine bursts after the first two days
     assert result[3500:3512].max() >= 0.5
+
+
+def test_a_small_spike_a_day_after_a_level_shift_is_flagged() -> None:
+    y = series(3000)
+    y[1000:] += 30.0  # a shift whose transient outgrows every later residual
+    y[1600] += 9.0  # then a spike a third of its size, two days on
+    result = scores(y)
+    assert result[1000:1010].max() >= 0.5
+    assert result[1600] >= 0.5
+
+
+def test_a_daily_spike_with_a_drifting_period_stays_routine_and_a_larger_one_is_flagged() -> None:
+    rng = np.random.default_rng(8)
+    y = 5 + rng.normal(0, 1, 4200)
+    daily = list(range(100, 4200, 290))  # a little more than a day apart, as a cron drifts
+    y[daily] += 15.0
+    y[3000] += 30.0
+    result = scores(y)
+    routine = [t for t in daily if 700 <= t < 3000 and result[t] >= 0.5]
+    assert len(routine) <= 1
+    assert result[3000] >= 0.5
