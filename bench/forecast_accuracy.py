@@ -89,15 +89,15 @@ def main() -> int:
                 for method, predicted in candidates.items():
                     mase = float(np.mean(np.abs(actual - predicted[:steps])) / scale)
                     errors[label].setdefault(method, []).append(mase)
-                for method, (point, lower, upper) in (("OpsForge ETS", plain), ("OpsForge ETS + daily", seasonal)):
+                for method, (_point, lower, upper) in (("OpsForge ETS", plain), ("OpsForge ETS + daily", seasonal)):
                     inside = (actual >= lower[i, :steps]) & (actual <= upper[i, :steps])
                     coverage[label].setdefault(method, []).append(float(inside.mean()))
     for label, methods in errors.items():
         print(f"\nmedian MASE at {label}, {len(next(iter(methods.values())))} forecasts:")
         for method, values in sorted(methods.items(), key=lambda item: np.median(item[1])):
             print(f"  {method:24} {np.median(values):7.3f}")
-        for method, inside in coverage[label].items():
-            print(f"  95 % interval coverage, {method}: {np.mean(inside):.3f}")
+        for method, shares in coverage[label].items():
+            print(f"  95 % interval coverage, {method}: {np.mean(shares):.3f}")
     counts = {model: chosen.count(model) for model in sorted(set(chosen))}
     print(f"\nmodels chosen with the daily period, {len(chosen)} windows: {counts}")
     return 0
