@@ -25,7 +25,8 @@ from numpy.typing import NDArray
 
 from agents.ets_seasonal_lsq import lsq_initial_state
 
-Array = NDArray[np.floating[Any]]
+Array = NDArray[np.floating[Any]]  # float32 inside the search, float64 elsewhere
+Float64 = NDArray[np.float64]
 State = tuple[Array, Array, Array]  # level (W,), trend (W,), seasonal ring (m, W): slot j is used at t = j mod m
 
 GRID_ALPHAS = np.array([0.05, 0.2, 0.5, 0.8])
@@ -246,7 +247,7 @@ def _grid(x: Array, phi: Array, state: State, trend: NDArray[np.bool_]) -> Array
 
 def run(
     y: Array, alpha: Array, beta: Array, gamma: Array, phi: Array, init: tuple[Array, Array, Array]
-) -> tuple[Array, Array, Array, Array]:
+) -> tuple[Float64, Float64, Float64, Float64]:
     """Run the recursion in float64 over ``y`` (n, T) from ``init`` (level, trend, seasonal (n, m) before the
     first observation; seasonal[:, j] is used at t = j mod m); return (one-step forecasts (n, T), final
     level, final trend, seasonal ahead (n, m)), where seasonal ahead[:, h - 1] is the seasonal of the
@@ -259,4 +260,5 @@ def run(
     _, (level, trend, ring) = errors(x, gains, phi.astype(np.float64), state, out=residual)
     m = ring.shape[0]
     ahead = ring[(length + np.arange(m)) % m].T
-    return (x - residual).T, level, trend, np.ascontiguousarray(ahead)
+    as64: list[Float64] = [np.ascontiguousarray(a, dtype=np.float64) for a in ((x - residual).T, level, trend, ahead)]
+    return as64[0], as64[1], as64[2], as64[3]
