@@ -180,6 +180,18 @@ def fill_gaps(y: Array) -> tuple[Array, NDArray[np.bool_]]:
     return y, empty
 
 
+DAY_SECONDS = 86_400.0
+
+
+def daily_period(step_seconds: float) -> int | None:
+    """Return the samples per day for series sampled every ``step_seconds`` (288 at 5 minutes), or None when
+    a day holds fewer than two samples."""
+    if not np.isfinite(step_seconds) or step_seconds <= 0:
+        return None
+    per_day = round(DAY_SECONDS / step_seconds)
+    return per_day if per_day >= 2 else None
+
+
 def candidates(models: tuple[Model, ...], length: int, period: int | None) -> tuple[Model, ...]:
     """Return the models of ``models`` that are candidates on series of ``length``: seasonal ones only with a
     ``period`` of at least 2 and at least two full periods of data."""
