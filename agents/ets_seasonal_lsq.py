@@ -98,5 +98,8 @@ def _solve(
     index = np.arange(m + 1)
     diagonal = gram[:, index, index]
     gram[:, index, index] = diagonal + RIDGE * diagonal.mean(axis=1, keepdims=True) + FLUSH
+    # parameters outside the forecastable region can overflow the responses: such columns keep their state
+    broken = ~(np.isfinite(gram).all(axis=(1, 2)) & np.isfinite(rhs).all(axis=1))
+    gram[broken], rhs[broken] = np.eye(m + 1), 0.0
     solved = np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
     return np.where(np.isfinite(solved), solved, 0.0).T
