@@ -58,7 +58,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     ledger = RiskLedger(
         load=lambda: kb.get_setting(LEDGER_SETTING), save=lambda body: kb.put_setting(LEDGER_SETTING, body)
     )
-    predictive = PredictiveOps(metric_store, save_risk=kb.save_risk, truth=SimulatorTruth(world), ledger=ledger)
+    predictive = PredictiveOps(
+        metric_store,
+        save_risk=kb.save_risk,
+        truth=SimulatorTruth(world),
+        ledger=ledger,
+        seasonal=settings.FORECAST_SEASONAL,
+    )
     forecaster = PeriodicWorker("forecasts", settings.FORECAST_INTERVAL_S, predictive.refresh)
 
     def step(sim_time: datetime) -> None:

@@ -24,7 +24,7 @@ from numpy.typing import NDArray
 
 from agents.anomaly import DetectorParams, scores
 from agents.detection_quality import WINDOW, DetectionQuality, Flag, SeriesKey, TruthSource, evaluate
-from agents.ets_forecaster import fit, forecast
+from agents.ets_forecaster import daily_period, fit, forecast
 from agents.metric_store import MetricStore
 from agents.risk_calibration import Calibration, RiskLedger
 from agents.risks import risk_for
@@ -63,7 +63,8 @@ class PredictiveOps:
     on the newest samples as they arrive, and records risk predictions in ``ledger`` to settle when due.
 
     ``truth`` (the simulator's, when there is one) is read only to score the flags; nothing here
-    decides on it.
+    decides on it. With ``seasonal``, the forecasts may add a daily seasonal component: its models join
+    the choice for series whose fitted window spans two days (`ets_forecaster.fit` with the daily period).
     """
 
     def __init__(
@@ -75,8 +76,11 @@ class PredictiveOps:
         truth: TruthSource | None = None,
         ledger: RiskLedger | None = None,
         score_budget_s: float = 2.0,
+        seasonal: bool = False,
     ) -> None:
         self.store = store
+        # Seasonal fits cost 10-25 times a non-seasonal one per series (bench/forecast_speed.py), so off by default.
+        self.seasonal = seasonal
         # Anomaly scoring shares the process with ingest and the API: a refresh spends at most this long on it.
         self.score_budget_s = score_budget_s
         self.horizon = horizon
@@ -105,10 +109,10 @@ class PredictiveOps:
         forecasts, risks = {}, {}
         latest = -np.inf
         for names, values, times in groups:
-            state = fit(values)
+            step = timedelta(seconds=float(np.median(np.diff(times, axis=1))))
+            state = fit(values, period=daily_period(step.total_seconds()) if self.seasonal else None)
             point, lower, upper = forecast(state, self.horizon)
             sd = (upper - point) / 1.959963984540054
-            step = timedelta(seconds=float(np.median(np.diff(times, axis=1))))
             latest = max(latest, float(times[:, -1].max()))
             for i, (host, metric) in enumerate(names):
                 last = datetime.fromtimestamp(times[i, -1], UTC)

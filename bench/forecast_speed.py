@@ -1,10 +1,15 @@
 """Fit + 24-step forecast speed: our vectorised ETS vs statsmodels ExponentialSmoothing, same work, same run.
 
     python bench/forecast_speed.py [--series 10000] [--points 1000] [--sample 100] [--repeats 3]
+                                   [--seasonal-series 1000] [--seasonal-sample 10]
 
-Two workloads, each timed for ours and for statsmodels on the same data:
+Three workloads, each timed for ours and for statsmodels on the same data:
   Holt only:            fit additive-trend Holt, forecast 24 steps;
-  SES + Holt + damped:  fit all three, keep the lowest AICc per series, forecast 24 steps.
+  SES + Holt + damped:  fit all three, keep the lowest AICc per series, forecast 24 steps;
+  with daily seasonal:  the three and their additive seasonal variants (period 288, the synthetic
+                        series' daily cycle), lowest AICc, forecast 24 steps; on the first
+                        ``--seasonal-series`` series (statsmodels on ``--seasonal-sample``), as both
+                        sides take far longer per series.
 statsmodels fits one series at a time, so it is timed on ``--sample`` series and scaled to the whole set.
 Its fits are its own ("estimated" initial state, damping estimated); ours fix the initial state from a
 line through the first points and the damping at 0.95, as the product does. Ours is the median of
@@ -36,10 +41,16 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agents.ets_forecaster import Model, fit, forecast  # noqa: E402
+from agents.ets_forecaster import ALL_MODELS, SEASONAL_OF, Model, fit, forecast  # noqa: E402
 
 HORIZON = 24
-WORKLOADS = {"Holt only": (Model.HOLT,), "SES + Holt + damped, AICc": (Model.SES, Model.HOLT, Model.DAMPED)}
+PERIOD = 288
+WORKLOADS = {
+    "Holt only": ((Model.HOLT,), None),
+    "SES + Holt + damped, AICc": ((Model.SES, Model.HOLT, Model.DAMPED), None),
+    "SES + Holt + damped and their seasonal variants (m = 288), AICc": (ALL_MODELS, PERIOD),
+}
+SEASONAL_OPTIONS = {"seasonal": "add", "seasonal_periods": PERIOD}
 
 
 def synthetic(series: int, points: int, seed: int = 1) -> np.ndarray:
@@ -56,8 +67,13 @@ def statsmodels_fit(row: np.ndarray, models: tuple[Model, ...]) -> np.ndarray:
     """statsmodels' fits of ``models`` on one series; the 24-step forecast of the lowest AICc."""
     from statsmodels.tsa.holtwinters import ExponentialSmoothing
 
-    options = {Model.SES: {}, Model.HOLT: {"trend": "add"}, Model.DAMPED: {"trend": "add", "damped_trend": True}}
-    fits = [ExponentialSmoothing(row, initialization_method="estimated", **options[m]).fit() for m in models]  # type: ignore[arg-type]
+    options: dict[Model, dict[str, object]] = {
+        Model.SES: {},
+        Model.HOLT: {"trend": "add"},
+        Model.DAMPED: {"trend": "add", "damped_trend": True},
+    }
+    options |= {seasonal: options[base] | SEASONAL_OPTIONS for seasonal, base in SEASONAL_OF.items()}
+    fits = [ExponentialSmoothing(row, initialization_method="estimated", **options[m]).fit() for m in models]
     return min(fits, key=lambda result: result.aicc).forecast(HORIZON)  # type: ignore[no-any-return]
 
 
@@ -98,29 +114,33 @@ def main() -> int:
     parser.add_argument("--points", type=int, default=1_000)
     parser.add_argument("--sample", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seasonal-series", type=int, default=1_000)
+    parser.add_argument("--seasonal-sample", type=int, default=10)
     args = parser.parse_args()
     print(f"# forecast speed on {platform.node()} ({platform.machine()}, {cpu_name()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}, numpy {np.__version__}): "
           f"{args.series:,} series x {args.points:,} points, fit + {HORIZON}-step forecast, "
           f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")  # fmt: skip
-    y = synthetic(args.series, args.points)
-    sample = y[: args.sample]
-    fit(y[:100])
-    for label, models in WORKLOADS.items():
+    everything = synthetic(args.series, args.points)
+    fit(everything[:100])
+    fit(everything[:10], period=PERIOD)
+    for label, (models, period) in WORKLOADS.items():
+        count, sampled = (args.series, args.sample) if period is None else (args.seasonal_series, args.seasonal_sample)
+        y, sample = everything[:count], everything[:sampled]
         runs = []
         for _ in range(args.repeats):
             started = time.perf_counter()
-            forecast(fit(y, models=models), HORIZON)
+            forecast(fit(y, models=models, period=period), HORIZON)
             runs.append(time.perf_counter() - started)
         ours = statistics.median(runs)
-        theirs = per_series(sample, lambda row, models=models: statsmodels_fit(row, models)) * args.series  # type: ignore[misc]
+        theirs = per_series(sample, lambda row, models=models: statsmodels_fit(row, models)) * count  # type: ignore[misc]
         print(f"\n{label}:")
-        print(f"  ours:        {ours:8.3f} s for {args.series:,} series ({1e6 * ours / args.series:.1f} us/series; "
+        print(f"  ours:        {ours:8.3f} s for {count:,} series ({1e6 * ours / count:.1f} us/series; "
               f"runs {', '.join(f'{r:.3f}' for r in runs)} s)")  # fmt: skip
-        print(f"  statsmodels: {theirs:8.1f} s scaled from {args.sample} series "
-              f"({1e3 * theirs / args.series:.1f} ms/series)")  # fmt: skip
+        print(f"  statsmodels: {theirs:8.1f} s scaled from {sampled} series "
+              f"({1e3 * theirs / count:.1f} ms/series)")  # fmt: skip
         print(f"  speed-up:    {theirs / ours:8.0f}x")
-    sf = statsforecast_per_series(sample)
+    sf = statsforecast_per_series(everything[: args.sample])
     if sf is None:
         print("\nstatsforecast: not installed (optional), not timed")
     else:

@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     CORR_MAX_GAP_S: Annotated[float, Field(gt=0)] = 3600.0
     CORR_MERGE_THRESHOLD: Annotated[float, Field(gt=0, le=1)] = 0.75
     FORECAST_INTERVAL_S: Annotated[float, Field(gt=0, le=3600)] = 15.0
+    # daily seasonal models join the forecast's model choice (for series whose window spans two days)
+    FORECAST_SEASONAL: bool = False
     OPSFORGE_API_TOKEN: SecretStr | None = None
     OPSFORGE_ALLOW_INSECURE: bool = False
     FRONTEND_DIST: Path = Path("frontend/dist")

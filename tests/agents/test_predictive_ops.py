@@ -131,3 +131,26 @@ def test_a_young_series_is_forecast_next_to_mature_ones() -> None:
     assert {(f.host, f.metric) for f in ops.forecasts()} == {("old", "cpu"), ("new", "cpu")}
     young = ops.forecast_of("new", "cpu")
     assert young is not None and young.trend > 0 and len(young.point) == ops.horizon
+
+
+def test_seasonal_forecasts_are_opt_in_and_use_the_daily_period() -> None:
+    """At 15-minute sampling the fitted window spans 2.5 days (96 samples a day); the load steps up by 20
+    from 08:00 to 18:00, which no trend model sees coming."""
+    rng = np.random.default_rng(41)
+    step = timedelta(minutes=15)
+    hour = (np.arange(FIT_POINTS) % 96) / 4
+    values = 50 + 20 * ((hour >= 8) & (hour < 18)) + rng.normal(0, 0.5, FIT_POINTS)
+    samples = [
+        MetricSampleIn(labels={"host": "h1", "metric": "cpu"}, timestamp=T0 + i * step, value=float(v))
+        for i, v in enumerate(values)
+    ]
+    models = []
+    for seasonal in (False, True):
+        store = MetricStore()
+        store.ingest_samples(samples)
+        ops = PredictiveOps(store, seasonal=seasonal)
+        ops.refresh()
+        found = ops.forecast_of("h1", "cpu")
+        assert found is not None
+        models.append(found.model)
+    assert not models[0].endswith("seasonal") and models[1].endswith("seasonal"), models
