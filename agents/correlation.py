@@ -6,10 +6,11 @@ The score is a weighted mean of four evidences, each in [0, 1]:
   incident's (directed in either direction: a symptom sits upstream of its cause), through silent
   services too; with no graph for the tenant, equal ``service``/``instance`` labels only;
 * time: exp(-gap / (scale * hops)), the gap being the distance to the nearest first onset on the linked
-  service or host, the scale per hop learned per tenant (`HopDelays`); alerts on one service travel no
-  hop, so their scale is the onset tolerance (evaluation delay, skew): a distinct alert on an incident's
-  service minutes later is a new condition there, not the same fault; re-fires of an incident's alerts
-  do not count as onsets, and a callee that starts well after its caller cannot link as its cause;
+  service or host, the scale per hop learned per tenant (`HopDelays`, corrected for the slow links it
+  never made); alerts on one service travel no hop, so their scale is the onset tolerance (evaluation
+  delay, skew): a distinct alert on an incident's service minutes later is a new condition there, not
+  the same fault; re-fires of an incident's alerts do not count as onsets, and a callee that starts well
+  after its caller cannot link as its cause;
 * labels: Jaccard similarity of the stable labels (``job``, ``site``, ``service``, ...);
 * co-occurrence: how often the two alertnames were seen in one incident before (learned).
 
@@ -26,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from agents.topology import TenantGraph
+from agents.topology import MAX_HOPS, TenantGraph
 
 HYGIENE_NAME = re.compile(
     r"cert|ssl|tls.?expir|licen[cs]|backup|cron|scheduled|job.?fail|disk.?space.?warn|disk.?usage|"
@@ -186,26 +187,66 @@ class CooccurrenceStats:
 class HopDelays:
     """Per tenant, how long a fault takes to travel one call hop, learned from the links correlation made.
 
-    The tolerated delay per hop is the configured one, or `FACTOR` times the learned mean when that is
-    longer: links are only made inside the tolerance, so the mean of what was linked underestimates the
-    real one (exponential delays linked up to about 1.6 means average 0.6 of the mean). Fast tenants
-    keep the configured tolerance; tenants whose faults travel slowly get a longer one.
+    Links are only made while the time evidence is strong enough, so the per-hop gaps of the links made are
+    a sample truncated at each link's cutoff (the longest gap at which it would still have passed the
+    threshold): their plain mean underestimates the real delay, the more so the slower the tenant (by half
+    once delays are as long as the tolerance). The mean delay is estimated for an exponential truncated at
+    the mean cutoff, solving ``observed mean = mu - T / (exp(T / mu) - 1)``. The tolerated delay per hop is
+    `FACTOR` times that estimate clamped to [``floor_s``, ``cap_s``], and ``base_s`` until the tenant made a
+    link along calls: fast tenants keep the configured tolerance, slow ones get a longer one.
     """
 
     WEIGHT = 0.05  # exponential moving average over about the last 20 links along calls
-    FACTOR = 2.0
+    # Tolerance per estimated mean delay, chosen on the tuning storms (1.5, 2 and 2.5 tried: equal F1 gains, 1.5
+    # kept the simulator's root-cause hit rate); an exponential delay is below 1.5 means 78 % of the time.
+    FACTOR = 1.5
 
-    def __init__(self, base_s: float) -> None:
+    def __init__(self, base_s: float, floor_s: float, cap_s: float) -> None:
         self.base_s = base_s
-        self._mean: dict[str, float] = {}
+        self.floor_s = floor_s
+        self.cap_s = cap_s
+        self._moments: dict[str, tuple[float, float]] = {}  # tenant -> (mean gap, mean cutoff)
+        self._scale: dict[str, float] = {}
 
     def scale(self, tenant: str) -> float:
-        mean = self._mean.get(tenant)
-        return self.base_s if mean is None else max(self.base_s, self.FACTOR * mean)
+        return self._scale.get(tenant, self.base_s)
 
-    def learn(self, tenant: str, per_hop_s: float) -> None:
-        mean = self._mean.get(tenant)
-        self._mean[tenant] = per_hop_s if mean is None else mean + self.WEIGHT * (per_hop_s - mean)
+    def learn(self, tenant: str, gap_s: float, cutoff_s: float) -> None:
+        """Learn one link's gap, made by a link that would have passed up to ``cutoff_s``."""
+        cutoff_s = min(cutoff_s, 2 * self.cap_s)  # a cutoff far past the cap says nothing more
+        moments = self._moments.get(tenant)
+        if moments is None:
+            mean, cutoff = gap_s, cutoff_s
+        else:
+            mean = moments[0] + self.WEIGHT * (gap_s - moments[0])
+            cutoff = moments[1] + self.WEIGHT * (cutoff_s - moments[1])
+        self._moments[tenant] = (mean, cutoff)
+        self._scale[tenant] = min(max(self.floor_s, self.FACTOR * self._untruncated(mean, cutoff)), self.cap_s)
+
+    def _untruncated(self, mean: float, cutoff: float) -> float:
+        """Return the mean of the exponential whose part below ``cutoff`` has mean ``mean`` (bisection, bounded by
+        the cap: past it the tolerance is clamped anyway)."""
+        hi = self.cap_s / self.FACTOR
+        if mean <= 0 or _truncated_mean(hi, cutoff) <= mean:
+            return hi if mean > 0 else 0.0
+        lo = min(mean, hi)
+        for _ in range(30):
+            mid = (lo + hi) / 2
+            if _truncated_mean(mid, cutoff) < mean:
+                lo = mid
+            else:
+                hi = mid
+        return (lo + hi) / 2
+
+
+def _truncated_mean(mu: float, cutoff: float) -> float:
+    """Return the mean of an exponential of mean ``mu`` conditioned on being below ``cutoff``."""
+    if math.isinf(cutoff):
+        return mu
+    ratio = cutoff / mu
+    if ratio > 50:
+        return mu
+    return mu - cutoff / math.expm1(ratio)
 
 
 @dataclass(frozen=True)
@@ -218,6 +259,7 @@ class LinkScore:
     via: str
     hops: int = 0
     gap_s: float = 0.0
+    scale_s: float = 0.0  # the time scale (e-folding) the link's time evidence was measured with
 
     def as_evidence(self) -> dict[str, float | str | None]:
         return {
@@ -236,35 +278,52 @@ class Scorer:
     def __init__(self, weights: CorrelationWeights, cooccurrence: CooccurrenceStats) -> None:
         self.weights = weights
         self.cooccurrence = cooccurrence
-        self.delays = HopDelays(weights.time_scale_s)
+        # Per hop: never below the configured delay, at most what MAX_HOPS hops can take within the horizon.
+        self.delays = HopDelays(weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS)
 
     def learn(self, tenant: str, link: LinkScore) -> None:
         """Learn the tenant's hop delay from a link made along calls."""
         if link.hops > 0 and link.gap_s > 0:
-            self.delays.learn(tenant, link.gap_s / link.hops)
+            self.delays.learn(tenant, link.gap_s / link.hops, self._cutoff(link) / link.hops)
+
+    def _cutoff(self, link: LinkScore) -> float:
+        """Return the longest gap at which ``link`` (its other evidences fixed) would still pass the threshold."""
+        w = self.weights
+        a = w.topology / (w.topology + w.time)
+        core_weight = w.topology + w.time
+        weight_sum = core_weight + w.labels + (w.cooccurrence if link.cooccurrence is not None else 0.0)
+        rest = w.labels * link.labels + w.cooccurrence * (link.cooccurrence or 0.0)
+        core = (w.threshold * weight_sum - rest) / core_weight
+        if core <= 0:
+            return math.inf
+        time_score = (core / link.topology**a) ** (1 / (1 - a))
+        if time_score >= 1:
+            return link.gap_s
+        return -math.log(time_score) * link.scale_s
 
     def core(
         self, signal: Signal, incident: HotIncident, graph: TenantGraph | None
-    ) -> tuple[float, float, float, str, int, float]:
-        """Return (core, topology, time, via, hops, gap) of the best-linked service or host of the incident.
+    ) -> tuple[float, float, float, str, int, float, float]:
+        """Return (core, topology, time, via, hops, gap, time scale) of the best-linked service or host of the
+        incident.
 
         Time is measured to the linked member itself, with a tolerance that grows with the hops
         between them (a fault takes a while to travel), not to the incident as a whole.
         """
         w = self.weights
         a = w.topology / (w.topology + w.time)
-        best = (0.0, 0.0, 0.0, "no link", 0, 0.0)
+        best = (0.0, 0.0, 0.0, "no link", 0, 0.0, 0.0)
         per_hop = self.delays.scale(signal.tenant)
 
-        def consider(topo: float, gap: float, hops: int, via: str, scale: float = w.time_scale_s) -> None:
+        def consider(topo: float, gap: float, hops: int, via: str, scale: float) -> None:
             nonlocal best
-            time_score = math.exp(-gap / (per_hop * hops if hops else scale))
+            time_score = math.exp(-gap / scale)
             core = topo**a * time_score ** (1 - a)
             if core > best[0]:
-                best = (core, topo, time_score, via, hops, gap)
+                best = (core, topo, time_score, via, hops, gap, scale)
 
         if signal.host and signal.host in incident.hosts:
-            consider(1.0, incident.hosts[signal.host].gap(signal.at), 0, f"same host {signal.host}")
+            consider(1.0, incident.hosts[signal.host].gap(signal.at), 0, f"same host {signal.host}", w.time_scale_s)
         for service in signal.services:
             span = incident.services.get(service)
             if span is not None:
@@ -280,7 +339,8 @@ class Scorer:
                     continue  # a cause starts before its symptoms: a callee that starts well after is another fault
                 hops = min(h for h in (symptom, cause) if h is not None)
                 if hops:
-                    consider(0.95 * w.hop_decay**hops, span.gap(signal.at), hops, f"{mine} ~ {theirs} ({hops} hops)")
+                    topo = 0.95 * w.hop_decay**hops
+                    consider(topo, span.gap(signal.at), hops, f"{mine} ~ {theirs} ({hops} hops)", per_hop * hops)
         return best
 
     def continuation(self, signal: Signal, incident: HotIncident, gap_s: float) -> float:
@@ -303,7 +363,7 @@ class Scorer:
             return None
         if signal.at > incident.front + timedelta(seconds=w.max_gap_s):
             return None
-        core, topo, time_score, via, hops, gap = self.core(signal, incident, graph)
+        core, topo, time_score, via, hops, gap, scale = self.core(signal, incident, graph)
         if core == 0.0:
             return None
         labels = _jaccard(signal.stable_labels, incident.labels)
@@ -314,7 +374,7 @@ class Scorer:
         core_weight = w.topology + w.time
         weight_sum = core_weight + w.labels + (w.cooccurrence if cooc is not None else 0.0)
         total = (core_weight * core + w.labels * labels + w.cooccurrence * (cooc or 0.0)) / weight_sum
-        return LinkScore(total, topo, time_score, labels, cooc, via, hops, gap)
+        return LinkScore(total, topo, time_score, labels, cooc, via, hops, gap, scale)
 
 
 def one_fault(
