@@ -269,6 +269,8 @@ class AlertOps(Lifecycle):
     def _correlate(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:
         """Attach the alert to the best-linked hot incident, merging any others it bridges; True if it opened one."""
         signal = self._signal(record, alert.startsAt)
+        if record.count == 1 and signal.host:  # a distinct alert's first occurrence, not a re-fire
+            self._scorer.host_spread.observe(signal.tenant, signal.host, signal.at)
         graph = self.topology.get(record.tenant)
         links: list[tuple[LinkScore, IncidentState]] = []
         for state in self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s)):

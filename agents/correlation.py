@@ -6,11 +6,12 @@ The score is a weighted mean of four evidences, each in [0, 1]:
   incident's (directed in either direction: a symptom sits upstream of its cause), through silent
   services too; with no graph for the tenant, equal ``service``/``instance`` labels only;
 * time: exp(-gap / (scale * hops)), the gap being the distance to the nearest first onset on the linked
-  service or host, the scale per hop learned per tenant (`HopDelays`, corrected for the slow links it
-  never made); alerts on one service travel no hop, so their scale is the onset tolerance (evaluation
-  delay, skew): a distinct alert on an incident's service minutes later is a new condition there, not
-  the same fault; re-fires of an incident's alerts do not count as onsets, and a callee that starts well
-  after its caller cannot link as its cause;
+  service or host, the scale per hop learned per tenant (`agents.delays.HopDelays`); alerts on one
+  service travel no hop, so their scale is the onset tolerance (evaluation delay, skew): a distinct alert
+  on an incident's service minutes later is a new condition there, not the same fault; on one host the
+  scale is how far apart one fault's alerts on a host come in this tenant (`agents.delays.HostSpread`);
+  re-fires of an incident's alerts do not count as onsets, and a callee that starts well after its
+  caller cannot link as its cause;
 * labels: Jaccard similarity of the stable labels (``job``, ``site``, ``service``, ...);
 * co-occurrence: how often the two alertnames were seen in one incident before (learned).
 
@@ -27,6 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from agents.delays import HopDelays, HostSpread
 from agents.topology import MAX_HOPS, TenantGraph
 
 HYGIENE_NAME = re.compile(
@@ -184,71 +186,6 @@ class CooccurrenceStats:
         return pair / support if support >= self.MIN_SUPPORT else None
 
 
-class HopDelays:
-    """Per tenant, how long a fault takes to travel one call hop, learned from the links correlation made.
-
-    Links are only made while the time evidence is strong enough, so the per-hop gaps of the links made are
-    a sample truncated at each link's cutoff (the longest gap at which it would still have passed the
-    threshold): their plain mean underestimates the real delay, the more so the slower the tenant (by half
-    once delays are as long as the tolerance). The mean delay is estimated for an exponential truncated at
-    the mean cutoff, solving ``observed mean = mu - T / (exp(T / mu) - 1)``. The tolerated delay per hop is
-    `FACTOR` times that estimate clamped to [``floor_s``, ``cap_s``], and ``base_s`` until the tenant made a
-    link along calls: fast tenants keep the configured tolerance, slow ones get a longer one.
-    """
-
-    WEIGHT = 0.05  # exponential moving average over about the last 20 links along calls
-    # Tolerance per estimated mean delay, chosen on the tuning storms (1.5, 2 and 2.5 tried: equal F1 gains, 1.5
-    # kept the simulator's root-cause hit rate); an exponential delay is below 1.5 means 78 % of the time.
-    FACTOR = 1.5
-
-    def __init__(self, base_s: float, floor_s: float, cap_s: float) -> None:
-        self.base_s = base_s
-        self.floor_s = floor_s
-        self.cap_s = cap_s
-        self._moments: dict[str, tuple[float, float]] = {}  # tenant -> (mean gap, mean cutoff)
-        self._scale: dict[str, float] = {}
-
-    def scale(self, tenant: str) -> float:
-        return self._scale.get(tenant, self.base_s)
-
-    def learn(self, tenant: str, gap_s: float, cutoff_s: float) -> None:
-        """Learn one link's gap, made by a link that would have passed up to ``cutoff_s``."""
-        cutoff_s = min(cutoff_s, 2 * self.cap_s)  # a cutoff far past the cap says nothing more
-        moments = self._moments.get(tenant)
-        if moments is None:
-            mean, cutoff = gap_s, cutoff_s
-        else:
-            mean = moments[0] + self.WEIGHT * (gap_s - moments[0])
-            cutoff = moments[1] + self.WEIGHT * (cutoff_s - moments[1])
-        self._moments[tenant] = (mean, cutoff)
-        self._scale[tenant] = min(max(self.floor_s, self.FACTOR * self._untruncated(mean, cutoff)), self.cap_s)
-
-    def _untruncated(self, mean: float, cutoff: float) -> float:
-        """Return the mean of the exponential whose part below ``cutoff`` has mean ``mean`` (bisection, bounded by
-        the cap: past it the tolerance is clamped anyway)."""
-        hi = self.cap_s / self.FACTOR
-        if mean <= 0 or _truncated_mean(hi, cutoff) <= mean:
-            return hi if mean > 0 else 0.0
-        lo = min(mean, hi)
-        for _ in range(30):
-            mid = (lo + hi) / 2
-            if _truncated_mean(mid, cutoff) < mean:
-                lo = mid
-            else:
-                hi = mid
-        return (lo + hi) / 2
-
-
-def _truncated_mean(mu: float, cutoff: float) -> float:
-    """Return the mean of an exponential of mean ``mu`` conditioned on being below ``cutoff``."""
-    if math.isinf(cutoff):
-        return mu
-    ratio = cutoff / mu
-    if ratio > 50:
-        return mu
-    return mu - cutoff / math.expm1(ratio)
-
-
 @dataclass(frozen=True)
 class LinkScore:
     total: float
@@ -280,6 +217,7 @@ class Scorer:
         self.cooccurrence = cooccurrence
         # Per hop: never below the configured delay, at most what MAX_HOPS hops can take within the horizon.
         self.delays = HopDelays(weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS)
+        self.host_spread = HostSpread(weights.time_scale_s, weights.onset_tolerance_s)
 
     def learn(self, tenant: str, link: LinkScore) -> None:
         """Learn the tenant's hop delay from a link made along calls."""
@@ -323,7 +261,8 @@ class Scorer:
                 best = (core, topo, time_score, via, hops, gap, scale)
 
         if signal.host and signal.host in incident.hosts:
-            consider(1.0, incident.hosts[signal.host].gap(signal.at), 0, f"same host {signal.host}", w.time_scale_s)
+            host_scale = self.host_spread.scale(signal.tenant)
+            consider(1.0, incident.hosts[signal.host].gap(signal.at), 0, f"same host {signal.host}", host_scale)
         for service in signal.services:
             span = incident.services.get(service)
             if span is not None:
