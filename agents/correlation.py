@@ -16,8 +16,9 @@ The score is a weighted mean of four evidences, each in [0, 1]:
 * co-occurrence: how often the two alertnames were seen in one incident before (learned).
 
 Hygiene alerts (certificate/licence expiry, backup and cron failures, disk warnings, restarts, config
-reloads) are conditions of one host or service that do not travel along calls: they link only to
-hygiene incidents on the same host or service, and outage alerts never link to hygiene incidents.
+reloads; not restart loops, which are crash symptoms) are conditions of one host or service that do not
+travel along calls: they link only to hygiene incidents on the same host or service, and outage alerts
+never link to hygiene incidents.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from agents.topology import MAX_HOPS, TenantGraph
 
 HYGIENE_NAME = re.compile(
     r"cert|ssl|tls.?expir|licen[cs]|backup|cron|scheduled|job.?fail|disk.?space.?warn|disk.?usage|"
-    r"filesystem.?(usage|space)|restart|reload|config|expir|ntp|snapshot|reboot.?required",
+    r"filesystem.?(usage|space)|restart(?!.{0,8}loop)|reload|config|expir|ntp|snapshot|reboot.?required",
     re.IGNORECASE,
 )
 STABLE_LABELS_EXCLUDED = frozenset({"alertname", "instance", "severity", "tenant", "pod", "container", "fingerprint"})

@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from agents.alert_ops import AlertOps
-from agents.correlation import CooccurrenceStats, CorrelationWeights, HotIncident, Scorer, Signal
+from agents.correlation import CooccurrenceStats, CorrelationWeights, HotIncident, Scorer, Signal, is_hygiene
 from agents.topology import TopologyRegistry
 from config.knowledge_base import MemoryKnowledgeBase
 from data.models import AlertIn, AlertState, IncidentStatus
@@ -129,3 +129,9 @@ def test_a_distinct_alert_on_a_service_is_one_fault_only_within_the_onset_tolera
     later = scorer.score(signal("f3", "api", "api-host-b", 5, "Latency"), incident, None)
     assert soon is not None and soon.total >= CorrelationWeights().threshold
     assert later is None or later.total < CorrelationWeights().threshold
+
+
+def test_a_restart_is_maintenance_but_a_restart_loop_is_a_crash_symptom() -> None:
+    assert is_hygiene("ServiceRestarted", 0)
+    assert not is_hygiene("ContainerRestartLoop", 3)
+    assert not is_hygiene("PodRestartingInLoop", 2)
