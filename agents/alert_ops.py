@@ -274,7 +274,7 @@ class AlertOps(Lifecycle):
         graph = self.topology.get(record.tenant)
         links: list[tuple[LinkScore, IncidentState]] = []
         for state in self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s)):
-            score = self._scorer.score(signal, state.hot, graph)
+            score = self._scorer.score(signal, state.hot, graph, _root_of(state))
             if score is not None and score.total >= self.weights.threshold:
                 links.append((score, state))
         summary = alert.annotations.get("summary")
@@ -323,7 +323,7 @@ class AlertOps(Lifecycle):
         own = self._scorer.continuation(signal, state.hot, (alert.startsAt - previous_end).total_seconds())
         for other in self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s)):
             if other is not state:
-                link = self._scorer.score(signal, other.hot, graph)
+                link = self._scorer.score(signal, other.hot, graph, _root_of(other))
                 if link is not None and link.total > own:
                     return False
         return True

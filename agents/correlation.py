@@ -11,7 +11,8 @@ The score is a weighted mean of four evidences, each in [0, 1]:
   on an incident's service minutes later is a new condition there, not the same fault; on one host the
   scale is how far apart one fault's alerts on a host come in this tenant (`agents.delays.HostSpread`);
   re-fires of an incident's alerts do not count as onsets, and a callee that starts well after its
-  caller cannot link as its cause;
+  caller cannot link as its cause, nor one that neither calls nor is called by the incident's root (every
+  alert of one fault sits on a service that reaches its root along calls);
 * labels: Jaccard similarity of the stable labels (``job``, ``site``, ``service``, ...);
 * co-occurrence: how often the two alertnames were seen in one incident before (learned).
 
@@ -241,7 +242,7 @@ class Scorer:
         return -math.log(time_score) * link.scale_s
 
     def core(
-        self, signal: Signal, incident: HotIncident, graph: TenantGraph | None
+        self, signal: Signal, incident: HotIncident, graph: TenantGraph | None, root: str | None = None
     ) -> tuple[float, float, float, str, int, float, float]:
         """Return (core, topology, time, via, hops, gap, time scale) of the best-linked service or host of the
         incident.
@@ -277,6 +278,8 @@ class Scorer:
                 cause = graph.downstream(theirs).get(mine)  # theirs calls mine: mine may be their cause
                 if symptom is None and (cause is None or cause == 0 or span.first < late):
                     continue  # a cause starts before its symptoms: a callee that starts well after is another fault
+                if symptom is None and root is not None and root != mine and graph.call_distance(mine, root) is None:
+                    continue  # below a symptom but apart from the incident's root: the root of another fault
                 hops = min(h for h in (symptom, cause) if h is not None)
                 if hops:
                     topo = 0.95 * w.hop_decay**hops
@@ -292,8 +295,11 @@ class Scorer:
         labels = _jaccard(signal.stable_labels, incident.labels)
         return ((w.topology + w.time) * core + w.labels * labels) / (w.topology + w.time + w.labels)
 
-    def score(self, signal: Signal, incident: HotIncident, graph: TenantGraph | None) -> LinkScore | None:
-        """Return the link score, or None when a hard rule forbids the link (class, gap)."""
+    def score(
+        self, signal: Signal, incident: HotIncident, graph: TenantGraph | None, root: str | None = None
+    ) -> LinkScore | None:
+        """Return the link score, or None when a hard rule forbids the link (class, gap); ``root`` is the
+        incident's root service when known."""
         if signal.hygiene != incident.hygiene:
             return None
         if signal.hygiene and signal.alertname not in incident.alertnames:
@@ -303,7 +309,7 @@ class Scorer:
             return None
         if signal.at > incident.front + timedelta(seconds=w.max_gap_s):
             return None
-        core, topo, time_score, via, hops, gap, scale = self.core(signal, incident, graph)
+        core, topo, time_score, via, hops, gap, scale = self.core(signal, incident, graph, root)
         if core == 0.0:
             return None
         labels = _jaccard(signal.stable_labels, incident.labels)

@@ -135,3 +135,21 @@ def test_a_restart_is_maintenance_but_a_restart_loop_is_a_crash_symptom() -> Non
     assert is_hygiene("ServiceRestarted", 0)
     assert not is_hygiene("ContainerRestartLoop", 3)
     assert not is_hygiene("PodRestartingInLoop", 2)
+
+
+def test_a_callee_of_a_symptom_apart_from_the_incidents_root_is_another_faults_root() -> None:
+    registry = TopologyRegistry()
+    registry.set_topology(topology())
+    graph = registry.get("acme")
+    scorer = Scorer(CorrelationWeights(), CooccurrenceStats())
+    db = signal("d1", "db", "db-1", 0)
+    incident = HotIncident("INC-1", "acme", False, db.at, db.at)
+    incident.add(db)
+    incident.add(signal("a1", "api", "api-1", 1))  # api calls db: a symptom of the db fault
+    cache = signal("c1", "cache", "cache-1", 1.5)  # api calls cache too, but cache and db do not call each other
+    unknown_root = scorer.score(cache, incident, graph)
+    assert unknown_root is not None and unknown_root.total >= scorer.weights.threshold
+    known_root = scorer.score(cache, incident, graph, root="db")
+    assert known_root is None or known_root.total < scorer.weights.threshold
+    web = scorer.score(signal("w1", "web", "web-1", 2), incident, graph, root="db")  # web calls api: a symptom
+    assert web is not None and web.total >= scorer.weights.threshold
