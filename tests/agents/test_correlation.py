@@ -153,3 +153,27 @@ def test_a_callee_of_a_symptom_apart_from_the_incidents_root_is_another_faults_r
     assert known_root is None or known_root.total < scorer.weights.threshold
     web = scorer.score(signal("w1", "web", "web-1", 2), incident, graph, root="db")  # web calls api: a symptom
     assert web is not None and web.total >= scorer.weights.threshold
+
+
+def test_a_tenant_whose_faults_alert_on_a_host_within_seconds_keeps_a_later_alert_there_apart() -> None:
+    fresh, learned = engine(), engine()
+    history: list[AlertIn] = []
+    for i in range(30):  # every 2 hours one host has a fault: an alert and, 5 s later, its host-level evidence
+        start = 120.0 * i
+        history.append(alert(f"Down{i}", "mail", "mail-1", start))
+        history.append(alert(f"Load{i}", "mail", "mail-1", start + 5 / 60))
+    learned.ingest(history)
+    at = 120.0 * 30
+    for ops in (fresh, learned):
+        ops.ingest([alert("MailQueueStuck", "mail", "mail-1", at)])
+        ops.ingest([alert("MailDeliveryFailing", "mail", "mail-1", at + 4)])  # four minutes later, same host
+    assert fresh.incident_of(_fingerprint(fresh, "MailDeliveryFailing")) == fresh.incident_of(
+        _fingerprint(fresh, "MailQueueStuck")
+    )  # the configured five-minute tolerance joins them
+    assert learned.incident_of(_fingerprint(learned, "MailDeliveryFailing")) != learned.incident_of(
+        _fingerprint(learned, "MailQueueStuck")
+    )
+
+
+def _fingerprint(ops: AlertOps, alertname: str) -> str:
+    return next(a.fingerprint for a in ops.kb.list_alerts(limit=1000).items if a.labels["alertname"] == alertname)
