@@ -473,5 +473,5 @@ def _root_of(state: IncidentState) -> str | None:
     """Return the incident's root service as last ranked, else the service of its first alert."""
     if state.root is not None and state.root.service is not None:
         return state.root.service
-    first = min(state.hot.members, key=lambda m: m.at, default=None)
+    first = state.hot.earliest
     return first.services[0] if first is not None and first.services else None

@@ -124,6 +124,7 @@ class HotIncident:
     members: list[Signal] = field(default_factory=list)
     fingerprints: set[str] = field(default_factory=set)
     onset_last: datetime | None = None  # latest first onset of a distinct alert: where the cascade front is
+    earliest: Signal | None = None  # the member that started first
 
     @property
     def front(self) -> datetime:
@@ -135,6 +136,8 @@ class HotIncident:
         not a new symptom: it joins the members but moves neither the spans nor the cascade front, so a
         flapping alert cannot keep an incident looking fresh to unrelated faults for hours."""
         self.members.append(signal)
+        if self.earliest is None or signal.at < self.earliest.at:
+            self.earliest = signal
         self.first_at = min(self.first_at, signal.at)
         self.last_at = max(self.last_at, signal.at)
         if signal.fingerprint in self.fingerprints:
