@@ -10,6 +10,7 @@ Both start from the configured tolerance and move only on evidence, so a tenant 
 
 from __future__ import annotations
 
+import bisect
 import math
 from datetime import datetime
 
@@ -60,7 +61,7 @@ class HopDelays:
         if mean <= 0 or _truncated_mean(hi, cutoff) <= mean:
             return hi if mean > 0 else 0.0
         lo = min(mean, hi)
-        for _ in range(30):
+        for _ in range(20):  # the cap over 2**20: well under a second
             mid = (lo + hi) / 2
             if _truncated_mean(mid, cutoff) < mean:
                 lo = mid
@@ -120,7 +121,7 @@ class HostSpread:
             self._tail[tenant] = (n + 1, excess + gap - self.TAIL_S)
         else:
             bands = self._bands.setdefault(tenant, [0] * (len(self.EDGES) + 1))
-            bands[next((i for i, edge in enumerate(self.EDGES) if gap < edge), len(self.EDGES))] += 1
+            bands[bisect.bisect_right(self.EDGES, gap)] += 1
         self._scale[tenant] = self._estimate(tenant)
 
     def _estimate(self, tenant: str) -> float:
