@@ -271,10 +271,12 @@ class AlertOps(Lifecycle, Restore):
     def _correlate(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:
         """Attach the alert to the best-linked hot incident, merging any others it bridges; True if it opened one."""
         signal = self._signal(record, alert.startsAt)
+        if record.count == 1 and signal.host:  # a distinct alert's first occurrence, not a re-fire
+            self._scorer.host_spread.observe(signal.tenant, signal.host, signal.at)
         graph = self.topology.get(record.tenant)
         links: list[tuple[LinkScore, IncidentState]] = []
         for state in self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s)):
-            score = self._scorer.score(signal, state.hot, graph)
+            score = self._scorer.score(signal, state.hot, graph, _root_of(state))
             if score is not None and score.total >= self.weights.threshold:
                 links.append((score, state))
         summary = alert.annotations.get("summary")
@@ -323,7 +325,7 @@ class AlertOps(Lifecycle, Restore):
         own = self._scorer.continuation(signal, state.hot, (alert.startsAt - previous_end).total_seconds())
         for other in self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s)):
             if other is not state:
-                link = self._scorer.score(signal, other.hot, graph)
+                link = self._scorer.score(signal, other.hot, graph, _root_of(other))
                 if link is not None and link.total > own:
                     return False
         return True
@@ -473,5 +475,5 @@ def _root_of(state: IncidentState) -> str | None:
     """Return the incident's root service as last ranked, else the service of its first alert."""
     if state.root is not None and state.root.service is not None:
         return state.root.service
-    first = min(state.hot.members, key=lambda m: m.at, default=None)
+    first = state.hot.earliest
     return first.services[0] if first is not None and first.services else None

@@ -6,16 +6,20 @@ The score is a weighted mean of four evidences, each in [0, 1]:
   incident's (directed in either direction: a symptom sits upstream of its cause), through silent
   services too; with no graph for the tenant, equal ``service``/``instance`` labels only;
 * time: exp(-gap / (scale * hops)), the gap being the distance to the nearest first onset on the linked
-  service or host, the scale per hop learned per tenant (`HopDelays`); alerts on one service travel no
-  hop, so their scale is the onset tolerance (evaluation delay, skew): a distinct alert on an incident's
-  service minutes later is a new condition there, not the same fault; re-fires of an incident's alerts
-  do not count as onsets, and a callee that starts well after its caller cannot link as its cause;
+  service or host, the scale per hop learned per tenant (`agents.delays.HopDelays`); alerts on one
+  service travel no hop, so their scale is the onset tolerance (evaluation delay, skew): a distinct alert
+  on an incident's service minutes later is a new condition there, not the same fault; on one host the
+  scale is how far apart one fault's alerts on a host come in this tenant (`agents.delays.HostSpread`);
+  re-fires of an incident's alerts do not count as onsets, and a callee that starts well after its
+  caller cannot link as its cause, nor one that neither calls nor is called by the incident's root (every
+  alert of one fault sits on a service that reaches its root along calls);
 * labels: Jaccard similarity of the stable labels (``job``, ``site``, ``service``, ...);
 * co-occurrence: how often the two alertnames were seen in one incident before (learned).
 
 Hygiene alerts (certificate/licence expiry, backup and cron failures, disk warnings, restarts, config
-reloads) are conditions of one host or service that do not travel along calls: they link only to
-hygiene incidents on the same host or service, and outage alerts never link to hygiene incidents.
+reloads; not restart loops, which are crash symptoms) are conditions of one host or service that do not
+travel along calls: they link only to hygiene incidents on the same host or service, and outage alerts
+never link to hygiene incidents.
 """
 
 from __future__ import annotations
@@ -26,11 +30,12 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from agents.topology import TenantGraph
+from agents.delays import HopDelays, HostSpread
+from agents.topology import MAX_HOPS, TenantGraph
 
 HYGIENE_NAME = re.compile(
     r"cert|ssl|tls.?expir|licen[cs]|backup|cron|scheduled|job.?fail|disk.?space.?warn|disk.?usage|"
-    r"filesystem.?(usage|space)|restart|reload|config|expir|ntp|snapshot|reboot.?required",
+    r"filesystem.?(usage|space)|restart(?!.{0,8}loop)|reload|config|expir|ntp|snapshot|reboot.?required",
     re.IGNORECASE,
 )
 STABLE_LABELS_EXCLUDED = frozenset({"alertname", "instance", "severity", "tenant", "pod", "container", "fingerprint"})
@@ -119,6 +124,7 @@ class HotIncident:
     members: list[Signal] = field(default_factory=list)
     fingerprints: set[str] = field(default_factory=set)
     onset_last: datetime | None = None  # latest first onset of a distinct alert: where the cascade front is
+    earliest: Signal | None = None  # the member that started first
 
     @property
     def front(self) -> datetime:
@@ -130,6 +136,8 @@ class HotIncident:
         not a new symptom: it joins the members but moves neither the spans nor the cascade front, so a
         flapping alert cannot keep an incident looking fresh to unrelated faults for hours."""
         self.members.append(signal)
+        if self.earliest is None or signal.at < self.earliest.at:
+            self.earliest = signal
         self.first_at = min(self.first_at, signal.at)
         self.last_at = max(self.last_at, signal.at)
         if signal.fingerprint in self.fingerprints:
@@ -183,31 +191,6 @@ class CooccurrenceStats:
         return pair / support if support >= self.MIN_SUPPORT else None
 
 
-class HopDelays:
-    """Per tenant, how long a fault takes to travel one call hop, learned from the links correlation made.
-
-    The tolerated delay per hop is the configured one, or `FACTOR` times the learned mean when that is
-    longer: links are only made inside the tolerance, so the mean of what was linked underestimates the
-    real one (exponential delays linked up to about 1.6 means average 0.6 of the mean). Fast tenants
-    keep the configured tolerance; tenants whose faults travel slowly get a longer one.
-    """
-
-    WEIGHT = 0.05  # exponential moving average over about the last 20 links along calls
-    FACTOR = 2.0
-
-    def __init__(self, base_s: float) -> None:
-        self.base_s = base_s
-        self._mean: dict[str, float] = {}
-
-    def scale(self, tenant: str) -> float:
-        mean = self._mean.get(tenant)
-        return self.base_s if mean is None else max(self.base_s, self.FACTOR * mean)
-
-    def learn(self, tenant: str, per_hop_s: float) -> None:
-        mean = self._mean.get(tenant)
-        self._mean[tenant] = per_hop_s if mean is None else mean + self.WEIGHT * (per_hop_s - mean)
-
-
 @dataclass(frozen=True)
 class LinkScore:
     total: float
@@ -218,6 +201,7 @@ class LinkScore:
     via: str
     hops: int = 0
     gap_s: float = 0.0
+    scale_s: float = 0.0  # the time scale (e-folding) the link's time evidence was measured with
 
     def as_evidence(self) -> dict[str, float | str | None]:
         return {
@@ -236,35 +220,54 @@ class Scorer:
     def __init__(self, weights: CorrelationWeights, cooccurrence: CooccurrenceStats) -> None:
         self.weights = weights
         self.cooccurrence = cooccurrence
-        self.delays = HopDelays(weights.time_scale_s)
+        # Per hop: never below the configured delay, at most what MAX_HOPS hops can take within the horizon.
+        self.delays = HopDelays(weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS)
+        self.host_spread = HostSpread(weights.time_scale_s, weights.onset_tolerance_s)
 
     def learn(self, tenant: str, link: LinkScore) -> None:
         """Learn the tenant's hop delay from a link made along calls."""
         if link.hops > 0 and link.gap_s > 0:
-            self.delays.learn(tenant, link.gap_s / link.hops)
+            self.delays.learn(tenant, link.gap_s / link.hops, self._cutoff(link) / link.hops)
+
+    def _cutoff(self, link: LinkScore) -> float:
+        """Return the longest gap at which ``link`` (its other evidences fixed) would still pass the threshold."""
+        w = self.weights
+        a = w.topology / (w.topology + w.time)
+        core_weight = w.topology + w.time
+        weight_sum = core_weight + w.labels + (w.cooccurrence if link.cooccurrence is not None else 0.0)
+        rest = w.labels * link.labels + w.cooccurrence * (link.cooccurrence or 0.0)
+        core = (w.threshold * weight_sum - rest) / core_weight
+        if core <= 0:
+            return math.inf
+        time_score = (core / link.topology**a) ** (1 / (1 - a))
+        if time_score >= 1:
+            return link.gap_s
+        return -math.log(time_score) * link.scale_s
 
     def core(
-        self, signal: Signal, incident: HotIncident, graph: TenantGraph | None
-    ) -> tuple[float, float, float, str, int, float]:
-        """Return (core, topology, time, via, hops, gap) of the best-linked service or host of the incident.
+        self, signal: Signal, incident: HotIncident, graph: TenantGraph | None, root: str | None = None
+    ) -> tuple[float, float, float, str, int, float, float]:
+        """Return (core, topology, time, via, hops, gap, time scale) of the best-linked service or host of the
+        incident.
 
         Time is measured to the linked member itself, with a tolerance that grows with the hops
         between them (a fault takes a while to travel), not to the incident as a whole.
         """
         w = self.weights
         a = w.topology / (w.topology + w.time)
-        best = (0.0, 0.0, 0.0, "no link", 0, 0.0)
+        best = (0.0, 0.0, 0.0, "no link", 0, 0.0, 0.0)
         per_hop = self.delays.scale(signal.tenant)
 
-        def consider(topo: float, gap: float, hops: int, via: str, scale: float = w.time_scale_s) -> None:
+        def consider(topo: float, gap: float, hops: int, via: str, scale: float) -> None:
             nonlocal best
-            time_score = math.exp(-gap / (per_hop * hops if hops else scale))
+            time_score = math.exp(-gap / scale)
             core = topo**a * time_score ** (1 - a)
             if core > best[0]:
-                best = (core, topo, time_score, via, hops, gap)
+                best = (core, topo, time_score, via, hops, gap, scale)
 
         if signal.host and signal.host in incident.hosts:
-            consider(1.0, incident.hosts[signal.host].gap(signal.at), 0, f"same host {signal.host}")
+            host_scale = self.host_spread.scale(signal.tenant)
+            consider(1.0, incident.hosts[signal.host].gap(signal.at), 0, f"same host {signal.host}", host_scale)
         for service in signal.services:
             span = incident.services.get(service)
             if span is not None:
@@ -278,9 +281,12 @@ class Scorer:
                 cause = graph.downstream(theirs).get(mine)  # theirs calls mine: mine may be their cause
                 if symptom is None and (cause is None or cause == 0 or span.first < late):
                     continue  # a cause starts before its symptoms: a callee that starts well after is another fault
+                if symptom is None and root is not None and root != mine and graph.call_distance(mine, root) is None:
+                    continue  # below a symptom but apart from the incident's root: the root of another fault
                 hops = min(h for h in (symptom, cause) if h is not None)
                 if hops:
-                    consider(0.95 * w.hop_decay**hops, span.gap(signal.at), hops, f"{mine} ~ {theirs} ({hops} hops)")
+                    topo = 0.95 * w.hop_decay**hops
+                    consider(topo, span.gap(signal.at), hops, f"{mine} ~ {theirs} ({hops} hops)", per_hop * hops)
         return best
 
     def continuation(self, signal: Signal, incident: HotIncident, gap_s: float) -> float:
@@ -292,8 +298,11 @@ class Scorer:
         labels = _jaccard(signal.stable_labels, incident.labels)
         return ((w.topology + w.time) * core + w.labels * labels) / (w.topology + w.time + w.labels)
 
-    def score(self, signal: Signal, incident: HotIncident, graph: TenantGraph | None) -> LinkScore | None:
-        """Return the link score, or None when a hard rule forbids the link (class, gap)."""
+    def score(
+        self, signal: Signal, incident: HotIncident, graph: TenantGraph | None, root: str | None = None
+    ) -> LinkScore | None:
+        """Return the link score, or None when a hard rule forbids the link (class, gap); ``root`` is the
+        incident's root service when known."""
         if signal.hygiene != incident.hygiene:
             return None
         if signal.hygiene and signal.alertname not in incident.alertnames:
@@ -303,7 +312,7 @@ class Scorer:
             return None
         if signal.at > incident.front + timedelta(seconds=w.max_gap_s):
             return None
-        core, topo, time_score, via, hops, gap = self.core(signal, incident, graph)
+        core, topo, time_score, via, hops, gap, scale = self.core(signal, incident, graph, root)
         if core == 0.0:
             return None
         labels = _jaccard(signal.stable_labels, incident.labels)
@@ -314,7 +323,7 @@ class Scorer:
         core_weight = w.topology + w.time
         weight_sum = core_weight + w.labels + (w.cooccurrence if cooc is not None else 0.0)
         total = (core_weight * core + w.labels * labels + w.cooccurrence * (cooc or 0.0)) / weight_sum
-        return LinkScore(total, topo, time_score, labels, cooc, via, hops, gap)
+        return LinkScore(total, topo, time_score, labels, cooc, via, hops, gap, scale)
 
 
 def one_fault(

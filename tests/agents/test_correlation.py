@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from agents.alert_ops import AlertOps
-from agents.correlation import CooccurrenceStats, CorrelationWeights, HotIncident, Scorer, Signal
+from agents.correlation import CooccurrenceStats, CorrelationWeights, HotIncident, Scorer, Signal, is_hygiene
 from agents.topology import TopologyRegistry
 from config.knowledge_base import MemoryKnowledgeBase
 from data.models import AlertIn, AlertState, IncidentStatus
@@ -101,8 +101,8 @@ def test_a_tenant_whose_faults_travel_slowly_gets_a_longer_hop_tolerance() -> No
     slow = signal("a1", "api", "api-1", 12)  # twelve minutes for one hop
     before = scorer.score(slow, incident, graph)
     assert before is None or before.total < scorer.weights.threshold
-    for _ in range(40):  # the links this tenant's cascades made took ten minutes per hop
-        scorer.delays.learn("acme", 600.0)
+    for _ in range(40):  # the links this tenant's cascades made took ten minutes per hop, passable up to 20
+        scorer.delays.learn("acme", 600.0, 1200.0)
     assert scorer.delays.scale("acme") > scorer.weights.time_scale_s
     assert scorer.delays.scale("globex") == scorer.weights.time_scale_s
     after = scorer.score(slow, incident, graph)
@@ -129,3 +129,51 @@ def test_a_distinct_alert_on_a_service_is_one_fault_only_within_the_onset_tolera
     later = scorer.score(signal("f3", "api", "api-host-b", 5, "Latency"), incident, None)
     assert soon is not None and soon.total >= CorrelationWeights().threshold
     assert later is None or later.total < CorrelationWeights().threshold
+
+
+def test_a_restart_is_maintenance_but_a_restart_loop_is_a_crash_symptom() -> None:
+    assert is_hygiene("ServiceRestarted", 0)
+    assert not is_hygiene("ContainerRestartLoop", 3)
+    assert not is_hygiene("PodRestartingInLoop", 2)
+
+
+def test_a_callee_of_a_symptom_apart_from_the_incidents_root_is_another_faults_root() -> None:
+    registry = TopologyRegistry()
+    registry.set_topology(topology())
+    graph = registry.get("acme")
+    scorer = Scorer(CorrelationWeights(), CooccurrenceStats())
+    db = signal("d1", "db", "db-1", 0)
+    incident = HotIncident("INC-1", "acme", False, db.at, db.at)
+    incident.add(db)
+    incident.add(signal("a1", "api", "api-1", 1))  # api calls db: a symptom of the db fault
+    cache = signal("c1", "cache", "cache-1", 1.5)  # api calls cache too, but cache and db do not call each other
+    unknown_root = scorer.score(cache, incident, graph)
+    assert unknown_root is not None and unknown_root.total >= scorer.weights.threshold
+    known_root = scorer.score(cache, incident, graph, root="db")
+    assert known_root is None or known_root.total < scorer.weights.threshold
+    web = scorer.score(signal("w1", "web", "web-1", 2), incident, graph, root="db")  # web calls api: a symptom
+    assert web is not None and web.total >= scorer.weights.threshold
+
+
+def test_a_tenant_whose_faults_alert_on_a_host_within_seconds_keeps_a_later_alert_there_apart() -> None:
+    fresh, learned = engine(), engine()
+    history: list[AlertIn] = []
+    for i in range(30):  # every 2 hours one host has a fault: an alert and, 5 s later, its host-level evidence
+        start = 120.0 * i
+        history.append(alert(f"Down{i}", "mail", "mail-1", start))
+        history.append(alert(f"Load{i}", "mail", "mail-1", start + 5 / 60))
+    learned.ingest(history)
+    at = 120.0 * 30
+    for ops in (fresh, learned):
+        ops.ingest([alert("MailQueueStuck", "mail", "mail-1", at)])
+        ops.ingest([alert("MailDeliveryFailing", "mail", "mail-1", at + 4)])  # four minutes later, same host
+    assert fresh.incident_of(_fingerprint(fresh, "MailDeliveryFailing")) == fresh.incident_of(
+        _fingerprint(fresh, "MailQueueStuck")
+    )  # the configured five-minute tolerance joins them
+    assert learned.incident_of(_fingerprint(learned, "MailDeliveryFailing")) != learned.incident_of(
+        _fingerprint(learned, "MailQueueStuck")
+    )
+
+
+def _fingerprint(ops: AlertOps, alertname: str) -> str:
+    return next(a.fingerprint for a in ops.kb.list_alerts(limit=1000).items if a.labels["alertname"] == alertname)
