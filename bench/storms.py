@@ -4,7 +4,11 @@ Each tenant gets a random layered service graph (callers above callees). A fault
 service and travels up to its callers, hop by hop, with random delays; some services on the way are
 silent (unmonitored) yet still pass the fault on. Alert clocks are skewed, repeats and flapping are
 added, and hygiene alerts (certificates, backups, disk warnings, restarts, config reloads) fire on
-random hosts, outage hosts included. Every alert occurrence carries its true fault id (None = noise).
+random hosts, outage hosts included. With several sites per tenant (services spread over them), a
+site partition takes every host of one site down at once: each host fires an availability alert (node
+level, no service label) within seconds of the others, and callers in other sites show symptoms along
+calls; some ordinary faults then start with an availability alert on one host. Every alert occurrence
+carries its true fault id (None = noise).
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ HYGIENE_NAMES = (
     "CertificateExpiringSoon", "BackupJobFailed", "CronJobFailed", "DiskSpaceWarning", "ServiceRestarted",
     "ConfigReloadFailed", "LicenseExpiringSoon",
 )  # fmt: skip
+AVAILABILITY_NAMES = ("InstanceDown", "NodeUnreachable", "HostDown", "TargetDown")
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,9 @@ class StormShape:
     duplicate_p: float = 0.2
     flap_p: float = 0.05
     propagate_p: float = 0.85
+    sites: int = 1  # sites per tenant; services are spread over them round-robin
+    partitions: int = 0  # site partitions (every host of one site down at once), on top of ``faults``
+    partition_spread_s: float = 30.0  # how far apart the hosts of a partitioned site see their outage
 
 
 SHAPES: tuple[StormShape, ...] = (
@@ -65,6 +73,7 @@ HELD_OUT: tuple[StormShape, ...] = (
     StormShape("silent-slow-skewed", silent_fraction=0.35, hop_delay_mean_s=180.0, skew_s=60.0),
     StormShape("one-busy-tenant", tenants=1, services=16, faults=60),
     StormShape("noisy-flappy", hygiene_per_hour=20.0, duplicate_p=0.4, flap_p=0.15),
+    StormShape("site-partitions", services=15, layers=3, fan_out=3, sites=3, partitions=8),
 )
 
 
@@ -93,16 +102,25 @@ def _graph(rng: random.Random, tenant: str, shape: StormShape) -> tuple[Topology
         for callee in lower:  # every callee has at least one caller
             if not any(e[1] == callee for e in edges):
                 edges.add((rng.choice(upper), callee))
-    services = [{"name": svc, "hosts": hs, "site": f"{tenant}-site"} for svc, hs in hosts.items()]
+    sites = [f"{tenant}-site" if shape.sites <= 1 else f"{tenant}-site{i % shape.sites}" for i in range(len(hosts))]
+    services = [{"name": svc, "hosts": hs, "site": site} for (svc, hs), site in zip(hosts.items(), sites, strict=True)]
     topology = TopologyIn.model_validate({"tenant": tenant, "services": services, "dependencies": sorted(edges)})
     return topology, hosts
 
 
 def _alert(
-    name: str, severity: str, tenant: str, service: str, host: str, at: datetime, *, node_level: bool = False
+    name: str,
+    severity: str,
+    tenant: str,
+    service: str,
+    host: str,
+    at: datetime,
+    *,
+    node_level: bool = False,
+    site: str | None = None,
 ) -> AlertIn:
     labels = {"alertname": name, "severity": severity, "instance": f"{host}:9100", "tenant": tenant,
-              "site": f"{tenant}-site", "job": "node" if node_level else service}  # fmt: skip
+              "site": site or f"{tenant}-site", "job": "node" if node_level else service}  # fmt: skip
     if not node_level:
         labels["service"] = service
     return AlertIn(labels=labels, annotations={"summary": f"{name} on {service}"}, startsAt=at)
@@ -113,12 +131,13 @@ def generate(shape: StormShape, seed: int) -> Storm:
     rng = random.Random(f"{shape.name}:{seed}")
     start = datetime(2026, 3, 1, tzinfo=UTC)
     span = shape.hours * 3600.0
-    topologies, hosts_of, callers_of = [], {}, {}
+    topologies, hosts_of, callers_of, site_of = [], {}, {}, {}
     for t in range(shape.tenants):
         tenant = f"t{t}-{rng.randrange(10**6):06d}"
         topology, hosts = _graph(rng, tenant, shape)
         topologies.append(topology)
         hosts_of[tenant] = hosts
+        site_of[tenant] = {service.name: service.site or f"{tenant}-site" for service in topology.services}
         callers: dict[str, list[str]] = {}
         for caller, callee in topology.dependencies:
             callers.setdefault(callee, []).append(caller)
@@ -132,6 +151,40 @@ def generate(shape: StormShape, seed: int) -> Storm:
         events.append((at, seq, occurrence))
         seq += 1
 
+    frontier: list[tuple[str, float, int]] = []
+
+    def propagate(fault_id: str, tenant: str, root_host: str | None, seen: set[str]) -> None:
+        """Emit the alerts of ``fault_id`` along ``frontier`` (service, time, depth; depth 0 is the root)."""
+        while frontier:
+            service, at, depth = frontier.pop()
+            silent = depth > 0 and rng.random() < shape.silent_fraction
+            if not silent:
+                host = root_host if depth == 0 and root_host else rng.choice(hosts_of[tenant][service])
+                name = rng.choice(ROOT_NAMES) if depth == 0 else rng.choice(SYMPTOM_NAMES)
+                severity = "critical" if depth == 0 else rng.choice(("critical", "warning", "error"))
+                skewed = at + rng.uniform(-shape.skew_s, shape.skew_s)
+                site = site_of[tenant][service]
+                # Where sites fail as a whole, one host failing alone also shows as unreachable.
+                alone = depth == 0 and shape.partitions > 0 and rng.random() < 0.25
+                name = rng.choice(AVAILABILITY_NAMES) if alone else name
+                alert = _alert(name, severity, tenant, service, host, _ts(start, skewed), node_level=alone, site=site)
+                emit(at, Occurrence(alert, fault_id))
+                if depth == 0 and rng.random() < 0.5:  # node-level evidence without a service label
+                    node = _alert(
+                        "HostHighLoad", "warning", tenant, service, host, _ts(start, skewed + 5), node_level=True,
+                        site=site,
+                    )  # fmt: skip
+                    emit(at + 5, Occurrence(node, fault_id))
+            spread(tenant, service, at, depth, seen)
+
+    def spread(tenant: str, service: str, at: float, depth: int, seen: set[str]) -> None:
+        """Pass the fault on to the callers of ``service`` (reached at ``at``), hop by hop."""
+        for caller in callers_of[tenant].get(service, []):
+            if caller not in seen and rng.random() < shape.propagate_p:
+                seen.add(caller)
+                delay = min(rng.expovariate(1.0 / shape.hop_delay_mean_s), shape.hop_delay_max_s)
+                frontier.append((caller, at + delay, depth + 1))
+
     for f in range(shape.faults):
         tenant = rng.choice(list(hosts_of))
         root = rng.choice(list(hosts_of[tenant]))
@@ -139,27 +192,28 @@ def generate(shape: StormShape, seed: int) -> Storm:
         fault_id = f"F{f:04d}"
         faults[fault_id] = (tenant, root, root_host)
         t0 = rng.uniform(0, span)
-        frontier = [(root, t0, 0)]
-        seen = {root}
-        while frontier:
-            service, at, depth = frontier.pop()
-            silent = depth > 0 and rng.random() < shape.silent_fraction
-            if not silent:
-                host = root_host if depth == 0 else rng.choice(hosts_of[tenant][service])
-                name = rng.choice(ROOT_NAMES) if depth == 0 else rng.choice(SYMPTOM_NAMES)
-                severity = "critical" if depth == 0 else rng.choice(("critical", "warning", "error"))
+        frontier.append((root, t0, 0))
+        propagate(fault_id, tenant, root_host, {root})
+    for p in range(shape.partitions):
+        tenant = rng.choice(list(hosts_of))
+        site = rng.choice(sorted(set(site_of[tenant].values())))
+        down = [svc for svc in hosts_of[tenant] if site_of[tenant][svc] == site]
+        root = rng.choice(down)
+        root_host = hosts_of[tenant][root][0]
+        fault_id = f"P{p:04d}"
+        faults[fault_id] = (tenant, root, root_host)
+        t0 = rng.uniform(0, span)
+        seen = set(down)
+        for service in down:
+            for host in hosts_of[tenant][service]:
+                at = t0 if host == root_host else t0 + rng.uniform(0, shape.partition_spread_s)
                 skewed = at + rng.uniform(-shape.skew_s, shape.skew_s)
-                emit(at, Occurrence(_alert(name, severity, tenant, service, host, _ts(start, skewed)), fault_id))
-                if depth == 0 and rng.random() < 0.5:  # node-level evidence without a service label
-                    node = _alert(
-                        "HostHighLoad", "warning", tenant, service, host, _ts(start, skewed + 5), node_level=True
-                    )
-                    emit(at + 5, Occurrence(node, fault_id))
-            for caller in callers_of[tenant].get(service, []):
-                if caller not in seen and rng.random() < shape.propagate_p:
-                    seen.add(caller)
-                    delay = min(rng.expovariate(1.0 / shape.hop_delay_mean_s), shape.hop_delay_max_s)
-                    frontier.append((caller, at + delay, depth + 1))
+                name = rng.choice(AVAILABILITY_NAMES)
+                alert = _alert(name, "critical", tenant, service, host, _ts(start, skewed), node_level=True, site=site)
+                emit(at, Occurrence(alert, fault_id))
+            spread(tenant, service, t0, 0, seen)  # callers in other sites lose their callees
+        propagate(fault_id, tenant, None, seen)
+    n_hygiene = int(shape.hygiene_per_hour * shape.hours)
     n_hygiene = int(shape.hygiene_per_hour * shape.hours)
     for _ in range(n_hygiene):
         tenant = rng.choice(list(hosts_of))
@@ -167,7 +221,9 @@ def generate(shape: StormShape, seed: int) -> Storm:
         host = rng.choice(hosts_of[tenant][service])
         name = rng.choice(HYGIENE_NAMES)
         at = rng.uniform(0, span)
-        emit(at, Occurrence(_alert(name, rng.choice(("warning", "info")), tenant, service, host, _ts(start, at)), None))
+        alert = _alert(name, rng.choice(("warning", "info")), tenant, service, host, _ts(start, at),
+                       site=site_of[tenant][service])  # fmt: skip
+        emit(at, Occurrence(alert, None))
     events.sort(key=lambda e: (e[0], e[1]))
     delivered: list[Occurrence] = []
     for _, _, occurrence in events:
