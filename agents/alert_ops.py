@@ -26,6 +26,7 @@ from agents.correlation import (
     LinkScore,
     Scorer,
     Signal,
+    is_availability,
     is_hygiene,
     one_fault,
 )
@@ -263,9 +264,11 @@ class AlertOps(Lifecycle, Restore):
         severity = severity_rank(labels.get("severity"))
         alertname = labels.get("alertname", "alert")
         stable = frozenset((k, v) for k, v in labels.items() if k not in {"alertname", "instance", "severity"})
+        sites = [site for s in services if (site := graph.site_of.get(s))] if graph is not None else []
         return Signal(
             record.fingerprint, record.tenant, alertname, host, services, at, severity,
-            is_hygiene(alertname, severity), stable,
+            is_hygiene(alertname, severity), stable, sites[0] if sites else labels.get("site"),
+            is_availability(alertname),
         )  # fmt: skip
 
     def _correlate(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:
@@ -273,9 +276,16 @@ class AlertOps(Lifecycle, Restore):
         signal = self._signal(record, alert.startsAt)
         if record.count == 1 and signal.host:  # a distinct alert's first occurrence, not a re-fire
             self._scorer.host_spread.observe(signal.tenant, signal.host, signal.at)
+            self._scorer.site_bursts.observe(signal)
         graph = self.topology.get(record.tenant)
         links: list[tuple[LinkScore, IncidentState]] = []
-        for state in self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s)):
+        candidates = self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s))
+        for fingerprint in self._scorer.site_bursts.burst(signal):  # a site outage: no call path between them
+            member = self._records.get(fingerprint)
+            held = self._follow(member.incident_id) if member is not None else None
+            if held is not None and self._hot.contains(held) and held not in candidates:
+                candidates.append(held)
+        for state in candidates:
             score = self._scorer.score(signal, state.hot, graph, _root_of(state))
             if score is not None and score.total >= self.weights.threshold:
                 links.append((score, state))
@@ -289,10 +299,13 @@ class AlertOps(Lifecycle, Restore):
         best_score, best = links[0]
         # Merging two incidents is costly when wrong, so the bridge must link strongly to each of them, and
         # their roots must be able to be one fault (a symptom shared by two faults only joins the best one).
+        # Hosts of one site going down together share a cause outside the call graph, so a site burst linking
+        # one of them bridges them whatever their call order.
         bridged = [
             state for score, state in links
             if score.total >= self.weights.merge_threshold
-            and (state is best or one_fault(best.hot, _root_of(best), state.hot, _root_of(state), graph, self.weights))
+            and (state is best or score.site_burst
+                 or one_fault(best.hot, _root_of(best), state.hot, _root_of(state), graph, self.weights))
         ]  # fmt: skip
         survivor = best
         if len(bridged) >= 2 and best in bridged:

@@ -16,6 +16,12 @@ The score is a weighted mean of four evidences, each in [0, 1]:
 * labels: Jaccard similarity of the stable labels (``job``, ``site``, ``service``, ...);
 * co-occurrence: how often the two alertnames were seen in one incident before (learned).
 
+Shared infrastructure: a site that fails as a whole (network partition, power) takes many hosts down at
+once with no call path between them. An availability alert (instance/node/host/target down or
+unreachable) links to an incident holding availability alerts of the same tenant and site when, within
+the onset tolerance of it, at least `SiteBursts.MIN_HOSTS` distinct hosts of that site went unavailable
+(`SiteBursts`): the burst, not a call path, is the evidence, so it counts as strongly as one host.
+
 Hygiene alerts (certificate/licence expiry, backup and cron failures, disk warnings, restarts, config
 reloads; not restart loops, which are crash symptoms) are conditions of one host or service that do not
 travel along calls: they link only to hygiene incidents on the same host or service, and outage alerts
@@ -38,6 +44,11 @@ HYGIENE_NAME = re.compile(
     r"filesystem.?(usage|space)|restart(?!.{0,8}loop)|reload|config|expir|ntp|snapshot|reboot.?required",
     re.IGNORECASE,
 )
+AVAILABILITY_NAME = re.compile(
+    r"(instance|node|host|target|machine|server).?(is.?)?(down|unreachable|unavailable|offline)|unreachable",
+    re.IGNORECASE,
+)
+SITE_BURST_VIA = "site burst"
 STABLE_LABELS_EXCLUDED = frozenset({"alertname", "instance", "severity", "tenant", "pod", "container", "fingerprint"})
 
 
@@ -62,6 +73,11 @@ class CorrelationWeights:
     onset_tolerance_s: float = 60.0  # how much later than its symptoms a cause may be seen (evaluation delay, skew)
 
 
+def is_availability(alertname: str) -> bool:
+    """Return True for an alert that says a host or scrape target cannot be reached (node-level availability)."""
+    return AVAILABILITY_NAME.search(alertname) is not None
+
+
 def is_hygiene(alertname: str, severity: int) -> bool:
     """Return True for an alert that reports a local maintenance condition rather than an outage symptom."""
     return severity < 4 and HYGIENE_NAME.search(alertname) is not None
@@ -80,6 +96,13 @@ class Signal:
     severity: int
     hygiene: bool
     stable_labels: frozenset[tuple[str, str]]
+    site: str | None = None
+    availability: bool = False  # `is_availability` of the alertname
+
+    @property
+    def site_key(self) -> str | None:
+        """Return the site this availability alert counts toward in a site burst, or None."""
+        return self.site if self.availability and self.host else None
 
 
 @dataclass
@@ -119,6 +142,7 @@ class HotIncident:
     last_at: datetime
     services: dict[str, Span] = field(default_factory=dict)
     hosts: dict[str, Span] = field(default_factory=dict)
+    sites: dict[str, Span] = field(default_factory=dict)  # onsets of availability alerts, per site
     alertnames: Counter[str] = field(default_factory=Counter)
     labels: Counter[tuple[str, str]] = field(default_factory=Counter)
     members: list[Signal] = field(default_factory=list)
@@ -148,6 +172,8 @@ class HotIncident:
             _extend(self.services, service, signal.at)
         if signal.host:
             _extend(self.hosts, signal.host, signal.at)
+        if signal.site_key:
+            _extend(self.sites, signal.site_key, signal.at)
         self.alertnames[signal.alertname] += 1
         self.labels.update(signal.stable_labels)
 
@@ -162,6 +188,44 @@ def _extend(spans: dict[str, Span], key: str, at: datetime) -> None:
         spans[key] = Span(at, at)
     else:
         span.extend(at)
+
+
+class SiteBursts:
+    """Recent onsets of availability alerts per tenant and site, to tell a site-wide outage (many hosts of one
+    site unreachable at once) from a host failing alone. Entries older than `KEEP_S` before the newest onset
+    of their site are dropped, so memory and the per-alert cost stay bounded by the size of one burst."""
+
+    MIN_HOSTS = 3  # distinct hosts: two hosts at once can be chance, three of one site rarely are
+    KEEP_S = 600.0
+
+    def __init__(self, tolerance_s: float) -> None:
+        self.tolerance_s = tolerance_s
+        self._recent: dict[tuple[str, str], list[tuple[datetime, str, str]]] = {}
+
+    def observe(self, signal: Signal) -> None:
+        """Record the first occurrence of an availability alert (re-fires are not new onsets)."""
+        site = signal.site_key
+        if site is None or signal.host is None:
+            return
+        recent = self._recent.setdefault((signal.tenant, site), [])
+        recent.append((signal.at, signal.host, signal.fingerprint))
+        newest = max(at for at, _, _ in recent[-2:])
+        cutoff = newest - timedelta(seconds=self.KEEP_S)
+        if recent[0][0] < cutoff:
+            recent[:] = [entry for entry in recent if entry[0] >= cutoff]
+
+    def burst(self, signal: Signal) -> list[str]:
+        """Return the fingerprints of the availability alerts of the signal's tenant and site within the onset
+        tolerance of it when they span at least `MIN_HOSTS` distinct hosts (the signal's included), else []."""
+        site = signal.site_key
+        if site is None:
+            return []
+        window = timedelta(seconds=self.tolerance_s)
+        near = [
+            (host, fp) for at, host, fp in self._recent.get((signal.tenant, site), ()) if abs(at - signal.at) <= window
+        ]
+        hosts = {host for host, _ in near} | {signal.host}
+        return [fp for _, fp in near if fp != signal.fingerprint] if len(hosts) >= self.MIN_HOSTS else []
 
 
 class CooccurrenceStats:
@@ -203,6 +267,11 @@ class LinkScore:
     gap_s: float = 0.0
     scale_s: float = 0.0  # the time scale (e-folding) the link's time evidence was measured with
 
+    @property
+    def site_burst(self) -> bool:
+        """Return True when the link is a site-wide outage burst (shared infrastructure, not a call path)."""
+        return self.via.startswith(SITE_BURST_VIA)
+
     def as_evidence(self) -> dict[str, float | str | None]:
         return {
             "score": round(self.total, 4),
@@ -223,6 +292,7 @@ class Scorer:
         # Per hop: never below the configured delay, at most what MAX_HOPS hops can take within the horizon.
         self.delays = HopDelays(weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS)
         self.host_spread = HostSpread(weights.time_scale_s, weights.onset_tolerance_s)
+        self.site_bursts = SiteBursts(weights.onset_tolerance_s)
 
     def learn(self, tenant: str, link: LinkScore) -> None:
         """Learn the tenant's hop delay from a link made along calls."""
@@ -272,6 +342,9 @@ class Scorer:
             span = incident.services.get(service)
             if span is not None:
                 consider(0.95, span.gap(signal.at), 0, f"same service {service}", w.onset_tolerance_s)
+        site = signal.site_key
+        if site is not None and site in incident.sites and self.site_bursts.burst(signal):
+            consider(1.0, incident.sites[site].gap(signal.at), 0, f"{SITE_BURST_VIA} {site}", w.onset_tolerance_s)
         if signal.hygiene or graph is None:
             return best
         late = signal.at - timedelta(seconds=w.onset_tolerance_s)

@@ -7,10 +7,20 @@ from datetime import timedelta
 from typing import Any
 
 from agents.alert_ops import AlertOps
-from agents.correlation import CooccurrenceStats, CorrelationWeights, HotIncident, Scorer, Signal, is_hygiene
+from agents.correlation import (
+    CooccurrenceStats,
+    CorrelationWeights,
+    HotIncident,
+    Scorer,
+    Signal,
+    SiteBursts,
+    is_availability,
+    is_hygiene,
+)
+from agents.dedup import fingerprint_of
 from agents.topology import TopologyRegistry
 from config.knowledge_base import MemoryKnowledgeBase
-from data.models import AlertIn, AlertState, IncidentStatus
+from data.models import AlertIn, AlertState, IncidentStatus, TopologyIn
 from tests.agents.builders import T0, topology
 
 
@@ -177,3 +187,64 @@ def test_a_tenant_whose_faults_alert_on_a_host_within_seconds_keeps_a_later_aler
 
 def _fingerprint(ops: AlertOps, alertname: str) -> str:
     return next(a.fingerprint for a in ops.kb.list_alerts(limit=1000).items if a.labels["alertname"] == alertname)
+
+
+def _site_topology() -> TopologyIn:
+    """Six services with no calls between them; a, b, c and lb in site one, d and e in site two (lb calls a)."""
+    services = [{"name": n, "hosts": [f"{n}-1"], "site": "one"} for n in ("a", "b", "c", "lb")]
+    services += [{"name": n, "hosts": [f"{n}-1"], "site": "two"} for n in ("d", "e")]
+    return TopologyIn.model_validate({"tenant": "acme", "services": services, "dependencies": [["lb", "a"]]})
+
+
+def _node_alert(name: str, host: str, seconds: float) -> AlertIn:
+    labels = {"alertname": name, "severity": "critical", "instance": f"{host}:9100", "tenant": "acme", "job": "node"}
+    return AlertIn(labels=labels, startsAt=T0 + timedelta(seconds=seconds))
+
+
+def _fp(name: str, host: str) -> str:
+    return fingerprint_of(_node_alert(name, host, 0))
+
+
+def test_availability_names_are_a_general_class() -> None:
+    for name in ("InstanceDown", "NodeDown", "HostUnreachable", "TargetDown", "host_is_down", "NodeOffline"):
+        assert is_availability(name), name
+    for name in ("ServiceDown", "HighLatencyP99", "DiskSpaceWarning", "ErrorRateHigh"):
+        assert not is_availability(name), name
+
+
+def test_many_hosts_of_one_site_unreachable_at_once_are_one_fault() -> None:
+    ops = AlertOps(MemoryKnowledgeBase())
+    ops.set_topology(_site_topology())
+    ops.ingest([_node_alert("SiteLinkDown", "lb-1", 0)])  # the gateway, minutes before the hosts drop
+    burst = [_node_alert("InstanceDown", host, 120 + i) for i, host in enumerate(("lb-1", "a-1", "b-1", "c-1"))]
+    ops.ingest(burst)
+    ops.ingest([_node_alert("InstanceDown", "d-1", 125)])  # another site: not part of the burst
+    ids = {ops.incident_of(_fp("InstanceDown", host)) for host in ("lb-1", "a-1", "b-1", "c-1")}
+    assert len(ids) == 1
+    assert ops.incident_of(_fp("SiteLinkDown", "lb-1")) in ids  # merged across the call order
+    assert ops.incident_of(_fp("InstanceDown", "d-1")) not in ids
+
+
+def test_two_hosts_of_a_site_down_together_are_not_yet_a_site_outage() -> None:
+    ops = AlertOps(MemoryKnowledgeBase())
+    ops.set_topology(_site_topology())
+    ops.ingest([_node_alert("InstanceDown", "a-1", 0), _node_alert("InstanceDown", "b-1", 5)])
+    ops.ingest([_node_alert("HighLatencyP99", "c-1", 6)])  # not an availability alert
+    ids = {ops.incident_of(_fp(name, host)) for name, host in
+           (("InstanceDown", "a-1"), ("InstanceDown", "b-1"), ("HighLatencyP99", "c-1"))}  # fmt: skip
+    assert len(ids) == 3
+
+
+def test_a_site_burst_counts_only_onsets_within_the_onset_tolerance() -> None:
+    bursts = SiteBursts(60.0)
+
+    def node(host: str, seconds: float) -> Signal:
+        at = T0 + timedelta(seconds=seconds)
+        return Signal(f"{host}-{seconds}", "acme", "InstanceDown", host, (), at, 5, False, frozenset(), "one", True)
+
+    for host, seconds in (("a-1", 0), ("b-1", 10), ("c-1", 300)):
+        bursts.observe(node(host, seconds))
+    assert bursts.burst(node("d-1", 20)) == ["a-1-0", "b-1-10"]
+    assert bursts.burst(node("d-1", 200)) == []  # only c-1 is near: two hosts
+    bursts.observe(node("e-1", 2000))  # far later: the old onsets are dropped
+    assert bursts.burst(node("d-1", 20)) == []
