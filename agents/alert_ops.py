@@ -264,11 +264,12 @@ class AlertOps(Lifecycle, Restore):
         severity = severity_rank(labels.get("severity"))
         alertname = labels.get("alertname", "alert")
         stable = frozenset((k, v) for k, v in labels.items() if k not in {"alertname", "instance", "severity"})
+        # The alert's own site label names its host's site; a service's site in the topology is the fallback.
         sites = [site for s in services if (site := graph.site_of.get(s))] if graph is not None else []
+        site = labels.get("site") or (sites[0] if sites else None)
         return Signal(
             record.fingerprint, record.tenant, alertname, host, services, at, severity,
-            is_hygiene(alertname, severity), stable, sites[0] if sites else labels.get("site"),
-            is_availability(alertname),
+            is_hygiene(alertname, severity), stable, site, is_availability(alertname),
         )  # fmt: skip
 
     def _correlate(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:

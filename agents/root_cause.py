@@ -6,6 +6,11 @@ keeping only edges to callees whose first alert is no later than the caller's (g
 `ONSET_TOLERANCE_S`): a callee that starts failing after its callers did not cause their alerts.
 The restart distribution favours services whose alerts started first and are most severe. Without a
 graph, onset and severity alone rank. Confidence is the winner's share of the top two scores.
+
+A site outage is not a call cascade: when the incident is mostly a burst of availability alerts on many hosts
+of one site at once (`agents.correlation.SiteBursts`), those hosts failed together through shared
+infrastructure, and rank flowing down calls among them would blame the deepest callee. The root is then the
+first alert on that site (the gateway or link seen failing before the hosts drop off).
 """
 
 from __future__ import annotations
@@ -15,12 +20,13 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from agents.correlation import Signal
+from agents.correlation import CorrelationWeights, Signal, SiteBursts
 from agents.topology import TenantGraph
 
 ONSET_SCALE_S = 300.0  # alerts this much later than the first weigh 1/e as much as a root candidate
 DAMPING = 0.85
 ONSET_TOLERANCE_S = 120.0  # a cause may be seen this much after its symptoms (evaluation delay, clock skew)
+SITE_WINDOW_S = CorrelationWeights.onset_tolerance_s  # the hosts of one site outage drop within this of each other
 
 
 @dataclass(frozen=True)
@@ -89,6 +95,9 @@ def rank_root_cause(signals: list[Signal], graph: TenantGraph | None) -> RootCau
         target = service or only.host or "an unknown target"
         return RootCause(service, only.host, 1.0, [(service or f"host:{only.host}", 1.0)],
                          f"{target}: the only alert, {only.alertname} at {only.at:%H:%M:%S}Z")  # fmt: skip
+    outage = _site_outage(signals)
+    if outage is not None:
+        return outage
     prior, onset, first = _prior(signals)
     scores = dict(prior)
     method = "onset and severity"
@@ -121,6 +130,38 @@ def rank_root_cause(signals: list[Signal], graph: TenantGraph | None) -> RootCau
         f"first alert {first.alertname} on {where} at {first.at:%H:%M:%S}Z"
     )
     return RootCause(service, host, confidence, ranking[:5], evidence)
+
+
+def _site_outage(signals: list[Signal]) -> RootCause | None:
+    """Return the root of a site outage when at least half of the incident's hosts are one site's availability
+    burst (`SiteBursts.MIN_HOSTS` or more distinct hosts unreachable within `SITE_WINDOW_S`), else None."""
+    by_site: dict[str, list[Signal]] = {}
+    for signal in signals:
+        if signal.site_key is not None:
+            by_site.setdefault(signal.site_key, []).append(signal)
+    hosts = {s.host for s in signals if s.host}
+    best: tuple[int, str, Signal] | None = None
+    for site, members in by_site.items():
+        members.sort(key=lambda s: s.at)
+        lo = 0
+        for hi, latest in enumerate(members):  # the widest window of SITE_WINDOW_S, counted in distinct hosts
+            while (latest.at - members[lo].at).total_seconds() > SITE_WINDOW_S:
+                lo += 1
+            burst = {s.host for s in members[lo : hi + 1]}
+            if len(burst) >= SiteBursts.MIN_HOSTS and (best is None or len(burst) > best[0]):
+                best = (len(burst), site, members[lo])
+    if best is None or 2 * best[0] < len(hosts):
+        return None
+    size, site, start = best
+    first = min((s for s in signals if s.site == site and s.at <= start.at), key=lambda s: (s.at, -s.severity))
+    service = first.services[0] if first.services else None
+    key = service or f"host:{first.host}"
+    confidence = size / len(hosts)
+    evidence = (
+        f"site outage: {size} of the incident's {len(hosts)} hosts in {site} unreachable within "
+        f"{SITE_WINDOW_S:.0f} s; first alert on the site {first.alertname} on {first.host} at {first.at:%H:%M:%S}Z"
+    )
+    return RootCause(service, first.host, confidence, [(key, confidence)], evidence)
 
 
 def _root_host(signals: list[Signal], service: str) -> str | None:

@@ -48,3 +48,18 @@ def test_a_callee_seen_slightly_after_its_caller_still_ranks_first() -> None:
     signals = [signal("api", 0), signal("web", 20), signal("db", 60, 4), signal("db", 70, 4)]
     root = rank_root_cause(signals, graph())
     assert root.service == "db"
+
+
+def test_a_site_outage_is_rooted_at_the_first_alert_on_the_site_not_the_deepest_callee() -> None:
+    def node(service: str, seconds: float, name: str = "InstanceDown") -> Signal:
+        at = T0 + timedelta(seconds=seconds)
+        host = f"{service}-1"
+        return Signal(f"{name}-{service}", "acme", name, host, (service,), at, 5, False, frozenset(), "one", True)
+
+    link = Signal("link", "acme", "SiteLinkDown", "web-1", ("web",), T0, 5, False, frozenset(), "one", False)
+    hosts_down = [node(service, 90 + i) for i, service in enumerate(("web", "api", "db", "storage"))]
+    root = rank_root_cause([link, *hosts_down], graph())
+    assert root.service == "web" and root.host == "web-1"
+    assert "site outage" in root.evidence
+    # Two hosts down together are no site outage: rank flows down the calls as usual.
+    assert rank_root_cause([node("api", 0), node("db", 5)], graph()).service == "db"
