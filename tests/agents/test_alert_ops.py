@@ -133,6 +133,20 @@ def test_flapping_alert_is_damped() -> None:
     assert len(refires) < 5  # once flapping is detected, re-fires stop adding timeline noise
 
 
+def test_refire_soon_after_ending_continues_a_fresh_incident_but_not_an_hours_old_one() -> None:
+    def run(onset_minutes: float) -> int:
+        ops = engine()
+        slow = alert("DbSlow", "db", "db-1", 0)
+        repeats = [slow.model_copy(update={"endsAt": T0 + timedelta(minutes=m + 15)}) for m in range(0, 75, 10)]
+        stopped = T0 + timedelta(minutes=onset_minutes)
+        ops.ingest([slow, *repeats, slow.model_copy(update={"status": AlertState.RESOLVED, "endsAt": stopped})])
+        ops.ingest([slow.model_copy(update={"startsAt": stopped + timedelta(minutes=5)})])
+        return len(ops.kb.list_incidents().items)
+
+    assert run(20) == 1  # back 5 minutes after ending, 25 minutes into its fault: the same problem
+    assert run(75) == 2  # back 5 minutes after ending, but nothing new started in its fault for 80 minutes
+
+
 def test_replaying_the_stream_gives_identical_incidents() -> None:
     stream = [
         alert("DbDown", "db", "db-1", 0),
