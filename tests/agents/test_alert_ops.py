@@ -147,6 +147,23 @@ def test_refire_soon_after_ending_continues_a_fresh_incident_but_not_an_hours_ol
     assert run(75) == 2  # back 5 minutes after ending, but nothing new started in its fault for 80 minutes
 
 
+def test_refire_soon_after_its_incident_resolved_reopens_it_only_while_its_fault_is_recent() -> None:
+    def run(stop_minutes: float) -> tuple[int, bool]:
+        ops = engine(quiet_period=timedelta(minutes=10), reopen_window=timedelta(minutes=30))
+        slow = alert("DbSlow", "db", "db-1", 0)
+        repeats = [slow.model_copy(update={"endsAt": T0 + timedelta(minutes=m + 15)}) for m in range(0, 75, 10)]
+        stopped = T0 + timedelta(minutes=stop_minutes)
+        ops.ingest([slow, *repeats, slow.model_copy(update={"status": AlertState.RESOLVED, "endsAt": stopped})])
+        ops.advance_to(stopped + timedelta(minutes=12))
+        assert ops.kb.list_incidents().items[0].status is IncidentStatus.RESOLVED
+        ops.ingest([slow.model_copy(update={"startsAt": stopped + timedelta(minutes=15)})])
+        incidents = ops.kb.list_incidents().items
+        return len(incidents), any("Reopened" in e.event for i in incidents for e in i.timeline)
+
+    assert run(20) == (1, True)  # its fault started 35 minutes before: the same problem back
+    assert run(75) == (2, False)  # 90 minutes: a new problem on that service
+
+
 def test_replaying_the_stream_gives_identical_incidents() -> None:
     stream = [
         alert("DbDown", "db", "db-1", 0),
