@@ -19,20 +19,11 @@ from datetime import datetime, timedelta
 
 from agents.alert_lifecycle import Lifecycle, LifecyclePolicy
 from agents.alert_restore import Restore
-from agents.correlation import (
-    CooccurrenceStats,
-    CorrelationWeights,
-    HotIncident,
-    LinkScore,
-    Scorer,
-    Signal,
-    is_availability,
-    is_hygiene,
-    one_fault,
-)
+from agents.correlation import CooccurrenceStats, CorrelationWeights, LinkScore, Scorer, one_fault
 from agents.dedup import AlertRecord, fingerprint_of, is_resolved, severity_rank
 from agents.hot_set import HotSet
 from agents.incident_state import AGENT, IncidentState, incident_id_for
+from agents.signals import HotIncident, Signal, is_availability, is_hygiene
 from agents.topology import TopologyRegistry, host_of
 from config.knowledge_base import KnowledgeBase
 from data.errors import Conflict, NotFound

@@ -14,10 +14,10 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from agents.correlation import HotIncident, Signal
 from agents.dedup import AlertRecord
 from agents.hot_set import HotSet
 from agents.incident_state import IncidentState
+from agents.signals import HotIncident, Signal
 from config.knowledge_base import KnowledgeBase
 from data.models import Alert, AlertState, Incident, IncidentStatus
 

@@ -31,25 +31,15 @@ never link to hygiene incidents.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from agents.delays import HopDelays, HostSpread
+from agents.signals import HotIncident, Signal
 from agents.topology import MAX_HOPS, TenantGraph
 
-HYGIENE_NAME = re.compile(
-    r"cert|ssl|tls.?expir|licen[cs]|backup|cron|scheduled|job.?fail|disk.?space.?warn|disk.?usage|"
-    r"filesystem.?(usage|space)|restart(?!.{0,8}loop)|reload|config|expir|ntp|snapshot|reboot.?required",
-    re.IGNORECASE,
-)
-AVAILABILITY_NAME = re.compile(
-    r"(instance|node|host|target|machine|server).?(is.?)?(down|unreachable|unavailable|offline)|unreachable",
-    re.IGNORECASE,
-)
 SITE_BURST_VIA = "site burst"
-STABLE_LABELS_EXCLUDED = frozenset({"alertname", "instance", "severity", "tenant", "pod", "container", "fingerprint"})
 
 
 @dataclass(frozen=True)
@@ -71,123 +61,6 @@ class CorrelationWeights:
     max_gap_s: float = 3600.0
     hop_decay: float = 0.8
     onset_tolerance_s: float = 60.0  # how much later than its symptoms a cause may be seen (evaluation delay, skew)
-
-
-def is_availability(alertname: str) -> bool:
-    """Return True for an alert that says a host or scrape target cannot be reached (node-level availability)."""
-    return AVAILABILITY_NAME.search(alertname) is not None
-
-
-def is_hygiene(alertname: str, severity: int) -> bool:
-    """Return True for an alert that reports a local maintenance condition rather than an outage symptom."""
-    return severity < 4 and HYGIENE_NAME.search(alertname) is not None
-
-
-@dataclass
-class Signal:
-    """What correlation needs of one alert occurrence."""
-
-    fingerprint: str
-    tenant: str
-    alertname: str
-    host: str | None
-    services: tuple[str, ...]
-    at: datetime
-    severity: int
-    hygiene: bool
-    stable_labels: frozenset[tuple[str, str]]
-    site: str | None = None
-    availability: bool = False  # `is_availability` of the alertname
-
-    @property
-    def site_key(self) -> str | None:
-        """Return the site this availability alert counts toward in a site burst, or None."""
-        return self.site if self.availability and self.host else None
-
-
-@dataclass
-class Span:
-    """Onset times of the alerts seen on one service or host of an incident (the first and the latest few)."""
-
-    first: datetime
-    last: datetime
-    recent: list[datetime] = field(default_factory=list)
-
-    KEEP = 16
-
-    def gap(self, at: datetime) -> float:
-        """Return the seconds from ``at`` to the nearest known onset.
-
-        Not the distance to the interval [first, last]: an incident that lives for hours must not
-        make every alert in those hours look simultaneous with it.
-        """
-        return min(abs((at - onset).total_seconds()) for onset in (self.first, *self.recent))
-
-    def extend(self, at: datetime) -> None:
-        self.first = min(self.first, at)
-        self.last = max(self.last, at)
-        self.recent.append(at)
-        if len(self.recent) > self.KEEP:
-            del self.recent[0]
-
-
-@dataclass
-class HotIncident:
-    """The in-memory state of an open (or recently resolved) incident used to score new alerts."""
-
-    id: str
-    tenant: str
-    hygiene: bool
-    first_at: datetime
-    last_at: datetime
-    services: dict[str, Span] = field(default_factory=dict)
-    hosts: dict[str, Span] = field(default_factory=dict)
-    sites: dict[str, Span] = field(default_factory=dict)  # onsets of availability alerts, per site
-    alertnames: Counter[str] = field(default_factory=Counter)
-    labels: Counter[tuple[str, str]] = field(default_factory=Counter)
-    members: list[Signal] = field(default_factory=list)
-    fingerprints: set[str] = field(default_factory=set)
-    onset_last: datetime | None = None  # latest first onset of a distinct alert: where the cascade front is
-    earliest: Signal | None = None  # the member that started first
-
-    @property
-    def front(self) -> datetime:
-        """Return where the cascade front is: the latest first onset of a distinct alert."""
-        return self.onset_last or self.last_at
-
-    def add(self, signal: Signal) -> None:
-        """Add one occurrence. A re-fire of an alert already in the incident is a condition that persists,
-        not a new symptom: it joins the members but moves neither the spans nor the cascade front, so a
-        flapping alert cannot keep an incident looking fresh to unrelated faults for hours."""
-        self.members.append(signal)
-        if self.earliest is None or signal.at < self.earliest.at:
-            self.earliest = signal
-        self.first_at = min(self.first_at, signal.at)
-        self.last_at = max(self.last_at, signal.at)
-        if signal.fingerprint in self.fingerprints:
-            return
-        self.fingerprints.add(signal.fingerprint)
-        self.onset_last = signal.at if self.onset_last is None else max(self.onset_last, signal.at)
-        for service in signal.services:
-            _extend(self.services, service, signal.at)
-        if signal.host:
-            _extend(self.hosts, signal.host, signal.at)
-        if signal.site_key:
-            _extend(self.sites, signal.site_key, signal.at)
-        self.alertnames[signal.alertname] += 1
-        self.labels.update(signal.stable_labels)
-
-    def absorb(self, other: HotIncident) -> None:
-        for signal in other.members:
-            self.add(signal)
-
-
-def _extend(spans: dict[str, Span], key: str, at: datetime) -> None:
-    span = spans.get(key)
-    if span is None:
-        spans[key] = Span(at, at)
-    else:
-        span.extend(at)
 
 
 class SiteBursts:

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from agents.correlation import Signal
 from agents.incident_state import IncidentState
+from agents.signals import Signal
 from agents.topology import TenantGraph
 
 

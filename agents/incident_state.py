@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from agents.correlation import HotIncident, Signal
 from agents.root_cause import RootCause, rank_root_cause
+from agents.signals import HotIncident, Signal
 from agents.topology import TenantGraph
 from data.models import Incident, IncidentStatus, Severity
 from data.timeutil import iso_z

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from agents.correlation import CorrelationWeights, Signal, SiteBursts
+from agents.correlation import CorrelationWeights, SiteBursts
+from agents.signals import Signal
 from agents.topology import TenantGraph
 
 ONSET_SCALE_S = 300.0  # alerts this much later than the first weigh 1/e as much as a root candidate

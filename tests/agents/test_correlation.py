@@ -7,17 +7,9 @@ from datetime import timedelta
 from typing import Any
 
 from agents.alert_ops import AlertOps
-from agents.correlation import (
-    CooccurrenceStats,
-    CorrelationWeights,
-    HotIncident,
-    Scorer,
-    Signal,
-    SiteBursts,
-    is_availability,
-    is_hygiene,
-)
+from agents.correlation import CooccurrenceStats, CorrelationWeights, Scorer, SiteBursts
 from agents.dedup import fingerprint_of
+from agents.signals import HotIncident, Signal
 from agents.topology import TopologyRegistry
 from config.knowledge_base import MemoryKnowledgeBase
 from data.models import AlertIn, AlertState, IncidentStatus, TopologyIn
@@ -141,12 +133,6 @@ def test_a_distinct_alert_on_a_service_is_one_fault_only_within_the_onset_tolera
     assert later is None or later.total < CorrelationWeights().threshold
 
 
-def test_a_restart_is_maintenance_but_a_restart_loop_is_a_crash_symptom() -> None:
-    assert is_hygiene("ServiceRestarted", 0)
-    assert not is_hygiene("ContainerRestartLoop", 3)
-    assert not is_hygiene("PodRestartingInLoop", 2)
-
-
 def test_a_callee_of_a_symptom_apart_from_the_incidents_root_is_another_faults_root() -> None:
     registry = TopologyRegistry()
     registry.set_topology(topology())
@@ -203,13 +189,6 @@ def _node_alert(name: str, host: str, seconds: float) -> AlertIn:
 
 def _fp(name: str, host: str) -> str:
     return fingerprint_of(_node_alert(name, host, 0))
-
-
-def test_availability_names_are_a_general_class() -> None:
-    for name in ("InstanceDown", "NodeDown", "HostUnreachable", "TargetDown", "host_is_down", "NodeOffline"):
-        assert is_availability(name), name
-    for name in ("ServiceDown", "HighLatencyP99", "DiskSpaceWarning", "ErrorRateHigh"):
-        assert not is_availability(name), name
 
 
 def test_many_hosts_of_one_site_unreachable_at_once_are_one_fault() -> None:

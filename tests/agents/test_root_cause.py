@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from agents.correlation import Signal
 from agents.root_cause import rank_root_cause
+from agents.signals import Signal
 from agents.topology import TenantGraph, TopologyRegistry
 from data.models import TopologyIn
 
