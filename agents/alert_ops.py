@@ -28,7 +28,7 @@ from agents.correlation import (
     is_hygiene,
     one_fault,
 )
-from agents.dedup import AlertRecord, fingerprint_of, is_resolved, severity_rank
+from agents.dedup import AlertRecord, FingerprintIndex, is_resolved, severity_rank
 from agents.hot_set import HotSet
 from agents.incident_state import AGENT, IncidentState, incident_id_for
 from agents.topology import TopologyRegistry, host_of
@@ -72,6 +72,7 @@ class AlertOps(Lifecycle):
         self._scorer = Scorer(self.weights, self.cooccurrence)
         self._lock = threading.RLock()
         self._records: dict[str, AlertRecord] = {}
+        self._fingerprints = FingerprintIndex()
         self._incidents: dict[str, IncidentState] = {}
         self._hot = HotSet()
         self._resolving: dict[str, IncidentState] = {}  # open incidents out of the hot set whose alerts all ended
@@ -153,12 +154,14 @@ class AlertOps(Lifecycle):
     # ------------------------------------------------------------------ one alert
 
     def _apply(self, alert: AlertIn, touched: dict[str, IncidentState]) -> tuple[AlertRecord, bool, bool]:
-        fingerprint = fingerprint_of(alert)
+        fingerprint = self._fingerprints.fingerprint(alert)
         now = self._watermark or alert.startsAt
         resolved = is_resolved(alert, now)
         record = self._records.get(fingerprint)
         if record is None:
             record = self._new_record(fingerprint, alert, resolved)
+            if not alert.fingerprint:
+                self._fingerprints.remember(record)
             opened = self._correlate(record, alert, touched)
             self._new_fingerprints.append((alert.startsAt, opened))
             if resolved:

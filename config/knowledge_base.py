@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -46,9 +47,13 @@ class Page(Generic[M]):
     next_cursor: str | None
 
 
+@lru_cache(maxsize=16_384)  # an incident's creation time is keyed again every batch that touches it
 def order_key(moment: datetime) -> str:
     """Return a fixed-width UTC text for ``moment`` whose text order is time order."""
-    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment if moment.tzinfo is UTC else to_utc(moment)
+    if utc.year < 1000:  # strftime does not pad such years; keys already stored must keep their text
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _attrs(**values: object) -> dict[str, str]:
