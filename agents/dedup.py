@@ -101,12 +101,16 @@ class AlertRecord:
         return len(self.transitions) >= FLAP_TRANSITIONS
 
     def to_body(self) -> dict[str, object]:
-        """Return the record in the stored JSON form of `data.models.Alert` (built directly: valid by construction)."""
+        """Return the record in the stored JSON form of `data.models.Alert` (built directly: valid by construction).
+
+        The label and annotation dicts are shared, not copied: the engine never mutates them (new annotations
+        replace the dict) and stores hand out copies.
+        """
         return {
             "fingerprint": self.fingerprint,
             "incident_id": self.incident_id,
-            "labels": dict(self.labels),
-            "annotations": dict(self.annotations),
+            "labels": self.labels,
+            "annotations": self.annotations,
             "status": self.status.value,
             "startsAt": iso_text(self.starts_at),
             "endsAt": iso_text(self.ends_at) if self.ends_at is not None else None,

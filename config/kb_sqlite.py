@@ -26,6 +26,13 @@ CREATE INDEX IF NOT EXISTS docs_by_order ON docs (collection, ord, id);
 # A rowid table, not WITHOUT ROWID: bodies are kilobytes (an incident's timeline and trace), far above the
 # small-row case WITHOUT ROWID suits, and replaying the recorded batches of a 30k-alert storm took 1.65 s
 # against 2.1-2.4 s. Files created with the earlier schema keep it and work unchanged.
+# An upsert, not INSERT OR REPLACE: replacing deletes the row and inserts it anew, touching both indexes, while an
+# ingest stream mostly rewrites documents in place (an alert re-sent, an incident updated) under the same key and
+# order. Same stored rows; replaying 30k rewrites of 3k alert documents took 18 % fewer instructions.
+_UPSERT = (
+    "INSERT INTO docs VALUES (?, ?, ?, ?, ?) ON CONFLICT (collection, id) DO UPDATE "
+    "SET ord = excluded.ord, attrs = excluded.attrs, body = excluded.body"
+)
 _ENCODER = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps builds one per call with options
 _ATTR_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz_0123456789")
 
@@ -61,7 +68,7 @@ class SqliteDocumentStore(DocumentStore):
     def put_many(self, batches: Sequence[tuple[str, Sequence[Doc]]]) -> None:
         encode = _ENCODER.encode
         rows = [
-            (collection, d.id, d.order, encode(dict(d.attrs)), encode(d.body))
+            (collection, d.id, d.order, encode(d.attrs if type(d.attrs) is dict else dict(d.attrs)), encode(d.body))
             for collection, docs in batches
             for d in docs
         ]
@@ -70,7 +77,7 @@ class SqliteDocumentStore(DocumentStore):
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)", rows)
+                self._db.executemany(_UPSERT, rows)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise

@@ -147,14 +147,16 @@ class KnowledgeBase:
         that is valid by construction (`AlertRecord.to_body`, `IncidentState.to_body`); the store takes
         ownership of them. Stores that can (SQLite) commit the whole batch in one transaction.
         """
+        # The attributes are the bodies' own texts (what `_attrs` would give), built inline: this runs per alert.
         alert_docs = [
-            Doc(body["fingerprint"], order_key(starts), body, _attrs(status=body["status"],
-                incident_id=body["incident_id"], fingerprint=body["fingerprint"]))
+            Doc(body["fingerprint"], order_key(starts), body,
+                {"status": body["status"], "incident_id": body["incident_id"], "fingerprint": body["fingerprint"]}
+                if body["incident_id"] is not None else {"status": body["status"], "fingerprint": body["fingerprint"]})
             for starts, body in alerts
         ]  # fmt: skip
         incident_docs = [
-            Doc(body["id"], order_key(created), body, _attrs(status=body["status"], severity=body["severity"],
-                                                            tenant=body["tenant"]))
+            Doc(body["id"], order_key(created), body,
+                {"status": body["status"], "severity": body["severity"], "tenant": body["tenant"]})
             for created, body in incidents
         ]  # fmt: skip
         self.store.put_many([(Collection.ALERTS, alert_docs), (Collection.INCIDENTS, incident_docs)])
