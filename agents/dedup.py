@@ -6,7 +6,7 @@ import hashlib
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from data.models import AlertIn, AlertState
@@ -37,8 +37,14 @@ def fingerprint_of(alert: AlertIn) -> str:
 
 
 # The same instants are formatted several times per alert (its record, its incident's timeline and dates, batch
-# after batch while it is touched); a memo of the pure function spares the repeats. Bounded, thread-safe.
-iso_text = lru_cache(maxsize=16_384)(iso_z)
+# after batch while it is touched); a memo of the pure function spares the repeats. Bounded, thread-safe. Only
+# UTC values are memoised: equal datetimes of another zone can be different instants (a repeated local hour).
+_iso_utc = lru_cache(maxsize=16_384)(iso_z)
+
+
+def iso_text(value: datetime) -> str:
+    """Return `iso_z` of ``value``."""
+    return _iso_utc(value) if value.tzinfo is UTC else iso_z(value)
 
 
 class FingerprintIndex:

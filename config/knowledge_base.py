@@ -47,10 +47,13 @@ class Page(Generic[M]):
     next_cursor: str | None
 
 
-@lru_cache(maxsize=16_384)  # an incident's creation time is keyed again every batch that touches it
 def order_key(moment: datetime) -> str:
     """Return a fixed-width UTC text for ``moment`` whose text order is time order."""
-    utc = moment if moment.tzinfo is UTC else to_utc(moment)
+    return _utc_order_key(moment if moment.tzinfo is UTC else to_utc(moment))
+
+
+@lru_cache(maxsize=16_384)  # an incident's creation time is keyed again every batch that touches it
+def _utc_order_key(utc: datetime) -> str:
     if utc.year < 1000:  # strftime does not pad such years; keys already stored must keep their text
         return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
 
 from agents.dedup import AlertRecord, FingerprintIndex, fingerprint_of, iso_text, label_fingerprint
 from data.models import AlertIn, AlertState
@@ -53,5 +54,8 @@ def test_retain_forgets_label_sets_of_alerts_no_longer_tracked() -> None:
 
 
 def test_iso_text_equals_iso_z_for_any_zone() -> None:
-    for moment in (T0, T0 + timedelta(microseconds=1500), T0.astimezone(timezone(timedelta(hours=5, minutes=30)))):
+    repeated = datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York"))  # this local hour happens twice
+    moments = [T0, T0 + timedelta(microseconds=1500), T0.astimezone(timezone(timedelta(hours=5, minutes=30)))]
+    for moment in [*moments, repeated, repeated.replace(fold=1)]:
         assert iso_text(moment) == iso_z(moment)
+    assert iso_text(repeated) != iso_text(repeated.replace(fold=1))  # equal datetimes, different instants

@@ -242,3 +242,15 @@ def test_sqlite_stores_text_its_fast_encoder_cannot_write(tmp_path: Path) -> Non
     assert kb.get_alert("fp-1") == alert
     assert kb.list_alerts(incident_id="INC-1").items == [alert]
     kb.close()
+
+
+def test_order_key_is_the_fixed_width_utc_text_for_any_zone_and_year() -> None:
+    from zoneinfo import ZoneInfo
+
+    from config.knowledge_base import order_key
+
+    repeated = datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York"))  # this local hour happens twice
+    moments = [T0, T0 + timedelta(microseconds=7), datetime(999, 1, 2, tzinfo=UTC), repeated, repeated.replace(fold=1)]
+    for moment in moments:
+        assert order_key(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert order_key(repeated) != order_key(repeated.replace(fold=1))
