@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from agents.correlation import CooccurrenceStats, CorrelationWeights
-from agents.dedup import AlertRecord
+from agents.dedup import AlertRecord, FingerprintIndex
 from agents.hot_set import HotSet
 from agents.incident_state import IncidentState
 from data.models import AlertState, IncidentStatus
@@ -46,6 +46,7 @@ class Lifecycle:
     weights: CorrelationWeights
     cooccurrence: CooccurrenceStats
     _records: dict[str, AlertRecord]
+    _fingerprints: FingerprintIndex
     _incidents: dict[str, IncidentState]
     _hot: HotSet
     _resolving: dict[str, IncidentState]
@@ -116,6 +117,7 @@ class Lifecycle:
             for record in firing[:excess]:
                 self._time_out(record, max(record.last_seen, record.starts_at))
                 del self._records[record.fingerprint]
+            self._fingerprints.retain(self._records)
 
     def _time_out(self, record: AlertRecord, at: datetime) -> None:
         record.status = AlertState.RESOLVED
@@ -136,6 +138,7 @@ class Lifecycle:
         for fingerprint, record in list(self._records.items()):
             if record.status is AlertState.RESOLVED and (record.ends_at or record.last_seen) < keep_after:
                 del self._records[fingerprint]
+        self._fingerprints.retain(self._records)
         live = {r.incident_id for r in self._records.values()}
         hot_ids = self._hot.ids()
         for incident_id in list(self._incidents):

@@ -22,7 +22,7 @@ from agents.alert_correlation import Correlator
 from agents.alert_lifecycle import Lifecycle, LifecyclePolicy
 from agents.alert_restore import Restore
 from agents.correlation import CooccurrenceStats, CorrelationWeights, Scorer
-from agents.dedup import AlertRecord, fingerprint_of, is_resolved
+from agents.dedup import AlertRecord, FingerprintIndex, is_resolved
 from agents.hot_set import HotSet
 from agents.incident_state import AGENT, IncidentState
 from agents.topology import TopologyRegistry
@@ -66,6 +66,7 @@ class AlertOps(Correlator, Lifecycle, Restore):
         self._scorer = Scorer(self.weights, self.cooccurrence)
         self._lock = threading.RLock()
         self._records: dict[str, AlertRecord] = {}
+        self._fingerprints = FingerprintIndex()
         self._incidents: dict[str, IncidentState] = {}
         self._hot = HotSet()
         self._resolving: dict[str, IncidentState] = {}  # open incidents out of the hot set whose alerts all ended
@@ -148,12 +149,14 @@ class AlertOps(Correlator, Lifecycle, Restore):
     # ------------------------------------------------------------------ one alert
 
     def _apply(self, alert: AlertIn, touched: dict[str, IncidentState]) -> tuple[AlertRecord, bool, bool]:
-        fingerprint = fingerprint_of(alert)
+        fingerprint = self._fingerprints.fingerprint(alert)
         now = self._watermark or alert.startsAt
         resolved = is_resolved(alert, now)
         record = self._records.get(fingerprint)
         if record is None:
             record = self._new_record(fingerprint, alert, resolved)
+            if not alert.fingerprint:
+                self._fingerprints.remember(record)
             opened = self._correlate(record, alert, touched)
             self._new_fingerprints.append((alert.startsAt, opened))
             if resolved:

@@ -14,7 +14,7 @@ import logging
 from collections.abc import Callable
 from datetime import datetime
 
-from agents.dedup import AlertRecord
+from agents.dedup import AlertRecord, FingerprintIndex, label_fingerprint
 from agents.hot_set import HotSet
 from agents.incident_state import IncidentState
 from agents.signals import HotIncident, Signal
@@ -32,6 +32,7 @@ class Restore:
 
     kb: KnowledgeBase
     _records: dict[str, AlertRecord]
+    _fingerprints: FingerprintIndex
     _incidents: dict[str, IncidentState]
     _hot: HotSet
     _watermark: datetime | None
@@ -83,6 +84,8 @@ class Restore:
             state.mark(record.fingerprint, own and record.status is AlertState.FIRING)
             if own or record.fingerprint not in self._records:
                 self._records[record.fingerprint] = record
+                if record.fingerprint == label_fingerprint(record.labels):  # not one its sender gave
+                    self._fingerprints.remember(record)
         state.updated_at = incident.updatedAt
         state.stored_body = body
         self._incidents[incident.id] = state

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from data.models import AlertIn, AlertState
 from data.timeutil import iso_z
@@ -34,6 +36,55 @@ def fingerprint_of(alert: AlertIn) -> str:
     return alert.fingerprint or label_fingerprint(alert.labels)
 
 
+# The same instants are formatted several times per alert (its record, its incident's timeline and dates, batch
+# after batch while it is touched); a memo of the pure function spares the repeats. Bounded, thread-safe. Only
+# UTC values are memoised: equal datetimes of another zone can be different instants (a repeated local hour).
+_iso_utc = lru_cache(maxsize=16_384)(iso_z)
+
+
+def iso_text(value: datetime) -> str:
+    """Return `iso_z` of ``value``."""
+    return _iso_utc(value) if value.tzinfo is UTC else iso_z(value)
+
+
+class FingerprintIndex:
+    """The label-hash fingerprints of tracked alerts, found by their label set as delivered.
+
+    A source re-sends every firing alert (Prometheus each evaluation), so most deliveries repeat a label
+    set already seen: this index answers them with one hash of the labels in delivery order and one
+    comparison with the label set the fingerprint was computed from, instead of hashing the sorted
+    labels again. A miss (new alert, other label order, hash collision) computes the fingerprint; the
+    answer is always ``label_fingerprint(labels)``. Not thread-safe (the engine locks).
+    """
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Mapping[str, str], str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._known)
+
+    def fingerprint(self, alert: AlertIn) -> str:
+        """Return `fingerprint_of` ``alert``."""
+        if alert.fingerprint:
+            return alert.fingerprint
+        labels = alert.labels
+        known = self._known.get(hash(tuple(labels.items())))
+        if known is not None and known[0] == labels:
+            return known[1]
+        return label_fingerprint(labels)
+
+    def remember(self, record: AlertRecord) -> None:
+        """Index a new record whose fingerprint is the hash of its labels (not one its sender gave)."""
+        self._known[hash(tuple(record.labels.items()))] = (record.labels, record.fingerprint)
+
+    def retain(self, records: Mapping[str, AlertRecord]) -> None:
+        """Forget the label sets of alerts no longer in ``records`` (keeps memory bounded by them)."""
+        self._known = {
+            key: entry for key, entry in self._known.items()
+            if (record := records.get(entry[1])) is not None and record.labels is entry[0]
+        }  # fmt: skip
+
+
 @dataclass
 class AlertRecord:
     """The engine's live view of one fingerprint."""
@@ -56,16 +107,20 @@ class AlertRecord:
         return len(self.transitions) >= FLAP_TRANSITIONS
 
     def to_body(self) -> dict[str, object]:
-        """Return the record in the stored JSON form of `data.models.Alert` (built directly: valid by construction)."""
+        """Return the record in the stored JSON form of `data.models.Alert` (built directly: valid by construction).
+
+        The label and annotation dicts are shared, not copied: the engine never mutates them (new annotations
+        replace the dict) and stores hand out copies.
+        """
         return {
             "fingerprint": self.fingerprint,
             "incident_id": self.incident_id,
-            "labels": dict(self.labels),
-            "annotations": dict(self.annotations),
+            "labels": self.labels,
+            "annotations": self.annotations,
             "status": self.status.value,
-            "startsAt": iso_z(self.starts_at),
-            "endsAt": iso_z(self.ends_at) if self.ends_at is not None else None,
-            "lastSeen": iso_z(self.last_seen),
+            "startsAt": iso_text(self.starts_at),
+            "endsAt": iso_text(self.ends_at) if self.ends_at is not None else None,
+            "lastSeen": iso_text(self.last_seen),
             "count": self.count,
             "source": self.source,
         }

@@ -38,7 +38,11 @@ class HotSet:
         """Make ``state`` findable by the host and services of ``signal`` (call after adding it)."""
         keys = self._by_key.setdefault(state.hot.tenant, {})
         for key in _keys(state.hot.hygiene, signal):
-            keys.setdefault(key, set()).add(state.id)
+            ids = keys.get(key)
+            if ids is None:
+                keys[key] = {state.id}
+            else:
+                ids.add(state.id)
 
     def remove(self, state: IncidentState) -> None:
         tenant = state.hot.tenant
@@ -67,13 +71,15 @@ class HotSet:
         ids: set[str] = set()
         if signal.hygiene:
             for key in _keys(True, signal):
-                ids |= keys.get(key, set())
+                if found := keys.get(key):
+                    ids |= found
         else:
-            if signal.host:
-                ids |= keys.get(("h", signal.host), set())
+            if signal.host and (found := keys.get(("h", signal.host))):
+                ids |= found
             for service in signal.services:
                 for other in graph.related(service) if graph is not None else (service,):
-                    ids |= keys.get(("s", other), set())
+                    if found := keys.get(("s", other)):
+                        ids |= found
         if horizon is None:
             return [incidents[i] for i in ids if i in incidents]
         since = signal.at - horizon

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from agents.dedup import iso_text
 from agents.root_cause import RootCause, rank_root_cause
 from agents.signals import HotIncident, Signal
 from agents.topology import TenantGraph
 from data.models import Incident, IncidentStatus, Severity
-from data.timeutil import iso_z
 
 MAX_TIMELINE = 500
 MAX_WHY_TRACE = 200
@@ -45,6 +45,10 @@ class IncidentState:
     stored_body: dict[str, Any] | None = None  # the body last stored by ingest (None: unknown), never mutated
     _ranked_shape: tuple[int, int] = (0, 0)
     _firing: int = 0
+    # Memos of values derived from the members, which only ever grow: (members seen, highest severity) and
+    # (members, root, fingerprints, titles, title) -- the title changes only when one of those does.
+    _severity_memo: tuple[int, int | None] = (0, None)
+    _title_memo: tuple[int, RootCause | None, int, int, str] | None = None
 
     @property
     def id(self) -> str:
@@ -67,7 +71,7 @@ class IncidentState:
     def note(self, at: datetime, event: str, **details: Any) -> None:
         if len(self.timeline) < MAX_TIMELINE:
             # Kept in stored form: an entry never changes, so it is encoded once, not on every save.
-            self.timeline.append({"time": iso_z(at), "event": event, "agent": AGENT, "details": details})
+            self.timeline.append({"time": iso_text(at), "event": event, "agent": AGENT, "details": details})
         self.updated_at = max(self.updated_at, at)
 
     def trace(self, decision: dict[str, Any]) -> None:
@@ -90,11 +94,34 @@ class IncidentState:
         self._ranked_shape = shape
         self.root = rank_root_cause(self.hot.members, graph)
 
+    def severity_rank(self) -> int | None:
+        """Return the highest severity rank of the members (None without members)."""
+        members = self.hot.members
+        seen, top = self._severity_memo
+        if seen > len(members):
+            seen, top = 0, None
+        if seen < len(members):
+            newest = max(m.severity for m in members[seen:])
+            top = newest if top is None else max(top, newest)
+            self._severity_memo = (len(members), top)
+        return top
+
     def title(self) -> str:
         members = self.hot.members
         if not members:
             return "Incident"
         root = self.root
+        memo = self._title_memo
+        if (
+            memo is not None and memo[0] == len(members) and memo[1] is root
+            and memo[2] == len(self.fingerprints) and memo[3] == len(self.titles)
+        ):  # fmt: skip
+            return memo[4]
+        text = self._title(members, root)
+        self._title_memo = (len(members), root, len(self.fingerprints), len(self.titles), text)
+        return text
+
+    def _title(self, members: list[Signal], root: RootCause | None) -> str:
         on_root = [m for m in members if root and root.service and root.service in m.services] or members
         lead = min(on_root, key=lambda m: (-m.severity, m.at))
         target = (root.service if root else None) or lead.host or "unknown target"
@@ -110,7 +137,8 @@ class IncidentState:
         """
         root = self.root
         hot = self.hot
-        severity = max((m.severity for m in hot.members), default=2)
+        top = self.severity_rank()
+        severity = 2 if top is None else top
         confidence = round(root.confidence, 4) if root and root.confidence is not None else None
         return {
             "id": self.id,
@@ -127,9 +155,9 @@ class IncidentState:
             "confidence": confidence,
             "agents": [AGENT],
             "processingState": self.processing_state,
-            "createdAt": iso_z(self.created_at),
-            "updatedAt": iso_z(self.updated_at),
-            "resolvedAt": iso_z(self.resolved_at) if self.resolved_at is not None else None,
+            "createdAt": iso_text(self.created_at),
+            "updatedAt": iso_text(self.updated_at),
+            "resolvedAt": iso_text(self.resolved_at) if self.resolved_at is not None else None,
             "timeline": list(self.timeline),
             "actions": [],
             "why_trace": list(self.why_trace),

@@ -2,11 +2,17 @@
 
     python bench/ingest_throughput.py [--alerts 200000] [--batch 500] [--million]
 
-Prints alerts/s for: the engine in-process (dedup + correlation + store) with the memory and SQLite
-stores; the HTTP API on one uvicorn worker (SQLite, batches POSTed to /api/alerts from one client);
-and Prometheus Alertmanager (Debian package `prometheus-alertmanager`, started here on a loopback port)
-taking the same batches on /api/v2/alerts from the same client. `--million` also reports the peak RSS
-of the engine after ingesting one million alerts.
+Two workloads, each printed: a new-alert storm (most deliveries are alerts not seen before, so nearly
+every one is correlated), and a re-send stream as a real alert source delivers it (every firing alert
+sent again each minute with the same ``startsAt`` until it ends, then once resolved; most deliveries
+are repeats). For each: alerts/s of the engine in-process (dedup + correlation + store) with the memory
+and SQLite stores; the HTTP API on one uvicorn worker (SQLite, batches POSTed to /api/alerts and to the
+webhook from one client); and Prometheus Alertmanager (Debian package `prometheus-alertmanager`, started
+here on a loopback port) taking the same batches on /api/v2/alerts from the same client. Each rate is
+given per second of wall time and per second of CPU time of the process that ingests (the bench itself
+in-process, the server process over HTTP, Alertmanager's process for it): on a shared machine the CPU
+figures, and ratios of figures from the same run, are the comparable ones. `--million` also reports the
+peak RSS of the engine after ingesting one million alerts.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import http.client
 import json
 import os
 import platform
+import random
 import resource
 import shutil
 import socket
@@ -25,6 +32,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,7 +43,7 @@ from bench.storms import StormShape, generate
 from config.kb_sqlite import SqliteDocumentStore
 from config.knowledge_base import KnowledgeBase, MemoryKnowledgeBase
 from config.runtime import tune_garbage_collector
-from data.models import AlertIn
+from data.models import AlertIn, AlertState, TopologyIn
 from data.timeutil import iso_z
 
 REPO = Path(__file__).resolve().parent.parent
@@ -57,14 +65,92 @@ def storm_alerts(count: int) -> list[AlertIn]:
     return alerts[:count]
 
 
-def in_process(alerts: list[AlertIn], kb: KnowledgeBase, batch: int) -> float:
+RESEND_INTERVAL = timedelta(minutes=1)  # Prometheus' default resend delay; Alertmanager's webhook re-sends likewise
+MEAN_FIRING = timedelta(minutes=15)  # how long an alert fires, exponentially distributed, capped at 4 h
+MAX_FIRING = timedelta(hours=4)
+
+
+def topologies() -> list[TopologyIn]:
+    return generate(StormShape("throughput", tenants=20, services=30, faults=1), 0).topologies
+
+
+def resend_stream(count: int) -> list[AlertIn]:
+    """Return the first ``count`` deliveries of the storm's firing alerts as a source re-sends them: each
+    distinct occurrence is sent when it starts and again every `RESEND_INTERVAL` (same ``startsAt``, no
+    ``endsAt``) while it fires, then once resolved; an occurrence ends before its alert fires anew."""
+    rng = random.Random("resend")
+    occurrences = [a for a in storm_alerts(count) if a.status is AlertState.FIRING]
+    by_alert: dict[tuple[tuple[str, str], ...], list[AlertIn]] = {}
+    for alert in occurrences:
+        runs = by_alert.setdefault(tuple(sorted(alert.labels.items())), [])
+        if not runs or runs[-1].startsAt != alert.startsAt:
+            runs.append(alert)
+    events: list[tuple[float, int, AlertIn]] = []
+    for runs in by_alert.values():
+        runs.sort(key=lambda a: a.startsAt)
+        for i, alert in enumerate(runs):
+            firing = min(timedelta(seconds=rng.expovariate(1 / MEAN_FIRING.total_seconds())), MAX_FIRING)
+            ends = alert.startsAt + firing
+            if i + 1 < len(runs):
+                ends = min(ends, runs[i + 1].startsAt - timedelta(seconds=1))
+            sent = alert.startsAt
+            while sent < ends:
+                events.append((sent.timestamp(), len(events), alert))
+                sent += RESEND_INTERVAL
+            resolved = alert.model_copy(update={"status": AlertState.RESOLVED, "endsAt": max(ends, alert.startsAt)})
+            events.append((ends.timestamp(), len(events), resolved))
+    events.sort(key=lambda e: (e[0], e[1]))
+    return [alert for _, _, alert in events[:count]]
+
+
+def repeat_share(alerts: list[AlertIn]) -> float:
+    """Return the % of deliveries that repeat a (label set, startsAt, status) delivered before."""
+    seen: set[tuple[tuple[tuple[str, str], ...], object, AlertState]] = set()
+    repeats = 0
+    for alert in alerts:
+        key = (tuple(sorted(alert.labels.items())), alert.startsAt, alert.status)
+        repeats += key in seen
+        seen.add(key)
+    return 100.0 * repeats / len(alerts) if alerts else 0.0
+
+
+@dataclass(frozen=True)
+class Rate:
+    """Alerts per second of wall time, and per second of the ingesting process's CPU time (None where unknown).
+
+    The CPU figure is the steadier one on a shared machine: other processes stretch the wall time of a run
+    but not the CPU time it needs."""
+
+    wall: float
+    cpu: float | None
+
+    def __str__(self) -> str:
+        cpu = f"{self.cpu:>10,.0f} per CPU-s" if self.cpu is not None else "       - per CPU-s"
+        return f"{self.wall:>10,.0f} alerts/s {cpu}"
+
+
+def ratio(mine: float | None, theirs: float | None) -> str:
+    return f"{mine / theirs:.2f}" if mine is not None and theirs else "-"
+
+
+def in_process(alerts: list[AlertIn], kb: KnowledgeBase, batch: int) -> Rate:
     engine = AlertOps(kb)
-    for topology in generate(StormShape("throughput", tenants=20, services=30, faults=1), 0).topologies:
+    for topology in topologies():
         engine.set_topology(topology)
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for i in range(0, len(alerts), batch):
         engine.ingest(alerts[i : i + batch])
-    return len(alerts) / (time.perf_counter() - started)
+    cpu = time.process_time() - cpu_started
+    return Rate(len(alerts) / (time.perf_counter() - started), len(alerts) / cpu if cpu > 0 else None)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """Return the user + system CPU seconds a process has used so far (Linux /proc; None elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -87,21 +173,21 @@ def wait_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30.0) -
 
 
 @contextmanager
-def opsforge_server(tmp: Path) -> Iterator[int]:
+def opsforge_server(tmp: Path) -> Iterator[tuple[int, int]]:
     port = free_port()
     env = {**os.environ, "PORT": str(port), "KB_BACKEND": "sqlite", "KB_PATH": str(tmp / "kb.sqlite3"),
            "SIM_AUTOSTART": "false", "TERMINAL_OUTPUT": "none", "INGEST_MAX_INFLIGHT": "8"}  # fmt: skip
     proc = subprocess.Popen([sys.executable, "backend_api.py"], cwd=REPO, env=env, stderr=subprocess.DEVNULL)
     try:
         wait_port(port, proc)
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=20)
 
 
 @contextmanager
-def alertmanager(tmp: Path) -> Iterator[int | None]:
+def alertmanager(tmp: Path) -> Iterator[tuple[int, int] | None]:
     binary = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
     if binary is None:
         yield None
@@ -117,15 +203,18 @@ def alertmanager(tmp: Path) -> Iterator[int | None]:
     )  # fmt: skip
     try:
         wait_port(port, proc)
-        yield port
+        yield port, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=20)
 
 
-def post_batches(port: int, path: str, bodies: list[bytes], headers: dict[str, str]) -> float:
+def post_batches(server: tuple[int, int], path: str, bodies: list[bytes], headers: dict[str, str]) -> Rate:
+    """POST ``bodies`` one after another; return the rate, with the CPU time the server process spent."""
+    port, pid = server
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     count = 0
+    cpu_started = cpu_seconds(pid)
     started = time.perf_counter()
     for body, n in bodies_with_counts(bodies):
         connection.request("POST", path, body=body, headers=headers)
@@ -135,8 +224,10 @@ def post_batches(port: int, path: str, bodies: list[bytes], headers: dict[str, s
             raise RuntimeError(f"POST {path} answered {response.status}: {detail[:300]!r}")
         count += n
     elapsed = time.perf_counter() - started
+    cpu_ended = cpu_seconds(pid)
     connection.close()
-    return count / elapsed
+    cpu = cpu_ended - cpu_started if cpu_started is not None and cpu_ended is not None else None
+    return Rate(count / elapsed, count / cpu if cpu else None)
 
 
 def bodies_with_counts(bodies: list[bytes]) -> Iterator[tuple[bytes, int]]:
@@ -182,7 +273,7 @@ def million_rss(batch: int) -> None:
     tune_garbage_collector()  # as the server process does; it also keeps the input out of the collector
     before = rss_mib()
     engine = AlertOps(MemoryKnowledgeBase(capacity=50_000))
-    for topology in generate(StormShape("throughput", tenants=20, services=30, faults=1), 0).topologies:
+    for topology in topologies():
         engine.set_topology(topology)
     started = time.perf_counter()
     for i in range(0, len(alerts), batch):
@@ -194,6 +285,37 @@ def million_rss(batch: int) -> None:
           f"{engine.hot_incident_count()}, alerts held {engine.tracked_alert_count()}")  # fmt: skip
 
 
+def run_workload(name: str, alerts: list[AlertIn], batch: int) -> None:
+    """Print the in-process, HTTP and Alertmanager rates for one workload."""
+    print(f"## {name}: {len(alerts):,} deliveries, {repeat_share(alerts):.1f} % repeats")
+    memory = in_process(alerts, MemoryKnowledgeBase(capacity=10**6), batch)
+    print(f"in-process, memory store               : {memory}")
+    with tempfile.TemporaryDirectory() as tmp:
+        sqlite_kb = KnowledgeBase(SqliteDocumentStore(Path(tmp) / "bench.sqlite3"))
+        sqlite = in_process(alerts, sqlite_kb, batch)
+        print(f"in-process, SQLite store               : {sqlite}")
+        sqlite_kb.close()
+    http_alerts = alerts[: min(len(alerts), 50_000)]
+    headers = {"Content-Type": "application/json"}
+    with tempfile.TemporaryDirectory() as tmp:
+        with opsforge_server(Path(tmp) / "generic") as server:
+            generic = post_batches(server, "/api/alerts", encode(http_alerts, batch, "generic"), headers)
+            print(f"HTTP /api/alerts (1 worker)            : {generic}  ({len(http_alerts):,} alerts)")
+        with opsforge_server(Path(tmp) / "webhook") as server:
+            hook = post_batches(server, "/api/ingest/alertmanager", encode(http_alerts, batch, "webhook"), headers)
+            print(f"HTTP /api/ingest/alertmanager (1 worker): {hook}")
+        with alertmanager(Path(tmp)) as am_server:
+            if am_server is None:
+                print("Alertmanager: not installed (apt-get install prometheus-alertmanager) - no peer figure")
+                return
+            am = post_batches(am_server, "/api/v2/alerts", encode(http_alerts, batch, "am"), headers)
+            print(f"Alertmanager /api/v2/alerts            : {am}  (same batches, same client)")
+    print(f"ratio to Alertmanager, wall (per CPU-s): /api/alerts {ratio(generic.wall, am.wall)} "
+          f"({ratio(generic.cpu, am.cpu)}), webhook {ratio(hook.wall, am.wall)} ({ratio(hook.cpu, am.cpu)}), "
+          f"in-process memory {ratio(memory.wall, am.wall)} ({ratio(memory.cpu, am.cpu)}), "
+          f"SQLite {ratio(sqlite.wall, am.wall)} ({ratio(sqlite.cpu, am.cpu)})")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--alerts", type=int, default=100_000)
@@ -202,33 +324,12 @@ def main() -> int:
     args = parser.parse_args()
     print(f"# ingest throughput on {platform.node()} ({platform.machine()}, {os.cpu_count()} CPUs, "
           f"Python {platform.python_version()}), {args.alerts:,} alerts in batches of {args.batch}")  # fmt: skip
-    alerts = storm_alerts(args.alerts)
+    storm = storm_alerts(args.alerts)
+    resends = resend_stream(args.alerts)
     # The collector tuned as in the server process; freezing also keeps the bench's input out of its scans.
     tune_garbage_collector()
-    memory_rate = in_process(alerts, MemoryKnowledgeBase(capacity=10**6), args.batch)
-    print(f"in-process, memory store : {memory_rate:>10,.0f} alerts/s")
-    with tempfile.TemporaryDirectory() as tmp:
-        sqlite_kb = KnowledgeBase(SqliteDocumentStore(Path(tmp) / "bench.sqlite3"))
-        print(f"in-process, SQLite store : {in_process(alerts, sqlite_kb, args.batch):>10,.0f} alerts/s")
-        sqlite_kb.close()
-    http_alerts = alerts[: min(len(alerts), 50_000)]
-    headers = {"Content-Type": "application/json"}
-    with tempfile.TemporaryDirectory() as tmp:
-        with opsforge_server(Path(tmp) / "generic") as port:
-            rate = post_batches(port, "/api/alerts", encode(http_alerts, args.batch, "generic"), headers)
-            print(f"HTTP /api/alerts (1 worker): {rate:>10,.0f} alerts/s  ({len(http_alerts):,} alerts)")
-        with opsforge_server(Path(tmp) / "webhook") as port:
-            path = "/api/ingest/alertmanager"
-            hook_rate = post_batches(port, path, encode(http_alerts, args.batch, "webhook"), headers)
-            print(f"HTTP {path} (1 worker): {hook_rate:>10,.0f} alerts/s")
-        with alertmanager(Path(tmp)) as am_port:
-            if am_port is None:
-                print("Alertmanager: not installed (apt-get install prometheus-alertmanager) - no peer figure")
-            else:
-                am_rate = post_batches(am_port, "/api/v2/alerts", encode(http_alerts, args.batch, "am"), headers)
-                print(f"Alertmanager /api/v2/alerts: {am_rate:>10,.0f} alerts/s  (same batches, same client)")
-                print(f"ratio OpsForge HTTP / Alertmanager: {rate / am_rate:.2f} (/api/alerts), "
-                      f"{hook_rate / am_rate:.2f} (webhook)")  # fmt: skip
+    run_workload("new-alert storm", storm, args.batch)
+    run_workload("re-send stream (each firing alert sent again every minute until it ends)", resends, args.batch)
     if args.million:
         million_rss(args.batch)
     return 0

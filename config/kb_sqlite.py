@@ -9,6 +9,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic_core import PydanticSerializationError, to_json
+
 from config.document_store import Doc, DocumentStore, JsonDict, RawPage, decode_cursor, encode_cursor
 
 _SCHEMA = """
@@ -26,7 +28,30 @@ CREATE INDEX IF NOT EXISTS docs_by_order ON docs (collection, ord, id);
 # A rowid table, not WITHOUT ROWID: bodies are kilobytes (an incident's timeline and trace), far above the
 # small-row case WITHOUT ROWID suits, and replaying the recorded batches of a 30k-alert storm took 1.65 s
 # against 2.1-2.4 s. Files created with the earlier schema keep it and work unchanged.
+# An upsert, not INSERT OR REPLACE: replacing deletes the row and inserts it anew, touching both indexes, while an
+# ingest stream mostly rewrites documents in place (an alert re-sent, an incident updated) under the same key and
+# order. Same stored rows; replaying 30k rewrites of 3k alert documents took 18 % fewer instructions.
+_UPSERT = (
+    "INSERT INTO docs VALUES (?, ?, ?, ?, ?) ON CONFLICT (collection, id) DO UPDATE "
+    "SET ord = excluded.ord, attrs = excluded.attrs, body = excluded.body"
+)
 _ENCODER = json.JSONEncoder(separators=(",", ":"))  # one encoder: json.dumps builds one per call with options
+
+
+def _encode(value: Mapping[str, Any]) -> str:
+    """Return the JSON text of a document.
+
+    pydantic-core's serializer (already a dependency) writes the bodies ingest stores in about a quarter of
+    the time of json's C encoder, which was most of the SQLite store's cost in an alert storm; `json.loads`
+    reads back the same values (non-ASCII text is stored as UTF-8 instead of escapes). What it cannot encode
+    (strings with lone surrogates, which JSON input may carry) is written by json as before.
+    """
+    try:
+        return to_json(value).decode()
+    except PydanticSerializationError:
+        return _ENCODER.encode(dict(value))
+
+
 _ATTR_NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz_0123456789")
 
 
@@ -59,18 +84,16 @@ class SqliteDocumentStore(DocumentStore):
         self.put_many([(collection, docs)])
 
     def put_many(self, batches: Sequence[tuple[str, Sequence[Doc]]]) -> None:
-        encode = _ENCODER.encode
+        encode = _encode
         rows = [
-            (collection, d.id, d.order, encode(dict(d.attrs)), encode(d.body))
-            for collection, docs in batches
-            for d in docs
+            (collection, d.id, d.order, encode(d.attrs), encode(d.body)) for collection, docs in batches for d in docs
         ]
         if not rows:
             return
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
-                self._db.executemany("INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?)", rows)
+                self._db.executemany(_UPSERT, rows)
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise

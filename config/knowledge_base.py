@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -48,7 +49,14 @@ class Page(Generic[M]):
 
 def order_key(moment: datetime) -> str:
     """Return a fixed-width UTC text for ``moment`` whose text order is time order."""
-    return to_utc(moment).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return _utc_order_key(moment if moment.tzinfo is UTC else to_utc(moment))
+
+
+@lru_cache(maxsize=16_384)  # an incident's creation time is keyed again every batch that touches it
+def _utc_order_key(utc: datetime) -> str:
+    if utc.year < 1000:  # strftime does not pad such years; keys already stored must keep their text
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _attrs(**values: object) -> dict[str, str]:
@@ -142,14 +150,16 @@ class KnowledgeBase:
         that is valid by construction (`AlertRecord.to_body`, `IncidentState.to_body`); the store takes
         ownership of them. Stores that can (SQLite) commit the whole batch in one transaction.
         """
+        # The attributes are the bodies' own texts (what `_attrs` would give), built inline: this runs per alert.
         alert_docs = [
-            Doc(body["fingerprint"], order_key(starts), body, _attrs(status=body["status"],
-                incident_id=body["incident_id"], fingerprint=body["fingerprint"]))
+            Doc(body["fingerprint"], order_key(starts), body,
+                {"status": body["status"], "incident_id": body["incident_id"], "fingerprint": body["fingerprint"]}
+                if body["incident_id"] is not None else {"status": body["status"], "fingerprint": body["fingerprint"]})
             for starts, body in alerts
         ]  # fmt: skip
         incident_docs = [
-            Doc(body["id"], order_key(created), body, _attrs(status=body["status"], severity=body["severity"],
-                                                            tenant=body["tenant"]))
+            Doc(body["id"], order_key(created), body,
+                {"status": body["status"], "severity": body["severity"], "tenant": body["tenant"]})
             for created, body in incidents
         ]  # fmt: skip
         self.store.put_many([(Collection.ALERTS, alert_docs), (Collection.INCIDENTS, incident_docs)])
