@@ -44,13 +44,26 @@ def settings(tmp_path: Path) -> Any:
     return make_settings(tmp_path)
 
 
+# moto's own server (`python -m moto.server`) handles requests on threads, and its DynamoDB applies an update
+# as read-modify-write without a lock, so concurrent ADDs to one item get lost there (they never are in
+# DynamoDB, which serialises writes to an item). The same app served one request at a time has DynamoDB's
+# per-item behaviour; clients still connect and send concurrently.
+MOTO_SERIAL_SERVER = """
+import sys
+from werkzeug.serving import run_simple
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+run_simple("127.0.0.1", int(sys.argv[1]), DomainDispatcherApplication(create_backend_app), threaded=False,
+           request_handler=MotoRequestHandler)
+"""
+
+
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
     """Start moto in server mode on a loopback port (a real HTTP DynamoDB-compatible server)."""
     port = free_port()
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "MOTO_PORT": str(port)}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [sys.executable, "-c", MOTO_SERIAL_SERVER, str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         env=env,
