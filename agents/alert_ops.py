@@ -169,6 +169,10 @@ class AlertOps(Correlator, Lifecycle, Restore):
         if record.status is AlertState.FIRING:
             if resolved:
                 self._resolve_alert(record, alert, touched)
+            elif alert.startsAt == record.starts_at and alert.endsAt is not None:
+                # Prometheus re-sends a firing alert with a later endsAt each evaluation: the newest estimate
+                # holds, or a still-firing alert would time out at its first delivery's endsAt.
+                record.ends_at = max(record.ends_at or alert.endsAt, alert.endsAt)
             if resolved or alert.startsAt <= record.starts_at:
                 return record, False, False
             self._end_unseen(record, previous_seen, touched)

@@ -251,6 +251,21 @@ def test_a_firing_alert_never_sent_again_times_out_and_its_incident_resolves() -
     assert ops.incident_of(stored.fingerprint) is None  # forgotten by the engine, kept by the store
 
 
+def test_a_re_sent_firing_alert_keeps_its_newest_ends_at_and_does_not_time_out() -> None:
+    ops = engine(quiet_period=timedelta(minutes=10))
+    first = alert("DbDown", "db", "db-1", 0)
+    for minute in range(0, 241):  # re-sent every minute with endsAt four minutes ahead, as Prometheus does
+        ops.ingest([first.model_copy(update={"endsAt": T0 + timedelta(minutes=minute + 4)})])
+        ops.advance_to(T0 + timedelta(minutes=minute))
+    stored = ops.kb.list_alerts().items[0]
+    assert stored.status is AlertState.FIRING and stored.count == 241
+    assert ops.kb.list_incidents().items[0].status is IncidentStatus.OPEN
+    for minute in range(241, 400):  # the re-sends stop: the alert ends at its last estimate
+        ops.advance_to(T0 + timedelta(minutes=minute))
+    stored = ops.kb.list_alerts().items[0]
+    assert stored.status is AlertState.RESOLVED and stored.endsAt == T0 + timedelta(minutes=244)
+
+
 def test_a_storm_of_never_resolving_alerts_is_held_to_the_hard_bound() -> None:
     ops = engine(max_tracked_alerts=50)
     for batch in range(4):
