@@ -43,23 +43,13 @@ ALPHA_BOUNDS = (1e-3, 0.999)
 def errors(x: Array, gains: Array, phi: Array, state: State, out: Array | None = None) -> tuple[Array, State]:
     """Run the recursion over time-major ``x`` (T, W) with ``gains`` (3, W) = (alpha, alpha beta, gamma);
     return (SSE (W,), final state). With ``out`` (T, W), the one-step errors are written there too."""
-    a, c, g = gains
     level, trend, ring = (s.astype(x.dtype, copy=True) for s in state)
     m = ring.shape[0]
     total, e, f, tmp = (np.zeros(x.shape[1], x.dtype) for _ in range(4))
     for t in range(x.shape[0]):
         slot = ring[t % m]
-        np.multiply(phi, trend, out=f)
-        f += level
-        np.subtract(x[t], f, out=e)
-        e -= slot
-        np.multiply(a, e, out=level)
-        level += f
-        trend *= phi
-        np.multiply(c, e, out=tmp)
-        trend += tmp
-        np.multiply(g, e, out=tmp)
-        slot += tmp
+        _one_step_error(x[t], level, trend, slot, phi, f, e)
+        _advance(level, trend, slot, f, e, gains, phi, tmp)
         np.multiply(e, e, out=tmp)
         total += tmp
         if out is not None:
@@ -83,10 +73,7 @@ def sse_gradient(x: Array, gains: Array, phi: Array, state: State) -> tuple[Arra
     je, jj = np.zeros((3, width), x.dtype), np.zeros((3, 3, width), x.dtype)
     for t in range(x.shape[0]):
         slot, dslot = ring[t % m], ds[t % m]
-        np.multiply(phi, trend, out=f)
-        f += level
-        np.subtract(x[t], f, out=e)
-        e -= slot
+        _one_step_error(x[t], level, trend, slot, phi, f, e)
         # derivatives first: they need the state before this step
         np.multiply(phi, db, out=pdb)
         np.add(dl, pdb, out=de)
@@ -105,16 +92,30 @@ def sse_gradient(x: Array, gains: Array, phi: Array, state: State) -> tuple[Arra
         np.multiply(de, e, out=scratch)
         je += scratch
         jj += de[:, None] * de[None, :]
-        np.multiply(a, e, out=level)
-        level += f
-        trend *= phi
-        np.multiply(c, e, out=tmp)
-        trend += tmp
-        np.multiply(g, e, out=tmp)
-        slot += tmp
+        _advance(level, trend, slot, f, e, gains, phi, tmp)
         np.multiply(e, e, out=tmp)
         total += tmp
     return total, je, jj
+
+
+def _one_step_error(xt: Array, level: Array, trend: Array, slot: Array, phi: Array, f: Array, e: Array) -> None:
+    """Write the forecast without its season, f = l + phi b, and the one-step error e = x_t - f - s, in place."""
+    np.multiply(phi, trend, out=f)
+    f += level
+    np.subtract(xt, f, out=e)
+    e -= slot
+
+
+def _advance(level: Array, trend: Array, slot: Array, f: Array, e: Array, gains: Array, phi: Array, tmp: Array) -> None:
+    """Advance level, trend and this step's seasonal slot by the error ``e``, in place (``tmp`` is scratch)."""
+    a, c, g = gains
+    np.multiply(a, e, out=level)
+    level += f
+    trend *= phi
+    np.multiply(c, e, out=tmp)
+    trend += tmp
+    np.multiply(g, e, out=tmp)
+    slot += tmp
 
 
 def _clip(gains: Array, trend: NDArray[np.bool_]) -> Array:
