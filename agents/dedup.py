@@ -6,11 +6,10 @@ import hashlib
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from datetime import datetime, timedelta
 
 from data.models import AlertIn, AlertState
-from data.timeutil import iso_z
+from data.timeutil import iso_text
 
 FLAP_WINDOW = timedelta(minutes=30)
 FLAP_TRANSITIONS = 4  # state changes within the window that mark an alert as flapping
@@ -34,17 +33,6 @@ def label_fingerprint(labels: dict[str, str]) -> str:
 def fingerprint_of(alert: AlertIn) -> str:
     """Return the sender's fingerprint when it gave one, else the hash of the label set."""
     return alert.fingerprint or label_fingerprint(alert.labels)
-
-
-# The same instants are formatted several times per alert (its record, its incident's timeline and dates, batch
-# after batch while it is touched); a memo of the pure function spares the repeats. Bounded, thread-safe. Only
-# UTC values are memoised: equal datetimes of another zone can be different instants (a repeated local hour).
-_iso_utc = lru_cache(maxsize=16_384)(iso_z)
-
-
-def iso_text(value: datetime) -> str:
-    """Return `iso_z` of ``value``."""
-    return _iso_utc(value) if value.tzinfo is UTC else iso_z(value)
 
 
 class FingerprintIndex:

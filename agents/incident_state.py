@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from agents.dedup import iso_text
 from agents.root_cause import RootCause, rank_root_cause
 from agents.signals import HotIncident, Signal
 from agents.topology import TenantGraph
 from data.models import Incident, IncidentStatus, Severity
+from data.timeutil import iso_text
 
 MAX_TIMELINE = 500
 MAX_WHY_TRACE = 200

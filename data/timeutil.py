@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Annotated
 
 from pydantic import AfterValidator, PlainSerializer
@@ -25,6 +26,17 @@ def iso_z(value: datetime) -> str:
     if value.tzinfo is not UTC:  # values are normally UTC already; skip the conversion on the hot path
         value = to_utc(value)
     return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+# The same instants are formatted several times per alert (its record, its incident's timeline and dates, batch
+# after batch while it is touched); a memo of the pure function spares the repeats. Bounded, thread-safe. Only
+# UTC values are memoised: equal datetimes of another zone can be different instants (a repeated local hour).
+_iso_utc = lru_cache(maxsize=16_384)(iso_z)
+
+
+def iso_text(value: datetime) -> str:
+    """Return `iso_z` of ``value``."""
+    return _iso_utc(value) if value.tzinfo is UTC else iso_z(value)
 
 
 def parse_iso(text: str) -> datetime:

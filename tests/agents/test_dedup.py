@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
-from agents.dedup import AlertRecord, FingerprintIndex, fingerprint_of, iso_text, label_fingerprint
+from agents.dedup import AlertRecord, FingerprintIndex, fingerprint_of, label_fingerprint
 from data.models import AlertIn, AlertState
-from data.timeutil import iso_z
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -51,11 +49,3 @@ def test_retain_forgets_label_sets_of_alerts_no_longer_tracked() -> None:
     index.retain({kept.fingerprint: kept})
     assert len(index) == 1
     assert index.fingerprint(delivery({"alertname": "B"})) == dropped.fingerprint  # still right, recomputed
-
-
-def test_iso_text_equals_iso_z_for_any_zone() -> None:
-    repeated = datetime(2026, 11, 1, 1, 30, tzinfo=ZoneInfo("America/New_York"))  # this local hour happens twice
-    moments = [T0, T0 + timedelta(microseconds=1500), T0.astimezone(timezone(timedelta(hours=5, minutes=30)))]
-    for moment in [*moments, repeated, repeated.replace(fold=1)]:
-        assert iso_text(moment) == iso_z(moment)
-    assert iso_text(repeated) != iso_text(repeated.replace(fold=1))  # equal datetimes, different instants
