@@ -12,12 +12,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from agents.alert_lifecycle import LifecyclePolicy
-from agents.correlation import CorrelationWeights, LinkScore, Scorer, one_fault
+from agents.alert_roles import link_passes
+from agents.correlation import CorrelationWeights, LinkScore, Scorer, could_be_cause, one_fault
 from agents.dedup import AlertRecord, severity_rank
 from agents.hot_set import HotSet
 from agents.incident_state import IncidentState, incident_id_for
 from agents.signals import HotIncident, Signal, is_availability, is_hygiene
-from agents.topology import TopologyRegistry, host_of
+from agents.topology import TenantGraph, TopologyRegistry, host_of
 from data.models import AlertIn, IncidentStatus
 
 
@@ -70,10 +71,17 @@ class Correlator:
             held = self._follow(member.incident_id) if member is not None else None
             if held is not None and self._hot.contains(held) and held not in candidates:
                 candidates.append(held)
+        linked = False  # some link passes the threshold, the alertname's role aside
         for state in candidates:
             score = self._scorer.score(signal, state.hot, graph, _root_of(state))
             if score is not None and score.total >= self.weights.threshold:
-                links.append((score, state))
+                linked = True
+                if self._role_allows(signal, score, state, graph):
+                    links.append((score, state))
+        if record.count == 1 and not signal.hygiene:  # a distinct outage alert's first occurrence
+            # Learned from the threshold alone, not from the role's own decisions: a name kept out by its role
+            # would otherwise count as opening again and keep itself out ever more strongly.
+            self._scorer.roles.learn(signal.alertname, opened=not linked)
         summary = alert.annotations.get("summary")
         if not links:
             state = self._open(signal, summary)
@@ -109,6 +117,18 @@ class Correlator:
         record.incident_id = survivor.id
         touched[survivor.id] = survivor
         return False
+
+    def _role_allows(self, signal: Signal, score: LinkScore, state: IncidentState, graph: TenantGraph | None) -> bool:
+        """Return True when a link that passes the threshold may join ``signal`` to ``state`` given its alertname's
+        learned role (`agents.alert_roles`): a name that usually opens incidents, joining as a later symptom (not
+        a site burst, not a possible cause of the incident), is more likely a new fault on a caller than the
+        cascade reaching it, so its link must be stronger."""
+        ratio = self._scorer.roles.join_odds(signal.alertname)
+        if ratio >= 1.0 or score.site_burst:
+            return True
+        if could_be_cause(signal, state.hot, graph, self.weights.onset_tolerance_s):
+            return True
+        return link_passes(score.total, self.weights.threshold, ratio)
 
     def _refire_continues(
         self, record: AlertRecord, alert: AlertIn, state: IncidentState, previous_end: datetime

@@ -35,6 +35,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from agents.alert_roles import AlertRoles
 from agents.delays import HopDelays, HostSpread
 from agents.signals import HotIncident, Signal
 from agents.topology import MAX_HOPS, TenantGraph
@@ -166,6 +167,7 @@ class Scorer:
         self.delays = HopDelays(weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS)
         self.host_spread = HostSpread(weights.time_scale_s, weights.onset_tolerance_s)
         self.site_bursts = SiteBursts(weights.onset_tolerance_s)
+        self.roles = AlertRoles()
 
     def learn(self, tenant: str, link: LinkScore) -> None:
         """Learn the tenant's hop delay from a link made along calls."""
@@ -270,6 +272,23 @@ class Scorer:
         weight_sum = core_weight + w.labels + (w.cooccurrence if cooc is not None else 0.0)
         total = (core_weight * core + w.labels * labels + w.cooccurrence * (cooc or 0.0)) / weight_sum
         return LinkScore(total, topo, time_score, labels, cooc, via, hops, gap, scale)
+
+
+def could_be_cause(signal: Signal, incident: HotIncident, graph: TenantGraph | None, tolerance_s: float) -> bool:
+    """Return True when ``signal`` may be what started ``incident`` rather than a later symptom of it: it starts
+    within the onset tolerance of the incident's first alert, or on a service that the incident's services call
+    and no later than that tolerance after the first of them (a cause seen late)."""
+    tolerance = timedelta(seconds=tolerance_s)
+    if signal.at <= incident.first_at + tolerance:
+        return True
+    if graph is None:
+        return False
+    late = signal.at - tolerance
+    return any(
+        graph.downstream(theirs).get(mine) and span.first >= late
+        for mine in signal.services
+        for theirs, span in incident.services.items()
+    )
 
 
 def one_fault(
