@@ -126,7 +126,7 @@ class Correlator:
         ratio = self._scorer.roles.join_odds(signal.alertname)
         if ratio >= 1.0 or score.site_burst:
             return True
-        if could_be_cause(signal, state.hot, graph, self.weights.onset_tolerance_s):
+        if could_be_cause(score, signal, state.hot, graph, self.weights.onset_tolerance_s):
             return True
         return link_passes(score.total, self.weights.threshold, ratio)
 

@@ -24,7 +24,6 @@ from collections import Counter
 class AlertRoles:
     """Per alertname, how many distinct outage alerts opened an incident and how many joined one."""
 
-    MIN_SUPPORT = 5  # decisions on a name before its role counts: a few openings can be chance
     MAX_NAMES = 10_000
 
     def __init__(self) -> None:
@@ -54,11 +53,9 @@ class AlertRoles:
 
     def join_odds(self, alertname: str) -> float:
         """Return the learned odds, capped at 1, that a distinct alert named ``alertname`` joins an incident rather
-        than opens one: (joined + 1) / (opened + 1); 1 below `MIN_SUPPORT` decisions."""
+        than opens one, with one pseudo-count on each side (a uniform prior): (joined + 1) / (opened + 1)."""
         opened = self._opened.get(alertname, 0)
         joined = self._joined.get(alertname, 0)
-        if opened + joined < self.MIN_SUPPORT:
-            return 1.0
         return min(1.0, (joined + 1) / (opened + 1))
 
     def _forget(self) -> None:
