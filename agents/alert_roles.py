@@ -1,24 +1,23 @@
-"""Alert roles learned online: how often an alertname opens an incident versus joins one as a later member.
+"""Alert roles learned online: how often an alertname opens an incident versus joins one.
 
 A new fault's first alert on a service that calls an open incident's services looks, by topology and
 time, like that incident's cascade reaching the caller. What tells them apart is what the alert says:
 some alertnames (a service down, a database unresponsive) are usually where a fault starts, others
-(latency, upstream timeouts) are usually its symptoms. `AlertRoles` counts, per alertname, the
-distinct outage alerts that opened an incident and those that joined one, and gives the likelihood
-ratio of the name under "joins" against "opens", relative to all names (so a name with the average
-role changes nothing). `link_passes` combines that ratio with the link score, read as odds against the
-join threshold (naive Bayes: the threshold was chosen for the average name).
+(latency, upstream timeouts) are usually its symptoms. `AlertRoles` counts, per alertname, the distinct
+outage alerts that had no link passing the join threshold (they open an incident) and those that had
+one, and gives the odds that the name joins. `link_passes` multiplies them with the link score read as
+odds over the threshold's (naive Bayes: the threshold stands for a name that joins as often as it opens).
 
-The ratio only ever raises the bar (it is capped at 1): a name that usually opens incidents needs a
-stronger link to join as a symptom, while a symptom-like name gets no lower bar than today, so a weak
-link cannot pull a symptom into the wrong incident. Hygiene alerts are not counted (they never join
-outage incidents). Memory: at most `MAX_NAMES` alertnames; past it the least seen half is dropped.
+The counts come from the threshold alone, never from the role's own refusals: a name kept out by its
+role would otherwise count as opening again and keep itself out ever more strongly. The odds are capped
+at 1, so the role only ever raises the bar: a name that usually opens incidents needs a stronger link to
+join as a symptom, while a symptom-like name keeps the plain threshold and a weak link still cannot pull
+it into an incident. Memory: at most `MAX_NAMES` alertnames; past it the least seen half is dropped.
 """
 
 from __future__ import annotations
 
 import math
-from collections import Counter
 
 
 class AlertRoles:
@@ -27,44 +26,32 @@ class AlertRoles:
     MAX_NAMES = 10_000
 
     def __init__(self) -> None:
-        self._opened: Counter[str] = Counter()
-        self._joined: Counter[str] = Counter()
-        self._total_opened = 0
-        self._total_joined = 0
+        self._counts: dict[str, list[int]] = {}  # alertname -> [opened, joined]
 
     def learn(self, alertname: str, *, opened: bool) -> None:
-        """Record that a distinct outage alert named ``alertname`` opened (or joined) an incident."""
-        if opened:
-            self._opened[alertname] += 1
-            self._total_opened += 1
-        else:
-            self._joined[alertname] += 1
-            self._total_joined += 1
-        if len(self._opened.keys() | self._joined.keys()) > self.MAX_NAMES:
-            self._forget()
-
-    def moved(self, alertname: str) -> None:
-        """Record that an incident opened by ``alertname`` was merged into another: it joined after all."""
-        if self._opened.get(alertname, 0) > 0:
-            self._opened[alertname] -= 1
-            self._total_opened -= 1
-            self._joined[alertname] += 1
-            self._total_joined += 1
+        """Record that a distinct outage alert named ``alertname`` had no link passing the join threshold
+        (``opened``) or had one."""
+        counts = self._counts.get(alertname)
+        if counts is None:
+            if len(self._counts) >= self.MAX_NAMES:
+                self._forget()
+            counts = self._counts[alertname] = [0, 0]
+        counts[0 if opened else 1] += 1
 
     def join_odds(self, alertname: str) -> float:
         """Return the learned odds, capped at 1, that a distinct alert named ``alertname`` joins an incident rather
         than opens one, with one pseudo-count on each side (a uniform prior): (joined + 1) / (opened + 1)."""
-        opened = self._opened.get(alertname, 0)
-        joined = self._joined.get(alertname, 0)
+        opened, joined = self._counts.get(alertname, (0, 0))
         return min(1.0, (joined + 1) / (opened + 1))
 
+    def __len__(self) -> int:
+        """Return how many alertnames are remembered."""
+        return len(self._counts)
+
     def _forget(self) -> None:
-        seen = Counter(self._opened) + Counter(self._joined)
-        keep = {name for name, _ in seen.most_common(self.MAX_NAMES // 2)}
-        self._opened = Counter({n: c for n, c in self._opened.items() if n in keep})
-        self._joined = Counter({n: c for n, c in self._joined.items() if n in keep})
-        self._total_opened = sum(self._opened.values())
-        self._total_joined = sum(self._joined.values())
+        """Keep the most seen half of the names."""
+        ranked = sorted(self._counts.items(), key=lambda item: -sum(item[1]))
+        self._counts = dict(ranked[: self.MAX_NAMES // 2])
 
 
 def link_passes(total: float, threshold: float, join_odds: float) -> bool:

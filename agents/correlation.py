@@ -274,7 +274,9 @@ class Scorer:
         return LinkScore(total, topo, time_score, labels, cooc, via, hops, gap, scale)
 
 
-def could_be_cause(link: LinkScore, signal: Signal, incident: HotIncident, graph: TenantGraph | None, tolerance_s: float) -> bool:
+def could_be_cause(
+    link: LinkScore, signal: Signal, incident: HotIncident, graph: TenantGraph | None, tolerance_s: float
+) -> bool:
     """Return True when ``signal``, linked to ``incident`` by ``link``, may be what started the incident rather than
     a later symptom of it: on one of its hosts or services (no hop) within the onset tolerance of its first alert,
     or on a service that the incident's services call, no later than that tolerance after the first of them (a

@@ -1,0 +1,64 @@
+"""Join decisions of agents/alert_correlation.py: an alertname's learned role next to the link score."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from agents.alert_ops import AlertOps
+from config.knowledge_base import MemoryKnowledgeBase
+from data.models import AlertIn
+from tests.agents.builders import T0, topology
+
+
+def alert(name: str, service: str, host: str, minutes: float) -> AlertIn:
+    labels = {"alertname": name, "severity": "critical", "instance": f"{host}:9100", "tenant": "acme",
+              "service": service}  # fmt: skip
+    return AlertIn(labels=labels, startsAt=T0 + timedelta(minutes=minutes))
+
+
+def engine_that_saw_service_down_open_incidents() -> AlertOps:
+    """An engine where ServiceDown opened three incidents (on three hosts of the unrelated mail service, hours
+    apart)."""
+    ops = AlertOps(MemoryKnowledgeBase())
+    ops.set_topology(topology())
+    for i, hours in enumerate((0, 2, 4)):
+        ops.ingest([alert("ServiceDown", "mail", f"mail-{i}", 60 * hours)])
+    return ops
+
+
+def incident_of(ops: AlertOps, name: str, service: str, host: str, minutes: float) -> str | None:
+    return ops.incident_of(next(a.fingerprint for a in ops.kb.list_alerts().items
+                                if a.labels["alertname"] == name and a.labels["service"] == service
+                                and a.startsAt == T0 + timedelta(minutes=minutes)))  # fmt: skip
+
+
+def test_a_name_that_opens_incidents_on_a_caller_minutes_later_is_a_new_fault() -> None:
+    start = 6 * 60
+    joined = {}
+    for name in ("ServiceDown", "UpstreamTimeout"):  # the second was never seen opening an incident
+        ops = engine_that_saw_service_down_open_incidents()
+        ops.ingest([alert("DatabaseUnresponsive", "db", "db-1", start)])
+        ops.ingest([alert(name, "api", "api-1", start + 2)])  # api calls db: by topology and time a symptom
+        db = incident_of(ops, "DatabaseUnresponsive", "db", "db-1", start)
+        joined[name] = incident_of(ops, name, "api", "api-1", start + 2) == db
+    assert joined == {"ServiceDown": False, "UpstreamTimeout": True}
+
+
+def test_a_name_that_opens_incidents_still_joins_as_the_cause_seen_late() -> None:
+    ops = engine_that_saw_service_down_open_incidents()
+    start = 6 * 60
+    ops.ingest([alert("ApiErrors", "api", "api-1", start)])
+    ops.ingest([alert("ServiceDown", "db", "db-1", start + 0.5)])  # api calls db: db may have caused api's errors
+    incidents = [i for i in ops.kb.list_incidents().items if "db" in i.services]
+    assert len(incidents) == 1 and set(incidents[0].services) == {"api", "db"}
+    assert incidents[0].rootCauseService == "db"
+
+
+def test_a_link_kept_out_by_the_role_still_counts_as_a_join_for_learning() -> None:
+    ops = engine_that_saw_service_down_open_incidents()
+    start = 6 * 60
+    ops.ingest([alert("DatabaseUnresponsive", "db", "db-1", start)])
+    ops.ingest([alert("ServiceDown", "api", "api-1", start + 2)])
+    # Three openings, then a link that passed the threshold: learning must not count the role's own refusal as an
+    # opening, or the name would keep itself out ever more strongly.
+    assert ops._scorer.roles.join_odds("ServiceDown") == (1 + 1) / (3 + 1)

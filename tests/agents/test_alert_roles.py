@@ -1,0 +1,40 @@
+"""Alert roles: per alertname, how often it opens versus joins an incident, and the bar it sets on a link."""
+
+from __future__ import annotations
+
+import pytest
+
+from agents.alert_roles import AlertRoles, link_passes
+
+
+def test_an_unseen_name_keeps_the_plain_threshold() -> None:
+    assert AlertRoles().join_odds("ServiceDown") == 1.0
+
+
+def test_a_name_that_opens_incidents_has_low_join_odds_and_one_that_joins_is_capped_at_one() -> None:
+    roles = AlertRoles()
+    for _ in range(3):
+        roles.learn("ServiceDown", opened=True)
+    roles.learn("ServiceDown", opened=False)
+    for _ in range(5):
+        roles.learn("UpstreamTimeout", opened=False)
+    roles.learn("UpstreamTimeout", opened=True)
+    assert roles.join_odds("ServiceDown") == pytest.approx(2 / 4)
+    assert roles.join_odds("UpstreamTimeout") == 1.0
+
+
+def test_the_names_remembered_are_bounded() -> None:
+    roles = AlertRoles()
+    roles.MAX_NAMES = 10
+    for i in range(25):
+        roles.learn(f"Alert{i}", opened=True)
+    assert roles.join_odds("Alert24") < 1.0
+    assert len(roles) <= 10
+
+
+def test_a_link_below_the_threshold_never_passes_and_lower_odds_need_a_stronger_link() -> None:
+    assert not link_passes(0.54, 0.55, 1.0)
+    assert link_passes(0.55, 0.55, 1.0)
+    # The link's odds over the threshold's must make up for the name's odds of joining.
+    assert link_passes(0.75, 0.55, 0.5) and not link_passes(0.7, 0.55, 0.5)
+    assert link_passes(1.0, 0.55, 0.01)
