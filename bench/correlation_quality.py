@@ -4,19 +4,22 @@
     python bench/correlation_quality.py --from-export DIR   # a `python -m data.scenarios export` run
     python bench/correlation_quality.py --held-out --seeds 3 4 5   # held-out seeds and storm shapes
 
-Unit: one alert occurrence (fingerprint, startsAt). Truth: occurrences of one fault belong together;
-noise occurrences stand alone. Printed per storm: pairwise precision/recall/F1 over same-incident
-pairs, adjusted Rand index, compression (1 - incidents/alerts) next to the truth's own, root-cause
-hit rate (the incident holding most of a fault's alerts names its root service or host), and
+Unit: one alert occurrence (fingerprint, startsAt). Truth: occurrences of one fault belong together, and
+so do those of one noise condition where the source records it (a noise alert that flaps fires again as
+the same condition, which the engine is meant to damp into one incident: the storms' flap copies, the
+simulator's blips); other noise occurrences stand alone. Printed per storm: pairwise precision/recall/F1
+over same-incident pairs, adjusted Rand index, compression (1 - incidents/alerts) next to the truth's own,
+root-cause hit rate (the incident holding most of a fault's alerts names its root service or host), and
 cross-tenant merges. Baselines: Alertmanager-style group_by [alertname], [service], [tenant, site]
 (5 min group interval), time-window connected components (same tenant, 5 min), and the topology
 baseline (same tenant, start within 10 min, services equal or directly adjacent).
 
-Reference (not a method): the observability oracle, told which alerts are noise and each fault's root
-service and onset, assigns each fault alert to the fault of its tenant whose root is the alert's service
-or is reached from it along calls, with the latest onset no later than the alert (60 s tolerance); noise
-and alerts no such fault reaches stand alone. Its F1 shows how far topology and onset order alone can
-tell overlapping faults apart: where it is low, the truth is hardly observable from those evidences.
+Reference (not a method): the observability oracle, told which alerts are noise (and their conditions) and
+each fault's root service and onset, assigns each fault alert to the fault of its tenant whose root is the
+alert's service or is reached from it along calls, with the latest onset no later than the alert (60 s
+tolerance); noise takes its truth's group, and alerts no such fault reaches stand alone. Its F1 shows how
+far topology and onset order alone can tell overlapping faults apart: where it is low, the truth is
+hardly observable from those evidences.
 """
 
 from __future__ import annotations
@@ -54,7 +57,16 @@ class Case:
     stream: list[AlertIn]  # delivery order, repeats and resolutions included
     truth: dict[Key, str | None]  # occurrence -> fault id (None = noise)
     roots: dict[str, tuple[str, str]]  # fault id -> (root service, root host)
+    noise: dict[Key, str] = field(default_factory=dict)  # noise occurrence -> its condition, where known
     tenant_of: dict[Key, str] = field(default_factory=dict)
+
+    def unit(self, key: Key) -> str:
+        """Return the truth's group of an occurrence: its fault, else its noise condition (a flapping noise alert's
+        occurrences are one condition), else the occurrence alone."""
+        fault = self.truth[key]
+        if fault is not None:
+            return fault
+        return f"noise:{self.noise[key]}" if key in self.noise else f"noise:{key[0]}:{key[1].isoformat()}"
 
 
 @dataclass
@@ -87,9 +99,8 @@ def pair_scores(pred: dict[Key, str], truth: dict[Key, str]) -> tuple[float, flo
 
 
 def score(case: Case, pred: dict[Key, str], roots: dict[str, tuple[str | None, str | None]] | None) -> Scores:
-    truth = {k: (f if f is not None else f"noise:{k[0]}:{k[1].isoformat()}") for k, f in case.truth.items()}
-    keys = [k for k in truth if k in pred]
-    truth = {k: truth[k] for k in keys}
+    keys = [k for k in case.truth if k in pred]
+    truth = {k: case.unit(k) for k in keys}
     precision, recall, f1, ari = pair_scores(pred, truth)
     clusters = len(set(pred[k] for k in keys))
     tenants: dict[str, set[str]] = defaultdict(set)
@@ -268,7 +279,7 @@ def oracle_bound(case: Case, tolerance_s: float = 60.0) -> dict[Key, str]:
     for key, alert in occurrences(case):
         tenant = alert.labels.get("tenant", "")
         if case.truth[key] is None:
-            pred[key] = f"alone:{key[0]}:{key[1].isoformat()}"
+            pred[key] = case.unit(key)
             continue
         if alert.labels.get("service"):
             services = {alert.labels["service"]}
@@ -292,11 +303,15 @@ def oracle_bound(case: Case, tolerance_s: float = 60.0) -> dict[Key, str]:
 def case_from_storm(name: str, shape: StormShape, seed: int) -> Case:
     storm = generate(shape, seed)
     truth: dict[Key, str | None] = {}
+    noise: dict[Key, str] = {}
     for occurrence in storm.alerts:
         if occurrence.alert.status is AlertState.FIRING:
-            truth.setdefault((fingerprint_of(occurrence.alert), occurrence.alert.startsAt), occurrence.fault_id)
+            key = (fingerprint_of(occurrence.alert), occurrence.alert.startsAt)
+            truth.setdefault(key, occurrence.fault_id)
+            if occurrence.noise is not None:
+                noise.setdefault(key, occurrence.noise)
     roots = {f: (service, host) for f, (_, service, host) in storm.faults.items()}
-    return finish(Case(name, storm.topologies, [o.alert for o in storm.alerts], truth, roots))
+    return finish(Case(name, storm.topologies, [o.alert for o in storm.alerts], truth, roots, noise))
 
 
 def case_from_export(directory: Path, name: str) -> Case:
@@ -308,10 +323,12 @@ def case_from_export(directory: Path, name: str) -> Case:
                 alert["endsAt"] = None
             stream.append(AlertIn.model_validate(alert))
     truth_doc = json.loads((directory / "truth.json").read_text())
-    truth = {(a["fingerprint"], parse_iso(a["startsAt"])): a["fault_id"] for a in truth_doc["alerts"]}
+    keys = [(a["fingerprint"], parse_iso(a["startsAt"])) for a in truth_doc["alerts"]]
+    truth = {key: a["fault_id"] for key, a in zip(keys, truth_doc["alerts"], strict=True)}
+    noise = {key: a["noise_id"] for key, a in zip(keys, truth_doc["alerts"], strict=True) if a.get("noise_id")}
     roots = {f["id"]: (f["root_service"], f["root_host"]) for f in truth_doc["faults"]}
     topologies = [TopologyIn.model_validate(t) for t in json.loads((directory / "topology.json").read_text())]
-    return finish(Case(name, topologies, stream, truth, roots))
+    return finish(Case(name, topologies, stream, truth, roots, noise))
 
 
 def finish(case: Case) -> Case:
@@ -343,7 +360,7 @@ def fmt(value: float | None, pct: bool = True) -> str:
 
 def report(case: Case) -> dict[str, Scores]:
     units = len(occurrences(case))
-    truth_clusters = len({f if f is not None else k for k, f in case.truth.items()})
+    truth_clusters = len({case.unit(k) for k in case.truth})
     print(f"\n## {case.name}: {units} alert occurrences, {len(case.roots)} faults, "
           f"truth compression {100 * (1 - truth_clusters / max(units, 1)):.1f} %")  # fmt: skip
     pred, roots, elapsed = run_engine(case)

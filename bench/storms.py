@@ -8,7 +8,8 @@ random hosts, outage hosts included. With several sites per tenant (services spr
 site partition takes every host of one site down at once: each host fires an availability alert (node
 level, no service label) within seconds of the others, and callers in other sites show symptoms along
 calls; some ordinary faults then start with an availability alert on one host. Every alert occurrence
-carries its true fault id (None = noise).
+carries its true fault id (None = noise) and, for noise, its condition: a noise alert that flaps (resolves
+and fires again a minute or two later) is one condition, which an engine should damp into one incident.
 """
 
 from __future__ import annotations
@@ -81,6 +82,7 @@ HELD_OUT: tuple[StormShape, ...] = (
 class Occurrence:
     alert: AlertIn
     fault_id: str | None
+    noise: str | None = None  # a noise alert's condition: when it flaps, its next occurrence is the same condition
 
 
 @dataclass
@@ -214,8 +216,7 @@ def generate(shape: StormShape, seed: int) -> Storm:
             spread(tenant, service, t0, 0, seen)  # callers in other sites lose their callees
         propagate(fault_id, tenant, None, seen)
     n_hygiene = int(shape.hygiene_per_hour * shape.hours)
-    n_hygiene = int(shape.hygiene_per_hour * shape.hours)
-    for _ in range(n_hygiene):
+    for i in range(n_hygiene):
         tenant = rng.choice(list(hosts_of))
         service = rng.choice(list(hosts_of[tenant]))
         host = rng.choice(hosts_of[tenant][service])
@@ -223,7 +224,7 @@ def generate(shape: StormShape, seed: int) -> Storm:
         at = rng.uniform(0, span)
         alert = _alert(name, rng.choice(("warning", "info")), tenant, service, host, _ts(start, at),
                        site=site_of[tenant][service])  # fmt: skip
-        emit(at, Occurrence(alert, None))
+        emit(at, Occurrence(alert, None, f"N{i:05d}"))
     events.sort(key=lambda e: (e[0], e[1]))
     delivered: list[Occurrence] = []
     for _, _, occurrence in events:
@@ -233,9 +234,9 @@ def generate(shape: StormShape, seed: int) -> Storm:
         if rng.random() < shape.flap_p:
             ended = occurrence.alert.startsAt + timedelta(seconds=rng.uniform(30, 120))
             resolved = occurrence.alert.model_copy(update={"status": AlertState.RESOLVED, "endsAt": ended})
-            delivered.append(Occurrence(resolved, occurrence.fault_id))
+            delivered.append(Occurrence(resolved, occurrence.fault_id, occurrence.noise))
             again = occurrence.alert.model_copy(update={"startsAt": ended + timedelta(seconds=rng.uniform(30, 120))})
-            delivered.append(Occurrence(again, occurrence.fault_id))
+            delivered.append(Occurrence(again, occurrence.fault_id, occurrence.noise))
     return Storm(topologies, delivered, faults)
 
 

@@ -19,6 +19,7 @@ from data.faults import Fault
 from data.fleet import Fleet
 from data.metrics_simulator import Effects
 from data.models import AlertIn, AlertState
+from data.noise import noise_condition
 from data.truth import TruthLog
 
 EVENT_SOURCE_URL = "http://loki.sim:3100/alerts"
@@ -96,7 +97,8 @@ class AlertEmitter:
             cause = int(effects.cause[h, self.rules.signal_idx[r]])
             fault_id = self.attribute(faults[cause], h) if cause >= 0 else None
             alert = self._rule_alert(h, r, values, now, AlertState.FIRING, None)
-            self.truth.record_alert(alert.fingerprint or "", now, RULES[r].name, self.fleet.hosts[h].name, fault_id)
+            host = self.fleet.hosts[h].name
+            self.truth.record_alert(alert.fingerprint or "", now, RULES[r].name, host, fault_id, noise_condition(cause))
             out.append(alert)
         for h, r in tr.repeated:
             out.append(self._rule_alert(h, r, values, self._rule_firing[(h, r)], AlertState.FIRING, None))

@@ -70,7 +70,8 @@ _KINDS = {"add": 0, "mult": 1, "set": 2}
 
 class Effects:
     """What faults and noise impose on one step: additive offsets, multipliers and overrides per
-    (host, signal), plus which source dominates each cell (``cause``: fault number, -1 = none/noise).
+    (host, signal), plus which source dominates each cell (``cause``: fault number, negative for none or noise; see
+    `data.noise.noise_source`).
 
     `apply` only records; `resolve` (called once, by `MetricsModel.values`) combines every record with
     a few vectorised operations, which keeps thousands of small effects cheap.
@@ -87,7 +88,7 @@ class Effects:
         self._resolved = False
 
     def apply(self, source: int, hosts: NDArray[np.int64], signal: str, kind: str, amount: float) -> None:
-        """Impose ``amount`` on ``signal`` of ``hosts``: kind "add", "mult" or "set"; ``source`` -1 is noise."""
+        """Impose ``amount`` on ``signal`` of ``hosts``: kind "add", "mult" or "set"; a negative ``source`` is noise."""
         s = SIG[signal]
         if kind == "add":
             strength = abs(amount) / float(_SCALE[s])

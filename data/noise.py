@@ -9,6 +9,7 @@ two. None of it is a fault: alerts it causes carry no fault in the truth log.
 from __future__ import annotations
 
 import heapq
+import itertools
 import random
 from dataclasses import dataclass
 
@@ -18,7 +19,19 @@ from numpy.typing import NDArray
 from data.fleet import Fleet
 from data.metrics_simulator import METRICS, STATE_SIGNALS, Effects, MetricsModel
 
-NOISE = -1
+NOISE = -1  # noise without an identity of its own
+
+
+def noise_source(serial: int) -> int:
+    """Return the `Effects` source number of noise condition ``serial`` (below `NOISE`, so never a fault)."""
+    return NOISE - 1 - serial
+
+
+def noise_condition(source: int) -> str | None:
+    """Return the name of the noise condition behind an `Effects` source, None for faults and anonymous noise."""
+    return f"noise-{NOISE - 1 - source}" if source < NOISE else None
+
+
 _BLIP_PER_HOST_MIN = 1e-3
 _FLAP_PER_HOST_MIN = 3e-5
 _RESTART_PER_HOST_MIN = 2e-4
@@ -40,6 +53,7 @@ class Blip:
     start: float
     until: float
     period: float = 0.0  # > 0: on for one period, off for the next (flapping)
+    serial: int = 0  # which noise condition it is: the alerts one blip raises, flapping or not, are one condition
 
 
 class Noise:
@@ -55,6 +69,7 @@ class Noise:
         self._disk_home: NDArray[np.float64] = model.base[:, METRICS.index("disk")].copy()
         self._backup_hosts = [h.index for h in fleet.hosts if h.role == "backup"]
         self._last_backup_day: int | None = None
+        self._serials = itertools.count()  # noise conditions, numbered as they start
 
     def _count(self, per_host_min: float, dt_s: float) -> int:
         expected = per_host_min * len(self.fleet.hosts) * (dt_s / 60.0) * self.rate
@@ -76,10 +91,13 @@ class Noise:
         for _ in range(self._count(_BLIP_PER_HOST_MIN, dt_s)):
             signal, kind, amount, duration = self.rng.choice(_BLIPS)
             host = self._pick_host(fault_services)
-            self.blips.append(Blip(host, signal, kind, self.rng.uniform(*amount), t, t + self.rng.uniform(*duration)))
+            size = self.rng.uniform(*amount)
+            until = t + self.rng.uniform(*duration)
+            self.blips.append(Blip(host, signal, kind, size, t, until, serial=next(self._serials)))
         for _ in range(self._count(_FLAP_PER_HOST_MIN, dt_s)):
             host = self.rng.randrange(n)
-            self.blips.append(Blip(host, "connections", "mult", 2.4, t, t + self.rng.uniform(1800, 3600), 120.0))
+            until = t + self.rng.uniform(1800, 3600)
+            self.blips.append(Blip(host, "connections", "mult", 2.4, t, until, 120.0, next(self._serials)))
         for _ in range(self._count(_RESTART_PER_HOST_MIN, dt_s)):
             self._set_state(self.rng.randrange(n), "restarts", 1.0, t + self.rng.uniform(60, 120))
         for _ in range(self._count(_RELOAD_PER_HOST_MIN, dt_s)):
@@ -90,7 +108,7 @@ class Noise:
         for blip in self.blips:
             if blip.period > 0 and int((t - blip.start) // blip.period) % 2 == 1:
                 continue
-            effects.apply(NOISE, np.array([blip.host]), blip.signal, blip.kind, blip.amount)
+            effects.apply(noise_source(blip.serial), np.array([blip.host]), blip.signal, blip.kind, blip.amount)
 
     def _pick_host(self, fault_services: list[str]) -> int:
         # Half the blips land on a service that has a real fault right now: the hardest negatives.

@@ -44,6 +44,9 @@ class AlertTruth(Model):
     alertname: str
     instance: str
     fault_id: str | None
+    noise_id: str | None = Field(
+        default=None, description="for noise, the condition that raised it (one flapping pool, one blip), if known"
+    )
 
 
 class TruthLog:
@@ -67,7 +70,13 @@ class TruthLog:
             self._faults[fault_id] = self._faults[fault_id].model_copy(update=changes)
 
     def record_alert(
-        self, fingerprint: str, starts_at: datetime, alertname: str, instance: str, fault_id: str | None
+        self,
+        fingerprint: str,
+        starts_at: datetime,
+        alertname: str,
+        instance: str,
+        fault_id: str | None,
+        noise_id: str | None = None,
     ) -> None:
         """Record an alert occurrence once; repeats and its resolution share the key and are not re-recorded."""
         key = (fingerprint, starts_at)
@@ -82,6 +91,7 @@ class TruthLog:
                     alertname=alertname,
                     instance=instance,
                     fault_id=fault_id,
+                    noise_id=noise_id,
                 )
             )
 

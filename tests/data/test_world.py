@@ -54,6 +54,21 @@ def test_every_emitted_alert_is_in_the_truth_log_and_noise_has_no_fault() -> Non
         assert record.remedy is not None or record.origin.startswith("action")
 
 
+def test_a_flapping_noise_alert_fires_again_as_the_same_noise_condition() -> None:
+    world = World(seed=4, alert_sink=RecordingSink(), storm=True)
+    run(world, 6 * 60)
+    noise = [a for a in world.truth.alerts() if a.fault_id is None]
+    conditions = Counter(a.noise_id for a in noise if a.noise_id is not None)
+    assert conditions, "no noise alert named its condition"
+    assert all(a.noise_id is None for a in world.truth.alerts() if a.fault_id is not None)
+    # A connection pool flaps every two minutes: one alert fires, resolves and fires again, one condition.
+    refired = [c for c, n in conditions.items() if n > 1]
+    assert refired
+    for condition in refired:
+        fingerprints = {a.fingerprint for a in noise if a.noise_id == condition}
+        assert len(fingerprints) < conditions[condition]
+
+
 def test_alert_labels_follow_prometheus_conventions() -> None:
     sink = RecordingSink()
     world = World(seed=4, alert_sink=sink)
