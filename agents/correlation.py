@@ -274,26 +274,6 @@ class Scorer:
         return LinkScore(total, topo, time_score, labels, cooc, via, hops, gap, scale)
 
 
-def could_be_cause(
-    link: LinkScore, signal: Signal, incident: HotIncident, graph: TenantGraph | None, tolerance_s: float
-) -> bool:
-    """Return True when ``signal``, linked to ``incident`` by ``link``, may be what started the incident rather than
-    a later symptom of it: on one of its hosts or services (no hop) within the onset tolerance of its first alert,
-    or on a service that the incident's services call, no later than that tolerance after the first of them (a
-    cause seen late). A caller of the incident's services is a symptom, however early: it cannot have caused them."""
-    tolerance = timedelta(seconds=tolerance_s)
-    if link.hops == 0 and signal.at <= incident.first_at + tolerance:
-        return True
-    if graph is None:
-        return False
-    late = signal.at - tolerance
-    return any(
-        graph.downstream(theirs).get(mine) and span.first >= late
-        for mine in signal.services
-        for theirs, span in incident.services.items()
-    )
-
-
 def one_fault(
     a: HotIncident,
     root_a: str | None,
