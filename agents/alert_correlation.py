@@ -98,7 +98,8 @@ class Correlator:
             state for score, state in links
             if score.total >= self.weights.merge_threshold
             and (state is best or score.site_burst
-                 or one_fault(best.hot, _root_of(best), state.hot, _root_of(state), graph, self.weights))
+                 or (one_fault(best.hot, _root_of(best), state.hot, _root_of(state), graph, self.weights)
+                     and self._role_allows_merge(best, state, min(score.total, best_score.total))))
         ]  # fmt: skip
         survivor = best
         if len(bridged) >= 2 and best in bridged:
@@ -127,6 +128,17 @@ class Correlator:
         opens was another fault (29 of 29), in the simulator 9 of 15."""
         odds = self._scorer.roles.join_odds(signal.alertname)
         return odds >= 1.0 or score.site_burst or link_passes(score.total, self.weights.threshold, odds)
+
+    def _role_allows_merge(self, a: IncidentState, b: IncidentState, bridge: float) -> bool:
+        """Return True when the alertname that opened the later of ``a`` and ``b`` lets a bridge linking both at
+        ``bridge`` merge them: a merge makes that opener a member of the earlier incident, so a name that usually
+        opens incidents needs a stronger bridge (`agents.alert_roles.link_passes` against the merge threshold)."""
+        later = a if a.hot.first_at > b.hot.first_at else b
+        opener = later.hot.earliest
+        if opener is None:
+            return True
+        odds = self._scorer.roles.join_odds(opener.alertname, leave_out_opening=True)  # judged by the others only
+        return odds >= 1.0 or link_passes(bridge, self.weights.merge_threshold, odds)
 
     def _refire_continues(
         self, record: AlertRecord, alert: AlertIn, state: IncidentState, previous_end: datetime

@@ -38,10 +38,13 @@ class AlertRoles:
             counts = self._counts[alertname] = [0, 0]
         counts[0 if opened else 1] += 1
 
-    def join_odds(self, alertname: str) -> float:
+    def join_odds(self, alertname: str, *, leave_out_opening: bool = False) -> float:
         """Return the learned odds, capped at 1, that a distinct alert named ``alertname`` joins an incident rather
-        than opens one, with one pseudo-count on each side (a uniform prior): (joined + 1) / (opened + 1)."""
+        than opens one, with one pseudo-count on each side (a uniform prior): (joined + 1) / (opened + 1).
+        ``leave_out_opening`` judges an alert that was itself counted as opening by the others only."""
         opened, joined = self._counts.get(alertname, (0, 0))
+        if leave_out_opening:
+            opened = max(opened - 1, 0)
         return min(1.0, (joined + 1) / (opened + 1))
 
     def __len__(self) -> int:

@@ -61,3 +61,16 @@ def test_a_link_kept_out_by_the_role_still_counts_as_a_join_for_learning() -> No
     # Three openings, then a link that passed the threshold: learning must not count the role's own refusal as an
     # opening, or the name would keep itself out ever more strongly.
     assert ops._scorer.roles.join_odds("ServiceDown") == (1 + 1) / (3 + 1)
+
+
+def test_a_bridge_does_not_merge_in_an_incident_opened_by_a_name_that_usually_opens_incidents() -> None:
+    start = 6 * 60
+    merged = {}
+    for name in ("ServiceDown", "CacheDown"):  # the second was never seen opening an incident
+        ops = engine_that_saw_service_down_open_incidents()
+        ops.ingest([alert("DatabaseUnresponsive", "db", "db-1", start)])
+        ops.ingest([alert(name, "cache", "cache-1", start + 0.5)])  # unrelated to db: an incident of its own
+        ops.ingest([alert("ApiErrors", "api", "api-1", start + 0.5)])  # api calls both db and cache
+        db = incident_of(ops, "DatabaseUnresponsive", "db", "db-1", start)
+        merged[name] = incident_of(ops, name, "cache", "cache-1", start + 0.5) == db
+    assert merged == {"ServiceDown": False, "CacheDown": True}

@@ -38,3 +38,10 @@ def test_a_link_below_the_threshold_never_passes_and_lower_odds_need_a_stronger_
     # The link's odds over the threshold's must make up for the name's odds of joining.
     assert link_passes(0.75, 0.55, 0.5) and not link_passes(0.7, 0.55, 0.5)
     assert link_passes(1.0, 0.55, 0.01)
+
+
+def test_an_opener_is_judged_by_the_other_decisions_on_its_name() -> None:
+    roles = AlertRoles()
+    roles.learn("CacheDown", opened=True)  # the incident's own opening: no evidence about the name yet
+    assert roles.join_odds("CacheDown") == pytest.approx(1 / 2)
+    assert roles.join_odds("CacheDown", leave_out_opening=True) == 1.0
