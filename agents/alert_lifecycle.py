@@ -151,9 +151,11 @@ class Lifecycle:
     def _learn(self, state: IncidentState) -> None:
         self.cooccurrence.learn(set(state.hot.alertnames))
 
-    def _set_status(self, state: IncidentState, status: IncidentStatus, at: datetime, why: str) -> None:
+    def _set_status(
+        self, state: IncidentState, status: IncidentStatus, at: datetime, why: str, *, operator: bool = False
+    ) -> None:
         state.status = status
         state.processing_state = status.value
         if status is IncidentStatus.RESOLVED:
             state.resolved_at = at
-        state.note(at, f"Status {status.value}: {why}")
+        state.note(at, f"Status {status.value}: {why}", operator=operator)

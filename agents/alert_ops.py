@@ -237,8 +237,12 @@ class AlertOps(Correlator, Lifecycle, Restore):
         return self._operator_change(incident_id, IncidentStatus.MITIGATING, reason=reason, actor=actor)
 
     def _operator_change(self, incident_id: str, status: IncidentStatus, *, reason: str, actor: str) -> Incident:
+        """Apply an operator's status change. The audit log keeps the wall time; the timeline entry is never
+        stamped before the newest event the engine has seen, so it stays in order where event time runs ahead
+        of the wall clock (a simulator above 1x, a sender with a fast clock)."""
         now = utc_now()
         with self._lock:
+            stamp = max(now, self._watermark) if self._watermark is not None else now
             state = self._incidents.get(incident_id)
             if state is None:
                 stored = self.kb.get_incident(incident_id)
@@ -251,7 +255,7 @@ class AlertOps(Correlator, Lifecycle, Restore):
                 raise Conflict(f"incident {incident_id} is already resolved")
             if state.status is status:
                 return state.to_model()
-            self._set_status(state, status, now, f"{reason} (by {actor})")
+            self._set_status(state, status, stamp, f"{reason} (by {actor})", operator=True)
             if status is IncidentStatus.RESOLVED:
                 self._learn(state)
             self.kb.append_audit(

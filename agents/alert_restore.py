@@ -86,11 +86,15 @@ class Restore:
                 self._records[record.fingerprint] = record
                 if record.fingerprint == label_fingerprint(record.labels):  # not one its sender gave
                     self._fingerprints.remember(record)
-        state.updated_at = incident.updatedAt
+        # The stored updatedAt may be an operator's (wall) time: alert activity restarts the quiet period.
+        activity = max(r.ends_at or r.last_seen if r.status is AlertState.RESOLVED else r.last_seen for r in records)
+        state.updated_at = max(state.updated_at, activity)
+        if incident.updatedAt > state.updated_at:
+            state.acted_at = incident.updatedAt
         state.stored_body = body
         self._incidents[incident.id] = state
         self._hot.add(state)
-        newest = max(incident.updatedAt, *(r.last_seen for r in records))
+        newest = state.updated_at
         self._watermark = newest if self._watermark is None else max(self._watermark, newest)
         return 1
 

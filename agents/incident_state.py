@@ -32,7 +32,8 @@ class IncidentState:
 
     hot: HotIncident
     created_at: datetime
-    updated_at: datetime
+    updated_at: datetime  # event time of the last alert or engine change: the quiet period counts from it
+    acted_at: datetime | None = None  # when an operator last changed it; stored as updatedAt when later
     status: IncidentStatus = IncidentStatus.OPEN
     processing_state: str = "correlating"
     resolved_at: datetime | None = None
@@ -68,11 +69,16 @@ class IncidentState:
         for fingerprint, firing in other.fingerprints.items():
             self.mark(fingerprint, firing)
 
-    def note(self, at: datetime, event: str, **details: Any) -> None:
+    def note(self, at: datetime, event: str, *, operator: bool = False, **details: Any) -> None:
+        """Append a timeline entry. An operator's entry is not alert activity: it does not restart the quiet
+        period, which an operator's clock (wall time) would otherwise hold off in a replay of past events."""
         if len(self.timeline) < MAX_TIMELINE:
             # Kept in stored form: an entry never changes, so it is encoded once, not on every save.
             self.timeline.append({"time": iso_text(at), "event": event, "agent": AGENT, "details": details})
-        self.updated_at = max(self.updated_at, at)
+        if operator:
+            self.acted_at = at if self.acted_at is None else max(self.acted_at, at)
+        else:
+            self.updated_at = max(self.updated_at, at)
 
     def trace(self, decision: dict[str, Any]) -> None:
         if len(self.why_trace) < MAX_WHY_TRACE:
@@ -156,7 +162,7 @@ class IncidentState:
             "agents": [AGENT],
             "processingState": self.processing_state,
             "createdAt": iso_text(self.created_at),
-            "updatedAt": iso_text(self.updated_at),
+            "updatedAt": iso_text(max(self.updated_at, self.acted_at or self.updated_at)),
             "resolvedAt": iso_text(self.resolved_at) if self.resolved_at is not None else None,
             "timeline": list(self.timeline),
             "actions": [],

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -116,6 +116,32 @@ def test_auto_resolve_after_quiet_period_then_reopen_within_window() -> None:
     incidents = ops.kb.list_incidents().items
     assert len(incidents) == 1 and incidents[0].status is IncidentStatus.OPEN
     assert any("Reopened" in entry.event for entry in incidents[0].timeline)
+
+
+def test_an_acknowledged_incident_of_a_replayed_past_still_resolves_on_event_time() -> None:
+    ops = engine(quiet_period=timedelta(minutes=10))
+    down = alert("DbDown", "db", "db-1", 0)  # months before the wall clock: a replay
+    ops.ingest([down])
+    incident_id = ops.kb.list_incidents().items[0].id
+    acked = ops.acknowledge(incident_id, reason="looking", actor="alice")
+    assert acked.updatedAt > T0 + timedelta(days=1)  # the operator acted now
+    ops.ingest([down.model_copy(update={"status": AlertState.RESOLVED, "endsAt": T0 + timedelta(minutes=2)})])
+    ops.advance_to(T0 + timedelta(minutes=13))
+    incident = ops.kb.get_incident(incident_id)
+    assert incident is not None and incident.status is IncidentStatus.RESOLVED
+    assert incident.resolvedAt == T0 + timedelta(minutes=13)
+
+
+def test_an_operator_entry_is_never_stamped_before_the_engines_event_time() -> None:
+    ops = engine()
+    ahead = datetime.now(UTC) + timedelta(days=2)  # a simulator running ahead of the wall clock
+    ops.ingest([alert("DbDown", "db", "db-1", 0).model_copy(update={"startsAt": ahead})])
+    incident_id = ops.kb.list_incidents().items[0].id
+    acked = ops.acknowledge(incident_id, reason="looking", actor="alice")
+    assert [entry.time for entry in acked.timeline] == sorted(entry.time for entry in acked.timeline)
+    assert abs(acked.timeline[-1].time - ahead) < timedelta(milliseconds=1)
+    audit = ops.kb.list_audit(incident_id=incident_id).items
+    assert audit[0].time < ahead  # the audit log keeps when the operator acted
 
 
 def test_flapping_alert_is_damped() -> None:
