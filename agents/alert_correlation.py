@@ -3,7 +3,9 @@
 A new alert joins the best-linked hot incident (the link score is `agents.correlation.Scorer`'s), merging
 any others it bridges when they can be one fault, or opens an incident. A re-firing alert continues its
 incident, reopens it within the reopen window, or is correlated afresh when its incident's fault is stale
-or another incident explains it better. Every decision is written to the incident's timeline and why-trace.
+or another incident explains it better. A link must also suit the alert's learned role (`agents.alert_roles`):
+a name that usually opens incidents needs a stronger link to join one, or a stronger bridge to be merged in.
+Every decision is written to the incident's timeline and why-trace.
 """
 
 from __future__ import annotations
