@@ -74,6 +74,8 @@ class Correlator:
             score = self._scorer.score(signal, state.hot, graph, _root_of(state))
             if score is not None and score.total >= self.weights.threshold:
                 links.append((score, state))
+        if record.count == 1:  # a distinct alert's first occurrence: one sample of the tenant's hop delay
+            self._scorer.observe_onset(signal)
         summary = alert.annotations.get("summary")
         if not links:
             state = self._open(signal, summary)
@@ -98,7 +100,6 @@ class Correlator:
             for other in bridged:
                 if other is not survivor:
                     self._merge(other, survivor, signal, touched)
-        self._scorer.learn(signal.tenant, best_score)
         survivor.add_signal(signal, summary)
         self._hot.index(survivor, signal)
         survivor.note(signal.at, f"Alert {signal.alertname} joined", fingerprint=signal.fingerprint)
