@@ -184,7 +184,8 @@ class Scorer:
         incident.
 
         Time is measured to the linked member itself, with a tolerance that grows with the hops
-        between them (a fault takes a while to travel), not to the incident as a whole.
+        between them (a fault takes a while to travel), not to the incident as a whole. The shortest gap per
+        hop along calls seen while scoring one signal is kept for `observe_onset`, whatever the score.
         """
         w = self.weights
         a = w.topology / (w.topology + w.time)
