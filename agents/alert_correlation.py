@@ -80,6 +80,8 @@ class Correlator:
                 linked = True
                 if self._role_allows(score, signal):
                     links.append((score, state))
+        if record.count == 1:  # a distinct alert's first occurrence: one sample of the tenant's hop delay
+            self._scorer.observe_onset(signal)
         if record.count == 1 and not signal.hygiene:  # a distinct outage alert's first occurrence
             # Learned from the threshold alone, not from the role's own decisions: a name kept out by its role
             # would otherwise count as opening again and keep itself out ever more strongly.
@@ -109,7 +111,6 @@ class Correlator:
             for other in bridged:
                 if other is not survivor:
                     self._merge(other, survivor, signal, touched)
-        self._scorer.learn(signal.tenant, best_score)
         survivor.add_signal(signal, summary)
         self._hot.index(survivor, signal)
         survivor.note(signal.at, f"Alert {signal.alertname} joined", fingerprint=signal.fingerprint)

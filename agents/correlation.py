@@ -164,30 +164,20 @@ class Scorer:
         self.weights = weights
         self.cooccurrence = cooccurrence
         # Per hop: never below the configured delay, at most what MAX_HOPS hops can take within the horizon.
-        self.delays = HopDelays(weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS)
+        self.delays = HopDelays(
+            weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS, weights.max_gap_s
+        )
+        self._nearest: tuple[tuple[str, datetime], float] | None = None  # (signal, shortest gap per hop scored)
         self.host_spread = HostSpread(weights.time_scale_s, weights.onset_tolerance_s)
         self.site_bursts = SiteBursts(weights.onset_tolerance_s)
         self.roles = AlertRoles()
 
-    def learn(self, tenant: str, link: LinkScore) -> None:
-        """Learn the tenant's hop delay from a link made along calls."""
-        if link.hops > 0 and link.gap_s > 0:
-            self.delays.learn(tenant, link.gap_s / link.hops, self._cutoff(link) / link.hops)
-
-    def _cutoff(self, link: LinkScore) -> float:
-        """Return the longest gap at which ``link`` (its other evidences fixed) would still pass the threshold."""
-        w = self.weights
-        a = w.topology / (w.topology + w.time)
-        core_weight = w.topology + w.time
-        weight_sum = core_weight + w.labels + (w.cooccurrence if link.cooccurrence is not None else 0.0)
-        rest = w.labels * link.labels + w.cooccurrence * (link.cooccurrence or 0.0)
-        core = (w.threshold * weight_sum - rest) / core_weight
-        if core <= 0:
-            return math.inf
-        time_score = (core / link.topology**a) ** (1 / (1 - a))
-        if time_score >= 1:
-            return link.gap_s
-        return -math.log(time_score) * link.scale_s
+    def observe_onset(self, signal: Signal) -> None:
+        """Learn the tenant's hop delay from a distinct alert just scored: its shortest gap per hop to an onset
+        along calls in any incident it was scored against, whether it joined that incident or not."""
+        if self._nearest is not None and self._nearest[0] == (signal.fingerprint, signal.at):
+            self.delays.observe(signal.tenant, self._nearest[1])
+        self._nearest = None
 
     def core(
         self, signal: Signal, incident: HotIncident, graph: TenantGraph | None, root: str | None = None
@@ -196,7 +186,8 @@ class Scorer:
         incident.
 
         Time is measured to the linked member itself, with a tolerance that grows with the hops
-        between them (a fault takes a while to travel), not to the incident as a whole.
+        between them (a fault takes a while to travel), not to the incident as a whole. The shortest gap per
+        hop along calls seen while scoring one signal is kept for `observe_onset`, whatever the score.
         """
         w = self.weights
         a = w.topology / (w.topology + w.time)
@@ -223,6 +214,7 @@ class Scorer:
         if signal.hygiene or graph is None:
             return best
         late = signal.at - timedelta(seconds=w.onset_tolerance_s)
+        key = (signal.fingerprint, signal.at)
         for mine in signal.services:
             for theirs, span in incident.services.items():
                 symptom = graph.downstream(mine).get(theirs)  # mine calls theirs: mine may show theirs' fault
@@ -234,7 +226,10 @@ class Scorer:
                 hops = min(h for h in (symptom, cause) if h is not None)
                 if hops:
                     topo = 0.95 * w.hop_decay**hops
-                    consider(topo, span.gap(signal.at), hops, f"{mine} ~ {theirs} ({hops} hops)", per_hop * hops)
+                    gap = span.gap(signal.at)
+                    consider(topo, gap, hops, f"{mine} ~ {theirs} ({hops} hops)", per_hop * hops)
+                    if self._nearest is None or self._nearest[0] != key or gap / hops < self._nearest[1]:
+                        self._nearest = (key, gap / hops)  # the delay sample, joined or not (`observe_onset`)
         return best
 
     def continuation(self, signal: Signal, incident: HotIncident, gap_s: float) -> float:

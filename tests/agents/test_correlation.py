@@ -3,12 +3,14 @@ correlation methods of agents/alert_ops.py)."""
 
 from __future__ import annotations
 
+import random
 from datetime import timedelta
 from typing import Any
 
 from agents.alert_ops import AlertOps
 from agents.correlation import CooccurrenceStats, CorrelationWeights, Scorer, SiteBursts
 from agents.dedup import fingerprint_of
+from agents.delays import HopDelays
 from agents.signals import HotIncident, Signal
 from agents.topology import TopologyRegistry
 from config.knowledge_base import MemoryKnowledgeBase
@@ -103,12 +105,32 @@ def test_a_tenant_whose_faults_travel_slowly_gets_a_longer_hop_tolerance() -> No
     slow = signal("a1", "api", "api-1", 12)  # twelve minutes for one hop
     before = scorer.score(slow, incident, graph)
     assert before is None or before.total < scorer.weights.threshold
-    for _ in range(40):  # the links this tenant's cascades made took ten minutes per hop, passable up to 20
-        scorer.delays.learn("acme", 600.0, 1200.0)
+    rng = random.Random(5)
+    for i in range(40):  # this tenant's callers alert five minutes after their callee on average
+        callee = signal(f"d{i}", "db", "db-1", 120 * i)
+        cascade = HotIncident(f"INC-{i}", "acme", False, callee.at, callee.at)
+        cascade.add(callee)
+        caller = signal(f"a{i}", "api", "api-1", 120 * i + rng.expovariate(1 / 5))
+        scorer.score(caller, cascade, graph)
+        scorer.observe_onset(caller)  # learned whether it linked or not
     assert scorer.delays.scale("acme") > scorer.weights.time_scale_s
     assert scorer.delays.scale("globex") == scorer.weights.time_scale_s
     after = scorer.score(slow, incident, graph)
     assert after is not None and after.total >= scorer.weights.threshold and after.hops == 1
+
+
+def test_the_hop_delay_is_learned_from_distinct_alerts_only() -> None:
+    registry = TopologyRegistry()
+    registry.set_topology(topology())
+    graph = registry.get("acme")
+    scorer = Scorer(CorrelationWeights(), CooccurrenceStats())
+    db = signal("d1", "db", "db-1", 0)
+    incident = HotIncident("INC-1", "acme", False, db.at, db.at)
+    incident.add(db)
+    scorer.score(signal("a1", "api", "api-1", 10), incident, graph)
+    scorer.observe_onset(signal("a2", "api", "api-1", 10))  # another alert than the one scored: nothing learned
+    scorer.observe_onset(signal("a1", "api", "api-1", 10))  # the scored one, after its sample was dropped
+    assert scorer.delays.mean("acme") == HopDelays(300.0, 300.0, 900.0, 3600.0).mean("acme")
 
 
 def test_a_symptom_shared_by_two_separate_faults_joins_one_without_merging_them() -> None:
@@ -227,3 +249,19 @@ def test_a_site_burst_counts_only_onsets_within_the_onset_tolerance() -> None:
     assert bursts.burst(node("d-1", 200)) == []  # only c-1 is near: two hosts
     bursts.observe(node("e-1", 2000))  # far later: the old onsets are dropped
     assert bursts.burst(node("d-1", 20)) == []
+
+
+def test_an_engine_learns_a_slow_tenants_hop_delay_from_the_alerts_it_could_not_link() -> None:
+    rng = random.Random(11)
+    history = []
+    for i in range(40):  # callers alert about five minutes after their callee, often too late to link at first
+        history.append(alert(f"DbDown{i}", "db", "db-1", 120 * i))  # distinct alerts: re-fires are not onsets
+        history.append(alert(f"ApiErrors{i}", "api", "api-1", 120 * i + rng.expovariate(1 / 5)))
+    last = [alert("DbDown", "db", "db-1", 120 * 40), alert("ApiErrors", "api", "api-1", 120 * 40 + 12)]
+    fresh, learned = engine(), engine()
+    for ops, stream in ((fresh, last), (learned, history + last)):
+        for item in stream:
+            ops.ingest([item])
+    for ops, together in ((fresh, False), (learned, True)):
+        db, api = (_fingerprint(ops, name) for name in ("DbDown", "ApiErrors"))
+        assert (ops.incident_of(db) == ops.incident_of(api)) is together

@@ -7,22 +7,40 @@ from datetime import timedelta
 
 import pytest
 
-from agents.delays import HopDelays, HostSpread, _truncated_mean
+from agents.delays import HopDelays, HostSpread
 from tests.agents.builders import T0
 
 
-def test_the_hop_delay_estimate_corrects_for_the_slow_links_never_made() -> None:
-    rng = random.Random(7)
-    delays = HopDelays(300.0, 300.0, 900.0)
-    cutoff = 375.0  # links slower than this per hop never passed the threshold, so they were never learned from
-    seen = [d for d in (rng.expovariate(1 / 250.0) for _ in range(4000)) if d < cutoff]
-    for gap in seen:
-        delays.learn("acme", gap, cutoff)
-    plain = sum(seen) / len(seen)
-    assert HopDelays.FACTOR * plain < 300  # what was linked averages far below the real 250 s
-    assert 300 < delays.scale("acme") < 900  # the estimate of ~20 links is noisy, but no longer biased low
-    assert delays.scale("globex") == 300
-    assert delays._untruncated(_truncated_mean(250.0, cutoff), cutoff) == pytest.approx(250.0, rel=1e-3)
+def _nearest_gaps(mean_s: float, n: int, seed: int) -> list[float]:
+    """Per-hop gaps of a tenant's distinct alerts: three in four are a fault's delay (exponential), the rest an
+    unrelated neighbour anywhere within the hour."""
+    rng = random.Random(seed)
+    return [rng.expovariate(1 / mean_s) if rng.random() < 0.75 else rng.uniform(0, 3600) for _ in range(n)]
+
+
+def test_a_tenant_whose_faults_travel_slowly_gets_a_longer_hop_tolerance_from_gaps_never_linked() -> None:
+    delays = HopDelays(300.0, 300.0, 900.0, 3600.0)
+    for gap in _nearest_gaps(300.0, 200, seed=1):  # five-minute hops: links at the 300 s tolerance often fail
+        delays.observe("slow", gap)
+    for gap in _nearest_gaps(40.0, 200, seed=2):
+        delays.observe("quick", gap)
+    assert 100 < delays.mean("slow") < 400  # unrelated neighbours are not taken for delays
+    assert 25 < delays.mean("quick") < 60
+    assert delays.scale("slow") > 600.0
+    assert delays.scale("quick") == 300.0  # never below the configured tolerance
+    assert delays.scale("unseen") == 300.0
+
+
+def test_the_hop_tolerance_moves_off_the_configured_one_only_with_evidence() -> None:
+    delays = HopDelays(300.0, 300.0, 900.0, 3600.0)
+    assert delays.mean("acme") == pytest.approx(300.0 / HopDelays.FACTOR)
+    rng = random.Random(3)
+    slow = [rng.expovariate(1 / 400.0) for _ in range(60)]
+    delays.observe("acme", slow[0])  # one slow alert is not yet a slow tenant
+    assert delays.scale("acme") < 900.0
+    for gap in slow[1:]:
+        delays.observe("acme", gap)
+    assert delays.scale("acme") == 900.0  # the cap: what MAX_HOPS hops can take within the horizon
 
 
 def _fill(spread: HostSpread, tenant: str, gaps_within_fault: tuple[float, ...], seed: int) -> None:
