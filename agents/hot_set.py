@@ -65,12 +65,16 @@ class HotSet:
         index = self._by_key.get(state.hot.tenant)
         if index is None:
             index = self._by_key[state.hot.tenant] = _TenantIndex()
-        for keys, key in index.maps(state.hot.hygiene, signal):
-            ids = keys.get(key)
-            if ids is None:
-                keys[key] = {state.id}
-            else:
-                ids.add(state.id)
+        incident_id = state.id
+        if state.hot.hygiene:
+            for keys, key in index.maps(True, signal):
+                keys.setdefault(key, set()).add(incident_id)
+            return
+        if signal.host:
+            index.hosts.setdefault(signal.host, set()).add(incident_id)
+        services = index.services
+        for service in signal.services:
+            services.setdefault(service, set()).add(incident_id)
 
     def remove(self, state: IncidentState) -> None:
         tenant = state.hot.tenant
@@ -79,11 +83,12 @@ class HotSet:
         index = self._by_key.get(tenant)
         if index is None:
             return
+        incident_id = state.id
         for signal in state.hot.members:  # a key met again (repeat members) is already gone: get() skips it
             for keys, key in index.maps(state.hot.hygiene, signal):
                 ids = keys.get(key)
                 if ids is not None:
-                    ids.discard(state.id)
+                    ids.discard(incident_id)
                     if not ids:
                         del keys[key]
 

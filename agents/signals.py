@@ -35,12 +35,13 @@ def is_hygiene(alertname: str, severity: int) -> bool:
     return severity < 4 and HYGIENE_NAME.search(alertname) is not None
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AlertTraits:
     """The parts of an alert's `Signal` that depend only on its labels and its tenant's graph, not on time.
 
     An alert's labels never change, so these are derived once per alert and graph (`graph` is the one they
-    were derived with; a replaced topology is a new graph object) instead of on every occurrence.
+    were derived with; a replaced topology is a new graph object) instead of on every occurrence. Not frozen:
+    a frozen dataclass's construction costs more than the memo saves on an alert seen once; never mutated.
     """
 
     graph: TenantGraph | None
@@ -92,7 +93,8 @@ class Span:
         Not the distance to the interval [first, last]: an incident that lives for hours must not
         make every alert in those hours look simultaneous with it.
         """
-        return min(abs((at - onset).total_seconds()) for onset in (self.first, *self.recent))
+        # The nearest onset as a timedelta, converted once (total_seconds is monotone, so the minimum is the same).
+        return min(map(abs, map(at.__sub__, (self.first, *self.recent)))).total_seconds()
 
     def extend(self, at: datetime) -> None:
         self.first = min(self.first, at)
