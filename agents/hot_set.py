@@ -23,19 +23,6 @@ class _TenantIndex:
         self.services: dict[str, set[str]] = {}
         self.hygiene: dict[tuple[str, str, str], set[str]] = {}
 
-    def maps(self, hygiene: bool, signal: Signal) -> Iterator[tuple[dict[Any, set[str]], Any]]:
-        """Yield (map, key) for each index entry of ``signal`` in an incident of class ``hygiene``."""
-        if hygiene:
-            if signal.host:
-                yield self.hygiene, (signal.alertname, "h", signal.host)
-            for service in signal.services:
-                yield self.hygiene, (signal.alertname, "s", service)
-            return
-        if signal.host:
-            yield self.hosts, signal.host
-        for service in signal.services:
-            yield self.services, service
-
 
 class HotSet:
     """Per tenant: incident id -> state, and host/service -> incident ids. Not thread-safe (the engine locks)."""
@@ -67,8 +54,8 @@ class HotSet:
             index = self._by_key[state.hot.tenant] = _TenantIndex()
         incident_id = state.id
         if state.hot.hygiene:
-            for keys, key in index.maps(True, signal):
-                keys.setdefault(key, set()).add(incident_id)
+            for key in _hygiene_keys(signal):
+                index.hygiene.setdefault(key, set()).add(incident_id)
             return
         if signal.host:
             index.hosts.setdefault(signal.host, set()).add(incident_id)
@@ -84,13 +71,15 @@ class HotSet:
         if index is None:
             return
         incident_id = state.id
-        for signal in state.hot.members:  # a key met again (repeat members) is already gone: get() skips it
-            for keys, key in index.maps(state.hot.hygiene, signal):
-                ids = keys.get(key)
-                if ids is not None:
-                    ids.discard(incident_id)
-                    if not ids:
-                        del keys[key]
+        members = state.hot.members
+        if state.hot.hygiene:
+            for key in {key for signal in members for key in _hygiene_keys(signal)}:
+                _discard(index.hygiene, key, incident_id)
+            return
+        for host in {signal.host for signal in members if signal.host}:
+            _discard(index.hosts, host, incident_id)
+        for service in {service for signal in members for service in signal.services}:
+            _discard(index.services, service, incident_id)
 
     def contains(self, state: IncidentState) -> bool:
         return state.id in self._incidents.get(state.hot.tenant, {})
@@ -106,8 +95,8 @@ class HotSet:
             return []
         ids: set[str] = set()
         if signal.hygiene:
-            for keys, key in index.maps(True, signal):
-                if found := keys.get(key):
+            for key in _hygiene_keys(signal):
+                if found := index.hygiene.get(key):
                     ids |= found
         else:
             if signal.host and (found := index.hosts.get(signal.host)):
@@ -124,3 +113,19 @@ class HotSet:
             return [incidents[i] for i in ids if i in incidents]
         since = signal.at - horizon
         return [state for i in ids if (state := incidents.get(i)) is not None and state.hot.front >= since]
+
+
+def _hygiene_keys(signal: Signal) -> list[tuple[str, str, str]]:
+    """Index keys of a hygiene incident: its alert name with each host and service, so only the same
+    maintenance condition on the same host or service finds it."""
+    keys = [(signal.alertname, "h", signal.host)] if signal.host else []
+    return keys + [(signal.alertname, "s", service) for service in signal.services]
+
+
+def _discard(keys: dict[Any, set[str]], key: Any, incident_id: str) -> None:
+    """Take ``incident_id`` out of the ids under ``key``, dropping the key once no incident is left under it."""
+    ids = keys.get(key)
+    if ids is not None:
+        ids.discard(incident_id)
+        if not ids:
+            del keys[key]
