@@ -76,10 +76,12 @@ class HotSet:
             for key in {key for signal in members for key in _hygiene_keys(signal)}:
                 _discard(index.hygiene, key, incident_id)
             return
-        for host in {signal.host for signal in members if signal.host}:
-            _discard(index.hosts, host, incident_id)
-        for service in {service for signal in members for service in signal.services}:
-            _discard(index.services, service, incident_id)
+        hosts, services = index.hosts, index.services
+        for signal in members:  # a key met again (a repeat member) is already gone, or holds other incidents
+            if signal.host:
+                _discard(hosts, signal.host, incident_id)
+            for service in signal.services:
+                _discard(services, service, incident_id)
 
     def contains(self, state: IncidentState) -> bool:
         return state.id in self._incidents.get(state.hot.tenant, {})
