@@ -198,7 +198,7 @@ class Correlator:
         return self._correlate(record, alert, touched)
 
 
-_UNSTABLE_LABELS = ("alertname", "instance", "severity")  # left out of an alert's stable labels
+_UNSTABLE_LABELS = frozenset({"alertname", "instance", "severity"})  # left out of an alert's stable labels
 
 
 def _traits(labels: dict[str, str], graph: TenantGraph | None) -> AlertTraits:
@@ -212,7 +212,7 @@ def _traits(labels: dict[str, str], graph: TenantGraph | None) -> AlertTraits:
         services = ()
     severity = severity_rank(labels.get("severity"))
     alertname = labels.get("alertname", "alert")
-    stable = frozenset(labels.items()).difference([(k, labels[k]) for k in _UNSTABLE_LABELS if k in labels])
+    stable = frozenset((k, v) for k, v in labels.items() if k not in _UNSTABLE_LABELS)
     # The alert's own site label names its host's site; a service's site in the topology is the fallback.
     sites = [site for s in services if (site := graph.site_of.get(s))] if graph is not None else []
     site = labels.get("site") or (sites[0] if sites else None)

@@ -55,13 +55,12 @@ class HotSet:
         incident_id = state.id
         if state.hot.hygiene:
             for key in _hygiene_keys(signal):
-                index.hygiene.setdefault(key, set()).add(incident_id)
+                _add(index.hygiene, key, incident_id)
             return
         if signal.host:
-            index.hosts.setdefault(signal.host, set()).add(incident_id)
-        services = index.services
+            _add(index.hosts, signal.host, incident_id)
         for service in signal.services:
-            services.setdefault(service, set()).add(incident_id)
+            _add(index.services, service, incident_id)
 
     def remove(self, state: IncidentState) -> None:
         tenant = state.hot.tenant
@@ -122,6 +121,14 @@ def _hygiene_keys(signal: Signal) -> list[tuple[str, str, str]]:
     maintenance condition on the same host or service finds it."""
     keys = [(signal.alertname, "h", signal.host)] if signal.host else []
     return keys + [(signal.alertname, "s", service) for service in signal.services]
+
+
+def _add(keys: dict[Any, set[str]], key: Any, incident_id: str) -> None:
+    ids = keys.get(key)
+    if ids is None:
+        keys[key] = {incident_id}
+    else:
+        ids.add(incident_id)
 
 
 def _discard(keys: dict[Any, set[str]], key: Any, incident_id: str) -> None:
