@@ -19,8 +19,8 @@ from agents.correlation import CorrelationWeights, LinkScore, Scorer, one_fault
 from agents.dedup import AlertRecord, severity_rank
 from agents.hot_set import HotSet
 from agents.incident_state import IncidentState, incident_id_for
-from agents.signals import HotIncident, Signal, is_availability, is_hygiene
-from agents.topology import TopologyRegistry, host_of
+from agents.signals import AlertTraits, HotIncident, Signal, is_availability, is_hygiene
+from agents.topology import TenantGraph, TopologyRegistry, host_of
 from data.models import AlertIn, IncidentStatus
 
 
@@ -39,24 +39,13 @@ class Correlator:
     _follow: Callable[[str | None], IncidentState | None]
 
     def _signal(self, record: AlertRecord, at: datetime) -> Signal:
-        labels = record.labels
-        host = host_of(labels["instance"]) if labels.get("instance") else labels.get("host")
         graph = self.topology.get(record.tenant)
-        if labels.get("service"):
-            services: tuple[str, ...] = (labels["service"],)
-        elif graph is not None and host:
-            services = graph.services_for(host)
-        else:
-            services = ()
-        severity = severity_rank(labels.get("severity"))
-        alertname = labels.get("alertname", "alert")
-        stable = frozenset((k, v) for k, v in labels.items() if k not in {"alertname", "instance", "severity"})
-        # The alert's own site label names its host's site; a service's site in the topology is the fallback.
-        sites = [site for s in services if (site := graph.site_of.get(s))] if graph is not None else []
-        site = labels.get("site") or (sites[0] if sites else None)
+        traits = record.traits
+        if traits is None or traits.graph is not graph:
+            traits = record.traits = _traits(record.labels, graph)
         return Signal(
-            record.fingerprint, record.tenant, alertname, host, services, at, severity,
-            is_hygiene(alertname, severity), stable, site, is_availability(alertname),
+            record.fingerprint, record.tenant, traits.alertname, traits.host, traits.services, at, traits.severity,
+            traits.hygiene, traits.stable_labels, traits.site, traits.availability,
         )  # fmt: skip
 
     def _correlate(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:
@@ -240,6 +229,30 @@ class Correlator:
             self._reopen(state, self._signal(record, alert.startsAt), alert, touched)
             return False
         return self._correlate(record, alert, touched)
+
+
+_UNSTABLE_LABELS = frozenset({"alertname", "instance", "severity"})  # left out of an alert's stable labels
+
+
+def _traits(labels: dict[str, str], graph: TenantGraph | None) -> AlertTraits:
+    """Return what correlation derives from an alert's labels with its tenant's ``graph``."""
+    host = host_of(labels["instance"]) if labels.get("instance") else labels.get("host")
+    if labels.get("service"):
+        services: tuple[str, ...] = (labels["service"],)
+    elif graph is not None and host:
+        services = graph.services_for(host)
+    else:
+        services = ()
+    severity = severity_rank(labels.get("severity"))
+    alertname = labels.get("alertname", "alert")
+    stable = frozenset((k, v) for k, v in labels.items() if k not in _UNSTABLE_LABELS)
+    # The alert's own site label names its host's site; a service's site in the topology is the fallback.
+    sites = [site for s in services if (site := graph.site_of.get(s))] if graph is not None else []
+    site = labels.get("site") or (sites[0] if sites else None)
+    return AlertTraits(
+        graph, alertname, host, services, severity, is_hygiene(alertname, severity), stable, site,
+        is_availability(alertname),
+    )  # fmt: skip
 
 
 def _root_of(state: IncidentState) -> str | None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from agents.signals import AlertTraits
 from data.models import AlertIn, AlertState
 from data.timeutil import iso_text
 
@@ -89,6 +90,7 @@ class AlertRecord:
     count: int = 1
     incident_id: str | None = None
     transitions: deque[datetime] = field(default_factory=deque)
+    traits: AlertTraits | None = field(default=None, compare=False, repr=False)  # memo of correlation's view
 
     @property
     def flapping(self) -> bool:

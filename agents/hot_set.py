@@ -5,10 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
+from typing import Any
 
 from agents.incident_state import IncidentState
 from agents.signals import Signal
 from agents.topology import TenantGraph
+
+
+class _TenantIndex:
+    """One tenant's incident ids by key: outage incidents by host and by service, hygiene incidents by
+    (alertname, "h", host) and (alertname, "s", service). Separate maps keep lookups on plain names."""
+
+    __slots__ = ("hosts", "hygiene", "services")
+
+    def __init__(self) -> None:
+        self.hosts: dict[str, set[str]] = {}
+        self.services: dict[str, set[str]] = {}
+        self.hygiene: dict[tuple[str, str, str], set[str]] = {}
 
 
 class HotSet:
@@ -16,7 +29,7 @@ class HotSet:
 
     def __init__(self) -> None:
         self._incidents: dict[str, dict[str, IncidentState]] = {}
-        self._by_key: dict[str, dict[tuple[str, str], set[str]]] = {}
+        self._by_key: dict[str, _TenantIndex] = {}
 
     def __len__(self) -> int:
         return sum(len(incidents) for incidents in self._incidents.values())
@@ -36,25 +49,38 @@ class HotSet:
 
     def index(self, state: IncidentState, signal: Signal) -> None:
         """Make ``state`` findable by the host and services of ``signal`` (call after adding it)."""
-        keys = self._by_key.setdefault(state.hot.tenant, {})
-        for key in _keys(state.hot.hygiene, signal):
-            ids = keys.get(key)
-            if ids is None:
-                keys[key] = {state.id}
-            else:
-                ids.add(state.id)
+        index = self._by_key.get(state.hot.tenant)
+        if index is None:
+            index = self._by_key[state.hot.tenant] = _TenantIndex()
+        incident_id = state.id
+        if state.hot.hygiene:
+            for key in _hygiene_keys(signal):
+                _add(index.hygiene, key, incident_id)
+            return
+        if signal.host:
+            _add(index.hosts, signal.host, incident_id)
+        for service in signal.services:
+            _add(index.services, service, incident_id)
 
     def remove(self, state: IncidentState) -> None:
         tenant = state.hot.tenant
         if self._incidents.get(tenant, {}).pop(state.id, None) is None:
             return
-        keys = self._by_key.get(tenant, {})
-        for key in {k for signal in state.hot.members for k in _keys(state.hot.hygiene, signal)}:
-            ids = keys.get(key)
-            if ids is not None:
-                ids.discard(state.id)
-                if not ids:
-                    del keys[key]
+        index = self._by_key.get(tenant)
+        if index is None:
+            return
+        incident_id = state.id
+        members = state.hot.members
+        if state.hot.hygiene:
+            for key in {key for signal in members for key in _hygiene_keys(signal)}:
+                _discard(index.hygiene, key, incident_id)
+            return
+        hosts, services = index.hosts, index.services
+        for signal in members:  # a key met again (a repeat member) is already gone, or holds other incidents
+            if signal.host:
+                _discard(hosts, signal.host, incident_id)
+            for service in signal.services:
+                _discard(services, service, incident_id)
 
     def contains(self, state: IncidentState) -> bool:
         return state.id in self._incidents.get(state.hot.tenant, {})
@@ -64,31 +90,51 @@ class HotSet:
     ) -> list[IncidentState]:
         """Return the hot incidents of the signal's tenant that scoring could link it to: sharing a host or a
         related service and, with ``horizon``, whose cascade front is no more than that before the signal."""
-        keys = self._by_key.get(signal.tenant)
+        index = self._by_key.get(signal.tenant)
         incidents = self._incidents.get(signal.tenant)
-        if not keys or not incidents:
+        if index is None or not incidents:
             return []
         ids: set[str] = set()
         if signal.hygiene:
-            for key in _keys(True, signal):
-                if found := keys.get(key):
+            for key in _hygiene_keys(signal):
+                if found := index.hygiene.get(key):
                     ids |= found
         else:
-            if signal.host and (found := keys.get(("h", signal.host))):
+            if signal.host and (found := index.hosts.get(signal.host)):
                 ids |= found
+            by_service = index.services
             for service in signal.services:
-                for other in graph.related(service) if graph is not None else (service,):
-                    if found := keys.get(("s", other)):
+                if graph is None:
+                    if found := by_service.get(service):
                         ids |= found
+                    continue
+                for other in by_service.keys() & graph.related(service):  # iterates the smaller of the two
+                    ids |= by_service[other]
         if horizon is None:
             return [incidents[i] for i in ids if i in incidents]
         since = signal.at - horizon
         return [state for i in ids if (state := incidents.get(i)) is not None and state.hot.front >= since]
 
 
-def _keys(hygiene: bool, signal: Signal) -> list[tuple[str, str]]:
-    """Index keys: outage incidents by host and service; hygiene ones by those and the alert name."""
-    targets = ([("h", signal.host)] if signal.host else []) + [("s", s) for s in signal.services]
-    if not hygiene:
-        return targets
-    return [(f"{kind}:{signal.alertname}", value) for kind, value in targets]
+def _hygiene_keys(signal: Signal) -> list[tuple[str, str, str]]:
+    """Index keys of a hygiene incident: its alert name with each host and service, so only the same
+    maintenance condition on the same host or service finds it."""
+    keys = [(signal.alertname, "h", signal.host)] if signal.host else []
+    return keys + [(signal.alertname, "s", service) for service in signal.services]
+
+
+def _add(keys: dict[Any, set[str]], key: Any, incident_id: str) -> None:
+    ids = keys.get(key)
+    if ids is None:
+        keys[key] = {incident_id}
+    else:
+        ids.add(incident_id)
+
+
+def _discard(keys: dict[Any, set[str]], key: Any, incident_id: str) -> None:
+    """Take ``incident_id`` out of the ids under ``key``, dropping the key once no incident is left under it."""
+    ids = keys.get(key)
+    if ids is not None:
+        ids.discard(incident_id)
+        if not ids:
+            del keys[key]

@@ -9,6 +9,10 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from agents.topology import TenantGraph
 
 HYGIENE_NAME = re.compile(
     r"cert|ssl|tls.?expir|licen[cs]|backup|cron|scheduled|job.?fail|disk.?space.?warn|disk.?usage|"
@@ -29,6 +33,26 @@ def is_availability(alertname: str) -> bool:
 def is_hygiene(alertname: str, severity: int) -> bool:
     """Return True for an alert that reports a local maintenance condition rather than an outage symptom."""
     return severity < 4 and HYGIENE_NAME.search(alertname) is not None
+
+
+@dataclass(slots=True)
+class AlertTraits:
+    """The parts of an alert's `Signal` that depend only on its labels and its tenant's graph, not on time.
+
+    An alert's labels never change, so these are derived once per alert and graph (`graph` is the one they
+    were derived with; a replaced topology is a new graph object) instead of on every occurrence. Not frozen:
+    a frozen dataclass's construction costs more than the memo saves on an alert seen once; never mutated.
+    """
+
+    graph: TenantGraph | None
+    alertname: str
+    host: str | None
+    services: tuple[str, ...]
+    severity: int
+    hygiene: bool
+    stable_labels: frozenset[tuple[str, str]]
+    site: str | None
+    availability: bool
 
 
 @dataclass
@@ -69,7 +93,8 @@ class Span:
         Not the distance to the interval [first, last]: an incident that lives for hours must not
         make every alert in those hours look simultaneous with it.
         """
-        return min(abs((at - onset).total_seconds()) for onset in (self.first, *self.recent))
+        # The nearest onset as a timedelta, converted once (total_seconds is monotone, so the minimum is the same).
+        return min(map(abs, map(at.__sub__, (self.first, *self.recent)))).total_seconds()
 
     def extend(self, at: datetime) -> None:
         self.first = min(self.first, at)

@@ -56,7 +56,7 @@ def order_key(moment: datetime) -> str:
 def _utc_order_key(utc: datetime) -> str:
     if utc.year < 1000:  # strftime does not pad such years; keys already stored must keep their text
         return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return utc.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return utc.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" off: half the cost of a naive copy
 
 
 def _attrs(**values: object) -> dict[str, str]:

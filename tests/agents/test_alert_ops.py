@@ -11,7 +11,7 @@ from agents.alert_ops import AlertOps, LifecyclePolicy
 from agents.dedup import label_fingerprint
 from config.knowledge_base import MemoryKnowledgeBase
 from data.errors import Conflict, NotFound
-from data.models import Alert, AlertIn, AlertState, Incident, IncidentStatus
+from data.models import Alert, AlertIn, AlertState, Incident, IncidentStatus, TopologyIn
 from tests.agents.builders import T0, topology
 
 
@@ -334,3 +334,17 @@ def test_an_unchanged_incident_is_not_rewritten_and_the_store_stays_equal_to_the
     state = ops._incidents[ops.canonical_id(incident_id)]
     stored = kb.get_incident(state.id)
     assert stored is not None and stored.model_dump(mode="json") == state.to_body()
+
+
+def test_an_alert_seen_before_its_tenants_topology_is_mapped_with_the_new_graph_when_it_fires_again() -> None:
+    ops = engine()
+    load = alert("HostLoad", None, "app-1", 0, tenant="initech", severity="warning")  # no service label
+    ops.ingest([load, load.model_copy(update={"status": AlertState.RESOLVED, "endsAt": T0 + timedelta(minutes=1)})])
+    first = ops.kb.list_incidents(tenant="initech").items
+    assert len(first) == 1 and first[0].services == []  # no graph yet: the host maps to no service
+    services = [{"name": "app", "hosts": ["app-1"]}]
+    ops.set_topology(TopologyIn.model_validate({"tenant": "initech", "services": services, "dependencies": []}))
+    ops.ingest([load.model_copy(update={"startsAt": T0 + timedelta(hours=6)})])  # long after: correlated afresh
+    incidents = {i.id: i for i in ops.kb.list_incidents(tenant="initech").items}
+    assert len(incidents) == 2
+    assert [i.services for i in incidents.values() if i.id != first[0].id] == [["app"]]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from agents.root_cause import rank_root_cause
+from agents.root_cause import personalised_pagerank, rank_root_cause
 from agents.signals import Signal
 from agents.topology import TenantGraph, TopologyRegistry
 from data.models import TopologyIn
@@ -63,3 +63,14 @@ def test_a_site_outage_is_rooted_at_the_first_alert_on_the_site_not_the_deepest_
     assert "site outage" in root.evidence
     # Two hosts down together are no site outage: rank flows down the calls as usual.
     assert rank_root_cause([node("api", 0), node("db", 5)], graph()).service == "db"
+
+
+def test_pagerank_keeps_the_mass_and_sends_rank_down_the_calls() -> None:
+    ranks = personalised_pagerank(
+        ["web", "api", "db"], [("web", "api", 1.0), ("api", "db", 1.0)], dict.fromkeys(["web", "api", "db"], 1 / 3)
+    )
+    assert list(ranks) == ["web", "api", "db"]
+    assert abs(sum(ranks.values()) - 1.0) < 1e-9
+    assert ranks["db"] > ranks["api"] > ranks["web"]
+    alone = personalised_pagerank(["a", "b"], [], {"a": 0.25, "b": 0.75})
+    assert alone == {"a": 0.25, "b": 0.75}  # no edges: the restart distribution itself
