@@ -135,7 +135,7 @@ class Correlator:
     def _refire_continues(
         self, record: AlertRecord, alert: AlertIn, state: IncidentState, previous_end: datetime
     ) -> bool:
-        """Return True when a re-firing alert is more likely its open incident's problem coming back than part of
+        """Return True when a re-firing alert is more likely its incident's problem coming back than part of
         another incident: flapping, or its continuation link (same alert, decaying with the time since it
         ended) scores at least its best link to any other hot incident (the reopen window bounds it)."""
         if record.flapping:
@@ -210,8 +210,9 @@ class Correlator:
         self, record: AlertRecord, alert: AlertIn, previous_end: datetime, touched: dict[str, IncidentState]
     ) -> bool:
         """Attach a re-firing alert to its incident when it is back within the reopen window (or flapping), unless
-        the incident's fault is stale (`_stale`); otherwise it is a new problem and is correlated afresh. Returns
-        True when it opened an incident."""
+        the incident's fault is stale (`_stale`) or another hot incident explains it better (`_refire_continues`),
+        whether its incident is still open or resolved and would be reopened; otherwise it is a new problem and is
+        correlated afresh. Returns True when it opened an incident."""
         state = self._follow(record.incident_id)
         soon = alert.startsAt - previous_end <= self.policy.reopen_window
         if state is None or not (soon or record.flapping) or self._stale(record, alert, state):
@@ -225,7 +226,13 @@ class Correlator:
                 state.note(alert.startsAt, f"Alert {record.labels.get('alertname', 'alert')} fired again")
             touched[state.id] = state
             return False
-        if state.resolved_at is not None and alert.startsAt - state.resolved_at <= self.policy.reopen_window:
+        # Reopened only when no other hot incident explains it better, as for an open one: on the simulator's
+        # runs (seeds 1-5) 33 of 54 re-fires reaching a resolved incident belonged to another fault or noise.
+        if (
+            state.resolved_at is not None
+            and alert.startsAt - state.resolved_at <= self.policy.reopen_window
+            and self._refire_continues(record, alert, state, previous_end)
+        ):
             self._reopen(state, self._signal(record, alert.startsAt), alert, touched)
             return False
         return self._correlate(record, alert, touched)

@@ -86,6 +86,20 @@ def test_a_refire_moves_to_the_incident_that_explains_it_better() -> None:
     assert ops.incident_of(fingerprint) not in (None, old)
 
 
+def test_a_refire_after_its_incident_resolved_moves_to_the_incident_that_explains_it_better() -> None:
+    ops = engine()
+    ops.ingest([alert("WebErrors", "web", "web-1", 0)])
+    ops.ingest([alert("WebErrors", "web", "web-1", 1, status=AlertState.RESOLVED, endsAt=T0 + timedelta(minutes=1))])
+    old = ops.kb.list_incidents().items[0].id
+    ops.advance_to(T0 + timedelta(minutes=12))
+    assert ops.kb.get_incident(old).status is IncidentStatus.RESOLVED  # type: ignore[union-attr]
+    ops.ingest([alert("DbDown", "db", "db-1", 20), alert("ApiErrors", "api", "api-1", 20.5)])
+    ops.ingest([alert("WebErrors", "web", "web-1", 21)])  # within the reopen window, as a new cascade arrives
+    fingerprint = next(f for f in ops.kb.get_incident(old).alert_fingerprints)  # type: ignore[union-attr]
+    assert ops.incident_of(fingerprint) not in (None, old)
+    assert ops.kb.get_incident(old).status is IncidentStatus.RESOLVED  # type: ignore[union-attr]
+
+
 def test_a_quick_refire_with_no_better_home_stays() -> None:
     ops = engine()
     ops.ingest([alert("WebErrors", "web", "web-1", 0), alert("KeepOld", "web", "web-2", 0)])
