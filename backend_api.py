@@ -102,6 +102,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         simulation.shutdown()
         forecaster.stop()
+        alert_ops.close()
         kb.close()
         log.info("OpsForge stopped")
         terminal_logger.uninstall(handler)

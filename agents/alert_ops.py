@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Iterable, Sequence
@@ -37,6 +38,8 @@ log = logging.getLogger(__name__)
 
 NO_TENANT = "default"
 TOPOLOGY_KEY = "topology"
+LEARNED_KEY = "alertops:learned"  # what correlation learned from the stream (`Scorer.learned_state`)
+LEARNED_SAVE_S = 30.0  # wall seconds between saves of it: a crash loses at most this much learning
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,9 @@ class AlertOps(Correlator, Lifecycle, Restore):
         self._last_decision: datetime | None = None  # wall time
         self._opened_in_batch: list[str] = []
         self._moved_alerts: list[AlertRecord] = []  # alerts re-pointed by merges, stored with the batch
+        self._learned_saved = time.monotonic()
         self._load_topologies()
+        self._load_learned()
         self._restore(self.policy.max_tracked_alerts)
 
     # ------------------------------------------------------------------ sinks
@@ -97,6 +102,32 @@ class AlertOps(Correlator, Lifecycle, Restore):
             stored = self.kb.get_setting(f"{TOPOLOGY_KEY}:{tenant}")
             if stored is not None:
                 self.topology.set_topology(TopologyIn.model_validate(stored))
+
+    def _load_learned(self) -> None:
+        """Take back what an earlier engine on this knowledge base learned; a malformed record is ignored (logged)
+        and learning starts afresh, so a bad record never stops the engine."""
+        stored = self.kb.get_setting(LEARNED_KEY)
+        if stored is None:
+            return
+        cooccurrence = CooccurrenceStats()
+        scorer = Scorer(self.weights, cooccurrence)
+        try:
+            scorer.load_learned(stored)
+        except (KeyError, TypeError, ValueError) as error:
+            log.warning("Ignoring the stored correlation statistics (%r); learning afresh", error)
+            return
+        self.cooccurrence, self._scorer = cooccurrence, scorer
+
+    def save_learned(self) -> None:
+        """Store what correlation learned, so a restarted engine correlates as this one would."""
+        with self._lock:
+            state = self._scorer.learned_state()
+            self._learned_saved = time.monotonic()
+        self.kb.put_setting(LEARNED_KEY, state)
+
+    def close(self) -> None:
+        """Store the learned statistics; the engine stays usable (this is what a clean shutdown calls)."""
+        self.save_learned()
 
     def ingest_alerts(self, alerts: Sequence[AlertIn]) -> None:
         self.ingest(alerts)
@@ -123,6 +154,7 @@ class AlertOps(Correlator, Lifecycle, Restore):
                 touched_alerts[record.fingerprint] = record
             self._moved_alerts = []
             self._persist(touched_alerts.values(), touched.values())
+            save_learned = time.monotonic() - self._learned_saved >= LEARNED_SAVE_S
             if new_alerts:
                 self._decisions += new_alerts
                 self._last_decision = utc_now()
@@ -130,6 +162,8 @@ class AlertOps(Correlator, Lifecycle, Restore):
             logged = [i for i in self._opened_in_batch if i in self._incidents][:20]
             opened_now = [(i, self._incidents[i].title()) for i in logged]
             self._opened_in_batch = []
+        if save_learned:
+            self.save_learned()
         extra = {"log_type": LogType.INCIDENT, "agent": AGENT}
         for incident_id, title in opened_now:
             log.info("New incident %s: %s", incident_id, title, extra=extra)

@@ -47,6 +47,13 @@ class AlertRoles:
             opened = max(opened - 1, 0)
         return min(1.0, (joined + 1) / (opened + 1))
 
+    def state(self) -> dict[str, list[int]]:
+        """Return the counts in JSON form (`load` takes them back)."""
+        return {name: list(counts) for name, counts in self._counts.items()}
+
+    def load(self, state: dict[str, list[int]]) -> None:
+        self._counts = {str(name): [int(opened), int(joined)] for name, (opened, joined) in state.items()}
+
     def __len__(self) -> int:
         """Return how many alertnames are remembered."""
         return len(self._counts)

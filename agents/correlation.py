@@ -34,6 +34,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from agents.alert_roles import AlertRoles
 from agents.delays import HopDelays, HostSpread
@@ -128,6 +129,14 @@ class CooccurrenceStats:
         support = min(self._single.get(a, 0), self._single.get(b, 0))
         return pair / support if support >= self.MIN_SUPPORT else None
 
+    def state(self) -> dict[str, Any]:
+        """Return the counts in JSON form (`load` takes them back)."""
+        return {"single": dict(self._single), "pairs": [[a, b, n] for (a, b), n in self._pairs.items()]}
+
+    def load(self, state: dict[str, Any]) -> None:
+        self._single = Counter({str(name): int(n) for name, n in state["single"].items()})
+        self._pairs = Counter({(str(a), str(b)): int(n) for a, b, n in state["pairs"]})
+
 
 @dataclass(frozen=True)
 class LinkScore:
@@ -171,6 +180,23 @@ class Scorer:
         self.host_spread = HostSpread(weights.time_scale_s, weights.onset_tolerance_s)
         self.site_bursts = SiteBursts(weights.onset_tolerance_s)
         self.roles = AlertRoles()
+
+    def learned_state(self) -> dict[str, Any]:
+        """Return what scoring learned from the stream (hop delays, host spread, co-occurrence, alert roles) in
+        JSON form, so a restarted engine scores as this one would (`load_learned` takes it back)."""
+        return {
+            "hop_delays": self.delays.state(),
+            "host_spread": self.host_spread.state(),
+            "cooccurrence": self.cooccurrence.state(),
+            "roles": self.roles.state(),
+        }
+
+    def load_learned(self, state: dict[str, Any]) -> None:
+        """Take back a `learned_state`; raises KeyError, TypeError or ValueError on a malformed one."""
+        self.delays.load(state["hop_delays"])
+        self.host_spread.load(state["host_spread"])
+        self.cooccurrence.load(state["cooccurrence"])
+        self.roles.load(state["roles"])
 
     def observe_onset(self, signal: Signal) -> None:
         """Learn the tenant's hop delay from a distinct alert just scored: its shortest gap per hop to an onset

@@ -13,6 +13,7 @@ from __future__ import annotations
 import bisect
 import math
 from datetime import datetime
+from typing import Any
 
 
 class HopDelays:
@@ -62,9 +63,22 @@ class HopDelays:
         weight = max(self.WEIGHT, 1.0 / n)
         share += weight * (r - share)
         moment += weight * (r * gap_s - moment)
-        share = max(share, 1e-3)
+        self._set(tenant, n, max(share, 1e-3), moment)
+
+    def _set(self, tenant: str, n: int, share: float, moment: float) -> None:
         self._stats[tenant] = (n, share, moment)
         self._scale[tenant] = min(max(self.floor_s, self.FACTOR * moment / share), self.cap_s)
+
+    def state(self) -> dict[str, list[float]]:
+        """Return the fitted statistics per tenant in JSON form (`load` takes them back)."""
+        return {tenant: [n, share, moment] for tenant, (n, share, moment) in self._stats.items()}
+
+    def load(self, state: dict[str, list[float]]) -> None:
+        self._stats, self._scale = {}, {}
+        for tenant, (n, share, moment) in state.items():
+            if not (share > 0 and moment >= 0):
+                raise ValueError(f"hop delay statistics of {tenant} out of range")
+            self._set(str(tenant), int(n), float(share), float(moment))
 
     def _prior(self) -> tuple[int, float, float]:
         return self.PRIOR, 0.5, 0.5 * self.base_s / self.FACTOR
@@ -120,6 +134,21 @@ class HostSpread:
             bands = self._bands.setdefault(tenant, [0] * (len(self.EDGES) + 1))
             bands[bisect.bisect_right(self.EDGES, gap)] += 1
         self._scale[tenant] = self._estimate(tenant)
+
+    def state(self) -> dict[str, Any]:
+        """Return the gap counts per tenant in JSON form (`load` takes them back); the hosts' last onsets are not
+        kept (a host's first alert after a restart starts its gaps afresh)."""
+        return {
+            "bands": {t: list(b) for t, b in self._bands.items()},
+            "tail": {t: list(v) for t, v in self._tail.items()},
+        }
+
+    def load(self, state: dict[str, Any]) -> None:
+        self._bands = {str(t): [int(n) for n in bands] for t, bands in state["bands"].items()}
+        if any(len(bands) != len(self.EDGES) + 1 for bands in self._bands.values()):
+            raise ValueError("host spread bands do not match EDGES")
+        self._tail = {str(t): (int(n), float(excess)) for t, (n, excess) in state["tail"].items()}
+        self._scale = {tenant: self._estimate(tenant) for tenant in self._bands.keys() | self._tail.keys()}
 
     def _estimate(self, tenant: str) -> float:
         n_tail, excess = self._tail.get(tenant, (0, 0.0))

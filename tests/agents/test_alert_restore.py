@@ -66,3 +66,49 @@ def test_operators_can_act_on_incidents_opened_before_the_restart(tmp_path: Path
     assert after.resolve(incident.id, reason="fixed", actor="bob").status is IncidentStatus.RESOLVED
     after.kb.close()
     assert engine(path).hot_incident_count() == 0  # resolved incidents are not taken back
+
+
+def cascades(count: int) -> list[AlertIn]:
+    """``count`` slow db -> api -> web cascades an hour apart, each resolved before the next and each a distinct
+    set of alerts (a ``run`` label), so every learner has something to learn."""
+    stream: list[AlertIn] = []
+    for n in range(count):
+        start = 60.0 * n
+        firing = [
+            alert("DbDown", "db", "db-1", start),
+            alert("ApiErrors", "api", "api-1", start + 6),
+            alert("WebLatency", "web", "web-1", start + 13),
+            alert("CacheDown", "cache", "cache-1", start + 30),
+        ]
+        firing = [a.model_copy(update={"labels": {**a.labels, "run": str(n)}}) for a in firing]
+        stream += firing
+        stream += [a.model_copy(update={"status": AlertState.RESOLVED, "endsAt": T0 + timedelta(minutes=start + 40)})
+                   for a in firing]  # fmt: skip
+    return stream
+
+
+def test_what_correlation_learned_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "kb.sqlite3"
+    before = engine(path)
+    before.set_topology(topology())
+    for delivered in cascades(30):
+        before.ingest([delivered])
+    learned = before._scorer.learned_state()
+    assert learned["hop_delays"]["acme"][0] > 30 + 3 and learned["roles"] and learned["cooccurrence"]["pairs"]
+    before.close()
+    after = engine(path)
+    assert after._scorer.learned_state() == learned
+    assert after._scorer.delays.scale("acme") == before._scorer.delays.scale("acme")
+    fresh = engine(tmp_path / "other.sqlite3")
+    assert fresh._scorer.learned_state() != learned
+
+
+def test_a_malformed_learned_record_is_ignored_and_learning_starts_afresh(tmp_path: Path) -> None:
+    path = tmp_path / "kb.sqlite3"
+    first = engine(path)
+    first.set_topology(topology())
+    first.kb.put_setting("alertops:learned", {"hop_delays": {"acme": [3, -1.0, 5.0]}, "host_spread": {}})
+    restarted = engine(path)
+    assert restarted._scorer.learned_state() == engine(tmp_path / "other.sqlite3")._scorer.learned_state()
+    restarted.ingest([alert("DbDown", "db", "db-1", 0)])
+    assert len(restarted.kb.list_incidents().items) == 1
