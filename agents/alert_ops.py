@@ -123,7 +123,12 @@ class AlertOps(Correlator, Lifecycle, Restore):
         with self._lock:
             state = self._scorer.learned_state()
             self._learned_saved = time.monotonic()
-        self.kb.put_setting(LEARNED_KEY, state)
+        try:
+            self.kb.put_setting(LEARNED_KEY, state)
+        except Exception as error:
+            # Best effort: ingest must never fail on it (e.g. a DynamoDB item over its 400 KB limit with very many
+            # alertnames); the engine keeps learning and tries again at the next save.
+            log.warning("Could not store the learned correlation statistics: %r", error)
 
     def close(self) -> None:
         """Store the learned statistics; the engine stays usable (this is what a clean shutdown calls)."""

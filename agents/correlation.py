@@ -104,9 +104,11 @@ class SiteBursts:
 
 
 class CooccurrenceStats:
-    """Counts of alertnames seen together in closed incidents; ``confidence`` is n(a,b) / min(n(a), n(b))."""
+    """Counts of alertnames seen together in closed incidents; ``confidence`` is n(a,b) / min(n(a), n(b)).
+    Memory: at most `MAX_PAIRS` pairs; past it the least seen half is dropped."""
 
     MIN_SUPPORT = 3
+    MAX_PAIRS = 50_000
 
     def __init__(self) -> None:
         self._single: Counter[str] = Counter()
@@ -120,6 +122,8 @@ class CooccurrenceStats:
         for i, a in enumerate(ordered):
             for b in ordered[i + 1 :]:
                 self._pairs[(a, b)] += 1
+        if len(self._pairs) > self.MAX_PAIRS:
+            self._pairs = Counter(dict(self._pairs.most_common(self.MAX_PAIRS // 2)))
 
     def confidence(self, a: str, b: str) -> float | None:
         """Return the learned association in [0, 1], or None without enough support."""

@@ -112,3 +112,21 @@ def test_a_malformed_learned_record_is_ignored_and_learning_starts_afresh(tmp_pa
     assert restarted._scorer.learned_state() == engine(tmp_path / "other.sqlite3")._scorer.learned_state()
     restarted.ingest([alert("DbDown", "db", "db-1", 0)])
     assert len(restarted.kb.list_incidents().items) == 1
+
+
+class FullSettingsKnowledgeBase(KnowledgeBase):
+    """A store that refuses the learned statistics, as DynamoDB refuses an item over 400 KB."""
+
+    def put_setting(self, key: str, value: dict[str, Any]) -> None:
+        if key == "alertops:learned":
+            raise ValueError("item too large")
+        super().put_setting(key, value)
+
+
+def test_a_store_refusing_the_learned_statistics_does_not_stop_the_engine(tmp_path: Path) -> None:
+    ops = AlertOps(FullSettingsKnowledgeBase(SqliteDocumentStore(tmp_path / "kb.sqlite3")))
+    ops.set_topology(topology())
+    ops.ingest([alert("DbDown", "db", "db-1", 0)])
+    ops.close()
+    ops.ingest([alert("ApiErrors", "api", "api-1", 1)])
+    assert len(ops.kb.list_incidents().items) == 1
