@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from agents.alert_lifecycle import LifecyclePolicy
 from agents.alert_roles import link_passes
@@ -63,12 +64,15 @@ class Correlator:
             if held is not None and self._hot.contains(held) and held not in candidates:
                 candidates.append(held)
         linked = False  # some link passes the threshold, the alertname's role aside
+        refused: tuple[LinkScore, IncidentState, float] | None = None  # the best link the role kept out, the odds
         for state in candidates:
             score = self._scorer.score(signal, state.hot, graph, _root_of(state))
             if score is not None and score.total >= self.weights.threshold:
                 linked = True
                 if self._role_allows(score, signal):
                     links.append((score, state))
+                elif refused is None or score.total > refused[0].total:
+                    refused = (score, state, self._scorer.roles.join_odds(signal.alertname))
         if record.count == 1:  # a distinct alert's first occurrence: one sample of the tenant's hop delay
             self._scorer.observe_onset(signal)
         if record.count == 1 and not signal.hygiene:  # a distinct outage alert's first occurrence
@@ -77,7 +81,7 @@ class Correlator:
             self._scorer.roles.learn(signal.alertname, opened=not linked)
         summary = alert.annotations.get("summary")
         if not links:
-            state = self._open(signal, summary)
+            state = self._open(signal, summary, refused)
             record.incident_id = state.id
             touched[state.id] = state
             return True
@@ -159,14 +163,29 @@ class Correlator:
         horizon = timedelta(seconds=self.weights.max_gap_s)
         return not record.flapping and alert.startsAt - state.hot.front > horizon
 
-    def _open(self, signal: Signal, summary: str | None) -> IncidentState:
+    def _open(
+        self, signal: Signal, summary: str | None, refused: tuple[LinkScore, IncidentState, float] | None = None
+    ) -> IncidentState:
+        """Open an incident for ``signal``. ``refused`` is its best link that passed the threshold but not its
+        alertname's role (with the join odds it was judged by): the why-trace then names that link and the odds,
+        not "no link"."""
         incident_id = incident_id_for(signal.tenant, signal.fingerprint, signal.at)
         hot = HotIncident(incident_id, signal.tenant, signal.hygiene, signal.at, signal.at)
         state = IncidentState(hot=hot, created_at=signal.at, updated_at=signal.at)
         state.add_signal(signal, summary)
-        best = "no open incident of this tenant scored above the threshold"
+        decision: dict[str, Any] = {"alert": signal.fingerprint, "alertname": signal.alertname, "decision": "opened"}
+        if refused is None:
+            decision["why"] = "no open incident of this tenant scored above the threshold"
+        else:
+            link, nearest, odds = refused
+            decision["why"] = (
+                f"its best link, to {nearest.id}, scored {link.total:.2f}, above the threshold "
+                f"{self.weights.threshold:.2f}, but {signal.alertname} usually opens incidents (learned join odds "
+                f"{odds:.2f}) and needs a stronger link to join as a symptom"
+            )
+            decision |= {"nearest_incident": nearest.id, "join_odds": round(odds, 4)} | link.as_evidence()
         state.note(signal.at, f"Incident opened by {signal.alertname}", fingerprint=signal.fingerprint)
-        state.trace({"alert": signal.fingerprint, "alertname": signal.alertname, "decision": "opened", "why": best})
+        state.trace(decision)
         self._incidents[incident_id] = state
         self._opened_in_batch.append(incident_id)
         self._hot.add(state)

@@ -154,7 +154,7 @@ class AlertOps(Correlator, Lifecycle, Restore):
             if len(self._records) > self.policy.max_tracked_alerts and self._watermark is not None:
                 self._expire(self._watermark)
             for state in touched.values():
-                state.refresh_root_cause(self.topology.get(state.hot.tenant))
+                state.refresh_root_cause(self.topology.get(state.hot.tenant), self._scorer.roles.open_share)
             for record in self._moved_alerts:
                 touched_alerts[record.fingerprint] = record
             self._moved_alerts = []

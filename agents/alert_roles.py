@@ -47,6 +47,12 @@ class AlertRoles:
             opened = max(opened - 1, 0)
         return min(1.0, (joined + 1) / (opened + 1))
 
+    def open_share(self, alertname: str) -> float:
+        """Return the learned share of distinct alerts named ``alertname`` that opened an incident, with one
+        pseudo-count on each side (1/2 for a name never seen): how likely such an alert is where a fault starts."""
+        opened, joined = self._counts.get(alertname, (0, 0))
+        return (opened + 1) / (opened + joined + 2)
+
     def state(self) -> dict[str, list[int]]:
         """Return the counts in JSON form (`load` takes them back)."""
         return {name: list(counts) for name, counts in self._counts.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -91,14 +92,15 @@ class IncidentState:
             self.titles.setdefault(signal.fingerprint, summary)
         self.updated_at = max(self.updated_at, signal.at)
 
-    def refresh_root_cause(self, graph: TenantGraph | None) -> None:
+    def refresh_root_cause(self, graph: TenantGraph | None, opens: Callable[[str], float] | None = None) -> None:
         """Re-rank when the incident's services or hosts changed since the last ranking (else it cannot move much:
-        later alerts on known services only add mass far from the onset)."""
+        later alerts on known services only add mass far from the onset); ``opens`` as in
+        `agents.root_cause.rank_root_cause`."""
         shape = (len(self.hot.services), len(self.hot.hosts))
         if self.root is not None and shape == self._ranked_shape:
             return
         self._ranked_shape = shape
-        self.root = rank_root_cause(self.hot.members, graph)
+        self.root = rank_root_cause(self.hot.members, graph, opens)
 
     def severity_rank(self) -> int | None:
         """Return the highest severity rank of the members (None without members)."""

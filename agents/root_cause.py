@@ -4,8 +4,11 @@ With a service graph, a personalised PageRank runs on the call edges among the i
 (caller -> callee, so rank flows toward what is called: a fault in a callee shows up in its callers),
 keeping only edges to callees whose first alert is no later than the caller's (give or take
 `ONSET_TOLERANCE_S`): a callee that starts failing after its callers did not cause their alerts.
-The restart distribution favours services whose alerts started first and are most severe. Without a
-graph, onset and severity alone rank. Confidence is the winner's share of the top two scores.
+The restart distribution favours services whose alerts started first and are most severe and, when the
+engine's learned alert roles are given (`agents.alert_roles.AlertRoles.open_share`), whose alertnames usually
+open incidents: the first alert of a mixed incident is often another fault's symptom or noise (a latency or
+error-rate alert) that happened to fire a minute before the fault's own root alert. Without a graph, onset,
+severity and role alone rank. Confidence is the winner's share of the top two scores.
 
 A site outage is not a call cascade: when the incident is mostly a burst of availability alerts on many hosts
 of one site at once (`agents.correlation.SiteBursts`), those hosts failed together through shared
@@ -16,6 +19,7 @@ first alert on that site (the gateway or link seen failing before the hosts drop
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from agents.correlation import CorrelationWeights, SiteBursts
@@ -37,9 +41,12 @@ class RootCause:
     evidence: str
 
 
-def _prior(signals: list[Signal]) -> tuple[dict[str, float], dict[str, float], Signal]:
-    """Return each service's restart weight (onset-decayed, severity-weighted alert mass), each service's first
-    alert time (epoch seconds) and the first signal, in one pass over the members."""
+def _prior(
+    signals: list[Signal], opens: Callable[[str], float] | None
+) -> tuple[dict[str, float], dict[str, float], Signal]:
+    """Return each service's restart weight (onset-decayed, severity-weighted alert mass, each alert weighted by
+    ``opens`` of its alertname when given), each service's first alert time (epoch seconds) and the first signal,
+    in one pass over the members."""
     first = min(signals, key=lambda s: s.at)
     start = first.at.timestamp()
     weights: dict[str, float] = {}
@@ -47,6 +54,8 @@ def _prior(signals: list[Signal]) -> tuple[dict[str, float], dict[str, float], S
     for signal in signals:
         at = signal.at.timestamp()
         mass = (1.0 + signal.severity) * math.exp(-max(at - start, 0.0) / ONSET_SCALE_S)
+        if opens is not None:
+            mass *= opens(signal.alertname)
         for service in signal.services or (f"host:{signal.host}",):
             weights[service] = weights.get(service, 0.0) + mass
             if at < onsets.get(service, math.inf):
@@ -90,8 +99,11 @@ def personalised_pagerank(
     return dict(zip(nodes, rank, strict=True))
 
 
-def rank_root_cause(signals: list[Signal], graph: TenantGraph | None) -> RootCause:
-    """Return the most likely root service and host of ``signals`` (one incident), with the evidence."""
+def rank_root_cause(
+    signals: list[Signal], graph: TenantGraph | None, opens: Callable[[str], float] | None = None
+) -> RootCause:
+    """Return the most likely root service and host of ``signals`` (one incident), with the evidence; ``opens``
+    gives, per alertname, the learned share of its alerts that opened an incident (None: every name alike)."""
     if not signals:
         return RootCause(None, None, None, [], "no alerts")
     if len(signals) == 1:  # the common case of a lone alert: nothing to rank
@@ -103,7 +115,7 @@ def rank_root_cause(signals: list[Signal], graph: TenantGraph | None) -> RootCau
     outage = _site_outage(signals)
     if outage is not None:
         return outage
-    prior, onset, first = _prior(signals)
+    prior, onset, first = _prior(signals, opens)
     scores = dict(prior)
     method = "onset and severity"
     if graph is not None and len(prior) > 1:

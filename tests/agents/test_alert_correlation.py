@@ -74,3 +74,29 @@ def test_a_bridge_does_not_merge_in_an_incident_opened_by_a_name_that_usually_op
         db = incident_of(ops, "DatabaseUnresponsive", "db", "db-1", start)
         merged[name] = incident_of(ops, name, "cache", "cache-1", start + 0.5) == db
     assert merged == {"ServiceDown": False, "CacheDown": True}
+
+
+def test_an_incident_opened_because_of_the_role_says_so_in_its_why_trace() -> None:
+    ops = engine_that_saw_service_down_open_incidents()
+    start = 6 * 60
+    ops.ingest([alert("DatabaseUnresponsive", "db", "db-1", start)])
+    ops.ingest([alert("ServiceDown", "api", "api-1", start + 2)])  # a passing link the role keeps out
+    db = incident_of(ops, "DatabaseUnresponsive", "db", "db-1", start)
+    api = incident_of(ops, "ServiceDown", "api", "api-1", start + 2)
+    assert api is not None and api != db
+    incident = ops.kb.get_incident(api)
+    assert incident is not None
+    opened = next(d for d in incident.why_trace if d["decision"] == "opened")
+    assert opened["nearest_incident"] == db
+    assert opened["join_odds"] == 0.25  # (0 joined + 1) / (3 opened + 1)
+    assert opened["score"] >= ops.weights.threshold
+    assert "usually opens incidents" in opened["why"]
+
+
+def test_an_incident_opened_without_any_passing_link_says_so() -> None:
+    ops = engine_that_saw_service_down_open_incidents()
+    incident = ops.kb.get_incident(incident_of(ops, "ServiceDown", "mail", "mail-0", 0) or "")
+    assert incident is not None
+    opened = next(d for d in incident.why_trace if d["decision"] == "opened")
+    assert opened["why"] == "no open incident of this tenant scored above the threshold"
+    assert "nearest_incident" not in opened

@@ -23,6 +23,15 @@ def test_a_name_that_opens_incidents_has_low_join_odds_and_one_that_joins_is_cap
     assert roles.join_odds("UpstreamTimeout") == 1.0
 
 
+def test_the_open_share_is_a_half_for_an_unseen_name_and_follows_the_counts() -> None:
+    roles = AlertRoles()
+    assert roles.open_share("ServiceDown") == 0.5
+    for _ in range(3):
+        roles.learn("ServiceDown", opened=True)
+    roles.learn("ServiceDown", opened=False)
+    assert roles.open_share("ServiceDown") == pytest.approx(4 / 6)
+
+
 def test_the_names_remembered_are_bounded() -> None:
     roles = AlertRoles()
     roles.MAX_NAMES = 10

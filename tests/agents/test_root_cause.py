@@ -29,6 +29,25 @@ def signal(service: str, seconds: float, severity: int = 3) -> Signal:
     return Signal(f"{service}-{seconds}", "acme", "Errors", host, (service,), at, severity, False, frozenset())
 
 
+def named(service: str, alertname: str, seconds: float) -> Signal:
+    at = T0 + timedelta(seconds=seconds)
+    return Signal(f"{service}-{alertname}", "acme", alertname, f"{service}-1", (service,), at, 3, False, frozenset())
+
+
+def test_an_earlier_alert_whose_name_usually_joins_loses_to_one_whose_name_usually_opens() -> None:
+    # A latency alert a minute before a database going down: by onset alone the latency alert's service is the
+    # root; the learned roles say latency alerts are mostly symptoms and database-down alerts mostly openers.
+    signals = [named("cache", "LatencyHigh", 0), named("db", "DatabaseDown", 60)]
+    shares = {"LatencyHigh": 0.1, "DatabaseDown": 0.9}
+    assert rank_root_cause(signals, None).service == "cache"
+    assert rank_root_cause(signals, None, shares.__getitem__).service == "db"
+
+
+def test_names_alike_in_role_leave_the_onset_order_alone() -> None:
+    signals = [named("cache", "LatencyHigh", 0), named("db", "DatabaseDown", 60)]
+    assert rank_root_cause(signals, None, lambda name: 0.5).service == "cache"
+
+
 def test_the_callee_that_started_first_is_the_root() -> None:
     signals = [signal("db", 0, 4), signal("api", 40), signal("web", 90), signal("web", 95)]
     root = rank_root_cause(signals, graph())
