@@ -12,7 +12,7 @@ from agents.correlation import CooccurrenceStats, CorrelationWeights, Scorer, Si
 from agents.dedup import fingerprint_of
 from agents.delays import HopDelays
 from agents.signals import HotIncident, Signal
-from agents.topology import TopologyRegistry
+from agents.topology import TenantGraph, TopologyRegistry
 from config.knowledge_base import MemoryKnowledgeBase
 from data.models import AlertIn, AlertState, IncidentStatus, TopologyIn
 from tests.agents.builders import T0, topology
@@ -22,6 +22,13 @@ def alert(name: str, service: str, host: str, minutes: float, **extra: Any) -> A
     labels = {"alertname": name, "severity": extra.pop("severity", "critical"), "instance": f"{host}:9100",
               "tenant": "acme", "service": service}  # fmt: skip
     return AlertIn(labels=labels, startsAt=T0 + timedelta(minutes=minutes), **extra)
+
+
+def acme_scorer() -> tuple[TenantGraph | None, Scorer]:
+    """Return the test tenant's graph and a fresh scorer."""
+    registry = TopologyRegistry()
+    registry.set_topology(topology())
+    return registry.get("acme"), Scorer(CorrelationWeights(), CooccurrenceStats())
 
 
 def engine() -> AlertOps:
@@ -46,10 +53,7 @@ def test_a_refire_joins_the_members_but_does_not_move_the_cascade_front() -> Non
 
 
 def test_a_callee_that_starts_well_after_its_caller_is_another_fault() -> None:
-    registry = TopologyRegistry()
-    registry.set_topology(topology())
-    graph = registry.get("acme")
-    scorer = Scorer(CorrelationWeights(), CooccurrenceStats())
+    graph, scorer = acme_scorer()
     api = signal("a1", "api", "api-1", 0)
     incident = HotIncident("INC-1", "acme", False, api.at, api.at)
     incident.add(api)
@@ -109,10 +113,7 @@ def test_a_quick_refire_with_no_better_home_stays() -> None:
 
 
 def test_a_tenant_whose_faults_travel_slowly_gets_a_longer_hop_tolerance() -> None:
-    registry = TopologyRegistry()
-    registry.set_topology(topology())
-    graph = registry.get("acme")
-    scorer = Scorer(CorrelationWeights(), CooccurrenceStats())
+    graph, scorer = acme_scorer()
     db = signal("d1", "db", "db-1", 0)
     incident = HotIncident("INC-1", "acme", False, db.at, db.at)
     incident.add(db)
@@ -134,10 +135,7 @@ def test_a_tenant_whose_faults_travel_slowly_gets_a_longer_hop_tolerance() -> No
 
 
 def test_the_hop_delay_is_learned_from_distinct_alerts_only() -> None:
-    registry = TopologyRegistry()
-    registry.set_topology(topology())
-    graph = registry.get("acme")
-    scorer = Scorer(CorrelationWeights(), CooccurrenceStats())
+    graph, scorer = acme_scorer()
     db = signal("d1", "db", "db-1", 0)
     incident = HotIncident("INC-1", "acme", False, db.at, db.at)
     incident.add(db)
@@ -170,10 +168,7 @@ def test_a_distinct_alert_on_a_service_is_one_fault_only_within_the_onset_tolera
 
 
 def test_a_callee_of_a_symptom_apart_from_the_incidents_root_is_another_faults_root() -> None:
-    registry = TopologyRegistry()
-    registry.set_topology(topology())
-    graph = registry.get("acme")
-    scorer = Scorer(CorrelationWeights(), CooccurrenceStats())
+    graph, scorer = acme_scorer()
     db = signal("d1", "db", "db-1", 0)
     incident = HotIncident("INC-1", "acme", False, db.at, db.at)
     incident.add(db)
