@@ -108,7 +108,7 @@ class HotSet:
                     if found := by_service.get(service):
                         ids |= found
                     continue
-                for other in by_service.keys() & graph.related(service):  # iterates the smaller of the two
+                for other in by_service.keys() & graph.near(service):  # iterates the smaller of the two
                     ids |= by_service[other]
         if horizon is None:
             return [incidents[i] for i in ids if i in incidents]

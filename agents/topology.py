@@ -34,6 +34,8 @@ class TenantGraph:
     site_of: dict[str, str | None]
     _distances: dict[str, dict[str, int]] = field(default_factory=dict)
     _related: dict[str, frozenset[str]] = field(default_factory=dict)
+    _siblings: dict[str, frozenset[str]] = field(default_factory=dict)
+    _near: dict[str, frozenset[str]] = field(default_factory=dict)
 
     def call_distance(self, a: str, b: str) -> int | None:
         """Return the hops of the shortest call path between two services in either direction.
@@ -68,6 +70,27 @@ class TenantGraph:
                 up = nx.single_source_shortest_path_length(self.graph.reverse(copy=False), service, cutoff=MAX_HOPS)
                 cached = frozenset(self.downstream(service)) | frozenset(up)
             self._related[service] = cached
+        return cached
+
+    def siblings(self, service: str) -> frozenset[str]:
+        """Return the services that share a direct caller with ``service`` and are not `related` to it: the
+        callee a caller falls back on (a cache and the database behind it) takes the load when its sibling fails,
+        with no call path between the two."""
+        cached = self._siblings.get(service)
+        if cached is None:
+            if service not in self.graph:
+                cached = frozenset()
+            else:
+                shared = {s for caller in self.graph.predecessors(service) for s in self.graph.successors(caller)}
+                cached = frozenset(shared - self.related(service))
+            self._siblings[service] = cached
+        return cached
+
+    def near(self, service: str) -> frozenset[str]:
+        """Return the services an alert on ``service`` may be linked to: `related` ones and `siblings`."""
+        cached = self._near.get(service)
+        if cached is None:
+            cached = self._near[service] = self.related(service) | self.siblings(service)
         return cached
 
     def services_for(self, host: str) -> tuple[str, ...]:
