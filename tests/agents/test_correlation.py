@@ -274,3 +274,42 @@ def test_an_engine_learns_a_slow_tenants_hop_delay_from_the_alerts_it_could_not_
     for ops, together in ((fresh, False), (learned, True)):
         db, api = (_fingerprint(ops, name) for name in ("DbDown", "ApiErrors"))
         assert (ops.incident_of(db) == ops.incident_of(api)) is together
+
+
+def _symptom_scorer() -> tuple[TenantGraph | None, Scorer]:
+    """The test tenant's graph and a scorer that learned "Latency" joins incidents far more often than it opens."""
+    graph, scorer = acme_scorer()
+    for _ in range(8):
+        scorer.roles.learn("Latency", opened=False)
+    scorer.roles.learn("Latency", opened=True)
+    return graph, scorer
+
+
+def _cache_incident() -> HotIncident:
+    cache = signal("c1", "cache", "cache-1", 0, "CacheHitRatioLow")
+    incident = HotIncident("INC-1", "acme", False, cache.at, cache.at)
+    incident.add(cache)
+    return incident
+
+
+def test_a_symptom_on_a_sibling_of_the_root_seen_after_it_links_to_it() -> None:
+    graph, scorer = _symptom_scorer()
+    incident = _cache_incident()  # api calls cache and db; cache and db do not call each other
+    link = scorer.score(signal("d1", "db", "db-1", 1, "Latency"), incident, graph, root="cache")
+    assert link is not None and link.total >= scorer.weights.threshold and "sibling" in link.via
+    late = scorer.score(signal("d2", "db", "db-1", 30, "Latency"), incident, graph, root="cache")
+    assert late is None or late.total < scorer.weights.threshold
+
+
+def test_a_sibling_link_needs_the_root_first_a_symptom_like_name_and_a_reachable_host() -> None:
+    graph, scorer = _symptom_scorer()
+    root_later = HotIncident("INC-2", "acme", False, T0, T0)
+    root_later.add(signal("c1", "cache", "cache-1", 5, "CacheHitRatioLow"))
+    before = scorer.score(signal("d1", "db", "db-1", 0, "Latency"), root_later, graph, root="cache")
+    assert before is None or "sibling" not in before.via
+    unseen = scorer.score(signal("d2", "db", "db-1", 1, "DatabaseDown"), _cache_incident(), graph, root="cache")
+    assert unseen is None or unseen.total < scorer.weights.threshold  # a name of unknown role may be a new root
+    down = signal("d3", "db", "db-1", 1, "Latency")
+    down.availability = True
+    unreachable = scorer.score(down, _cache_incident(), graph, root="cache")
+    assert unreachable is None or unreachable.total < scorer.weights.threshold

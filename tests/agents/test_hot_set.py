@@ -1,4 +1,5 @@
-"""The hot set's candidate index: by host and related service for outages, by alertname too for hygiene."""
+"""The hot set's candidate index: by host and related or sibling service for outages, by alertname too for
+hygiene."""
 
 from __future__ import annotations
 
@@ -41,6 +42,7 @@ def test_an_outage_alert_finds_incidents_on_its_host_or_a_related_service_only()
     assert hot.candidates(signal("HostLoad", "mail-1", (), 1), g) == [mail]  # same host, no service
     assert hot.candidates(signal("ApiErrors", "api-1", ("api",), 1), None) == []  # no graph: equal services only
     assert hot.candidates(signal("DbSlow", "db-2", ("db",), 1), None) == [db]
+    assert hot.candidates(signal("CacheMisses", "cache-1", ("cache",), 1), g) == [db]  # a sibling under api
 
 
 def test_hygiene_incidents_are_found_only_by_the_same_alertname_and_never_by_outages() -> None:
