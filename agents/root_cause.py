@@ -117,7 +117,8 @@ def rank_root_cause(
         return outage
     prior, onset, first = _prior(signals, opens)
     scores = dict(prior)
-    method = "onset and severity"
+    evidences = "onset, severity and learned alert roles" if opens is not None else "onset and severity"
+    method = evidences
     if graph is not None and len(prior) > 1:
         nodes = [s for s in prior if s in graph.graph]
         if len(nodes) > 1:
@@ -133,7 +134,7 @@ def rank_root_cause(
             total = sum(prior[n] for n in nodes)
             ranks = personalised_pagerank(nodes, edges, {n: prior[n] / total for n in nodes})
             scores = {n: ranks[n] * total for n in nodes} | {s: 0.0 for s in prior if s not in ranks}
-            method = "personalised PageRank on the call graph, onset and severity"
+            method = f"personalised PageRank on the call graph, {evidences}"
     ranking = sorted(scores.items(), key=lambda item: (-item[1], item[0]))
     top_service, top_score = ranking[0]
     second = ranking[1][1] if len(ranking) > 1 else 0.0
