@@ -193,7 +193,7 @@ class AlertOps(Correlator, Lifecycle, Restore):
         resolved = is_resolved(alert, now)
         record = self._records.get(fingerprint)
         if record is None:
-            record = self._new_record(fingerprint, alert, resolved)
+            record = self._new_record(fingerprint, alert)
             if not alert.fingerprint:
                 self._fingerprints.remember(record)
             opened = self._correlate(record, alert, touched)
@@ -224,7 +224,7 @@ class AlertOps(Correlator, Lifecycle, Restore):
         opened = self._refire(record, alert, previous_end, touched)
         return record, False, opened
 
-    def _new_record(self, fingerprint: str, alert: AlertIn, resolved: bool) -> AlertRecord:
+    def _new_record(self, fingerprint: str, alert: AlertIn) -> AlertRecord:
         labels = dict(alert.labels)
         record = AlertRecord(
             fingerprint=fingerprint,
