@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages the test suite needs when they are missing: a headless Chromium for the
-# dashboard's end-to-end tests, shellcheck for the deployment scripts and the time-zone database (tests of
-# local times that repeat at a DST change). Safe to run repeatedly.
+# dashboard's end-to-end tests, shellcheck for the deployment scripts, Prometheus Alertmanager (a real sender
+# for the webhook test, and the peer of the ingest bench) and the time-zone database (tests of local times
+# that repeat at a DST change). Safe to run repeatedly.
 set -euo pipefail
 
 missing=()
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
+command -v prometheus-alertmanager >/dev/null 2>&1 || missing+=(prometheus-alertmanager)
 python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
 [ -e /usr/share/zoneinfo/America/New_York ] || missing+=(tzdata)
 
