@@ -18,6 +18,7 @@ SCHEMA_OF = {
     "IncidentDetail": "IncidentDetail",
     "TimelineEntry": "TimelineEntry",
     "Alert": "Alert",
+    "AlertPage": "AlertPage",
     "KillSwitch": "KillSwitchOut",
     "SimulationStatus": "SimulationStatusOut",
     "LogEntry": "LogEntry",

@@ -104,6 +104,49 @@ test("incidents appear and a detail opens; its deep link survives a reload", asy
   await page.close();
 });
 
+test("an operator acknowledges then resolves an incident with reasons; timeline, audit and the API agree", async () => {
+  await waitFor(async () => (await json("/api/incidents?status=open&limit=1")).length === 1, "an open incident");
+  // Freeze the world so the engine does not resolve the incident on its own while the operator works on it.
+  await fetch(`${base}/api/simulation/stop`, { method: "POST" });
+  try {
+    const [{ id }] = await json("/api/incidents?status=open&limit=1");
+    const page = await newPage();
+    await page.goto(`${base}/incidents/${id}`);
+    await page.getByRole("heading", { name: "Root cause" }).waitFor();
+    const timeline = page.locator("section[aria-label='Timeline'] li");
+    const audit = page.locator("section[aria-label='Audit'] li");
+
+    await page.getByLabel("Reason").fill("e2e on-call is looking");
+    await page.getByRole("button", { name: "Acknowledge" }).click();
+    const status = page.locator("h1 + p .badge").nth(1);
+    await page.locator("h1 + p .badge-acknowledged").waitFor();
+    assert.equal(await status.innerText(), "acknowledged");
+    await timeline.filter({ hasText: "Status acknowledged: e2e on-call is looking (by dashboard)" }).waitFor();
+    await audit.filter({ hasText: "dashboard: incident.acknowledged — e2e on-call is looking" }).waitFor();
+    assert.equal(await page.getByRole("button", { name: "Acknowledge" }).count(), 0, "no second acknowledge");
+    let stored = await json(`/api/incidents/${id}`);
+    assert.equal(stored.status, "acknowledged");
+    assert.ok(stored.audit_logs.some((entry) => entry.action === "incident.acknowledged" && entry.description === "e2e on-call is looking"));
+
+    await page.getByLabel("Reason").fill("e2e fixed the upstream");
+    await page.getByRole("button", { name: "Resolve" }).click();
+    await page.locator("h1 + p .badge-resolved").waitFor();
+    await timeline.filter({ hasText: "Status resolved: e2e fixed the upstream (by dashboard)" }).waitFor();
+    await audit.filter({ hasText: "dashboard: incident.resolved — e2e fixed the upstream" }).waitFor();
+    assert.equal(await page.getByLabel("Reason").count(), 0, "a resolved incident has no status form");
+    stored = await json(`/api/incidents/${id}`);
+    assert.equal(stored.status, "resolved");
+    assert.ok(stored.resolvedAt);
+    await page.reload();
+    await page.locator("h1 + p .badge-resolved").waitFor();
+    assert.equal(await status.innerText(), "resolved");
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  } finally {
+    await fetch(`${base}/api/simulation/start`, { method: "POST" });
+  }
+});
+
 test("kill switch with a reason shows in the header, survives reload, and the API agrees", async () => {
   const page = await newPage();
   await page.goto(base);
@@ -269,4 +312,55 @@ test("forecasting page shows detection accuracy and risk confidence as the API c
   assert.deepEqual(page.errors, []);
   await page.close();
   await fetch(`${base}/api/simulation/start`, { method: "POST" });
+});
+
+test("alerts page: rows, a status filter the API agrees with, the incident link, a deep link that survives reload", async () => {
+  await waitFor(async () => {
+    const [firing, resolved] = await Promise.all([json("/api/alerts?status=firing&limit=1"), json("/api/alerts?status=resolved&limit=1")]);
+    return firing.items.length > 0 && resolved.items.length > 0;
+  }, "firing and resolved alerts", 120_000);
+  await fetch(`${base}/api/simulation/stop`, { method: "POST" });
+  try {
+    const page = await newPage();
+    const shown = () => page.getByTestId("alert-row").evaluateAll((rows) => rows.map((row) => row.dataset.fingerprint));
+    const fromApi = async (filter) => (await json(`/api/alerts?${filter}&limit=50`)).items.map((alert) => alert.fingerprint);
+    const agrees = async (filter) => {
+      const expected = await fromApi(filter);
+      assert.ok(expected.length > 0, `the API has alerts for ${filter}`);
+      await waitFor(async () => JSON.stringify(await shown()) === JSON.stringify(expected), `the rows of ${filter}`, 15_000);
+    };
+    await page.goto(base);
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Alerts" }).click();
+    await page.getByRole("heading", { name: "Alerts", exact: true }).waitFor();
+    await page.getByTestId("alert-row").first().waitFor();
+    await agrees("");
+
+    for (const status of ["resolved", "firing"]) {
+      await page.getByLabel("Status").selectOption(status);
+      await agrees(`status=${status}`);
+      const statuses = await page.getByTestId("alert-row").evaluateAll((rows) => rows.map((row) => row.dataset.status));
+      assert.ok(statuses.every((value) => value === status), `only ${status} rows`);
+      assert.match(page.url(), new RegExp(`status=${status}`));
+    }
+
+    const link = page.getByTestId("alert-incident").first();
+    const id = await link.innerText();
+    await link.click();
+    await page.getByRole("heading", { name: "Root cause" }).waitFor();
+    assert.ok(page.url().endsWith(`/incidents/${id}`));
+
+    await page.getByTestId("incident-alerts-link").click();
+    await page.getByRole("heading", { name: "Alerts", exact: true }).waitFor();
+    assert.ok(page.url().endsWith(`/alerts?incident_id=${id}`));
+    await agrees(`incident_id=${id}`);
+    await page.reload();
+    await agrees(`incident_id=${id}`);
+    assert.equal(await page.getByLabel("Incident", { exact: true }).inputValue(), id);
+    const incidents = await page.getByTestId("alert-incident").allInnerTexts();
+    assert.ok(incidents.every((value) => value === id), "every row belongs to the linked incident");
+    assert.deepEqual(page.errors, []);
+    await page.close();
+  } finally {
+    await fetch(`${base}/api/simulation/start`, { method: "POST" });
+  }
 });

@@ -1,6 +1,7 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { Route, Routes } from "react-router";
 import { Layout } from "./components/layout/Layout";
+import { AlertsPage } from "./features/alerts/AlertsPage";
 import { DashboardPage } from "./features/dashboard/DashboardPage";
 import { ForecastingPage } from "./features/forecasting/ForecastingPage";
 import { IncidentDetailPage } from "./features/incidents/IncidentDetailPage";
@@ -16,6 +17,7 @@ export function App() {
           <Route path="/" element={<DashboardPage />} />
           <Route path="/incidents" element={<IncidentsPage />} />
           <Route path="/incidents/:id" element={<IncidentDetailPage />} />
+          <Route path="/alerts" element={<AlertsPage />} />
           <Route path="/forecasting" element={<ForecastingPage />} />
           <Route path="*" element={<p>Page not found.</p>} />
         </Routes>

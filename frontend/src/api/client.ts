@@ -1,6 +1,6 @@
 // The one API client: same-origin fetch, bearer token from session storage, typed errors.
 import type {
-  Agent, ForecastOverview, IncidentDetail, IncidentFilters, IncidentSummary, KillSwitch, LogEntry, Metrics,
+  Agent, AlertFilters, AlertPage, ForecastOverview, IncidentDetail, IncidentFilters, IncidentSummary, KillSwitch, LogEntry, Metrics,
   SeriesDetail, SimulationStatus,
 } from "./types";
 
@@ -93,6 +93,8 @@ export const api = {
     send<IncidentSummary>("POST", `/api/incidents/${encodeURIComponent(id)}/acknowledge`, { reason, actor: "dashboard" }),
   resolve: (id: string, reason: string) =>
     send<IncidentSummary>("POST", `/api/incidents/${encodeURIComponent(id)}/resolve`, { reason, actor: "dashboard" }),
+  alerts: (filters: AlertFilters, limit: number, cursor?: string | null) =>
+    get<AlertPage>(`/api/alerts${query({ ...filters, limit, cursor: cursor ?? undefined })}`),
   async incidents(filters: IncidentFilters, limit: number, cursor?: string | null): Promise<IncidentPage> {
     const { body, headers } = await request<IncidentSummary[]>(
       `/api/incidents${query({ ...filters, limit, cursor: cursor ?? undefined })}`,

@@ -60,6 +60,14 @@ export interface Alert {
   count: number;
 }
 
+/** One page of `GET /api/alerts`, newest `startsAt` first. */
+export interface AlertPage {
+  items: Alert[];
+  next_cursor: string | null;
+}
+
+export type AlertStatus = Alert["status"];
+
 export interface IncidentDetail extends IncidentSummary {
   hosts: string[];
   timeline: TimelineEntry[];
@@ -105,6 +113,12 @@ export interface IncidentFilters {
   status?: string;
   severity?: string;
   tenant?: string;
+}
+
+export interface AlertFilters {
+  status?: AlertStatus;
+  incident_id?: string;
+  fingerprint?: string;
 }
 
 export interface RiskRow {

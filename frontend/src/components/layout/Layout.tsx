@@ -44,6 +44,7 @@ export function Layout({ children }: { children: ReactNode }) {
       <nav className="sidebar" aria-label="Main">
         <NavLink to="/" end>Dashboard</NavLink>
         <NavLink to="/incidents">Incidents</NavLink>
+        <NavLink to="/alerts">Alerts</NavLink>
         <NavLink to="/forecasting">Forecasting</NavLink>
         <SimulationControl />
       </nav>

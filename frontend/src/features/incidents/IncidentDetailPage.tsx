@@ -60,6 +60,11 @@ export function IncidentDetailPage() {
         </section>
         <section aria-label="Correlated alerts">
           <h2>Correlated alerts ({data.correlated_alerts.length})</h2>
+          <p>
+            <Link to={`/alerts?incident_id=${encodeURIComponent(data.id)}`} data-testid="incident-alerts-link">
+              All alerts of this incident →
+            </Link>
+          </p>
           {!data.correlated_alerts.length && <Empty>No alerts stored.</Empty>}
           <ul className="plain">
             {data.correlated_alerts.map((alert) => (
