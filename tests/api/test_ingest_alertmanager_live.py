@@ -22,6 +22,7 @@ import pytest
 import uvicorn
 
 from backend_api import create_app
+from tests.api.test_ingest import TOPOLOGY
 from tests.conftest import free_port, make_settings
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
@@ -47,15 +48,6 @@ receivers:
           authorization:
             credentials: {token}
 """
-
-TOPOLOGY = {
-    "tenant": "acme",
-    "services": [
-        {"name": "api", "hosts": ["api-1"], "site": "fra1"},
-        {"name": "db", "hosts": ["db-1"], "site": "fra1"},
-    ],
-    "dependencies": [["api", "db"]],
-}
 
 
 def request(url: str, body: object = None, *, method: str = "GET", token: str | None = None) -> Any:
