@@ -40,20 +40,20 @@ class Correlator:
     _follow: Callable[[str | None], IncidentState | None]
 
     def _signal(self, record: AlertRecord, at: datetime) -> Signal:
+        """Return the occurrence of ``record`` starting ``at``, with the record's traits (derived again only when
+        its tenant's graph was replaced)."""
         graph = self.topology.get(record.tenant)
         traits = record.traits
         if traits is None or traits.graph is not graph:
             traits = record.traits = _traits(record.labels, graph)
-        return Signal(
-            record.fingerprint, record.tenant, traits.alertname, traits.host, traits.services, at, traits.severity,
-            traits.hygiene, traits.stable_labels, traits.site, traits.availability,
-        )  # fmt: skip
+        return Signal(record.fingerprint, record.tenant, traits, at)
 
     def _correlate(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:
         """Attach the alert to the best-linked hot incident, merging any others it bridges; True if it opened one."""
         signal = self._signal(record, alert.startsAt)
-        if record.count == 1 and signal.host:  # a distinct alert's first occurrence, not a re-fire
-            self._scorer.host_spread.observe(signal.tenant, signal.host, signal.at)
+        traits = signal.traits
+        if record.count == 1 and traits.host:  # a distinct alert's first occurrence, not a re-fire
+            self._scorer.host_spread.observe(signal.tenant, traits.host, signal.at)
             self._scorer.site_bursts.observe(signal)
         graph = self.topology.get(record.tenant)
         links: list[tuple[LinkScore, IncidentState]] = []
@@ -72,13 +72,13 @@ class Correlator:
                 if self._role_allows(score, signal):
                     links.append((score, state))
                 elif refused is None or score.total > refused[0].total:
-                    refused = (score, state, self._scorer.roles.join_odds(signal.alertname))
+                    refused = (score, state, self._scorer.roles.join_odds(traits.alertname))
         if record.count == 1:  # a distinct alert's first occurrence: one sample of the tenant's hop delay
             self._scorer.observe_onset(signal)
-        if record.count == 1 and not signal.hygiene:  # a distinct outage alert's first occurrence
+        if record.count == 1 and not traits.hygiene:  # a distinct outage alert's first occurrence
             # Learned from the threshold alone, not from the role's own decisions: a name kept out by its role
             # would otherwise count as opening again and keep itself out ever more strongly.
-            self._scorer.roles.learn(signal.alertname, opened=not linked)
+            self._scorer.roles.learn(traits.alertname, opened=not linked)
         summary = alert.annotations.get("summary")
         if not links:
             state = self._open(signal, summary, refused)
@@ -106,9 +106,9 @@ class Correlator:
                     self._merge(other, survivor, signal, touched)
         survivor.add_signal(signal, summary)
         self._hot.index(survivor, signal)
-        survivor.note(signal.at, f"Alert {signal.alertname} joined", fingerprint=signal.fingerprint)
+        survivor.note(signal.at, f"Alert {traits.alertname} joined", fingerprint=signal.fingerprint)
         survivor.trace(
-            {"alert": signal.fingerprint, "alertname": signal.alertname, "decision": "joined", "incident": best.id}
+            {"alert": signal.fingerprint, "alertname": traits.alertname, "decision": "joined", "incident": best.id}
             | best_score.as_evidence()
         )
         record.incident_id = survivor.id
@@ -122,7 +122,7 @@ class Correlator:
         links on the burst itself, whatever the names. No exemption for a possible cause seen late (a callee
         within the onset tolerance of its callers): on the tuning storms every such join of a name that usually
         opens was another fault (29 of 29), in the simulator 9 of 15."""
-        odds = self._scorer.roles.join_odds(signal.alertname)
+        odds = self._scorer.roles.join_odds(signal.traits.alertname)
         return odds >= 1.0 or score.site_burst or link_passes(score.total, self.weights.threshold, odds)
 
     def _role_allows_merge(self, a: IncidentState, b: IncidentState, bridge: float) -> bool:
@@ -133,7 +133,8 @@ class Correlator:
         opener = later.hot.earliest
         if opener is None:
             return True
-        odds = self._scorer.roles.join_odds(opener.alertname, leave_out_opening=True)  # judged by the others only
+        # The opener was itself counted as opening: its name is judged by the other alerts only.
+        odds = self._scorer.roles.join_odds(opener.traits.alertname, leave_out_opening=True)
         return odds >= 1.0 or link_passes(bridge, self.weights.merge_threshold, odds)
 
     def _refire_continues(
@@ -170,21 +171,22 @@ class Correlator:
         alertname's role (with the join odds it was judged by): the why-trace then names that link and the odds,
         not "no link"."""
         incident_id = incident_id_for(signal.tenant, signal.fingerprint, signal.at)
-        hot = HotIncident(incident_id, signal.tenant, signal.hygiene, signal.at, signal.at)
+        alertname = signal.traits.alertname
+        hot = HotIncident(incident_id, signal.tenant, signal.traits.hygiene, signal.at, signal.at)
         state = IncidentState(hot=hot, created_at=signal.at, updated_at=signal.at)
         state.add_signal(signal, summary)
-        decision: dict[str, Any] = {"alert": signal.fingerprint, "alertname": signal.alertname, "decision": "opened"}
+        decision: dict[str, Any] = {"alert": signal.fingerprint, "alertname": alertname, "decision": "opened"}
         if refused is None:
             decision["why"] = "no open incident of this tenant scored above the threshold"
         else:
             link, nearest, odds = refused
             decision["why"] = (
                 f"its best link, to {nearest.id}, scored {link.total:.2f}, above the threshold "
-                f"{self.weights.threshold:.2f}, but {signal.alertname} usually opens incidents (learned join odds "
+                f"{self.weights.threshold:.2f}, but {alertname} usually opens incidents (learned join odds "
                 f"{odds:.2f}) and needs a stronger link to join as a symptom"
             )
             decision |= {"nearest_incident": nearest.id, "join_odds": round(odds, 4)} | link.as_evidence()
-        state.note(signal.at, f"Incident opened by {signal.alertname}", fingerprint=signal.fingerprint)
+        state.note(signal.at, f"Incident opened by {alertname}", fingerprint=signal.fingerprint)
         state.trace(decision)
         self._incidents[incident_id] = state
         self._opened_in_batch.append(incident_id)
@@ -205,7 +207,7 @@ class Correlator:
             if record is not None:
                 record.incident_id = survivor.id
                 self._moved_alerts.append(record)
-        text = f"Merged {absorbed.id} into {survivor.id}: alert {bridge.alertname} links both"
+        text = f"Merged {absorbed.id} into {survivor.id}: alert {bridge.traits.alertname} links both"
         survivor.note(bridge.at, text, merged=absorbed.id, bridge=bridge.fingerprint)
         absorbed.note(bridge.at, text, merged_into=survivor.id, bridge=bridge.fingerprint)
         survivor.trace({"alert": bridge.fingerprint, "decision": "merged", "incident": absorbed.id})
@@ -221,7 +223,7 @@ class Correlator:
         state.resolved_at = None
         state.processing_state = "reopened"
         state.add_signal(signal, alert.annotations.get("summary"))
-        state.note(signal.at, f"Reopened: {signal.alertname} fired again", fingerprint=signal.fingerprint)
+        state.note(signal.at, f"Reopened: {signal.traits.alertname} fired again", fingerprint=signal.fingerprint)
         self._hot.add(state)
         touched[state.id] = state
 
@@ -286,4 +288,4 @@ def _root_of(state: IncidentState) -> str | None:
     if state.root is not None and state.root.service is not None:
         return state.root.service
     first = state.hot.earliest
-    return first.services[0] if first is not None and first.services else None
+    return first.traits.services[0] if first is not None and first.traits.services else None

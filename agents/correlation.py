@@ -81,11 +81,11 @@ class SiteBursts:
 
     def observe(self, signal: Signal) -> None:
         """Record the first occurrence of an availability alert (re-fires are not new onsets)."""
-        site = signal.site_key
-        if site is None or signal.host is None:
+        host, site = signal.traits.host, signal.traits.site_key
+        if site is None or host is None:
             return
         recent = self._recent.setdefault((signal.tenant, site), [])
-        recent.append((signal.at, signal.host, signal.fingerprint))
+        recent.append((signal.at, host, signal.fingerprint))
         newest = max(at for at, _, _ in recent[-2:])
         cutoff = newest - timedelta(seconds=self.KEEP_S)
         if recent[0][0] < cutoff:
@@ -94,14 +94,14 @@ class SiteBursts:
     def burst(self, signal: Signal) -> list[str]:
         """Return the fingerprints of the availability alerts of the signal's tenant and site within the onset
         tolerance of it when they span at least `MIN_HOSTS` distinct hosts (the signal's included), else []."""
-        site = signal.site_key
+        site = signal.traits.site_key
         if site is None:
             return []
         window = timedelta(seconds=self.tolerance_s)
         near = [
             (host, fp) for at, host, fp in self._recent.get((signal.tenant, site), ()) if abs(at - signal.at) <= window
         ]
-        hosts = {host for host, _ in near} | {signal.host}
+        hosts = {host for host, _ in near} | {signal.traits.host}
         return [fp for _, fp in near if fp != signal.fingerprint] if len(hosts) >= self.MIN_HOSTS else []
 
 
@@ -225,6 +225,7 @@ class Scorer:
         a = w.topology / (w.topology + w.time)
         best = (0.0, 0.0, 0.0, "no link", 0, 0.0, 0.0)
         per_hop = self.delays.scale(signal.tenant)
+        traits = signal.traits
 
         def consider(topo: float, gap: float, hops: int, via: str, scale: float) -> None:
             nonlocal best
@@ -233,21 +234,22 @@ class Scorer:
             if core > best[0]:
                 best = (core, topo, time_score, via, hops, gap, scale)
 
-        if signal.host and signal.host in incident.hosts:
+        host = traits.host
+        if host and host in incident.hosts:
             host_scale = self.host_spread.scale(signal.tenant)
-            consider(1.0, incident.hosts[signal.host].gap(signal.at), 0, f"same host {signal.host}", host_scale)
-        for service in signal.services:
+            consider(1.0, incident.hosts[host].gap(signal.at), 0, f"same host {host}", host_scale)
+        for service in traits.services:
             span = incident.services.get(service)
             if span is not None:
                 consider(0.95, span.gap(signal.at), 0, f"same service {service}", w.onset_tolerance_s)
-        site = signal.site_key
+        site = traits.site_key
         if site is not None and site in incident.sites and self.site_bursts.burst(signal):
             consider(1.0, incident.sites[site].gap(signal.at), 0, f"{SITE_BURST_VIA} {site}", w.onset_tolerance_s)
-        if signal.hygiene or graph is None:
+        if traits.hygiene or graph is None:
             return best
         late = signal.at - timedelta(seconds=w.onset_tolerance_s)
         key = (signal.fingerprint, signal.at)
-        for mine in signal.services:
+        for mine in traits.services:
             for theirs, span in incident.services.items():
                 symptom = graph.downstream(mine).get(theirs)  # mine calls theirs: mine may show theirs' fault
                 cause = graph.downstream(theirs).get(mine)  # theirs calls mine: mine may be their cause
@@ -279,7 +281,7 @@ class Scorer:
         opens incidents on a sibling is more likely that sibling's own fault, and hosts of one site going down
         together are a site burst's (tuning dense-overlap seed 1: F1 77.0 -> 75.1 without the role; held-out
         site-partitions seed 5: 93.8 -> 92.1 without the availability rule)."""
-        return not signal.availability and self.roles.open_share(signal.alertname) < 0.5
+        return not signal.traits.availability and self.roles.open_share(signal.traits.alertname) < 0.5
 
     def continuation(self, signal: Signal, incident: HotIncident, gap_s: float) -> float:
         """Return the score of a re-firing alert staying in ``incident``: a same-host link whose time evidence
@@ -287,7 +289,7 @@ class Scorer:
         w = self.weights
         a = w.topology / (w.topology + w.time)
         core = math.exp(-max(gap_s, 0.0) / w.time_scale_s * (1 - a))  # the time evidence to the power 1 - a
-        labels = _jaccard(signal.stable_labels, incident.labels)
+        labels = _jaccard(signal.traits.stable_labels, incident.labels)
         return ((w.topology + w.time) * core + w.labels * labels) / (w.topology + w.time + w.labels)
 
     def score(
@@ -295,9 +297,10 @@ class Scorer:
     ) -> LinkScore | None:
         """Return the link score, or None when a hard rule forbids the link (class, gap); ``root`` is the
         incident's root service when known."""
-        if signal.hygiene != incident.hygiene:
+        traits = signal.traits
+        if traits.hygiene != incident.hygiene:
             return None
-        if signal.hygiene and signal.alertname not in incident.alertnames:
+        if traits.hygiene and traits.alertname not in incident.alertnames:
             return None  # two different maintenance conditions are two problems, even on one host
         w = self.weights
         if signal.at < incident.first_at - timedelta(seconds=w.max_gap_s):
@@ -307,10 +310,9 @@ class Scorer:
         core, topo, time_score, via, hops, gap, scale = self.core(signal, incident, graph, root)
         if core == 0.0:
             return None
-        labels = _jaccard(signal.stable_labels, incident.labels)
-        cooc_values = [
-            c for name in incident.alertnames if (c := self.cooccurrence.confidence(signal.alertname, name)) is not None
-        ]
+        labels = _jaccard(traits.stable_labels, incident.labels)
+        confidence, alertname = self.cooccurrence.confidence, traits.alertname
+        cooc_values = [c for name in incident.alertnames if (c := confidence(alertname, name)) is not None]
         cooc = max(cooc_values) if cooc_values else None
         core_weight = w.topology + w.time
         weight_sum = core_weight + w.labels + (w.cooccurrence if cooc is not None else 0.0)

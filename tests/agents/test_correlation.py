@@ -4,6 +4,7 @@ correlation methods of agents/alert_ops.py)."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,7 @@ from agents.signals import HotIncident, Signal
 from agents.topology import TenantGraph, TopologyRegistry
 from config.knowledge_base import MemoryKnowledgeBase
 from data.models import AlertIn, AlertState, IncidentStatus, TopologyIn
-from tests.agents.builders import T0, topology
+from tests.agents.builders import T0, occurrence, topology
 
 
 def alert(name: str, service: str, host: str, minutes: float, **extra: Any) -> AlertIn:
@@ -39,7 +40,7 @@ def engine() -> AlertOps:
 
 def signal(fingerprint: str, service: str, host: str, minutes: float, name: str = "Errors") -> Signal:
     at = T0 + timedelta(minutes=minutes)
-    return Signal(fingerprint, "acme", name, host, (service,), at, 4, False, frozenset({("service", service)}))
+    return occurrence(fingerprint, name, host, (service,), at, stable_labels=frozenset({("service", service)}))
 
 
 def test_a_refire_joins_the_members_but_does_not_move_the_cascade_front() -> None:
@@ -250,7 +251,7 @@ def test_a_site_burst_counts_only_onsets_within_the_onset_tolerance() -> None:
 
     def node(host: str, seconds: float) -> Signal:
         at = T0 + timedelta(seconds=seconds)
-        return Signal(f"{host}-{seconds}", "acme", "InstanceDown", host, (), at, 5, False, frozenset(), "one", True)
+        return occurrence(f"{host}-{seconds}", "InstanceDown", host, (), at, severity=5, site="one", availability=True)
 
     for host, seconds in (("a-1", 0), ("b-1", 10), ("c-1", 300)):
         bursts.observe(node(host, seconds))
@@ -309,7 +310,7 @@ def test_a_sibling_link_needs_the_root_first_a_symptom_like_name_and_a_reachable
     assert before is None or "sibling" not in before.via
     unseen = scorer.score(signal("d2", "db", "db-1", 1, "DatabaseDown"), _cache_incident(), graph, root="cache")
     assert unseen is None or unseen.total < scorer.weights.threshold  # a name of unknown role may be a new root
-    down = signal("d3", "db", "db-1", 1, "Latency")
-    down.availability = True
+    latency = signal("d3", "db", "db-1", 1, "Latency")
+    down = Signal(latency.fingerprint, latency.tenant, replace(latency.traits, availability=True), latency.at)
     unreachable = scorer.score(down, _cache_incident(), graph, root="cache")
     assert unreachable is None or unreachable.total < scorer.weights.threshold
