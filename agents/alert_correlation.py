@@ -16,7 +16,7 @@ from typing import Any
 
 from agents.alert_lifecycle import LifecyclePolicy
 from agents.alert_roles import link_passes
-from agents.correlation import CorrelationWeights, LinkScore, Scorer, one_fault
+from agents.correlation import CorrelationWeights, HopSample, LinkScore, Scorer, one_fault
 from agents.dedup import AlertRecord, severity_rank
 from agents.hot_set import HotSet
 from agents.incident_state import IncidentState, incident_id_for
@@ -65,8 +65,9 @@ class Correlator:
                 candidates.append(held)
         linked = False  # some link passes the threshold, the alertname's role aside
         refused: tuple[LinkScore, IncidentState, float] | None = None  # the best link the role kept out, the odds
+        sample = HopSample()
         for state in candidates:
-            score = self._scorer.score(signal, state.hot, graph, _root_of(state))
+            score = self._scorer.score(signal, state.hot, graph, _root_of(state), sample)
             if score is not None and score.total >= self.weights.threshold:
                 linked = True
                 if self._role_allows(score, signal):
@@ -74,7 +75,7 @@ class Correlator:
                 elif refused is None or score.total > refused[0].total:
                     refused = (score, state, self._scorer.roles.join_odds(traits.alertname))
         if record.count == 1:  # a distinct alert's first occurrence: one sample of the tenant's hop delay
-            self._scorer.observe_onset(signal)
+            self._scorer.observe_onset(signal, sample)
         if record.count == 1 and not traits.hygiene:  # a distinct outage alert's first occurrence
             # Learned from the threshold alone, not from the role's own decisions: a name kept out by its role
             # would otherwise count as opening again and keep itself out ever more strongly.

@@ -172,6 +172,21 @@ class LinkScore:
         }
 
 
+@dataclass(slots=True)
+class HopSample:
+    """The shortest gap per hop from one distinct alert to an onset along calls, over every incident it was scored
+    against (whether it joined it or not): one sample of its tenant's hop delay, None while no link along calls
+    was scored. The caller makes one per alert, passes it to each `Scorer.score`, then to `Scorer.observe_onset`."""
+
+    per_hop_s: float | None = None
+
+    def offer(self, gap_s: float, hops: int) -> None:
+        """Keep ``gap_s / hops`` when it is shorter than the sample so far."""
+        per_hop = gap_s / hops
+        if self.per_hop_s is None or per_hop < self.per_hop_s:
+            self.per_hop_s = per_hop
+
+
 class Scorer:
     """Scores a signal against a hot incident of the same tenant (callers never pass other tenants)."""
 
@@ -182,7 +197,6 @@ class Scorer:
         self.delays = HopDelays(
             weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS, weights.max_gap_s
         )
-        self._nearest: tuple[tuple[str, datetime], float] | None = None  # (signal, shortest gap per hop scored)
         self.host_spread = HostSpread(weights.time_scale_s, weights.onset_tolerance_s)
         self.site_bursts = SiteBursts(weights.onset_tolerance_s)
         self.roles = AlertRoles()
@@ -204,22 +218,26 @@ class Scorer:
         self.cooccurrence.load(state["cooccurrence"])
         self.roles.load(state["roles"])
 
-    def observe_onset(self, signal: Signal) -> None:
-        """Learn the tenant's hop delay from a distinct alert just scored: its shortest gap per hop to an onset
-        along calls in any incident it was scored against, whether it joined that incident or not."""
-        if self._nearest is not None and self._nearest[0] == (signal.fingerprint, signal.at):
-            self.delays.observe(signal.tenant, self._nearest[1])
-        self._nearest = None
+    def observe_onset(self, signal: Signal, sample: HopSample) -> None:
+        """Learn the tenant's hop delay from the ``sample`` a distinct alert's scoring filled (nothing when it
+        holds none)."""
+        if sample.per_hop_s is not None:
+            self.delays.observe(signal.tenant, sample.per_hop_s)
 
     def core(
-        self, signal: Signal, incident: HotIncident, graph: TenantGraph | None, root: str | None = None
+        self,
+        signal: Signal,
+        incident: HotIncident,
+        graph: TenantGraph | None,
+        root: str | None = None,
+        sample: HopSample | None = None,
     ) -> tuple[float, float, float, str, int, float, float]:
         """Return (core, topology, time, via, hops, gap, time scale) of the best-linked service or host of the
         incident.
 
         Time is measured to the linked member itself, with a tolerance that grows with the hops
-        between them (a fault takes a while to travel), not to the incident as a whole. The shortest gap per
-        hop along calls seen while scoring one signal is kept for `observe_onset`, whatever the score.
+        between them (a fault takes a while to travel), not to the incident as a whole. Every gap to a
+        service along calls is offered to ``sample`` (when given) per hop, whatever the score.
         """
         w = self.weights
         a = w.topology / (w.topology + w.time)
@@ -248,7 +266,6 @@ class Scorer:
         if traits.hygiene or graph is None:
             return best
         late = signal.at - timedelta(seconds=w.onset_tolerance_s)
-        key = (signal.fingerprint, signal.at)
         for mine in traits.services:
             for theirs, span in incident.services.items():
                 symptom = graph.downstream(mine).get(theirs)  # mine calls theirs: mine may show theirs' fault
@@ -262,8 +279,8 @@ class Scorer:
                     topo = 0.95 * w.hop_decay**hops
                     gap = span.gap(signal.at)
                     consider(topo, gap, hops, f"{mine} ~ {theirs} ({hops} hops)", per_hop * hops)
-                    if self._nearest is None or self._nearest[0] != key or gap / hops < self._nearest[1]:
-                        self._nearest = (key, gap / hops)  # the delay sample, joined or not (`observe_onset`)
+                    if sample is not None:
+                        sample.offer(gap, hops)
             if root is not None and root in graph.siblings(mine) and self._sibling_may_link(signal):
                 span = incident.services.get(root)
                 if span is not None and span.first <= signal.at + timedelta(seconds=w.onset_tolerance_s):
@@ -293,10 +310,16 @@ class Scorer:
         return ((w.topology + w.time) * core + w.labels * labels) / (w.topology + w.time + w.labels)
 
     def score(
-        self, signal: Signal, incident: HotIncident, graph: TenantGraph | None, root: str | None = None
+        self,
+        signal: Signal,
+        incident: HotIncident,
+        graph: TenantGraph | None,
+        root: str | None = None,
+        sample: HopSample | None = None,
     ) -> LinkScore | None:
         """Return the link score, or None when a hard rule forbids the link (class, gap); ``root`` is the
-        incident's root service when known."""
+        incident's root service when known. Past the hard rules, gaps along calls are offered to ``sample``
+        (`HopSample`), whatever the score."""
         traits = signal.traits
         if traits.hygiene != incident.hygiene:
             return None
@@ -307,7 +330,7 @@ class Scorer:
             return None
         if signal.at > incident.front + timedelta(seconds=w.max_gap_s):
             return None
-        core, topo, time_score, via, hops, gap, scale = self.core(signal, incident, graph, root)
+        core, topo, time_score, via, hops, gap, scale = self.core(signal, incident, graph, root, sample)
         if core == 0.0:
             return None
         labels = _jaccard(traits.stable_labels, incident.labels)

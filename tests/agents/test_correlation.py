@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from agents.alert_ops import AlertOps
-from agents.correlation import CooccurrenceStats, CorrelationWeights, Scorer, SiteBursts
+from agents.correlation import CooccurrenceStats, CorrelationWeights, HopSample, Scorer, SiteBursts
 from agents.dedup import fingerprint_of
 from agents.delays import HopDelays
 from agents.signals import HotIncident, Signal
@@ -43,10 +43,16 @@ def signal(fingerprint: str, service: str, host: str, minutes: float, name: str 
     return occurrence(fingerprint, name, host, (service,), at, stable_labels=frozenset({("service", service)}))
 
 
+def incident_of(first: Signal) -> HotIncident:
+    """Return a hot incident of ``first`` alone."""
+    incident = HotIncident(f"INC-{first.fingerprint}", first.tenant, False, first.at, first.at)
+    incident.add(first)
+    return incident
+
+
 def test_a_refire_joins_the_members_but_does_not_move_the_cascade_front() -> None:
     first = signal("f1", "db", "db-1", 0)
-    incident = HotIncident("INC-1", "acme", False, first.at, first.at)
-    incident.add(first)
+    incident = incident_of(first)
     incident.add(signal("f1", "db", "db-1", 40))  # the same alert again, 40 minutes later
     assert len(incident.members) == 2
     assert incident.onset_last == first.at
@@ -56,8 +62,7 @@ def test_a_refire_joins_the_members_but_does_not_move_the_cascade_front() -> Non
 def test_a_callee_that_starts_well_after_its_caller_is_another_fault() -> None:
     graph, scorer = acme_scorer()
     api = signal("a1", "api", "api-1", 0)
-    incident = HotIncident("INC-1", "acme", False, api.at, api.at)
-    incident.add(api)
+    incident = incident_of(api)
     early = scorer.score(signal("d1", "db", "db-1", 0.5), incident, graph)  # the cause, seen a little late
     late = scorer.score(signal("d2", "db", "db-1", 3), incident, graph)  # db cannot have caused api's alert
     assert early is not None and early.total >= scorer.weights.threshold
@@ -116,34 +121,54 @@ def test_a_quick_refire_with_no_better_home_stays() -> None:
 def test_a_tenant_whose_faults_travel_slowly_gets_a_longer_hop_tolerance() -> None:
     graph, scorer = acme_scorer()
     db = signal("d1", "db", "db-1", 0)
-    incident = HotIncident("INC-1", "acme", False, db.at, db.at)
-    incident.add(db)
+    incident = incident_of(db)
     slow = signal("a1", "api", "api-1", 12)  # twelve minutes for one hop
     before = scorer.score(slow, incident, graph)
     assert before is None or before.total < scorer.weights.threshold
     rng = random.Random(5)
     for i in range(40):  # this tenant's callers alert five minutes after their callee on average
         callee = signal(f"d{i}", "db", "db-1", 120 * i)
-        cascade = HotIncident(f"INC-{i}", "acme", False, callee.at, callee.at)
-        cascade.add(callee)
+        cascade = incident_of(callee)
         caller = signal(f"a{i}", "api", "api-1", 120 * i + rng.expovariate(1 / 5))
-        scorer.score(caller, cascade, graph)
-        scorer.observe_onset(caller)  # learned whether it linked or not
+        sample = HopSample()
+        scorer.score(caller, cascade, graph, sample=sample)
+        scorer.observe_onset(caller, sample)  # learned whether it linked or not
     assert scorer.delays.scale("acme") > scorer.weights.time_scale_s
     assert scorer.delays.scale("globex") == scorer.weights.time_scale_s
     after = scorer.score(slow, incident, graph)
     assert after is not None and after.total >= scorer.weights.threshold and after.hops == 1
 
 
-def test_the_hop_delay_is_learned_from_distinct_alerts_only() -> None:
+def test_a_hop_sample_is_the_shortest_gap_per_hop_along_calls_over_the_incidents_scored() -> None:
     graph, scorer = acme_scorer()
-    db = signal("d1", "db", "db-1", 0)
-    incident = HotIncident("INC-1", "acme", False, db.at, db.at)
-    incident.add(db)
-    scorer.score(signal("a1", "api", "api-1", 10), incident, graph)
-    scorer.observe_onset(signal("a2", "api", "api-1", 10))  # another alert than the one scored: nothing learned
-    scorer.observe_onset(signal("a1", "api", "api-1", 10))  # the scored one, after its sample was dropped
+    incidents = [
+        incident_of(signal(f"{s}1", s, f"{s}-1", minutes)) for s, minutes in (("db", 0), ("cache", 4), ("web", 7))
+    ]
+    api = signal("a1", "api", "api-1", 10)
+    sample = HopSample()
+    for incident in incidents:  # api calls db and cache, one hop each
+        scorer.score(api, incident, graph, sample=sample)
+    # cache's onset six minutes before, not db's ten; web calls api and started well before it: api cannot be its
+    # cause, so that gap travelled no call.
+    assert sample.per_hop_s == 360.0
+    same_service = HopSample()
+    scorer.score(signal("a2", "api", "api-2", 10.5), incident_of(api), graph, sample=same_service)
+    assert same_service.per_hop_s is None  # no hop travelled: no sample
+    scorer.observe_onset(api, same_service)
     assert scorer.delays.mean("acme") == HopDelays(300.0, 300.0, 900.0, 3600.0).mean("acme")
+
+
+def test_the_hop_delay_is_learned_from_distinct_alerts_only() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0), alert("ApiErrors", "api", "api-1", 3)])
+    assert ops._scorer.delays.state()  # the first occurrence of ApiErrors, one hop from DbDown, was a sample
+    ops.ingest([alert("ApiErrors", "api", "api-1", 4, status=AlertState.RESOLVED, endsAt=T0 + timedelta(minutes=4))])
+    ops.ingest([alert("DbSlow", "db", "db-1", 70)])
+    learned = ops._scorer.delays.state()
+    refire = alert("ApiErrors", "api", "api-1", 71)
+    ops.ingest([refire])  # correlated afresh (its incident is stale), linked one hop along calls to DbSlow
+    assert ops.incident_of(fingerprint_of(refire)) == ops.incident_of(fingerprint_of(alert("DbSlow", "db", "db-1", 70)))
+    assert ops._scorer.delays.state() == learned  # not a new onset: no sample
 
 
 def test_a_symptom_shared_by_two_separate_faults_joins_one_without_merging_them() -> None:
@@ -159,8 +184,7 @@ def test_a_symptom_shared_by_two_separate_faults_joins_one_without_merging_them(
 def test_a_distinct_alert_on_a_service_is_one_fault_only_within_the_onset_tolerance() -> None:
     scorer = Scorer(CorrelationWeights(), CooccurrenceStats())
     first = signal("f1", "api", "api-host-a", 0)
-    incident = HotIncident("INC-1", "acme", False, first.at, first.at)
-    incident.add(first)
+    incident = incident_of(first)
     # Another host of the same service, so only the same-service link applies.
     soon = scorer.score(signal("f2", "api", "api-host-b", 0.5, "Latency"), incident, None)
     later = scorer.score(signal("f3", "api", "api-host-b", 5, "Latency"), incident, None)
@@ -171,8 +195,7 @@ def test_a_distinct_alert_on_a_service_is_one_fault_only_within_the_onset_tolera
 def test_a_callee_of_a_symptom_apart_from_the_incidents_root_is_another_faults_root() -> None:
     graph, scorer = acme_scorer()
     db = signal("d1", "db", "db-1", 0)
-    incident = HotIncident("INC-1", "acme", False, db.at, db.at)
-    incident.add(db)
+    incident = incident_of(db)
     incident.add(signal("a1", "api", "api-1", 1))  # api calls db: a symptom of the db fault
     cache = signal("c1", "cache", "cache-1", 1.5)  # api calls cache too, but cache and db do not call each other
     unknown_root = scorer.score(cache, incident, graph)
@@ -288,8 +311,7 @@ def _symptom_scorer() -> tuple[TenantGraph | None, Scorer]:
 
 def _cache_incident() -> HotIncident:
     cache = signal("c1", "cache", "cache-1", 0, "CacheHitRatioLow")
-    incident = HotIncident("INC-1", "acme", False, cache.at, cache.at)
-    incident.add(cache)
+    incident = incident_of(cache)
     return incident
 
 
