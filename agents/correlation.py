@@ -187,23 +187,38 @@ class HopSample:
             self.per_hop_s = per_hop
 
 
-class Scorer:
-    """Scores a signal against a hot incident of the same tenant (callers never pass other tenants)."""
+@dataclass(frozen=True)
+class Learned:
+    """What scoring learns from the stream and keeps across restarts: hop delays, host spread, co-occurrence and
+    alert roles."""
 
-    def __init__(self, weights: CorrelationWeights, cooccurrence: CooccurrenceStats) -> None:
-        self.weights = weights
-        self.cooccurrence = cooccurrence
+    delays: HopDelays
+    host_spread: HostSpread
+    cooccurrence: CooccurrenceStats
+    roles: AlertRoles
+
+    @classmethod
+    def fresh(cls, weights: CorrelationWeights, cooccurrence: CooccurrenceStats | None = None) -> Learned:
+        """Return nothing learned yet (``cooccurrence`` aside, when given), starting from the tolerances of
+        ``weights``."""
         # Per hop: never below the configured delay, at most what MAX_HOPS hops can take within the horizon.
-        self.delays = HopDelays(
-            weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS, weights.max_gap_s
-        )
-        self.host_spread = HostSpread(weights.time_scale_s, weights.onset_tolerance_s)
-        self.site_bursts = SiteBursts(weights.onset_tolerance_s)
-        self.roles = AlertRoles()
+        delays = HopDelays(weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS, weights.max_gap_s)
+        host_spread = HostSpread(weights.time_scale_s, weights.onset_tolerance_s)
+        return cls(delays, host_spread, CooccurrenceStats() if cooccurrence is None else cooccurrence, AlertRoles())
 
-    def learned_state(self) -> dict[str, Any]:
-        """Return what scoring learned from the stream (hop delays, host spread, co-occurrence, alert roles) in
-        JSON form, so a restarted engine scores as this one would (`load_learned` takes it back)."""
+    @classmethod
+    def parse(cls, state: dict[str, Any], weights: CorrelationWeights) -> Learned:
+        """Return what a `Learned.state` holds, on the tolerances of ``weights``; raises KeyError, TypeError or
+        ValueError on a malformed one."""
+        learned = cls.fresh(weights)
+        learned.delays.load(state["hop_delays"])
+        learned.host_spread.load(state["host_spread"])
+        learned.cooccurrence.load(state["cooccurrence"])
+        learned.roles.load(state["roles"])
+        return learned
+
+    def state(self) -> dict[str, Any]:
+        """Return it in JSON form (`parse` takes it back)."""
         return {
             "hop_delays": self.delays.state(),
             "host_spread": self.host_spread.state(),
@@ -211,12 +226,24 @@ class Scorer:
             "roles": self.roles.state(),
         }
 
-    def load_learned(self, state: dict[str, Any]) -> None:
-        """Take back a `learned_state`; raises KeyError, TypeError or ValueError on a malformed one."""
-        self.delays.load(state["hop_delays"])
-        self.host_spread.load(state["host_spread"])
-        self.cooccurrence.load(state["cooccurrence"])
-        self.roles.load(state["roles"])
+
+class Scorer:
+    """Scores a signal against a hot incident of the same tenant (callers never pass other tenants)."""
+
+    def __init__(self, weights: CorrelationWeights, cooccurrence: CooccurrenceStats) -> None:
+        self.weights = weights
+        self.site_bursts = SiteBursts(weights.onset_tolerance_s)
+        self.install(Learned.fresh(weights, cooccurrence))
+
+    def install(self, learned: Learned) -> None:
+        """Score from now on with ``learned`` (e.g. parsed from a stored `learned_state`)."""
+        self.delays, self.host_spread = learned.delays, learned.host_spread
+        self.cooccurrence, self.roles = learned.cooccurrence, learned.roles
+
+    def learned_state(self) -> dict[str, Any]:
+        """Return what scoring learned from the stream in JSON form, so a restarted engine scores as this one
+        would (`Learned.parse` takes it back)."""
+        return Learned(self.delays, self.host_spread, self.cooccurrence, self.roles).state()
 
     def observe_onset(self, signal: Signal, sample: HopSample) -> None:
         """Learn the tenant's hop delay from the ``sample`` a distinct alert's scoring filled (nothing when it
