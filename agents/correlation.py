@@ -251,13 +251,13 @@ class Scorer:
         if sample.per_hop_s is not None:
             self.delays.observe(signal.tenant, sample.per_hop_s)
 
-    def core(
+    def _core(
         self,
         signal: Signal,
         incident: HotIncident,
         graph: TenantGraph | None,
-        root: str | None = None,
-        sample: HopSample | None = None,
+        root: str | None,
+        sample: HopSample | None,
     ) -> tuple[float, float, float, str, int, float, float]:
         """Return (core, topology, time, via, hops, gap, time scale) of the best-linked service or host of the
         incident.
@@ -357,7 +357,7 @@ class Scorer:
             return None
         if signal.at > incident.front + timedelta(seconds=w.max_gap_s):
             return None
-        core, topo, time_score, via, hops, gap, scale = self.core(signal, incident, graph, root, sample)
+        core, topo, time_score, via, hops, gap, scale = self._core(signal, incident, graph, root, sample)
         if core == 0.0:
             return None
         labels = _jaccard(traits.stable_labels, incident.labels)
