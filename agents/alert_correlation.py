@@ -52,21 +52,16 @@ class Correlator:
         """Attach the alert to the best-linked hot incident, merging any others it bridges; True if it opened one."""
         signal = self._signal(record, alert.startsAt)
         traits = signal.traits
-        if record.count == 1 and traits.host:  # a distinct alert's first occurrence, not a re-fire
+        distinct = record.count == 1  # a distinct alert's first occurrence, not a re-fire
+        if distinct and traits.host:
             self._scorer.host_spread.observe(signal.tenant, traits.host, signal.at)
             self._scorer.site_bursts.observe(signal)
         graph = self.topology.get(record.tenant)
         links: list[tuple[LinkScore, IncidentState]] = []
-        candidates = self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s))
-        for fingerprint in self._scorer.site_bursts.burst(signal):  # a site outage: no call path between them
-            member = self._records.get(fingerprint)
-            held = self._follow(member.incident_id) if member is not None else None
-            if held is not None and self._hot.contains(held) and held not in candidates:
-                candidates.append(held)
         linked = False  # some link passes the threshold, the alertname's role aside
         refused: tuple[LinkScore, IncidentState, float] | None = None  # the best link the role kept out, the odds
         sample = HopSample()
-        for state in candidates:
+        for state in self._candidates(signal, graph):
             score = self._scorer.score(signal, state.hot, graph, _root_of(state), sample)
             if score is not None and score.total >= self.weights.threshold:
                 linked = True
@@ -74,18 +69,39 @@ class Correlator:
                     links.append((score, state))
                 elif refused is None or score.total > refused[0].total:
                     refused = (score, state, self._scorer.roles.join_odds(traits.alertname))
-        if record.count == 1:  # a distinct alert's first occurrence: one sample of the tenant's hop delay
+        if distinct:  # one sample of the tenant's hop delay
             self._scorer.observe_onset(signal, sample)
-        if record.count == 1 and not traits.hygiene:  # a distinct outage alert's first occurrence
+        if distinct and not traits.hygiene:
             # Learned from the threshold alone, not from the role's own decisions: a name kept out by its role
             # would otherwise count as opening again and keep itself out ever more strongly.
             self._scorer.roles.learn(traits.alertname, opened=not linked)
         summary = alert.annotations.get("summary")
-        if not links:
-            state = self._open(signal, summary, refused)
-            record.incident_id = state.id
-            touched[state.id] = state
-            return True
+        state = self._join(signal, links, graph, summary, touched) if links else self._open(signal, summary, refused)
+        record.incident_id = state.id
+        touched[state.id] = state
+        return not links  # it opened one
+
+    def _candidates(self, signal: Signal, graph: TenantGraph | None) -> list[IncidentState]:
+        """Return the hot incidents ``signal`` may link to: those the hot set finds within the correlation horizon,
+        and those holding the other alerts of a site burst it belongs to."""
+        candidates = self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s))
+        for fingerprint in self._scorer.site_bursts.burst(signal):  # a site outage: no call path between them
+            member = self._records.get(fingerprint)
+            held = self._follow(member.incident_id) if member is not None else None
+            if held is not None and self._hot.contains(held) and held not in candidates:
+                candidates.append(held)
+        return candidates
+
+    def _join(
+        self,
+        signal: Signal,
+        links: list[tuple[LinkScore, IncidentState]],
+        graph: TenantGraph | None,
+        summary: str | None,
+        touched: dict[str, IncidentState],
+    ) -> IncidentState:
+        """Add ``signal`` to the best of its ``links`` (the role-allowed ones past the threshold, at least one),
+        first merging the incidents it bridges; return the incident it joined (the earliest of those merged)."""
         links.sort(key=lambda item: (-item[0].total, item[1].created_at, item[1].id))
         best_score, best = links[0]
         # Merging two incidents is costly when wrong, so the bridge must link strongly to each of them, and
@@ -107,14 +123,13 @@ class Correlator:
                     self._merge(other, survivor, signal, touched)
         survivor.add_signal(signal, summary)
         self._hot.index(survivor, signal)
-        survivor.note(signal.at, f"Alert {traits.alertname} joined", fingerprint=signal.fingerprint)
+        alertname = signal.traits.alertname
+        survivor.note(signal.at, f"Alert {alertname} joined", fingerprint=signal.fingerprint)
         survivor.trace(
-            {"alert": signal.fingerprint, "alertname": traits.alertname, "decision": "joined", "incident": best.id}
+            {"alert": signal.fingerprint, "alertname": alertname, "decision": "joined", "incident": best.id}
             | best_score.as_evidence()
         )
-        record.incident_id = survivor.id
-        touched[survivor.id] = survivor
-        return False
+        return survivor
 
     def _role_allows(self, score: LinkScore, signal: Signal) -> bool:
         """Return True when a link that passes the threshold may join ``signal`` given its alertname's learned role
