@@ -84,29 +84,36 @@ def test_a_firing_alert_with_a_later_starts_at_is_a_new_occurrence() -> None:
     assert ops.kb.get_incident(first).status is IncidentStatus.RESOLVED  # type: ignore[union-attr]
 
 
-def test_a_refire_moves_to_the_incident_that_explains_it_better() -> None:
+WEB_ERRORS = alert("WebErrors", "web", "web-1", 0)
+
+
+def web_errors_fired_and_ended() -> tuple[AlertOps, str]:
+    """Return an engine where `WEB_ERRORS` fired at minute 0 and ended at 1, with the id of its incident."""
     ops = engine()
-    ops.ingest([alert("WebErrors", "web", "web-1", 0)])
+    ops.ingest([WEB_ERRORS])
     ops.ingest([alert("WebErrors", "web", "web-1", 1, status=AlertState.RESOLVED, endsAt=T0 + timedelta(minutes=1))])
-    old = ops.kb.list_incidents().items[0].id
-    ops.ingest([alert("KeepOld", "web", "web-2", 2)])  # the old incident stays open
+    return ops, ops.kb.list_incidents().items[0].id
+
+
+def refire_as_a_new_cascade_arrives(ops: AlertOps) -> str | None:
+    """Start a cascade from db to api at minute 20, fire `WEB_ERRORS` again at 21 (web calls api, within the reopen
+    window) and return the incident it is in."""
     ops.ingest([alert("DbDown", "db", "db-1", 20), alert("ApiErrors", "api", "api-1", 20.5)])
-    ops.ingest([alert("WebErrors", "web", "web-1", 21)])  # back 20 minutes after it ended, as a new cascade arrives
-    fingerprint = next(f for f in ops.kb.get_incident(old).alert_fingerprints)  # type: ignore[union-attr]
-    assert ops.incident_of(fingerprint) not in (None, old)
+    ops.ingest([alert("WebErrors", "web", "web-1", 21)])
+    return ops.incident_of(fingerprint_of(WEB_ERRORS))
+
+
+def test_a_refire_moves_to_the_incident_that_explains_it_better() -> None:
+    ops, old = web_errors_fired_and_ended()
+    ops.ingest([alert("KeepOld", "web", "web-2", 2)])  # the old incident stays open
+    assert refire_as_a_new_cascade_arrives(ops) not in (None, old)
 
 
 def test_a_refire_after_its_incident_resolved_moves_to_the_incident_that_explains_it_better() -> None:
-    ops = engine()
-    ops.ingest([alert("WebErrors", "web", "web-1", 0)])
-    ops.ingest([alert("WebErrors", "web", "web-1", 1, status=AlertState.RESOLVED, endsAt=T0 + timedelta(minutes=1))])
-    old = ops.kb.list_incidents().items[0].id
+    ops, old = web_errors_fired_and_ended()
     ops.advance_to(T0 + timedelta(minutes=12))
     assert ops.kb.get_incident(old).status is IncidentStatus.RESOLVED  # type: ignore[union-attr]
-    ops.ingest([alert("DbDown", "db", "db-1", 20), alert("ApiErrors", "api", "api-1", 20.5)])
-    ops.ingest([alert("WebErrors", "web", "web-1", 21)])  # within the reopen window, as a new cascade arrives
-    fingerprint = next(f for f in ops.kb.get_incident(old).alert_fingerprints)  # type: ignore[union-attr]
-    assert ops.incident_of(fingerprint) not in (None, old)
+    assert refire_as_a_new_cascade_arrives(ops) not in (None, old)
     assert ops.kb.get_incident(old).status is IncidentStatus.RESOLVED  # type: ignore[union-attr]
 
 
