@@ -16,7 +16,7 @@ from typing import Any
 
 from agents.alert_lifecycle import LifecyclePolicy
 from agents.alert_roles import link_passes
-from agents.correlation import CorrelationWeights, HopSample, LinkScore, Scorer, one_fault
+from agents.correlation import CorrelationWeights, HopSample, LinkScore, Scorer
 from agents.dedup import AlertRecord, severity_rank
 from agents.hot_set import HotSet
 from agents.incident_state import IncidentState, incident_id_for
@@ -212,6 +212,8 @@ class Correlator:
     def _merge(
         self, absorbed: IncidentState, survivor: IncidentState, bridge: Signal, touched: dict[str, IncidentState]
     ) -> None:
+        """Move every alert of ``absorbed`` into ``survivor`` (the ``bridge`` alert links both) and resolve
+        ``absorbed`` as merged into it; both timelines say so, and the moved alerts are stored with the batch."""
         self._hot.remove(absorbed)
         survivor.hot.absorb(absorbed.hot)
         self._hot.add(survivor)
@@ -235,6 +237,7 @@ class Correlator:
         touched[survivor.id] = survivor
 
     def _reopen(self, state: IncidentState, signal: Signal, alert: AlertIn, touched: dict[str, IncidentState]) -> None:
+        """Reopen the resolved ``state`` with its re-firing alert ``signal`` and put it back in the hot set."""
         state.status = IncidentStatus.OPEN
         state.resolved_at = None
         state.processing_state = "reopened"
@@ -297,6 +300,29 @@ def _traits(labels: dict[str, str], graph: TenantGraph | None) -> AlertTraits:
         graph, alertname, host, services, severity, is_hygiene(alertname, severity), stable, site,
         is_availability(alertname),
     )  # fmt: skip
+
+
+def one_fault(
+    a: HotIncident,
+    root_a: str | None,
+    b: HotIncident,
+    root_b: str | None,
+    graph: TenantGraph | None,
+    weights: CorrelationWeights,
+) -> bool:
+    """Return True when incidents ``a`` and ``b`` (roots ``root_a``, ``root_b``) can be one fault: same root, or
+    one root calls the other (through silent services too) and the called one started first, within the onset
+    tolerance. Roots that do not reach each other along calls are one fault only when both incidents started
+    within that tolerance (a common cause outside the graph); otherwise they are two faults whose symptoms
+    overlap. Without a graph or a root, nothing forbids it."""
+    if graph is None or root_a is None or root_b is None or root_a == root_b:
+        return True
+    tolerance = timedelta(seconds=weights.onset_tolerance_s)
+    if root_b in graph.downstream(root_a):  # a's root calls b's: b may have caused a
+        return b.first_at <= a.first_at + tolerance
+    if root_a in graph.downstream(root_b):
+        return a.first_at <= b.first_at + tolerance
+    return abs(a.first_at - b.first_at) <= tolerance  # started together: a common cause outside the graph
 
 
 def _root_of(state: IncidentState) -> str | None:

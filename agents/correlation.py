@@ -117,6 +117,7 @@ class CooccurrenceStats:
         self._pairs: Counter[tuple[str, str]] = Counter()
 
     def learn(self, alertnames: set[str]) -> None:
+        """Count the alertnames of one closed incident together (an incident of one name teaches nothing)."""
         if len(alertnames) < 2:
             return
         ordered = sorted(alertnames)
@@ -140,12 +141,16 @@ class CooccurrenceStats:
         return {"single": dict(self._single), "pairs": [[a, b, n] for (a, b), n in self._pairs.items()]}
 
     def load(self, state: dict[str, Any]) -> None:
+        """Take back a `state`, replacing what was learned (raises on a malformed one)."""
         self._single = Counter({str(name): int(n) for name, n in state["single"].items()})
         self._pairs = Counter({(str(a), str(b)): int(n) for a, b, n in state["pairs"]})
 
 
 @dataclass(frozen=True)
 class LinkScore:
+    """A link of a signal to an incident: the ``total`` in [0, 1] compared with the thresholds, its evidences,
+    and what it went through (``via``, ``hops``, the ``gap_s`` to the linked onset and the time scale)."""
+
     total: float
     topology: float
     time: float
@@ -162,6 +167,7 @@ class LinkScore:
         return self.via.startswith(SITE_BURST_VIA)
 
     def as_evidence(self) -> dict[str, float | str | None]:
+        """Return the score and its evidences, rounded, as an incident's why-trace records them."""
         return {
             "score": round(self.total, 4),
             "topology": round(self.topology, 4),
@@ -370,30 +376,8 @@ class Scorer:
         return LinkScore(total, topo, time_score, labels, cooc, via, hops, gap, scale)
 
 
-def one_fault(
-    a: HotIncident,
-    root_a: str | None,
-    b: HotIncident,
-    root_b: str | None,
-    graph: TenantGraph | None,
-    weights: CorrelationWeights,
-) -> bool:
-    """Return True when incidents ``a`` and ``b`` (roots ``root_a``, ``root_b``) can be one fault: same root, or
-    one root calls the other (through silent services too) and the called one started first, within the onset
-    tolerance. Roots that do not reach each other along calls are one fault only when both incidents started
-    within that tolerance (a common cause outside the graph); otherwise they are two faults whose symptoms
-    overlap. Without a graph or a root, nothing forbids it."""
-    if graph is None or root_a is None or root_b is None or root_a == root_b:
-        return True
-    tolerance = timedelta(seconds=weights.onset_tolerance_s)
-    if root_b in graph.downstream(root_a):  # a's root calls b's: b may have caused a
-        return b.first_at <= a.first_at + tolerance
-    if root_a in graph.downstream(root_b):
-        return a.first_at <= b.first_at + tolerance
-    return abs(a.first_at - b.first_at) <= tolerance  # started together: a common cause outside the graph
-
-
 def _jaccard(mine: frozenset[tuple[str, str]], theirs: Counter[tuple[str, str]]) -> float:
+    """Return the Jaccard similarity in [0, 1] of an alert's stable labels and the label pairs seen in an incident."""
     if not mine and not theirs:
         return 0.0
     inter = sum(1 for pair in mine if pair in theirs)

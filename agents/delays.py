@@ -74,6 +74,7 @@ class HopDelays:
         return {tenant: [n, share, moment] for tenant, (n, share, moment) in self._stats.items()}
 
     def load(self, state: dict[str, list[float]]) -> None:
+        """Take back a `state`, replacing what was learned (raises on a malformed one)."""
         self._stats, self._scale = {}, {}
         for tenant, (n, share, moment) in state.items():
             if not (share > 0 and moment >= 0):
@@ -144,6 +145,7 @@ class HostSpread:
         }
 
     def load(self, state: dict[str, Any]) -> None:
+        """Take back a `state`, replacing what was learned (raises on a malformed one)."""
         self._bands = {str(t): [int(n) for n in bands] for t, bands in state["bands"].items()}
         if any(len(bands) != len(self.EDGES) + 1 for bands in self._bands.values()):
             raise ValueError("host spread bands do not match EDGES")

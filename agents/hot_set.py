@@ -42,6 +42,7 @@ class HotSet:
         return {incident_id for incidents in self._incidents.values() for incident_id in incidents}
 
     def add(self, state: IncidentState) -> None:
+        """Make ``state`` hot, findable by the hosts and services of all its members."""
         tenant = state.hot.tenant
         self._incidents.setdefault(tenant, {})[state.id] = state
         for signal in state.hot.members:
@@ -64,6 +65,7 @@ class HotSet:
             _add(index.services, service, incident_id)
 
     def remove(self, state: IncidentState) -> None:
+        """Take ``state`` out of the hot set and its keys out of the index (nothing happens if it is not hot)."""
         tenant = state.hot.tenant
         if self._incidents.get(tenant, {}).pop(state.id, None) is None:
             return

@@ -67,6 +67,7 @@ class IncidentState:
         self._firing += int(firing) - int(before)
 
     def merge_fingerprints(self, other: IncidentState) -> None:
+        """Take over the alerts of ``other`` with their firing state."""
         for fingerprint, firing in other.fingerprints.items():
             self.mark(fingerprint, firing)
 
@@ -86,6 +87,7 @@ class IncidentState:
             self.why_trace.append(decision)
 
     def add_signal(self, signal: Signal, summary: str | None) -> None:
+        """Add one occurrence as firing; its ``summary`` (the first one given) may title the incident."""
         self.hot.add(signal)
         self.mark(signal.fingerprint, True)
         if summary:
@@ -115,6 +117,7 @@ class IncidentState:
         return top
 
     def title(self) -> str:
+        """Return the incident's title: the summary, or the name, of the most severe earliest alert on the root."""
         members = self.hot.members
         if not members:
             return "Incident"

@@ -34,6 +34,9 @@ SITE_WINDOW_S = CorrelationWeights.onset_tolerance_s  # the hosts of one site ou
 
 @dataclass(frozen=True)
 class RootCause:
+    """The most likely root of an incident: its service and host (None when unknown), the ``confidence`` in [0, 1]
+    (None when not computable), the top of the ``ranking`` (key, score) and the evidence in words."""
+
     service: str | None
     host: str | None
     confidence: float | None

@@ -92,6 +92,7 @@ class Span:
         return min(map(abs, map(at.__sub__, (self.first, *self.recent)))).total_seconds()
 
     def extend(self, at: datetime) -> None:
+        """Add the onset ``at``: ``first`` and ``last`` widen to it, ``recent`` keeps the latest `KEEP` onsets."""
         self.first = min(self.first, at)
         self.last = max(self.last, at)
         self.recent.append(at)
@@ -147,6 +148,7 @@ class HotIncident:
         self.labels.update(traits.stable_labels)
 
     def absorb(self, other: HotIncident) -> None:
+        """Add every member of ``other`` (a merge), as if each had joined this incident."""
         for signal in other.members:
             self.add(signal)
 
