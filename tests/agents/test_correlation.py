@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 from agents.alert_ops import AlertOps
-from agents.correlation import CooccurrenceStats, CorrelationWeights, HopSample, Scorer, SiteBursts
+from agents.correlation import CooccurrenceStats, CorrelationWeights, HopSample, Learned, Scorer, SiteBursts
 from agents.dedup import fingerprint_of
 from agents.delays import HopDelays
 from agents.signals import HotIncident, Signal
@@ -343,3 +343,16 @@ def test_a_sibling_link_needs_the_root_first_a_symptom_like_name_and_a_reachable
     down = Signal(latency.fingerprint, latency.tenant, replace(latency.traits, availability=True), latency.at)
     unreachable = scorer.score(down, _cache_incident(), graph, root="cache")
     assert unreachable is None or unreachable.total < scorer.weights.threshold
+
+
+def test_learned_state_parses_back_into_parts_a_scorer_installs() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0), alert("ApiErrors", "api", "api-1", 3)])
+    ops.resolve(ops.kb.list_incidents().items[0].id, reason="fixed", actor="op")  # co-occurrence learns from it
+    stored = ops._scorer.learned_state()
+    assert stored["hop_delays"] and stored["roles"] and stored["cooccurrence"]["pairs"]
+    learned = Learned.parse(stored, ops.weights)
+    _, scorer = acme_scorer()
+    scorer.install(learned)
+    assert scorer.learned_state() == stored
+    assert scorer.delays is learned.delays and scorer.cooccurrence is learned.cooccurrence
