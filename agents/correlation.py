@@ -217,10 +217,13 @@ class Learned:
         """Return what a `Learned.state` holds, on the tolerances of ``weights``; raises KeyError, TypeError or
         ValueError on a malformed one."""
         learned = cls.fresh(weights)
-        learned.delays.load(state["hop_delays"])
-        learned.host_spread.load(state["host_spread"])
-        learned.cooccurrence.load(state["cooccurrence"])
-        learned.roles.load(state["roles"])
+        try:
+            learned.delays.load(state["hop_delays"])
+            learned.host_spread.load(state["host_spread"])
+            learned.cooccurrence.load(state["cooccurrence"])
+            learned.roles.load(state["roles"])
+        except AttributeError as error:  # a part of the wrong type, e.g. a list where a mapping belongs
+            raise TypeError(f"malformed learned state: {error}") from error
         return learned
 
     def state(self) -> dict[str, Any]:
