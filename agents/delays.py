@@ -21,13 +21,14 @@ class HopDelays:
 
     Links are only made while the time evidence is strong enough, so the gaps of the links made are cut off at
     the tolerance in force: a tenant whose delays are longer never shows them, and its estimate stays where it
-    started. Instead, every distinct alert gives one sample: its shortest gap per hop to an onset along calls in
-    any hot incident of its tenant that scoring looked at, joined or not. The samples are a mixture of the delay
-    of the fault that reached the alert (exponential) and of unrelated neighbours (spread evenly over
-    ``horizon_s``); the exponential's mean is fitted by online EM (moving averages of the sufficient statistics,
-    over all samples so far and then over about the last 1 / `WEIGHT`), starting from `PRIOR` pseudo-samples at
-    the configured tolerance. The tolerated delay per hop is `FACTOR` times that mean clamped to [``floor_s``,
-    ``cap_s``]: fast tenants keep the configured tolerance, slow ones get a longer one.
+    started. Instead, every distinct alert gives one sample (`agents.correlation.HopSample`): its shortest gap per
+    hop to an onset along calls in any hot incident of its tenant that scoring looked at, joined or not. The
+    samples are a mixture of the delay of the fault that reached the alert (exponential) and of unrelated
+    neighbours (spread evenly over ``horizon_s``); the exponential's mean is fitted by online EM (moving averages
+    of the sufficient statistics, over all samples so far and then over about the last 1 / `WEIGHT`), starting
+    from `PRIOR` pseudo-samples at the configured tolerance. The tolerated delay per hop is `FACTOR` times that
+    mean clamped to [``floor_s``, ``cap_s``]: fast tenants keep the configured tolerance, slow ones get a longer
+    one.
     """
 
     WEIGHT = 0.02  # moving averages over about the last 50 samples once that many were seen
