@@ -16,7 +16,7 @@ from typing import Any
 
 from agents.alert_lifecycle import LifecyclePolicy
 from agents.alert_roles import link_passes
-from agents.correlation import CorrelationWeights, LinkScore, Scorer, one_fault
+from agents.correlation import CorrelationWeights, HopSample, LinkScore, Scorer
 from agents.dedup import AlertRecord, severity_rank
 from agents.hot_set import HotSet
 from agents.incident_state import IncidentState, incident_id_for
@@ -40,51 +40,68 @@ class Correlator:
     _follow: Callable[[str | None], IncidentState | None]
 
     def _signal(self, record: AlertRecord, at: datetime) -> Signal:
+        """Return the occurrence of ``record`` starting ``at``, with the record's traits (derived again only when
+        its tenant's graph was replaced)."""
         graph = self.topology.get(record.tenant)
         traits = record.traits
         if traits is None or traits.graph is not graph:
             traits = record.traits = _traits(record.labels, graph)
-        return Signal(
-            record.fingerprint, record.tenant, traits.alertname, traits.host, traits.services, at, traits.severity,
-            traits.hygiene, traits.stable_labels, traits.site, traits.availability,
-        )  # fmt: skip
+        return Signal(record.fingerprint, record.tenant, traits, at)
 
     def _correlate(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:
         """Attach the alert to the best-linked hot incident, merging any others it bridges; True if it opened one."""
         signal = self._signal(record, alert.startsAt)
-        if record.count == 1 and signal.host:  # a distinct alert's first occurrence, not a re-fire
-            self._scorer.host_spread.observe(signal.tenant, signal.host, signal.at)
+        traits = signal.traits
+        distinct = record.count == 1  # a distinct alert's first occurrence, not a re-fire
+        if distinct and traits.host:
+            self._scorer.host_spread.observe(signal.tenant, traits.host, signal.at)
             self._scorer.site_bursts.observe(signal)
         graph = self.topology.get(record.tenant)
         links: list[tuple[LinkScore, IncidentState]] = []
+        linked = False  # some link passes the threshold, the alertname's role aside
+        refused: tuple[LinkScore, IncidentState, float] | None = None  # the best link the role kept out, the odds
+        sample = HopSample()
+        for state in self._candidates(signal, graph):
+            score = self._scorer.score(signal, state.hot, graph, _root_of(state), sample)
+            if score is not None and score.total >= self.weights.threshold:
+                linked = True
+                if self._role_allows(score, signal):
+                    links.append((score, state))
+                elif refused is None or score.total > refused[0].total:
+                    refused = (score, state, self._scorer.roles.join_odds(traits.alertname))
+        if distinct:  # one sample of the tenant's hop delay
+            self._scorer.observe_onset(signal, sample)
+        if distinct and not traits.hygiene:
+            # Learned from the threshold alone, not from the role's own decisions: a name kept out by its role
+            # would otherwise count as opening again and keep itself out ever more strongly.
+            self._scorer.roles.learn(traits.alertname, opened=not linked)
+        summary = alert.annotations.get("summary")
+        state = self._join(signal, links, graph, summary, touched) if links else self._open(signal, summary, refused)
+        record.incident_id = state.id
+        touched[state.id] = state
+        return not links  # it opened one
+
+    def _candidates(self, signal: Signal, graph: TenantGraph | None) -> list[IncidentState]:
+        """Return the hot incidents ``signal`` may link to: those the hot set finds within the correlation horizon,
+        and those holding the other alerts of a site burst it belongs to."""
         candidates = self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s))
         for fingerprint in self._scorer.site_bursts.burst(signal):  # a site outage: no call path between them
             member = self._records.get(fingerprint)
             held = self._follow(member.incident_id) if member is not None else None
             if held is not None and self._hot.contains(held) and held not in candidates:
                 candidates.append(held)
-        linked = False  # some link passes the threshold, the alertname's role aside
-        refused: tuple[LinkScore, IncidentState, float] | None = None  # the best link the role kept out, the odds
-        for state in candidates:
-            score = self._scorer.score(signal, state.hot, graph, _root_of(state))
-            if score is not None and score.total >= self.weights.threshold:
-                linked = True
-                if self._role_allows(score, signal):
-                    links.append((score, state))
-                elif refused is None or score.total > refused[0].total:
-                    refused = (score, state, self._scorer.roles.join_odds(signal.alertname))
-        if record.count == 1:  # a distinct alert's first occurrence: one sample of the tenant's hop delay
-            self._scorer.observe_onset(signal)
-        if record.count == 1 and not signal.hygiene:  # a distinct outage alert's first occurrence
-            # Learned from the threshold alone, not from the role's own decisions: a name kept out by its role
-            # would otherwise count as opening again and keep itself out ever more strongly.
-            self._scorer.roles.learn(signal.alertname, opened=not linked)
-        summary = alert.annotations.get("summary")
-        if not links:
-            state = self._open(signal, summary, refused)
-            record.incident_id = state.id
-            touched[state.id] = state
-            return True
+        return candidates
+
+    def _join(
+        self,
+        signal: Signal,
+        links: list[tuple[LinkScore, IncidentState]],
+        graph: TenantGraph | None,
+        summary: str | None,
+        touched: dict[str, IncidentState],
+    ) -> IncidentState:
+        """Add ``signal`` to the best of its ``links`` (the role-allowed ones past the threshold, at least one),
+        first merging the incidents it bridges; return the incident it joined (the earliest of those merged)."""
         links.sort(key=lambda item: (-item[0].total, item[1].created_at, item[1].id))
         best_score, best = links[0]
         # Merging two incidents is costly when wrong, so the bridge must link strongly to each of them, and
@@ -106,14 +123,13 @@ class Correlator:
                     self._merge(other, survivor, signal, touched)
         survivor.add_signal(signal, summary)
         self._hot.index(survivor, signal)
-        survivor.note(signal.at, f"Alert {signal.alertname} joined", fingerprint=signal.fingerprint)
+        alertname = signal.traits.alertname
+        survivor.note(signal.at, f"Alert {alertname} joined", fingerprint=signal.fingerprint)
         survivor.trace(
-            {"alert": signal.fingerprint, "alertname": signal.alertname, "decision": "joined", "incident": best.id}
+            {"alert": signal.fingerprint, "alertname": alertname, "decision": "joined", "incident": best.id}
             | best_score.as_evidence()
         )
-        record.incident_id = survivor.id
-        touched[survivor.id] = survivor
-        return False
+        return survivor
 
     def _role_allows(self, score: LinkScore, signal: Signal) -> bool:
         """Return True when a link that passes the threshold may join ``signal`` given its alertname's learned role
@@ -122,7 +138,7 @@ class Correlator:
         links on the burst itself, whatever the names. No exemption for a possible cause seen late (a callee
         within the onset tolerance of its callers): on the tuning storms every such join of a name that usually
         opens was another fault (29 of 29), in the simulator 9 of 15."""
-        odds = self._scorer.roles.join_odds(signal.alertname)
+        odds = self._scorer.roles.join_odds(signal.traits.alertname)
         return odds >= 1.0 or score.site_burst or link_passes(score.total, self.weights.threshold, odds)
 
     def _role_allows_merge(self, a: IncidentState, b: IncidentState, bridge: float) -> bool:
@@ -133,7 +149,8 @@ class Correlator:
         opener = later.hot.earliest
         if opener is None:
             return True
-        odds = self._scorer.roles.join_odds(opener.alertname, leave_out_opening=True)  # judged by the others only
+        # The opener was itself counted as opening: its name is judged by the other alerts only.
+        odds = self._scorer.roles.join_odds(opener.traits.alertname, leave_out_opening=True)
         return odds >= 1.0 or link_passes(bridge, self.weights.merge_threshold, odds)
 
     def _refire_continues(
@@ -170,21 +187,22 @@ class Correlator:
         alertname's role (with the join odds it was judged by): the why-trace then names that link and the odds,
         not "no link"."""
         incident_id = incident_id_for(signal.tenant, signal.fingerprint, signal.at)
-        hot = HotIncident(incident_id, signal.tenant, signal.hygiene, signal.at, signal.at)
+        alertname = signal.traits.alertname
+        hot = HotIncident(incident_id, signal.tenant, signal.traits.hygiene, signal.at, signal.at)
         state = IncidentState(hot=hot, created_at=signal.at, updated_at=signal.at)
         state.add_signal(signal, summary)
-        decision: dict[str, Any] = {"alert": signal.fingerprint, "alertname": signal.alertname, "decision": "opened"}
+        decision: dict[str, Any] = {"alert": signal.fingerprint, "alertname": alertname, "decision": "opened"}
         if refused is None:
             decision["why"] = "no open incident of this tenant scored above the threshold"
         else:
             link, nearest, odds = refused
             decision["why"] = (
                 f"its best link, to {nearest.id}, scored {link.total:.2f}, above the threshold "
-                f"{self.weights.threshold:.2f}, but {signal.alertname} usually opens incidents (learned join odds "
+                f"{self.weights.threshold:.2f}, but {alertname} usually opens incidents (learned join odds "
                 f"{odds:.2f}) and needs a stronger link to join as a symptom"
             )
             decision |= {"nearest_incident": nearest.id, "join_odds": round(odds, 4)} | link.as_evidence()
-        state.note(signal.at, f"Incident opened by {signal.alertname}", fingerprint=signal.fingerprint)
+        state.note(signal.at, f"Incident opened by {alertname}", fingerprint=signal.fingerprint)
         state.trace(decision)
         self._incidents[incident_id] = state
         self._opened_in_batch.append(incident_id)
@@ -194,6 +212,8 @@ class Correlator:
     def _merge(
         self, absorbed: IncidentState, survivor: IncidentState, bridge: Signal, touched: dict[str, IncidentState]
     ) -> None:
+        """Move every alert of ``absorbed`` into ``survivor`` (the ``bridge`` alert links both) and resolve
+        ``absorbed`` as merged into it; both timelines say so, and the moved alerts are stored with the batch."""
         self._hot.remove(absorbed)
         survivor.hot.absorb(absorbed.hot)
         self._hot.add(survivor)
@@ -205,7 +225,7 @@ class Correlator:
             if record is not None:
                 record.incident_id = survivor.id
                 self._moved_alerts.append(record)
-        text = f"Merged {absorbed.id} into {survivor.id}: alert {bridge.alertname} links both"
+        text = f"Merged {absorbed.id} into {survivor.id}: alert {bridge.traits.alertname} links both"
         survivor.note(bridge.at, text, merged=absorbed.id, bridge=bridge.fingerprint)
         absorbed.note(bridge.at, text, merged_into=survivor.id, bridge=bridge.fingerprint)
         survivor.trace({"alert": bridge.fingerprint, "decision": "merged", "incident": absorbed.id})
@@ -217,11 +237,12 @@ class Correlator:
         touched[survivor.id] = survivor
 
     def _reopen(self, state: IncidentState, signal: Signal, alert: AlertIn, touched: dict[str, IncidentState]) -> None:
+        """Reopen the resolved ``state`` with its re-firing alert ``signal`` and put it back in the hot set."""
         state.status = IncidentStatus.OPEN
         state.resolved_at = None
         state.processing_state = "reopened"
         state.add_signal(signal, alert.annotations.get("summary"))
-        state.note(signal.at, f"Reopened: {signal.alertname} fired again", fingerprint=signal.fingerprint)
+        state.note(signal.at, f"Reopened: {signal.traits.alertname} fired again", fingerprint=signal.fingerprint)
         self._hot.add(state)
         touched[state.id] = state
 
@@ -281,9 +302,32 @@ def _traits(labels: dict[str, str], graph: TenantGraph | None) -> AlertTraits:
     )  # fmt: skip
 
 
+def one_fault(
+    a: HotIncident,
+    root_a: str | None,
+    b: HotIncident,
+    root_b: str | None,
+    graph: TenantGraph | None,
+    weights: CorrelationWeights,
+) -> bool:
+    """Return True when incidents ``a`` and ``b`` (roots ``root_a``, ``root_b``) can be one fault: same root, or
+    one root calls the other (through silent services too) and the called one started first, within the onset
+    tolerance. Roots that do not reach each other along calls are one fault only when both incidents started
+    within that tolerance (a common cause outside the graph); otherwise they are two faults whose symptoms
+    overlap. Without a graph or a root, nothing forbids it."""
+    if graph is None or root_a is None or root_b is None or root_a == root_b:
+        return True
+    tolerance = timedelta(seconds=weights.onset_tolerance_s)
+    if root_b in graph.downstream(root_a):  # a's root calls b's: b may have caused a
+        return b.first_at <= a.first_at + tolerance
+    if root_a in graph.downstream(root_b):
+        return a.first_at <= b.first_at + tolerance
+    return abs(a.first_at - b.first_at) <= tolerance  # started together: a common cause outside the graph
+
+
 def _root_of(state: IncidentState) -> str | None:
     """Return the incident's root service as last ranked, else the service of its first alert."""
     if state.root is not None and state.root.service is not None:
         return state.root.service
     first = state.hot.earliest
-    return first.services[0] if first is not None and first.services else None
+    return first.traits.services[0] if first is not None and first.traits.services else None

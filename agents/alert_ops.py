@@ -22,7 +22,7 @@ from datetime import datetime
 from agents.alert_correlation import Correlator
 from agents.alert_lifecycle import Lifecycle, LifecyclePolicy
 from agents.alert_restore import Restore
-from agents.correlation import CooccurrenceStats, CorrelationWeights, Scorer
+from agents.correlation import CooccurrenceStats, CorrelationWeights, Learned, Scorer
 from agents.dedup import AlertRecord, FingerprintIndex, is_resolved
 from agents.hot_set import HotSet
 from agents.incident_state import AGENT, IncidentState
@@ -109,14 +109,13 @@ class AlertOps(Correlator, Lifecycle, Restore):
         stored = self.kb.get_setting(LEARNED_KEY)
         if stored is None:
             return
-        cooccurrence = CooccurrenceStats()
-        scorer = Scorer(self.weights, cooccurrence)
         try:
-            scorer.load_learned(stored)
+            learned = Learned.parse(stored, self.weights)
         except (KeyError, TypeError, ValueError) as error:
             log.warning("Ignoring the stored correlation statistics (%r); learning afresh", error)
             return
-        self.cooccurrence, self._scorer = cooccurrence, scorer
+        self._scorer.install(learned)
+        self.cooccurrence = learned.cooccurrence  # what closing incidents teach (`Lifecycle`) must reach the scorer
 
     def save_learned(self) -> None:
         """Store what correlation learned, so a restarted engine correlates as this one would."""

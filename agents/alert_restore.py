@@ -66,7 +66,7 @@ class Restore:
         records = sorted((_record(a, tenant) for a in alerts), key=lambda r: (r.starts_at, r.fingerprint))
         signals = [self._signal(record, record.starts_at) for record in records]
         opener = signals[0]
-        hot = HotIncident(incident.id, opener.tenant, opener.hygiene, opener.at, opener.at)
+        hot = HotIncident(incident.id, opener.tenant, opener.traits.hygiene, opener.at, opener.at)
         body = incident.model_dump(mode="json")
         state = IncidentState(
             hot=hot,

@@ -58,6 +58,7 @@ class AlertRoles:
         return {name: list(counts) for name, counts in self._counts.items()}
 
     def load(self, state: dict[str, list[int]]) -> None:
+        """Take back a `state`, replacing what was learned (raises on a malformed one)."""
         self._counts = {str(name): [int(opened), int(joined)] for name, (opened, joined) in state.items()}
 
     def __len__(self) -> int:

@@ -81,11 +81,11 @@ class SiteBursts:
 
     def observe(self, signal: Signal) -> None:
         """Record the first occurrence of an availability alert (re-fires are not new onsets)."""
-        site = signal.site_key
-        if site is None or signal.host is None:
+        host, site = signal.traits.host, signal.traits.site_key
+        if site is None or host is None:
             return
         recent = self._recent.setdefault((signal.tenant, site), [])
-        recent.append((signal.at, signal.host, signal.fingerprint))
+        recent.append((signal.at, host, signal.fingerprint))
         newest = max(at for at, _, _ in recent[-2:])
         cutoff = newest - timedelta(seconds=self.KEEP_S)
         if recent[0][0] < cutoff:
@@ -94,14 +94,14 @@ class SiteBursts:
     def burst(self, signal: Signal) -> list[str]:
         """Return the fingerprints of the availability alerts of the signal's tenant and site within the onset
         tolerance of it when they span at least `MIN_HOSTS` distinct hosts (the signal's included), else []."""
-        site = signal.site_key
+        site = signal.traits.site_key
         if site is None:
             return []
         window = timedelta(seconds=self.tolerance_s)
         near = [
             (host, fp) for at, host, fp in self._recent.get((signal.tenant, site), ()) if abs(at - signal.at) <= window
         ]
-        hosts = {host for host, _ in near} | {signal.host}
+        hosts = {host for host, _ in near} | {signal.traits.host}
         return [fp for _, fp in near if fp != signal.fingerprint] if len(hosts) >= self.MIN_HOSTS else []
 
 
@@ -117,6 +117,7 @@ class CooccurrenceStats:
         self._pairs: Counter[tuple[str, str]] = Counter()
 
     def learn(self, alertnames: set[str]) -> None:
+        """Count the alertnames of one closed incident together (an incident of one name teaches nothing)."""
         if len(alertnames) < 2:
             return
         ordered = sorted(alertnames)
@@ -140,12 +141,16 @@ class CooccurrenceStats:
         return {"single": dict(self._single), "pairs": [[a, b, n] for (a, b), n in self._pairs.items()]}
 
     def load(self, state: dict[str, Any]) -> None:
+        """Take back a `state`, replacing what was learned (raises on a malformed one)."""
         self._single = Counter({str(name): int(n) for name, n in state["single"].items()})
         self._pairs = Counter({(str(a), str(b)): int(n) for a, b, n in state["pairs"]})
 
 
 @dataclass(frozen=True)
 class LinkScore:
+    """A link of a signal to an incident: the ``total`` in [0, 1] compared with the thresholds, its evidences,
+    and what it went through (``via``, ``hops``, the ``gap_s`` to the linked onset and the time scale)."""
+
     total: float
     topology: float
     time: float
@@ -162,6 +167,7 @@ class LinkScore:
         return self.via.startswith(SITE_BURST_VIA)
 
     def as_evidence(self) -> dict[str, float | str | None]:
+        """Return the score and its evidences, rounded, as an incident's why-trace records them."""
         return {
             "score": round(self.total, 4),
             "topology": round(self.topology, 4),
@@ -172,24 +178,56 @@ class LinkScore:
         }
 
 
-class Scorer:
-    """Scores a signal against a hot incident of the same tenant (callers never pass other tenants)."""
+@dataclass(slots=True)
+class HopSample:
+    """The shortest gap per hop from one distinct alert to an onset along calls, over every incident it was scored
+    against (whether it joined it or not): one sample of its tenant's hop delay, None while no link along calls
+    was scored. The caller makes one per alert, passes it to each `Scorer.score`, then to `Scorer.observe_onset`."""
 
-    def __init__(self, weights: CorrelationWeights, cooccurrence: CooccurrenceStats) -> None:
-        self.weights = weights
-        self.cooccurrence = cooccurrence
+    per_hop_s: float | None = None
+
+    def offer(self, gap_s: float, hops: int) -> None:
+        """Keep ``gap_s / hops`` when it is shorter than the sample so far."""
+        per_hop = gap_s / hops
+        if self.per_hop_s is None or per_hop < self.per_hop_s:
+            self.per_hop_s = per_hop
+
+
+@dataclass(frozen=True)
+class Learned:
+    """What scoring learns from the stream and keeps across restarts: hop delays, host spread, co-occurrence and
+    alert roles."""
+
+    delays: HopDelays
+    host_spread: HostSpread
+    cooccurrence: CooccurrenceStats
+    roles: AlertRoles
+
+    @classmethod
+    def fresh(cls, weights: CorrelationWeights, cooccurrence: CooccurrenceStats | None = None) -> Learned:
+        """Return nothing learned yet (``cooccurrence`` aside, when given), starting from the tolerances of
+        ``weights``."""
         # Per hop: never below the configured delay, at most what MAX_HOPS hops can take within the horizon.
-        self.delays = HopDelays(
-            weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS, weights.max_gap_s
-        )
-        self._nearest: tuple[tuple[str, datetime], float] | None = None  # (signal, shortest gap per hop scored)
-        self.host_spread = HostSpread(weights.time_scale_s, weights.onset_tolerance_s)
-        self.site_bursts = SiteBursts(weights.onset_tolerance_s)
-        self.roles = AlertRoles()
+        delays = HopDelays(weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS, weights.max_gap_s)
+        host_spread = HostSpread(weights.time_scale_s, weights.onset_tolerance_s)
+        return cls(delays, host_spread, CooccurrenceStats() if cooccurrence is None else cooccurrence, AlertRoles())
 
-    def learned_state(self) -> dict[str, Any]:
-        """Return what scoring learned from the stream (hop delays, host spread, co-occurrence, alert roles) in
-        JSON form, so a restarted engine scores as this one would (`load_learned` takes it back)."""
+    @classmethod
+    def parse(cls, state: dict[str, Any], weights: CorrelationWeights) -> Learned:
+        """Return what a `Learned.state` holds, on the tolerances of ``weights``; raises KeyError, TypeError or
+        ValueError on a malformed one."""
+        learned = cls.fresh(weights)
+        try:
+            learned.delays.load(state["hop_delays"])
+            learned.host_spread.load(state["host_spread"])
+            learned.cooccurrence.load(state["cooccurrence"])
+            learned.roles.load(state["roles"])
+        except AttributeError as error:  # a part of the wrong type, e.g. a list where a mapping belongs
+            raise TypeError(f"malformed learned state: {error}") from error
+        return learned
+
+    def state(self) -> dict[str, Any]:
+        """Return it in JSON form (`parse` takes it back)."""
         return {
             "hop_delays": self.delays.state(),
             "host_spread": self.host_spread.state(),
@@ -197,34 +235,51 @@ class Scorer:
             "roles": self.roles.state(),
         }
 
-    def load_learned(self, state: dict[str, Any]) -> None:
-        """Take back a `learned_state`; raises KeyError, TypeError or ValueError on a malformed one."""
-        self.delays.load(state["hop_delays"])
-        self.host_spread.load(state["host_spread"])
-        self.cooccurrence.load(state["cooccurrence"])
-        self.roles.load(state["roles"])
 
-    def observe_onset(self, signal: Signal) -> None:
-        """Learn the tenant's hop delay from a distinct alert just scored: its shortest gap per hop to an onset
-        along calls in any incident it was scored against, whether it joined that incident or not."""
-        if self._nearest is not None and self._nearest[0] == (signal.fingerprint, signal.at):
-            self.delays.observe(signal.tenant, self._nearest[1])
-        self._nearest = None
+class Scorer:
+    """Scores a signal against a hot incident of the same tenant (callers never pass other tenants)."""
 
-    def core(
-        self, signal: Signal, incident: HotIncident, graph: TenantGraph | None, root: str | None = None
+    def __init__(self, weights: CorrelationWeights, cooccurrence: CooccurrenceStats) -> None:
+        self.weights = weights
+        self.site_bursts = SiteBursts(weights.onset_tolerance_s)
+        self.install(Learned.fresh(weights, cooccurrence))
+
+    def install(self, learned: Learned) -> None:
+        """Score from now on with ``learned`` (e.g. parsed from a stored `learned_state`)."""
+        self.delays, self.host_spread = learned.delays, learned.host_spread
+        self.cooccurrence, self.roles = learned.cooccurrence, learned.roles
+
+    def learned_state(self) -> dict[str, Any]:
+        """Return what scoring learned from the stream in JSON form, so a restarted engine scores as this one
+        would (`Learned.parse` takes it back)."""
+        return Learned(self.delays, self.host_spread, self.cooccurrence, self.roles).state()
+
+    def observe_onset(self, signal: Signal, sample: HopSample) -> None:
+        """Learn the tenant's hop delay from the ``sample`` a distinct alert's scoring filled (nothing when it
+        holds none)."""
+        if sample.per_hop_s is not None:
+            self.delays.observe(signal.tenant, sample.per_hop_s)
+
+    def _core(
+        self,
+        signal: Signal,
+        incident: HotIncident,
+        graph: TenantGraph | None,
+        root: str | None,
+        sample: HopSample | None,
     ) -> tuple[float, float, float, str, int, float, float]:
         """Return (core, topology, time, via, hops, gap, time scale) of the best-linked service or host of the
         incident.
 
         Time is measured to the linked member itself, with a tolerance that grows with the hops
-        between them (a fault takes a while to travel), not to the incident as a whole. The shortest gap per
-        hop along calls seen while scoring one signal is kept for `observe_onset`, whatever the score.
+        between them (a fault takes a while to travel), not to the incident as a whole. Every gap to a
+        service along calls is offered to ``sample`` (when given) per hop, whatever the score.
         """
         w = self.weights
         a = w.topology / (w.topology + w.time)
         best = (0.0, 0.0, 0.0, "no link", 0, 0.0, 0.0)
         per_hop = self.delays.scale(signal.tenant)
+        traits = signal.traits
 
         def consider(topo: float, gap: float, hops: int, via: str, scale: float) -> None:
             nonlocal best
@@ -233,21 +288,21 @@ class Scorer:
             if core > best[0]:
                 best = (core, topo, time_score, via, hops, gap, scale)
 
-        if signal.host and signal.host in incident.hosts:
+        host = traits.host
+        if host and host in incident.hosts:
             host_scale = self.host_spread.scale(signal.tenant)
-            consider(1.0, incident.hosts[signal.host].gap(signal.at), 0, f"same host {signal.host}", host_scale)
-        for service in signal.services:
+            consider(1.0, incident.hosts[host].gap(signal.at), 0, f"same host {host}", host_scale)
+        for service in traits.services:
             span = incident.services.get(service)
             if span is not None:
                 consider(0.95, span.gap(signal.at), 0, f"same service {service}", w.onset_tolerance_s)
-        site = signal.site_key
+        site = traits.site_key
         if site is not None and site in incident.sites and self.site_bursts.burst(signal):
             consider(1.0, incident.sites[site].gap(signal.at), 0, f"{SITE_BURST_VIA} {site}", w.onset_tolerance_s)
-        if signal.hygiene or graph is None:
+        if traits.hygiene or graph is None:
             return best
         late = signal.at - timedelta(seconds=w.onset_tolerance_s)
-        key = (signal.fingerprint, signal.at)
-        for mine in signal.services:
+        for mine in traits.services:
             for theirs, span in incident.services.items():
                 symptom = graph.downstream(mine).get(theirs)  # mine calls theirs: mine may show theirs' fault
                 cause = graph.downstream(theirs).get(mine)  # theirs calls mine: mine may be their cause
@@ -260,8 +315,8 @@ class Scorer:
                     topo = 0.95 * w.hop_decay**hops
                     gap = span.gap(signal.at)
                     consider(topo, gap, hops, f"{mine} ~ {theirs} ({hops} hops)", per_hop * hops)
-                    if self._nearest is None or self._nearest[0] != key or gap / hops < self._nearest[1]:
-                        self._nearest = (key, gap / hops)  # the delay sample, joined or not (`observe_onset`)
+                    if sample is not None:
+                        sample.offer(gap, hops)
             if root is not None and root in graph.siblings(mine) and self._sibling_may_link(signal):
                 span = incident.services.get(root)
                 if span is not None and span.first <= signal.at + timedelta(seconds=w.onset_tolerance_s):
@@ -279,7 +334,7 @@ class Scorer:
         opens incidents on a sibling is more likely that sibling's own fault, and hosts of one site going down
         together are a site burst's (tuning dense-overlap seed 1: F1 77.0 -> 75.1 without the role; held-out
         site-partitions seed 5: 93.8 -> 92.1 without the availability rule)."""
-        return not signal.availability and self.roles.open_share(signal.alertname) < 0.5
+        return not signal.traits.availability and self.roles.open_share(signal.traits.alertname) < 0.5
 
     def continuation(self, signal: Signal, incident: HotIncident, gap_s: float) -> float:
         """Return the score of a re-firing alert staying in ``incident``: a same-host link whose time evidence
@@ -287,30 +342,36 @@ class Scorer:
         w = self.weights
         a = w.topology / (w.topology + w.time)
         core = math.exp(-max(gap_s, 0.0) / w.time_scale_s * (1 - a))  # the time evidence to the power 1 - a
-        labels = _jaccard(signal.stable_labels, incident.labels)
+        labels = _jaccard(signal.traits.stable_labels, incident.labels)
         return ((w.topology + w.time) * core + w.labels * labels) / (w.topology + w.time + w.labels)
 
     def score(
-        self, signal: Signal, incident: HotIncident, graph: TenantGraph | None, root: str | None = None
+        self,
+        signal: Signal,
+        incident: HotIncident,
+        graph: TenantGraph | None,
+        root: str | None = None,
+        sample: HopSample | None = None,
     ) -> LinkScore | None:
         """Return the link score, or None when a hard rule forbids the link (class, gap); ``root`` is the
-        incident's root service when known."""
-        if signal.hygiene != incident.hygiene:
+        incident's root service when known. Past the hard rules, gaps along calls are offered to ``sample``
+        (`HopSample`), whatever the score."""
+        traits = signal.traits
+        if traits.hygiene != incident.hygiene:
             return None
-        if signal.hygiene and signal.alertname not in incident.alertnames:
+        if traits.hygiene and traits.alertname not in incident.alertnames:
             return None  # two different maintenance conditions are two problems, even on one host
         w = self.weights
         if signal.at < incident.first_at - timedelta(seconds=w.max_gap_s):
             return None
         if signal.at > incident.front + timedelta(seconds=w.max_gap_s):
             return None
-        core, topo, time_score, via, hops, gap, scale = self.core(signal, incident, graph, root)
+        core, topo, time_score, via, hops, gap, scale = self._core(signal, incident, graph, root, sample)
         if core == 0.0:
             return None
-        labels = _jaccard(signal.stable_labels, incident.labels)
-        cooc_values = [
-            c for name in incident.alertnames if (c := self.cooccurrence.confidence(signal.alertname, name)) is not None
-        ]
+        labels = _jaccard(traits.stable_labels, incident.labels)
+        confidence, alertname = self.cooccurrence.confidence, traits.alertname
+        cooc_values = [c for name in incident.alertnames if (c := confidence(alertname, name)) is not None]
         cooc = max(cooc_values) if cooc_values else None
         core_weight = w.topology + w.time
         weight_sum = core_weight + w.labels + (w.cooccurrence if cooc is not None else 0.0)
@@ -318,30 +379,8 @@ class Scorer:
         return LinkScore(total, topo, time_score, labels, cooc, via, hops, gap, scale)
 
 
-def one_fault(
-    a: HotIncident,
-    root_a: str | None,
-    b: HotIncident,
-    root_b: str | None,
-    graph: TenantGraph | None,
-    weights: CorrelationWeights,
-) -> bool:
-    """Return True when incidents ``a`` and ``b`` (roots ``root_a``, ``root_b``) can be one fault: same root, or
-    one root calls the other (through silent services too) and the called one started first, within the onset
-    tolerance. Roots that do not reach each other along calls are one fault only when both incidents started
-    within that tolerance (a common cause outside the graph); otherwise they are two faults whose symptoms
-    overlap. Without a graph or a root, nothing forbids it."""
-    if graph is None or root_a is None or root_b is None or root_a == root_b:
-        return True
-    tolerance = timedelta(seconds=weights.onset_tolerance_s)
-    if root_b in graph.downstream(root_a):  # a's root calls b's: b may have caused a
-        return b.first_at <= a.first_at + tolerance
-    if root_a in graph.downstream(root_b):
-        return a.first_at <= b.first_at + tolerance
-    return abs(a.first_at - b.first_at) <= tolerance  # started together: a common cause outside the graph
-
-
 def _jaccard(mine: frozenset[tuple[str, str]], theirs: Counter[tuple[str, str]]) -> float:
+    """Return the Jaccard similarity in [0, 1] of an alert's stable labels and the label pairs seen in an incident."""
     if not mine and not theirs:
         return 0.0
     inter = sum(1 for pair in mine if pair in theirs)

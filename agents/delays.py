@@ -21,13 +21,14 @@ class HopDelays:
 
     Links are only made while the time evidence is strong enough, so the gaps of the links made are cut off at
     the tolerance in force: a tenant whose delays are longer never shows them, and its estimate stays where it
-    started. Instead, every distinct alert gives one sample: its shortest gap per hop to an onset along calls in
-    any hot incident of its tenant that scoring looked at, joined or not. The samples are a mixture of the delay
-    of the fault that reached the alert (exponential) and of unrelated neighbours (spread evenly over
-    ``horizon_s``); the exponential's mean is fitted by online EM (moving averages of the sufficient statistics,
-    over all samples so far and then over about the last 1 / `WEIGHT`), starting from `PRIOR` pseudo-samples at
-    the configured tolerance. The tolerated delay per hop is `FACTOR` times that mean clamped to [``floor_s``,
-    ``cap_s``]: fast tenants keep the configured tolerance, slow ones get a longer one.
+    started. Instead, every distinct alert gives one sample (`agents.correlation.HopSample`): its shortest gap per
+    hop to an onset along calls in any hot incident of its tenant that scoring looked at, joined or not. The
+    samples are a mixture of the delay of the fault that reached the alert (exponential) and of unrelated
+    neighbours (spread evenly over ``horizon_s``); the exponential's mean is fitted by online EM (moving averages
+    of the sufficient statistics, over all samples so far and then over about the last 1 / `WEIGHT`), starting
+    from `PRIOR` pseudo-samples at the configured tolerance. The tolerated delay per hop is `FACTOR` times that
+    mean clamped to [``floor_s``, ``cap_s``]: fast tenants keep the configured tolerance, slow ones get a longer
+    one.
     """
 
     WEIGHT = 0.02  # moving averages over about the last 50 samples once that many were seen
@@ -74,6 +75,7 @@ class HopDelays:
         return {tenant: [n, share, moment] for tenant, (n, share, moment) in self._stats.items()}
 
     def load(self, state: dict[str, list[float]]) -> None:
+        """Take back a `state`, replacing what was learned (raises on a malformed one)."""
         self._stats, self._scale = {}, {}
         for tenant, (n, share, moment) in state.items():
             if not (share > 0 and moment >= 0):
@@ -144,6 +146,7 @@ class HostSpread:
         }
 
     def load(self, state: dict[str, Any]) -> None:
+        """Take back a `state`, replacing what was learned (raises on a malformed one)."""
         self._bands = {str(t): [int(n) for n in bands] for t, bands in state["bands"].items()}
         if any(len(bands) != len(self.EDGES) + 1 for bands in self._bands.values()):
             raise ValueError("host spread bands do not match EDGES")

@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from agents.incident_state import IncidentState
-from agents.signals import Signal
+from agents.signals import AlertTraits, Signal
 from agents.topology import TenantGraph
 
 
@@ -42,6 +42,7 @@ class HotSet:
         return {incident_id for incidents in self._incidents.values() for incident_id in incidents}
 
     def add(self, state: IncidentState) -> None:
+        """Make ``state`` hot, findable by the hosts and services of all its members."""
         tenant = state.hot.tenant
         self._incidents.setdefault(tenant, {})[state.id] = state
         for signal in state.hot.members:
@@ -53,16 +54,18 @@ class HotSet:
         if index is None:
             index = self._by_key[state.hot.tenant] = _TenantIndex()
         incident_id = state.id
+        traits = signal.traits
         if state.hot.hygiene:
-            for key in _hygiene_keys(signal):
+            for key in _hygiene_keys(traits):
                 _add(index.hygiene, key, incident_id)
             return
-        if signal.host:
-            _add(index.hosts, signal.host, incident_id)
-        for service in signal.services:
+        if traits.host:
+            _add(index.hosts, traits.host, incident_id)
+        for service in traits.services:
             _add(index.services, service, incident_id)
 
     def remove(self, state: IncidentState) -> None:
+        """Take ``state`` out of the hot set and its keys out of the index (nothing happens if it is not hot)."""
         tenant = state.hot.tenant
         if self._incidents.get(tenant, {}).pop(state.id, None) is None:
             return
@@ -72,14 +75,15 @@ class HotSet:
         incident_id = state.id
         members = state.hot.members
         if state.hot.hygiene:
-            for key in {key for signal in members for key in _hygiene_keys(signal)}:
+            for key in {key for signal in members for key in _hygiene_keys(signal.traits)}:
                 _discard(index.hygiene, key, incident_id)
             return
         hosts, services = index.hosts, index.services
         for signal in members:  # a key met again (a repeat member) is already gone, or holds other incidents
-            if signal.host:
-                _discard(hosts, signal.host, incident_id)
-            for service in signal.services:
+            traits = signal.traits
+            if traits.host:
+                _discard(hosts, traits.host, incident_id)
+            for service in traits.services:
                 _discard(services, service, incident_id)
 
     def contains(self, state: IncidentState) -> bool:
@@ -95,15 +99,16 @@ class HotSet:
         if index is None or not incidents:
             return []
         ids: set[str] = set()
-        if signal.hygiene:
-            for key in _hygiene_keys(signal):
+        traits = signal.traits
+        if traits.hygiene:
+            for key in _hygiene_keys(traits):
                 if found := index.hygiene.get(key):
                     ids |= found
         else:
-            if signal.host and (found := index.hosts.get(signal.host)):
+            if traits.host and (found := index.hosts.get(traits.host)):
                 ids |= found
             by_service = index.services
-            for service in signal.services:
+            for service in traits.services:
                 if graph is None:
                     if found := by_service.get(service):
                         ids |= found
@@ -116,11 +121,11 @@ class HotSet:
         return [state for i in ids if (state := incidents.get(i)) is not None and state.hot.front >= since]
 
 
-def _hygiene_keys(signal: Signal) -> list[tuple[str, str, str]]:
+def _hygiene_keys(traits: AlertTraits) -> list[tuple[str, str, str]]:
     """Index keys of a hygiene incident: its alert name with each host and service, so only the same
     maintenance condition on the same host or service finds it."""
-    keys = [(signal.alertname, "h", signal.host)] if signal.host else []
-    return keys + [(signal.alertname, "s", service) for service in signal.services]
+    keys = [(traits.alertname, "h", traits.host)] if traits.host else []
+    return keys + [(traits.alertname, "s", service) for service in traits.services]
 
 
 def _add(keys: dict[Any, set[str]], key: Any, incident_id: str) -> None:

@@ -67,6 +67,7 @@ class IncidentState:
         self._firing += int(firing) - int(before)
 
     def merge_fingerprints(self, other: IncidentState) -> None:
+        """Take over the alerts of ``other`` with their firing state."""
         for fingerprint, firing in other.fingerprints.items():
             self.mark(fingerprint, firing)
 
@@ -86,6 +87,7 @@ class IncidentState:
             self.why_trace.append(decision)
 
     def add_signal(self, signal: Signal, summary: str | None) -> None:
+        """Add one occurrence as firing; its ``summary`` (the first one given) may title the incident."""
         self.hot.add(signal)
         self.mark(signal.fingerprint, True)
         if summary:
@@ -109,12 +111,13 @@ class IncidentState:
         if seen > len(members):
             seen, top = 0, None
         if seen < len(members):
-            newest = max(m.severity for m in members[seen:])
+            newest = max(m.traits.severity for m in members[seen:])
             top = newest if top is None else max(top, newest)
             self._severity_memo = (len(members), top)
         return top
 
     def title(self) -> str:
+        """Return the incident's title: the summary, or the name, of the most severe earliest alert on the root."""
         members = self.hot.members
         if not members:
             return "Incident"
@@ -130,10 +133,10 @@ class IncidentState:
         return text
 
     def _title(self, members: list[Signal], root: RootCause | None) -> str:
-        on_root = [m for m in members if root and root.service and root.service in m.services] or members
-        lead = min(on_root, key=lambda m: (-m.severity, m.at))
-        target = (root.service if root else None) or lead.host or "unknown target"
-        text = self.titles.get(lead.fingerprint) or f"{lead.alertname} on {target}"
+        on_root = [m for m in members if root and root.service and root.service in m.traits.services] or members
+        lead = min(on_root, key=lambda m: (-m.traits.severity, m.at))
+        target = (root.service if root else None) or lead.traits.host or "unknown target"
+        text = self.titles.get(lead.fingerprint) or f"{lead.traits.alertname} on {target}"
         more = len(self.fingerprints) - 1
         return f"{text} (+{more} related)" if more > 0 else text
 

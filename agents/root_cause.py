@@ -34,6 +34,9 @@ SITE_WINDOW_S = CorrelationWeights.onset_tolerance_s  # the hosts of one site ou
 
 @dataclass(frozen=True)
 class RootCause:
+    """The most likely root of an incident: its service and host (None when unknown), the ``confidence`` in [0, 1]
+    (None when not computable), the top of the ``ranking`` (key, score) and the evidence in words."""
+
     service: str | None
     host: str | None
     confidence: float | None
@@ -52,11 +55,11 @@ def _prior(
     weights: dict[str, float] = {}
     onsets: dict[str, float] = {}
     for signal in signals:
-        at = signal.at.timestamp()
-        mass = (1.0 + signal.severity) * math.exp(-max(at - start, 0.0) / ONSET_SCALE_S)
+        at, traits = signal.at.timestamp(), signal.traits
+        mass = (1.0 + traits.severity) * math.exp(-max(at - start, 0.0) / ONSET_SCALE_S)
         if opens is not None:
-            mass *= opens(signal.alertname)
-        for service in signal.services or (f"host:{signal.host}",):
+            mass *= opens(traits.alertname)
+        for service in traits.services or (f"host:{traits.host}",):
             weights[service] = weights.get(service, 0.0) + mass
             if at < onsets.get(service, math.inf):
                 onsets[service] = at
@@ -107,11 +110,11 @@ def rank_root_cause(
     if not signals:
         return RootCause(None, None, None, [], "no alerts")
     if len(signals) == 1:  # the common case of a lone alert: nothing to rank
-        only = signals[0]
-        service = only.services[0] if only.services else None
-        target = service or only.host or "an unknown target"
-        return RootCause(service, only.host, 1.0, [(service or f"host:{only.host}", 1.0)],
-                         f"{target}: the only alert, {only.alertname} at {only.at:%H:%M:%S}Z")  # fmt: skip
+        only, traits = signals[0], signals[0].traits
+        service = traits.services[0] if traits.services else None
+        target = service or traits.host or "an unknown target"
+        return RootCause(service, traits.host, 1.0, [(service or f"host:{traits.host}", 1.0)],
+                         f"{target}: the only alert, {traits.alertname} at {only.at:%H:%M:%S}Z")  # fmt: skip
     outage = _site_outage(signals)
     if outage is not None:
         return outage
@@ -141,10 +144,11 @@ def rank_root_cause(
     confidence = top_score / (top_score + second) if top_score + second > 0 else None
     host = _root_host(signals, top_service)
     service = None if top_service.startswith("host:") else top_service
-    where = first.host or (first.services[0] if first.services else "an unknown target")
+    opener = first.traits
+    where = opener.host or (opener.services[0] if opener.services else "an unknown target")
     evidence = (
         f"{service or host} ranked first of {len(ranking)} by {method}; "
-        f"first alert {first.alertname} on {where} at {first.at:%H:%M:%S}Z"
+        f"first alert {opener.alertname} on {where} at {first.at:%H:%M:%S}Z"
     )
     return RootCause(service, host, confidence, ranking[:5], evidence)
 
@@ -154,9 +158,9 @@ def _site_outage(signals: list[Signal]) -> RootCause | None:
     burst (`SiteBursts.MIN_HOSTS` or more distinct hosts unreachable within `SITE_WINDOW_S`), else None."""
     by_site: dict[str, list[Signal]] = {}
     for signal in signals:
-        if signal.site_key is not None:
-            by_site.setdefault(signal.site_key, []).append(signal)
-    hosts = {s.host for s in signals if s.host}
+        if (site_key := signal.traits.site_key) is not None:
+            by_site.setdefault(site_key, []).append(signal)
+    hosts = {s.traits.host for s in signals if s.traits.host}
     best: tuple[int, str, Signal] | None = None
     for site, members in by_site.items():
         members.sort(key=lambda s: s.at)
@@ -164,29 +168,31 @@ def _site_outage(signals: list[Signal]) -> RootCause | None:
         for hi, latest in enumerate(members):  # the widest window of SITE_WINDOW_S, counted in distinct hosts
             while (latest.at - members[lo].at).total_seconds() > SITE_WINDOW_S:
                 lo += 1
-            burst = {s.host for s in members[lo : hi + 1]}
+            burst = {s.traits.host for s in members[lo : hi + 1]}
             if len(burst) >= SiteBursts.MIN_HOSTS and (best is None or len(burst) > best[0]):
                 best = (len(burst), site, members[lo])
     if best is None or 2 * best[0] < len(hosts):
         return None
     size, site, start = best
-    first = min((s for s in signals if s.site == site and s.at <= start.at), key=lambda s: (s.at, -s.severity))
-    service = first.services[0] if first.services else None
-    key = service or f"host:{first.host}"
+    on_site = (s for s in signals if s.traits.site == site and s.at <= start.at)
+    first = min(on_site, key=lambda s: (s.at, -s.traits.severity))
+    opener = first.traits
+    service = opener.services[0] if opener.services else None
+    key = service or f"host:{opener.host}"
     confidence = size / len(hosts)
     evidence = (
         f"site outage: {size} of the incident's {len(hosts)} hosts in {site} unreachable within "
-        f"{SITE_WINDOW_S:.0f} s; first alert on the site {first.alertname} on {first.host} at {first.at:%H:%M:%S}Z"
+        f"{SITE_WINDOW_S:.0f} s; first alert on the site {opener.alertname} on {opener.host} at {first.at:%H:%M:%S}Z"
     )
-    return RootCause(service, first.host, confidence, [(key, confidence)], evidence)
+    return RootCause(service, opener.host, confidence, [(key, confidence)], evidence)
 
 
 def _root_host(signals: list[Signal], service: str) -> str | None:
     """Return the host of the earliest, most severe alert of the root service (None if none carries one)."""
     if service.startswith("host:"):
         return service.removeprefix("host:")
-    candidates = [s for s in signals if service in s.services and s.host]
+    candidates = [s for s in signals if service in s.traits.services and s.traits.host]
     if not candidates:
         return None
-    best = min(candidates, key=lambda s: (s.at, -s.severity))
-    return best.host
+    best = min(candidates, key=lambda s: (s.at, -s.traits.severity))
+    return best.traits.host

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from agents.alert_ops import AlertOps
+from agents.dedup import fingerprint_of
 from config.knowledge_base import MemoryKnowledgeBase
 from data.models import AlertIn
 from tests.agents.builders import T0, topology
@@ -26,63 +29,58 @@ def engine_that_saw_service_down_open_incidents() -> AlertOps:
     return ops
 
 
-def incident_of(ops: AlertOps, name: str, service: str, host: str, minutes: float) -> str | None:
-    return ops.incident_of(next(a.fingerprint for a in ops.kb.list_alerts().items
-                                if a.labels["alertname"] == name and a.labels["service"] == service
-                                and a.startsAt == T0 + timedelta(minutes=minutes)))  # fmt: skip
+def incident_of(ops: AlertOps, sent: AlertIn) -> str | None:
+    return ops.incident_of(fingerprint_of(sent))
 
 
-def test_a_name_that_opens_incidents_on_a_caller_minutes_later_is_a_new_fault() -> None:
-    start = 6 * 60
-    joined = {}
-    for name in ("ServiceDown", "UpstreamTimeout"):  # the second was never seen opening an incident
-        ops = engine_that_saw_service_down_open_incidents()
-        ops.ingest([alert("DatabaseUnresponsive", "db", "db-1", start)])
-        ops.ingest([alert(name, "api", "api-1", start + 2)])  # api calls db: by topology and time a symptom
-        db = incident_of(ops, "DatabaseUnresponsive", "db", "db-1", start)
-        joined[name] = incident_of(ops, name, "api", "api-1", start + 2) == db
-    assert joined == {"ServiceDown": False, "UpstreamTimeout": True}
+START = 6 * 60  # minutes after T0: two hours after the last ServiceDown opening
+
+
+def after_a_database_fault(*then: AlertIn) -> tuple[AlertOps, str | None]:
+    """Return an engine that saw ServiceDown open incidents, then DatabaseUnresponsive on db at `START` and the
+    alerts ``then``, one batch each, with the id of the database alert's incident."""
+    ops = engine_that_saw_service_down_open_incidents()
+    ops.ingest([alert("DatabaseUnresponsive", "db", "db-1", START)])
+    for later in then:
+        ops.ingest([later])
+    return ops, incident_of(ops, alert("DatabaseUnresponsive", "db", "db-1", START))
+
+
+# UpstreamTimeout was never seen opening an incident.
+@pytest.mark.parametrize(("name", "joins"), [("ServiceDown", False), ("UpstreamTimeout", True)])
+def test_a_name_that_opens_incidents_on_a_caller_minutes_later_is_a_new_fault(name: str, joins: bool) -> None:
+    caller = alert(name, "api", "api-1", START + 2)  # api calls db: by topology and time a symptom
+    ops, db = after_a_database_fault(caller)
+    assert (incident_of(ops, caller) == db) is joins
 
 
 def test_a_name_that_opens_incidents_still_joins_on_a_strong_link() -> None:
-    ops = engine_that_saw_service_down_open_incidents()
-    start = 6 * 60
-    ops.ingest([alert("DatabaseUnresponsive", "db", "db-1", start)])
-    ops.ingest([alert("ServiceDown", "db", "db-1", start + 0.25)])  # the same host seconds later: one fault
-    db = incident_of(ops, "DatabaseUnresponsive", "db", "db-1", start)
-    assert incident_of(ops, "ServiceDown", "db", "db-1", start + 0.25) == db
+    same_host = alert("ServiceDown", "db", "db-1", START + 0.25)  # the same host seconds later: one fault
+    ops, db = after_a_database_fault(same_host)
+    assert incident_of(ops, same_host) == db
 
 
 def test_a_link_kept_out_by_the_role_still_counts_as_a_join_for_learning() -> None:
-    ops = engine_that_saw_service_down_open_incidents()
-    start = 6 * 60
-    ops.ingest([alert("DatabaseUnresponsive", "db", "db-1", start)])
-    ops.ingest([alert("ServiceDown", "api", "api-1", start + 2)])
+    ops, _ = after_a_database_fault(alert("ServiceDown", "api", "api-1", START + 2))
     # Three openings, then a link that passed the threshold: learning must not count the role's own refusal as an
     # opening, or the name would keep itself out ever more strongly.
     assert ops._scorer.roles.join_odds("ServiceDown") == (1 + 1) / (3 + 1)
 
 
-def test_a_bridge_does_not_merge_in_an_incident_opened_by_a_name_that_usually_opens_incidents() -> None:
-    start = 6 * 60
-    merged = {}
-    for name in ("ServiceDown", "CacheDown"):  # the second was never seen opening an incident
-        ops = engine_that_saw_service_down_open_incidents()
-        ops.ingest([alert("DatabaseUnresponsive", "db", "db-1", start)])
-        ops.ingest([alert(name, "cache", "cache-1", start + 0.5)])  # unrelated to db: an incident of its own
-        ops.ingest([alert("ApiErrors", "api", "api-1", start + 0.5)])  # api calls both db and cache
-        db = incident_of(ops, "DatabaseUnresponsive", "db", "db-1", start)
-        merged[name] = incident_of(ops, name, "cache", "cache-1", start + 0.5) == db
-    assert merged == {"ServiceDown": False, "CacheDown": True}
+# CacheDown was never seen opening an incident.
+@pytest.mark.parametrize(("name", "merged"), [("ServiceDown", False), ("CacheDown", True)])
+def test_a_bridge_does_not_merge_in_an_incident_opened_by_a_name_that_usually_opens_incidents(
+    name: str, merged: bool
+) -> None:
+    cache = alert(name, "cache", "cache-1", START + 0.5)  # unrelated to db: an incident of its own
+    ops, db = after_a_database_fault(cache, alert("ApiErrors", "api", "api-1", START + 0.5))  # api calls both
+    assert (incident_of(ops, cache) == db) is merged
 
 
 def test_an_incident_opened_because_of_the_role_says_so_in_its_why_trace() -> None:
-    ops = engine_that_saw_service_down_open_incidents()
-    start = 6 * 60
-    ops.ingest([alert("DatabaseUnresponsive", "db", "db-1", start)])
-    ops.ingest([alert("ServiceDown", "api", "api-1", start + 2)])  # a passing link the role keeps out
-    db = incident_of(ops, "DatabaseUnresponsive", "db", "db-1", start)
-    api = incident_of(ops, "ServiceDown", "api", "api-1", start + 2)
+    caller = alert("ServiceDown", "api", "api-1", START + 2)  # a passing link the role keeps out
+    ops, db = after_a_database_fault(caller)
+    api = incident_of(ops, caller)
     assert api is not None and api != db
     incident = ops.kb.get_incident(api)
     assert incident is not None
@@ -95,7 +93,7 @@ def test_an_incident_opened_because_of_the_role_says_so_in_its_why_trace() -> No
 
 def test_an_incident_opened_without_any_passing_link_says_so() -> None:
     ops = engine_that_saw_service_down_open_incidents()
-    incident = ops.kb.get_incident(incident_of(ops, "ServiceDown", "mail", "mail-0", 0) or "")
+    incident = ops.kb.get_incident(incident_of(ops, alert("ServiceDown", "mail", "mail-0", 0)) or "")
     assert incident is not None
     opened = next(d for d in incident.why_trace if d["decision"] == "opened")
     assert opened["why"] == "no open incident of this tenant scored above the threshold"

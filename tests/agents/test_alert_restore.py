@@ -6,6 +6,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from agents.alert_ops import AlertOps, LifecyclePolicy
 from config.kb_sqlite import SqliteDocumentStore
 from config.knowledge_base import KnowledgeBase
@@ -103,11 +105,18 @@ def test_what_correlation_learned_survives_a_restart(tmp_path: Path) -> None:
     assert fresh._scorer.learned_state() != learned
 
 
-def test_a_malformed_learned_record_is_ignored_and_learning_starts_afresh(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "record",
+    [
+        {"hop_delays": {"acme": [3, -1.0, 5.0]}, "host_spread": {}},  # out of range, and parts missing
+        {"hop_delays": [], "host_spread": {}, "cooccurrence": {}, "roles": {}},  # a part of the wrong type
+    ],
+)
+def test_a_malformed_learned_record_is_ignored_and_learning_starts_afresh(tmp_path: Path, record: Any) -> None:
     path = tmp_path / "kb.sqlite3"
     first = engine(path)
     first.set_topology(topology())
-    first.kb.put_setting("alertops:learned", {"hop_delays": {"acme": [3, -1.0, 5.0]}, "host_spread": {}})
+    first.kb.put_setting("alertops:learned", record)
     restarted = engine(path)
     assert restarted._scorer.learned_state() == engine(tmp_path / "other.sqlite3")._scorer.learned_state()
     restarted.ingest([alert("DbDown", "db", "db-1", 0)])

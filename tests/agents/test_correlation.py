@@ -4,18 +4,19 @@ correlation methods of agents/alert_ops.py)."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from agents.alert_ops import AlertOps
-from agents.correlation import CooccurrenceStats, CorrelationWeights, Scorer, SiteBursts
+from agents.correlation import CooccurrenceStats, CorrelationWeights, HopSample, Learned, Scorer, SiteBursts
 from agents.dedup import fingerprint_of
 from agents.delays import HopDelays
 from agents.signals import HotIncident, Signal
 from agents.topology import TenantGraph, TopologyRegistry
 from config.knowledge_base import MemoryKnowledgeBase
 from data.models import AlertIn, AlertState, IncidentStatus, TopologyIn
-from tests.agents.builders import T0, topology
+from tests.agents.builders import T0, occurrence, topology
 
 
 def alert(name: str, service: str, host: str, minutes: float, **extra: Any) -> AlertIn:
@@ -39,13 +40,19 @@ def engine() -> AlertOps:
 
 def signal(fingerprint: str, service: str, host: str, minutes: float, name: str = "Errors") -> Signal:
     at = T0 + timedelta(minutes=minutes)
-    return Signal(fingerprint, "acme", name, host, (service,), at, 4, False, frozenset({("service", service)}))
+    return occurrence(fingerprint, name, host, (service,), at, stable_labels=frozenset({("service", service)}))
+
+
+def incident_of(first: Signal) -> HotIncident:
+    """Return a hot incident of ``first`` alone."""
+    incident = HotIncident(f"INC-{first.fingerprint}", first.tenant, False, first.at, first.at)
+    incident.add(first)
+    return incident
 
 
 def test_a_refire_joins_the_members_but_does_not_move_the_cascade_front() -> None:
     first = signal("f1", "db", "db-1", 0)
-    incident = HotIncident("INC-1", "acme", False, first.at, first.at)
-    incident.add(first)
+    incident = incident_of(first)
     incident.add(signal("f1", "db", "db-1", 40))  # the same alert again, 40 minutes later
     assert len(incident.members) == 2
     assert incident.onset_last == first.at
@@ -55,8 +62,7 @@ def test_a_refire_joins_the_members_but_does_not_move_the_cascade_front() -> Non
 def test_a_callee_that_starts_well_after_its_caller_is_another_fault() -> None:
     graph, scorer = acme_scorer()
     api = signal("a1", "api", "api-1", 0)
-    incident = HotIncident("INC-1", "acme", False, api.at, api.at)
-    incident.add(api)
+    incident = incident_of(api)
     early = scorer.score(signal("d1", "db", "db-1", 0.5), incident, graph)  # the cause, seen a little late
     late = scorer.score(signal("d2", "db", "db-1", 3), incident, graph)  # db cannot have caused api's alert
     assert early is not None and early.total >= scorer.weights.threshold
@@ -78,29 +84,36 @@ def test_a_firing_alert_with_a_later_starts_at_is_a_new_occurrence() -> None:
     assert ops.kb.get_incident(first).status is IncidentStatus.RESOLVED  # type: ignore[union-attr]
 
 
-def test_a_refire_moves_to_the_incident_that_explains_it_better() -> None:
+WEB_ERRORS = alert("WebErrors", "web", "web-1", 0)
+
+
+def web_errors_fired_and_ended() -> tuple[AlertOps, str]:
+    """Return an engine where `WEB_ERRORS` fired at minute 0 and ended at 1, with the id of its incident."""
     ops = engine()
-    ops.ingest([alert("WebErrors", "web", "web-1", 0)])
+    ops.ingest([WEB_ERRORS])
     ops.ingest([alert("WebErrors", "web", "web-1", 1, status=AlertState.RESOLVED, endsAt=T0 + timedelta(minutes=1))])
-    old = ops.kb.list_incidents().items[0].id
-    ops.ingest([alert("KeepOld", "web", "web-2", 2)])  # the old incident stays open
+    return ops, ops.kb.list_incidents().items[0].id
+
+
+def refire_as_a_new_cascade_arrives(ops: AlertOps) -> str | None:
+    """Start a cascade from db to api at minute 20, fire `WEB_ERRORS` again at 21 (web calls api, within the reopen
+    window) and return the incident it is in."""
     ops.ingest([alert("DbDown", "db", "db-1", 20), alert("ApiErrors", "api", "api-1", 20.5)])
-    ops.ingest([alert("WebErrors", "web", "web-1", 21)])  # back 20 minutes after it ended, as a new cascade arrives
-    fingerprint = next(f for f in ops.kb.get_incident(old).alert_fingerprints)  # type: ignore[union-attr]
-    assert ops.incident_of(fingerprint) not in (None, old)
+    ops.ingest([alert("WebErrors", "web", "web-1", 21)])
+    return ops.incident_of(fingerprint_of(WEB_ERRORS))
+
+
+def test_a_refire_moves_to_the_incident_that_explains_it_better() -> None:
+    ops, old = web_errors_fired_and_ended()
+    ops.ingest([alert("KeepOld", "web", "web-2", 2)])  # the old incident stays open
+    assert refire_as_a_new_cascade_arrives(ops) not in (None, old)
 
 
 def test_a_refire_after_its_incident_resolved_moves_to_the_incident_that_explains_it_better() -> None:
-    ops = engine()
-    ops.ingest([alert("WebErrors", "web", "web-1", 0)])
-    ops.ingest([alert("WebErrors", "web", "web-1", 1, status=AlertState.RESOLVED, endsAt=T0 + timedelta(minutes=1))])
-    old = ops.kb.list_incidents().items[0].id
+    ops, old = web_errors_fired_and_ended()
     ops.advance_to(T0 + timedelta(minutes=12))
     assert ops.kb.get_incident(old).status is IncidentStatus.RESOLVED  # type: ignore[union-attr]
-    ops.ingest([alert("DbDown", "db", "db-1", 20), alert("ApiErrors", "api", "api-1", 20.5)])
-    ops.ingest([alert("WebErrors", "web", "web-1", 21)])  # within the reopen window, as a new cascade arrives
-    fingerprint = next(f for f in ops.kb.get_incident(old).alert_fingerprints)  # type: ignore[union-attr]
-    assert ops.incident_of(fingerprint) not in (None, old)
+    assert refire_as_a_new_cascade_arrives(ops) not in (None, old)
     assert ops.kb.get_incident(old).status is IncidentStatus.RESOLVED  # type: ignore[union-attr]
 
 
@@ -115,34 +128,54 @@ def test_a_quick_refire_with_no_better_home_stays() -> None:
 def test_a_tenant_whose_faults_travel_slowly_gets_a_longer_hop_tolerance() -> None:
     graph, scorer = acme_scorer()
     db = signal("d1", "db", "db-1", 0)
-    incident = HotIncident("INC-1", "acme", False, db.at, db.at)
-    incident.add(db)
+    incident = incident_of(db)
     slow = signal("a1", "api", "api-1", 12)  # twelve minutes for one hop
     before = scorer.score(slow, incident, graph)
     assert before is None or before.total < scorer.weights.threshold
     rng = random.Random(5)
     for i in range(40):  # this tenant's callers alert five minutes after their callee on average
         callee = signal(f"d{i}", "db", "db-1", 120 * i)
-        cascade = HotIncident(f"INC-{i}", "acme", False, callee.at, callee.at)
-        cascade.add(callee)
+        cascade = incident_of(callee)
         caller = signal(f"a{i}", "api", "api-1", 120 * i + rng.expovariate(1 / 5))
-        scorer.score(caller, cascade, graph)
-        scorer.observe_onset(caller)  # learned whether it linked or not
+        sample = HopSample()
+        scorer.score(caller, cascade, graph, sample=sample)
+        scorer.observe_onset(caller, sample)  # learned whether it linked or not
     assert scorer.delays.scale("acme") > scorer.weights.time_scale_s
     assert scorer.delays.scale("globex") == scorer.weights.time_scale_s
     after = scorer.score(slow, incident, graph)
     assert after is not None and after.total >= scorer.weights.threshold and after.hops == 1
 
 
-def test_the_hop_delay_is_learned_from_distinct_alerts_only() -> None:
+def test_a_hop_sample_is_the_shortest_gap_per_hop_along_calls_over_the_incidents_scored() -> None:
     graph, scorer = acme_scorer()
-    db = signal("d1", "db", "db-1", 0)
-    incident = HotIncident("INC-1", "acme", False, db.at, db.at)
-    incident.add(db)
-    scorer.score(signal("a1", "api", "api-1", 10), incident, graph)
-    scorer.observe_onset(signal("a2", "api", "api-1", 10))  # another alert than the one scored: nothing learned
-    scorer.observe_onset(signal("a1", "api", "api-1", 10))  # the scored one, after its sample was dropped
+    incidents = [
+        incident_of(signal(f"{s}1", s, f"{s}-1", minutes)) for s, minutes in (("db", 0), ("cache", 4), ("web", 7))
+    ]
+    api = signal("a1", "api", "api-1", 10)
+    sample = HopSample()
+    for incident in incidents:  # api calls db and cache, one hop each
+        scorer.score(api, incident, graph, sample=sample)
+    # cache's onset six minutes before, not db's ten; web calls api and started well before it: api cannot be its
+    # cause, so that gap travelled no call.
+    assert sample.per_hop_s == 360.0
+    same_service = HopSample()
+    scorer.score(signal("a2", "api", "api-2", 10.5), incident_of(api), graph, sample=same_service)
+    assert same_service.per_hop_s is None  # no hop travelled: no sample
+    scorer.observe_onset(api, same_service)
     assert scorer.delays.mean("acme") == HopDelays(300.0, 300.0, 900.0, 3600.0).mean("acme")
+
+
+def test_the_hop_delay_is_learned_from_distinct_alerts_only() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0), alert("ApiErrors", "api", "api-1", 3)])
+    assert ops._scorer.delays.state()  # the first occurrence of ApiErrors, one hop from DbDown, was a sample
+    ops.ingest([alert("ApiErrors", "api", "api-1", 4, status=AlertState.RESOLVED, endsAt=T0 + timedelta(minutes=4))])
+    ops.ingest([alert("DbSlow", "db", "db-1", 70)])
+    learned = ops._scorer.delays.state()
+    refire = alert("ApiErrors", "api", "api-1", 71)
+    ops.ingest([refire])  # correlated afresh (its incident is stale), linked one hop along calls to DbSlow
+    assert ops.incident_of(fingerprint_of(refire)) == ops.incident_of(fingerprint_of(alert("DbSlow", "db", "db-1", 70)))
+    assert ops._scorer.delays.state() == learned  # not a new onset: no sample
 
 
 def test_a_symptom_shared_by_two_separate_faults_joins_one_without_merging_them() -> None:
@@ -158,8 +191,7 @@ def test_a_symptom_shared_by_two_separate_faults_joins_one_without_merging_them(
 def test_a_distinct_alert_on_a_service_is_one_fault_only_within_the_onset_tolerance() -> None:
     scorer = Scorer(CorrelationWeights(), CooccurrenceStats())
     first = signal("f1", "api", "api-host-a", 0)
-    incident = HotIncident("INC-1", "acme", False, first.at, first.at)
-    incident.add(first)
+    incident = incident_of(first)
     # Another host of the same service, so only the same-service link applies.
     soon = scorer.score(signal("f2", "api", "api-host-b", 0.5, "Latency"), incident, None)
     later = scorer.score(signal("f3", "api", "api-host-b", 5, "Latency"), incident, None)
@@ -170,8 +202,7 @@ def test_a_distinct_alert_on_a_service_is_one_fault_only_within_the_onset_tolera
 def test_a_callee_of_a_symptom_apart_from_the_incidents_root_is_another_faults_root() -> None:
     graph, scorer = acme_scorer()
     db = signal("d1", "db", "db-1", 0)
-    incident = HotIncident("INC-1", "acme", False, db.at, db.at)
-    incident.add(db)
+    incident = incident_of(db)
     incident.add(signal("a1", "api", "api-1", 1))  # api calls db: a symptom of the db fault
     cache = signal("c1", "cache", "cache-1", 1.5)  # api calls cache too, but cache and db do not call each other
     unknown_root = scorer.score(cache, incident, graph)
@@ -250,7 +281,7 @@ def test_a_site_burst_counts_only_onsets_within_the_onset_tolerance() -> None:
 
     def node(host: str, seconds: float) -> Signal:
         at = T0 + timedelta(seconds=seconds)
-        return Signal(f"{host}-{seconds}", "acme", "InstanceDown", host, (), at, 5, False, frozenset(), "one", True)
+        return occurrence(f"{host}-{seconds}", "InstanceDown", host, (), at, severity=5, site="one", availability=True)
 
     for host, seconds in (("a-1", 0), ("b-1", 10), ("c-1", 300)):
         bursts.observe(node(host, seconds))
@@ -287,8 +318,7 @@ def _symptom_scorer() -> tuple[TenantGraph | None, Scorer]:
 
 def _cache_incident() -> HotIncident:
     cache = signal("c1", "cache", "cache-1", 0, "CacheHitRatioLow")
-    incident = HotIncident("INC-1", "acme", False, cache.at, cache.at)
-    incident.add(cache)
+    incident = incident_of(cache)
     return incident
 
 
@@ -309,7 +339,20 @@ def test_a_sibling_link_needs_the_root_first_a_symptom_like_name_and_a_reachable
     assert before is None or "sibling" not in before.via
     unseen = scorer.score(signal("d2", "db", "db-1", 1, "DatabaseDown"), _cache_incident(), graph, root="cache")
     assert unseen is None or unseen.total < scorer.weights.threshold  # a name of unknown role may be a new root
-    down = signal("d3", "db", "db-1", 1, "Latency")
-    down.availability = True
+    latency = signal("d3", "db", "db-1", 1, "Latency")
+    down = Signal(latency.fingerprint, latency.tenant, replace(latency.traits, availability=True), latency.at)
     unreachable = scorer.score(down, _cache_incident(), graph, root="cache")
     assert unreachable is None or unreachable.total < scorer.weights.threshold
+
+
+def test_learned_state_parses_back_into_parts_a_scorer_installs() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0), alert("ApiErrors", "api", "api-1", 3)])
+    ops.resolve(ops.kb.list_incidents().items[0].id, reason="fixed", actor="op")  # co-occurrence learns from it
+    stored = ops._scorer.learned_state()
+    assert stored["hop_delays"] and stored["roles"] and stored["cooccurrence"]["pairs"]
+    learned = Learned.parse(stored, ops.weights)
+    _, scorer = acme_scorer()
+    scorer.install(learned)
+    assert scorer.learned_state() == stored
+    assert scorer.delays is learned.delays and scorer.cooccurrence is learned.cooccurrence

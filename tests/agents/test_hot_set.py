@@ -9,7 +9,7 @@ from agents.hot_set import HotSet
 from agents.incident_state import IncidentState
 from agents.signals import HotIncident, Signal
 from agents.topology import TenantGraph, TopologyRegistry
-from tests.agents.builders import T0, topology
+from tests.agents.builders import T0, occurrence, topology
 
 
 def graph() -> TenantGraph:
@@ -22,11 +22,11 @@ def graph() -> TenantGraph:
 
 def signal(name: str, host: str | None, services: tuple[str, ...], minutes: float, hygiene: bool = False) -> Signal:
     at = T0 + timedelta(minutes=minutes)
-    return Signal(f"{name}-{host}-{minutes}", "acme", name, host, services, at, 4, hygiene, frozenset())
+    return occurrence(f"{name}-{host}-{minutes}", name, host, services, at, hygiene=hygiene)
 
 
 def incident_of(first: Signal) -> IncidentState:
-    hot = HotIncident(f"INC-{first.fingerprint}", first.tenant, first.hygiene, first.at, first.at)
+    hot = HotIncident(f"INC-{first.fingerprint}", first.tenant, first.traits.hygiene, first.at, first.at)
     state = IncidentState(hot=hot, created_at=first.at, updated_at=first.at)
     state.add_signal(first, None)
     return state

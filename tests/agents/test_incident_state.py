@@ -7,13 +7,13 @@ from datetime import timedelta
 from agents.incident_state import IncidentState
 from agents.signals import HotIncident, Signal
 from data.models import Incident
-from tests.agents.builders import T0
+from tests.agents.builders import T0, occurrence
 
 
 def signal(fingerprint: str, severity: int, minutes: float, service: str = "db") -> Signal:
     at = T0 + timedelta(minutes=minutes)
     host = f"{service}-1"
-    return Signal(fingerprint, "acme", f"Alert{fingerprint}", host, (service,), at, severity, False, frozenset())
+    return occurrence(fingerprint, f"Alert{fingerprint}", host, (service,), at, severity=severity)
 
 
 def test_severity_and_title_follow_new_members_and_root_changes() -> None:

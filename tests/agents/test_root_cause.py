@@ -8,6 +8,7 @@ from agents.root_cause import personalised_pagerank, rank_root_cause
 from agents.signals import Signal
 from agents.topology import TenantGraph, TopologyRegistry
 from data.models import TopologyIn
+from tests.agents.builders import occurrence
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -26,12 +27,12 @@ def graph() -> TenantGraph:
 def signal(service: str, seconds: float, severity: int = 3) -> Signal:
     at = T0 + timedelta(seconds=seconds)
     host = f"{service}-1"
-    return Signal(f"{service}-{seconds}", "acme", "Errors", host, (service,), at, severity, False, frozenset())
+    return occurrence(f"{service}-{seconds}", "Errors", host, (service,), at, severity=severity)
 
 
 def named(service: str, alertname: str, seconds: float) -> Signal:
     at = T0 + timedelta(seconds=seconds)
-    return Signal(f"{service}-{alertname}", "acme", alertname, f"{service}-1", (service,), at, 3, False, frozenset())
+    return occurrence(f"{service}-{alertname}", alertname, f"{service}-1", (service,), at, severity=3)
 
 
 def test_an_earlier_alert_whose_name_usually_joins_loses_to_one_whose_name_usually_opens() -> None:
@@ -73,9 +74,9 @@ def test_a_site_outage_is_rooted_at_the_first_alert_on_the_site_not_the_deepest_
     def node(service: str, seconds: float, name: str = "InstanceDown") -> Signal:
         at = T0 + timedelta(seconds=seconds)
         host = f"{service}-1"
-        return Signal(f"{name}-{service}", "acme", name, host, (service,), at, 5, False, frozenset(), "one", True)
+        return occurrence(f"{name}-{service}", name, host, (service,), at, severity=5, site="one", availability=True)
 
-    link = Signal("link", "acme", "SiteLinkDown", "web-1", ("web",), T0, 5, False, frozenset(), "one", False)
+    link = occurrence("link", "SiteLinkDown", "web-1", ("web",), T0, severity=5, site="one")
     hosts_down = [node(service, 90 + i) for i, service in enumerate(("web", "api", "db", "storage"))]
     root = rank_root_cause([link, *hosts_down], graph())
     assert root.service == "web" and root.host == "web-1"
