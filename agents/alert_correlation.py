@@ -60,15 +60,20 @@ class Correlator:
         links: list[tuple[LinkScore, IncidentState]] = []
         linked = False  # some link passes the threshold, the alertname's role aside
         refused: tuple[LinkScore, IncidentState, float] | None = None  # the best link the role kept out, the odds
+        below: tuple[LinkScore, IncidentState] | None = None  # the best link under the threshold
         sample = HopSample()
         for state in self._candidates(signal, graph):
             score = self._scorer.score(signal, state.hot, graph, _root_of(state), sample)
-            if score is not None and score.total >= self.weights.threshold:
+            if score is None:
+                continue
+            if score.total >= self.weights.threshold:
                 linked = True
                 if self._role_allows(score, signal):
                     links.append((score, state))
                 elif refused is None or score.total > refused[0].total:
                     refused = (score, state, self._scorer.roles.join_odds(traits.alertname))
+            elif below is None or score.total > below[0].total:
+                below = (score, state)
         if distinct:  # one sample of the tenant's hop delay
             self._scorer.observe_onset(signal, sample)
         if distinct and not traits.hygiene:
@@ -76,7 +81,9 @@ class Correlator:
             # would otherwise count as opening again and keep itself out ever more strongly.
             self._scorer.roles.learn(traits.alertname, opened=not linked)
         summary = alert.annotations.get("summary")
-        state = self._join(signal, links, graph, summary, touched) if links else self._open(signal, summary, refused)
+        state = (
+            self._join(signal, links, graph, summary, touched) if links else self._open(signal, summary, refused, below)
+        )
         record.incident_id = state.id
         touched[state.id] = state
         return not links  # it opened one
@@ -181,18 +188,30 @@ class Correlator:
         return not record.flapping and alert.startsAt - state.hot.front > horizon
 
     def _open(
-        self, signal: Signal, summary: str | None, refused: tuple[LinkScore, IncidentState, float] | None = None
+        self,
+        signal: Signal,
+        summary: str | None,
+        refused: tuple[LinkScore, IncidentState, float] | None = None,
+        below: tuple[LinkScore, IncidentState] | None = None,
     ) -> IncidentState:
-        """Open an incident for ``signal``. ``refused`` is its best link that passed the threshold but not its
-        alertname's role (with the join odds it was judged by): the why-trace then names that link and the odds,
-        not "no link"."""
+        """Open an incident for ``signal``. The why-trace names the closest call: ``refused``, its best link that
+        passed the threshold but not its alertname's role (with the join odds it was judged by), else ``below``,
+        its best link under the threshold (what an operator asks when two incidents look like one); with
+        neither, no hot incident of the tenant could be linked at all."""
         incident_id = incident_id_for(signal.tenant, signal.fingerprint, signal.at)
         alertname = signal.traits.alertname
         hot = HotIncident(incident_id, signal.tenant, signal.traits.hygiene, signal.at, signal.at)
         state = IncidentState(hot=hot, created_at=signal.at, updated_at=signal.at)
         state.add_signal(signal, summary)
         decision: dict[str, Any] = {"alert": signal.fingerprint, "alertname": alertname, "decision": "opened"}
-        if refused is None:
+        if refused is None and below is not None:
+            link, nearest = below
+            decision["why"] = (
+                f"its best link, to {nearest.id} ({link.via}), scored {link.total:.2f}, under the threshold "
+                f"{self.weights.threshold:.2f}"
+            )
+            decision |= {"nearest_incident": nearest.id} | link.as_evidence()
+        elif refused is None:
             decision["why"] = "no open incident of this tenant scored above the threshold"
         else:
             link, nearest, odds = refused

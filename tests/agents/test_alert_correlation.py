@@ -98,3 +98,16 @@ def test_an_incident_opened_without_any_passing_link_says_so() -> None:
     opened = next(d for d in incident.why_trace if d["decision"] == "opened")
     assert opened["why"] == "no open incident of this tenant scored above the threshold"
     assert "nearest_incident" not in opened
+
+
+def test_an_incident_opened_under_the_threshold_names_its_closest_link() -> None:
+    late = alert("ApiErrors", "api", "api-1", START + 40)  # a caller of db, long after the database fault
+    ops, db = after_a_database_fault(late)
+    api = incident_of(ops, late)
+    assert api is not None and api != db
+    incident = ops.kb.get_incident(api)
+    assert incident is not None
+    opened = next(d for d in incident.why_trace if d["decision"] == "opened")
+    assert opened["nearest_incident"] == db
+    assert 0 < opened["score"] < ops.weights.threshold
+    assert opened["via"] in opened["why"] and "under the threshold" in opened["why"]

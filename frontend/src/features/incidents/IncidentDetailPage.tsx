@@ -90,7 +90,7 @@ export function IncidentDetailPage() {
                 <td>{decision.score === undefined ? "—" : String(decision.score)}</td>
                 <td>{decision.topology === undefined ? "—" : String(decision.topology)}</td>
                 <td>{decision.time === undefined ? "—" : String(decision.time)}</td>
-                <td>{String(decision.via ?? decision.why ?? decision.incident ?? "")}</td>
+                <td>{String(decision.why ?? decision.via ?? decision.incident ?? "")}</td>
               </tr>
             ))}
           </tbody>
