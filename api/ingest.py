@@ -70,7 +70,7 @@ class WebhookAlert(AlertIn):
     recorded as from ``alertmanager``."""
 
     status: AlertState
-    source: SkipJsonSchema[Any] = None
+    source: SkipJsonSchema[Any] = WEBHOOK_SOURCE
 
     @field_validator("endsAt", mode="before")
     @classmethod
@@ -83,7 +83,9 @@ class WebhookAlert(AlertIn):
         return value
 
     def model_post_init(self, context: Any, /) -> None:
-        self.source = WEBHOOK_SOURCE
+        # The default is already right; only a sender's own "source" is overwritten (no second validation).
+        if self.source != WEBHOOK_SOURCE:
+            self.source = WEBHOOK_SOURCE
 
 
 class AlertmanagerWebhook(BaseModel):
