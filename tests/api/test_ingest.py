@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from api.ingest import MAX_ALERTS_PER_REQUEST
 from backend_api import create_app
 from tests.conftest import make_settings
 
@@ -156,3 +160,119 @@ def test_incident_listing_filters_pagination_and_errors(tmp_path: Path) -> None:
         resolved = client.post(f"/api/incidents/{ids[0]}/resolve", json={"reason": "fixed"})
         assert resolved.json()["status"] == "resolved"
         assert client.post(f"/api/incidents/{ids[0]}/acknowledge", json={"reason": "late"}).status_code == 409
+
+
+# ------------------------------------------------------------------ request bodies: one-pass validation, errors
+
+GENERIC = "/api/alerts"
+WEBHOOK = "/api/ingest/alertmanager"
+
+
+def generic_alert(n: int, **extra: Any) -> dict[str, Any]:
+    return {"labels": {"alertname": f"A{n}", "tenant": "t"}, "startsAt": "2026-05-01T12:00:00Z", **extra}
+
+
+def as_webhook(alerts: list[dict[str, Any]]) -> dict[str, Any]:
+    return {**ALERTMANAGER_PAYLOAD, "alerts": [{"status": "firing", **alert} for alert in alerts]}
+
+
+def stored(client: TestClient) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = client.get("/api/alerts").json()["items"]
+    return items
+
+
+@pytest.mark.parametrize(
+    ("path", "wrap", "prefix"),
+    [(GENERIC, lambda alerts: alerts, ["body"]), (WEBHOOK, as_webhook, ["body", "alerts"])],
+)
+def test_invalid_bodies_are_422_naming_the_field_and_store_nothing(
+    tmp_path: Path, path: str, wrap: Callable[[list[dict[str, Any]]], Any], prefix: list[Any]
+) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        deep = [generic_alert(0), generic_alert(1, labels={"alertname": "B", "service": 5})]
+        error = client.post(path, json=wrap(deep)).json()["detail"][0]
+        assert error["loc"] == [*prefix, 1, "labels", "service"] and error["type"] == "string_type"
+        assert error["input"] == 5
+        late = [generic_alert(0), generic_alert(1, endsAt="tomorrow")]
+        assert client.post(path, json=wrap(late)).json()["detail"][0]["loc"] == [*prefix, 1, "endsAt"]
+        naive = [generic_alert(0, startsAt="2026-05-01T12:00:00")]
+        assert client.post(path, json=wrap(naive)).json()["detail"][0]["loc"] == [*prefix, 0, "startsAt"]
+        missing = [{"labels": {"alertname": "X"}}]
+        error = client.post(path, json=wrap(missing)).json()["detail"][0]
+        assert error["loc"] == [*prefix, 0, "startsAt"] and error["type"] == "missing"
+
+        too_many = [generic_alert(n) for n in range(MAX_ALERTS_PER_REQUEST + 1)]
+        response = client.post(path, json=wrap(too_many))
+        assert response.status_code == 422
+        error = response.json()["detail"][0]
+        assert error["loc"] == prefix and error["type"] == "too_long" and error["input"] is None  # no echo
+
+        malformed = json.dumps(wrap([generic_alert(0)]))[:-2].encode()
+        response = client.post(path, content=malformed, headers={"Content-Type": "application/json"})
+        assert response.status_code == 422
+        error = response.json()["detail"][0]
+        assert error["loc"] == ["body"] and error["type"] == "json_invalid" and error["input"] is None
+
+        empty = client.post(path, content=b"", headers={"Content-Type": "application/json"})
+        assert empty.status_code == 422 and empty.json()["detail"][0]["type"] == "missing"
+        body = json.dumps(wrap([generic_alert(0)])).encode()
+        for headers in ({}, {"Content-Type": "text/plain"}):  # never parsed as JSON: a browser's simple request
+            response = client.post(path, content=body, headers=headers)
+            assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body"]
+        assert stored(client) == []
+        plus_json = client.post(path, content=body, headers={"Content-Type": "application/vnd.x+json; charset=utf-8"})
+        assert plus_json.status_code == 202 and len(stored(client)) == 1
+
+
+def test_empty_alert_lists(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        error = client.post(GENERIC, json=[]).json()["detail"][0]
+        assert error["loc"] == ["body"] and error["type"] == "too_short"
+        # A notification without alerts is well formed: nothing to store.
+        response = client.post(WEBHOOK, json=as_webhook([]))
+        assert response.status_code == 202 and response.json()["accepted"] == 0
+        assert stored(client) == []
+
+
+@pytest.mark.parametrize(("path", "wrap"), [(GENERIC, lambda alerts: alerts), (WEBHOOK, as_webhook)])
+def test_bodies_over_the_limit_are_413_declared_or_streamed(
+    tmp_path: Path, path: str, wrap: Callable[[list[dict[str, Any]]], Any]
+) -> None:
+    with TestClient(create_app(make_settings(tmp_path, INGEST_MAX_BODY_BYTES=2048))) as client:
+        body = json.dumps(wrap([generic_alert(n) for n in range(100)])).encode()
+        headers = {"Content-Type": "application/json"}
+        assert client.post(path, content=body, headers=headers).status_code == 413
+
+        def chunks() -> Iterator[bytes]:  # no Content-Length: the limit is found while the body is read
+            yield from (body[i : i + 512] for i in range(0, len(body), 512))
+
+        assert client.post(path, content=chunks(), headers=headers).status_code == 413
+        assert stored(client) == []
+        small = json.dumps(wrap([generic_alert(0)])).encode()
+        assert client.post(path, content=iter([small]), headers=headers).status_code == 202
+
+
+def test_webhook_alerts_are_recorded_as_from_alertmanager_whatever_they_say(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        payload = as_webhook([generic_alert(0, source="x" * 100, unknown={"a": 1})])
+        assert client.post(WEBHOOK, json=payload).status_code == 202
+        assert client.post(GENERIC, json=[generic_alert(1, source="nagios")]).status_code == 202
+        assert sorted(a["source"] for a in stored(client)) == ["alertmanager", "nagios"]
+
+
+def test_ingest_needs_the_token_and_documents_its_body(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path, OPSFORGE_API_TOKEN="s3cret"))) as client:
+        for path, body in ((GENERIC, [generic_alert(0)]), (WEBHOOK, as_webhook([generic_alert(0)]))):
+            assert client.post(path, json=body).status_code == 401
+            assert client.post(path, json=body, headers={"Authorization": "Bearer nope"}).status_code == 403
+            ok = client.post(path, json=body, headers={"Authorization": "Bearer s3cret"})
+            assert ok.status_code == 202 and ok.json()["accepted"] == 1
+        operations = client.get("/openapi.json").json()["paths"]
+        generic = operations[GENERIC]["post"]
+        schema = generic["requestBody"]["content"]["application/json"]["schema"]
+        assert schema["type"] == "array" and schema["maxItems"] == MAX_ALERTS_PER_REQUEST
+        assert schema["items"]["title"] == "AlertIn" and "startsAt" in schema["items"]["required"]
+        assert "422" in generic["responses"] and "202" in generic["responses"]
+        hook = operations[WEBHOOK]["post"]["requestBody"]["content"]["application/json"]["schema"]
+        assert hook["title"] == "AlertmanagerWebhook" and "$ref" not in json.dumps(hook)
+        assert "source" not in hook["properties"]["alerts"]["items"]["properties"]
