@@ -11,7 +11,9 @@ the framework and validated a second time.
 
 from __future__ import annotations
 
+import asyncio
 import threading
+import time
 from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -31,6 +33,7 @@ router = APIRouter(prefix="/api", tags=["ingest"])
 
 MAX_ALERTS_PER_REQUEST = 10_000
 SLOT_WAIT_S = 0.5
+SLOT_POLL_S = 0.005
 WEBHOOK_SOURCE = "alertmanager"
 
 
@@ -48,9 +51,14 @@ async def authorized(request: Request) -> None:
 async def ingest_slot(request: Request) -> AsyncIterator[None]:
     """Hold one of the bounded ingest slots for the request, or refuse with 429 when none frees up soon."""
     slots: threading.BoundedSemaphore = request.app.state.ingest_slots
-    # A free slot is taken without a thread; only a full queue waits, in a worker thread, never on the loop.
-    if not slots.acquire(blocking=False) and not await run_in_threadpool(slots.acquire, timeout=SLOT_WAIT_S):
-        raise Overloaded("ingest queue is full; retry shortly", retry_after=1.0)
+    # A full queue is waited on by polling on the loop, not by a blocking acquire in a worker thread: a request
+    # cancelled while it waits then never holds a slot it cannot release (a thread's acquire would complete
+    # after the cancellation and leak the slot for good).
+    deadline = time.monotonic() + SLOT_WAIT_S
+    while not slots.acquire(blocking=False):
+        if time.monotonic() >= deadline:
+            raise Overloaded("ingest queue is full; retry shortly", retry_after=1.0)
+        await asyncio.sleep(SLOT_POLL_S)
     try:
         yield
     finally:

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
+from fastapi import Request
 from fastapi.testclient import TestClient
 
-from api.ingest import MAX_ALERTS_PER_REQUEST
+from api.ingest import MAX_ALERTS_PER_REQUEST, ingest_slot
 from backend_api import create_app
 from tests.conftest import make_settings
 
@@ -118,6 +122,24 @@ def test_full_ingest_queue_is_429_with_retry_after(tmp_path: Path) -> None:
             slots.release()
         assert response.status_code == 429 and response.headers["Retry-After"] == "1"
         assert client.get("/api/alerts").json()["items"] == []
+
+
+def test_a_request_cancelled_while_waiting_for_a_slot_holds_none() -> None:
+    slots = threading.BoundedSemaphore(1)
+    request = cast(Request, SimpleNamespace(app=SimpleNamespace(state=SimpleNamespace(ingest_slots=slots))))
+    assert slots.acquire(blocking=False)  # another batch is being processed
+
+    async def cancel_a_waiting_request() -> None:
+        waiting = asyncio.ensure_future(anext(ingest_slot(request)))
+        await asyncio.sleep(0.05)
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+
+    asyncio.run(cancel_a_waiting_request())
+    slots.release()  # the other batch ends: its slot must be free for the next request, not taken by the cancelled one
+    time.sleep(0.1)
+    assert slots.acquire(blocking=False)
 
 
 def test_acknowledged_alerts_survive_a_restart_with_sqlite(tmp_path: Path) -> None:
