@@ -66,11 +66,12 @@ class Correlator:
             score = self._scorer.score(signal, state.hot, graph, _root_of(state), sample)
             if score is None:
                 continue
-            if score.total >= self.weights.threshold:
-                linked = True
-                if self._role_allows(score, signal):
-                    links.append((score, state))
-                elif refused is None or score.total > refused[0].total:
+            passes = score.total >= self.weights.threshold
+            linked = linked or passes
+            if self._role_allows(score, signal):
+                links.append((score, state))
+            elif passes:
+                if refused is None or score.total > refused[0].total:
                     refused = (score, state, self._scorer.roles.join_odds(traits.alertname))
             elif below is None or score.total > below[0].total:
                 below = (score, state)
@@ -132,21 +133,30 @@ class Correlator:
         self._hot.index(survivor, signal)
         alertname = signal.traits.alertname
         survivor.note(signal.at, f"Alert {alertname} joined", fingerprint=signal.fingerprint)
-        survivor.trace(
-            {"alert": signal.fingerprint, "alertname": alertname, "decision": "joined", "incident": best.id}
-            | best_score.as_evidence()
-        )
+        decision: dict[str, Any] = {
+            "alert": signal.fingerprint, "alertname": alertname, "decision": "joined", "incident": best.id
+        }  # fmt: skip
+        if best_score.total < self.weights.threshold:  # let in by its role (`_role_allows`): say so
+            odds = self._scorer.roles.join_odds(alertname)
+            decision["why"] = (
+                f"{alertname} usually joins incidents as a symptom (learned join odds {odds:.2f}): a link under the "
+                f"threshold {self.weights.threshold:.2f} is enough"
+            )
+            decision["join_odds"] = round(odds, 4)
+        survivor.trace(decision | best_score.as_evidence())
         return survivor
 
     def _role_allows(self, score: LinkScore, signal: Signal) -> bool:
-        """Return True when a link that passes the threshold may join ``signal`` given its alertname's learned role
-        (`agents.alert_roles`): a name that usually opens incidents is more likely a new fault near the incident
-        (on a caller, a callee or the same host) than part of it, so its link must be stronger. A site burst
-        links on the burst itself, whatever the names. No exemption for a possible cause seen late (a callee
-        within the onset tolerance of its callers): on the tuning storms every such join of a name that usually
-        opens was another fault (29 of 29), in the simulator 9 of 15."""
-        odds = self._scorer.roles.join_odds(signal.traits.alertname)
-        return odds >= 1.0 or score.site_burst or link_passes(score.total, self.weights.threshold, odds)
+        """Return True when a link may join ``signal`` given its alertname's learned role (`agents.alert_roles`): a
+        name that usually opens incidents is more likely a new fault near the incident (on a caller, a callee or
+        the same host) than part of it, so its link must be stronger; a name that usually joins is more likely a
+        symptom, and a somewhat weaker link will do (slow hops: a symptom reached late scores under the
+        threshold). A site burst links on the burst itself, at the threshold, whatever the names. No exemption for
+        a possible cause seen late (a callee within the onset tolerance of its callers): on the tuning storms every
+        such join of a name that usually opens was another fault (29 of 29), in the simulator 9 of 15."""
+        if score.site_burst:
+            return score.total >= self.weights.threshold
+        return link_passes(score.total, self.weights.threshold, self._scorer.roles.join_odds(signal.traits.alertname))
 
     def _role_allows_merge(self, a: IncidentState, b: IncidentState, bridge: float) -> bool:
         """Return True when the alertname that opened the later of ``a`` and ``b`` lets a bridge linking both at
@@ -157,8 +167,9 @@ class Correlator:
         if opener is None:
             return True
         # The opener was itself counted as opening: its name is judged by the other alerts only.
-        odds = self._scorer.roles.join_odds(opener.traits.alertname, leave_out_opening=True)
-        return odds >= 1.0 or link_passes(bridge, self.weights.merge_threshold, odds)
+        # Never a bar under the merge threshold: a wrong merge mixes two whole incidents.
+        odds = min(1.0, self._scorer.roles.join_odds(opener.traits.alertname, leave_out_opening=True))
+        return link_passes(bridge, self.weights.merge_threshold, odds)
 
     def _refire_continues(
         self, record: AlertRecord, alert: AlertIn, state: IncidentState, previous_end: datetime
