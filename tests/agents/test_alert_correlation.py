@@ -113,15 +113,22 @@ def test_an_incident_opened_under_the_threshold_names_its_closest_link() -> None
     assert opened["via"] in opened["why"] and "under the threshold" in opened["why"]
 
 
-@pytest.mark.parametrize(("learned_to_join", "joins"), [(False, False), (True, True)])
-def test_a_name_that_usually_joins_may_join_on_a_link_under_the_threshold(learned_to_join: bool, joins: bool) -> None:
+# A host going down is not a symptom that travels along calls: it keeps the plain threshold, however it learned.
+@pytest.mark.parametrize(
+    ("name", "learned_to_join", "joins"),
+    [("UpstreamTimeout", False, False), ("UpstreamTimeout", True, True), ("InstanceDown", True, False)],
+)
+def test_a_name_that_usually_joins_may_join_on_a_link_under_the_threshold(
+    name: str, learned_to_join: bool, joins: bool
+) -> None:
     ops = engine_that_saw_service_down_open_incidents()
     if learned_to_join:  # three earlier database faults, each reaching api at once
         for i in range(3):
             ops.ingest([alert("DatabaseUnresponsive", "db", "db-1", START - 300 + 60 * i)])
-            ops.ingest([alert("UpstreamTimeout", "api", f"api-{i + 2}", START - 300 + 60 * i + 1)])
+            ops.ingest([alert(name, "api", f"api-{i + 2}", START - 300 + 60 * i + 1)])
+        assert ops._scorer.roles.join_odds(name) == ops._scorer.roles.MAX_JOIN_ODDS
     ops.ingest([alert("DatabaseUnresponsive", "db", "db-1", START)])
-    late = alert("UpstreamTimeout", "api", "api-1", START + 8)  # a slow hop: a link under the threshold
+    late = alert(name, "api", "api-1", START + 8)  # a slow hop: a link under the threshold
     ops.ingest([late])
     db = incident_of(ops, alert("DatabaseUnresponsive", "db", "db-1", START))
     assert (incident_of(ops, late) == db) is joins
