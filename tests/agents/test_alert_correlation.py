@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -77,14 +78,18 @@ def test_a_bridge_does_not_merge_in_an_incident_opened_by_a_name_that_usually_op
     assert (incident_of(ops, cache) == db) is merged
 
 
+def opening(ops: AlertOps, sent: AlertIn) -> tuple[str, dict[str, Any]]:
+    """Return the incident ``sent`` is in and the why-trace decision that opened it."""
+    incident = ops.kb.get_incident(incident_of(ops, sent) or "")
+    assert incident is not None
+    return incident.id, next(d for d in incident.why_trace if d["decision"] == "opened")
+
+
 def test_an_incident_opened_because_of_the_role_says_so_in_its_why_trace() -> None:
     caller = alert("ServiceDown", "api", "api-1", START + 2)  # a passing link the role keeps out
     ops, db = after_a_database_fault(caller)
-    api = incident_of(ops, caller)
-    assert api is not None and api != db
-    incident = ops.kb.get_incident(api)
-    assert incident is not None
-    opened = next(d for d in incident.why_trace if d["decision"] == "opened")
+    api, opened = opening(ops, caller)
+    assert api != db
     assert opened["nearest_incident"] == db
     assert opened["join_odds"] == 0.25  # (0 joined + 1) / (3 opened + 1)
     assert opened["score"] >= ops.weights.threshold
@@ -93,9 +98,7 @@ def test_an_incident_opened_because_of_the_role_says_so_in_its_why_trace() -> No
 
 def test_an_incident_opened_without_any_passing_link_says_so() -> None:
     ops = engine_that_saw_service_down_open_incidents()
-    incident = ops.kb.get_incident(incident_of(ops, alert("ServiceDown", "mail", "mail-0", 0)) or "")
-    assert incident is not None
-    opened = next(d for d in incident.why_trace if d["decision"] == "opened")
+    _, opened = opening(ops, alert("ServiceDown", "mail", "mail-0", 0))
     assert opened["why"] == "no open incident of this tenant scored above the threshold"
     assert "nearest_incident" not in opened
 
@@ -103,11 +106,8 @@ def test_an_incident_opened_without_any_passing_link_says_so() -> None:
 def test_an_incident_opened_under_the_threshold_names_its_closest_link() -> None:
     late = alert("ApiErrors", "api", "api-1", START + 40)  # a caller of db, long after the database fault
     ops, db = after_a_database_fault(late)
-    api = incident_of(ops, late)
-    assert api is not None and api != db
-    incident = ops.kb.get_incident(api)
-    assert incident is not None
-    opened = next(d for d in incident.why_trace if d["decision"] == "opened")
+    api, opened = opening(ops, late)
+    assert api != db
     assert opened["nearest_incident"] == db
     assert 0 < opened["score"] < ops.weights.threshold
     assert opened["via"] in opened["why"] and "under the threshold" in opened["why"]
