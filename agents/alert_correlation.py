@@ -61,6 +61,7 @@ class Correlator:
         linked = False  # some link passes the threshold, the alertname's role aside
         refused: tuple[LinkScore, IncidentState, float] | None = None  # the best link the role kept out, the odds
         below: tuple[LinkScore, IncidentState] | None = None  # the best link under the threshold
+        odds = self._scorer.roles.join_odds(traits.alertname)  # as learned before this alert
         sample = HopSample()
         for state in self._candidates(signal, graph):
             score = self._scorer.score(signal, state.hot, graph, _root_of(state), sample)
@@ -68,11 +69,11 @@ class Correlator:
                 continue
             passes = score.total >= self.weights.threshold
             linked = linked or passes
-            if self._role_allows(score, signal):
+            if self._role_allows(score, traits, odds):
                 links.append((score, state))
             elif passes:
                 if refused is None or score.total > refused[0].total:
-                    refused = (score, state, self._scorer.roles.join_odds(traits.alertname))
+                    refused = (score, state, odds)
             elif below is None or score.total > below[0].total:
                 below = (score, state)
         if distinct:  # one sample of the tenant's hop delay
@@ -83,7 +84,9 @@ class Correlator:
             self._scorer.roles.learn(traits.alertname, opened=not linked)
         summary = alert.annotations.get("summary")
         state = (
-            self._join(signal, links, graph, summary, touched) if links else self._open(signal, summary, refused, below)
+            self._join(signal, links, graph, summary, touched, odds)
+            if links
+            else self._open(signal, summary, refused, below)
         )
         record.incident_id = state.id
         touched[state.id] = state
@@ -107,9 +110,11 @@ class Correlator:
         graph: TenantGraph | None,
         summary: str | None,
         touched: dict[str, IncidentState],
+        odds: float,
     ) -> IncidentState:
-        """Add ``signal`` to the best of its ``links`` (the role-allowed ones past the threshold, at least one),
-        first merging the incidents it bridges; return the incident it joined (the earliest of those merged)."""
+        """Add ``signal`` to the best of its ``links`` (those its role allows, at least one; ``odds`` are the join
+        odds its name was judged by), first merging the incidents it bridges; return the incident it joined (the
+        earliest of those merged)."""
         links.sort(key=lambda item: (-item[0].total, item[1].created_at, item[1].id))
         best_score, best = links[0]
         # Merging two incidents is costly when wrong, so the bridge must link strongly to each of them, and
@@ -137,7 +142,6 @@ class Correlator:
             "alert": signal.fingerprint, "alertname": alertname, "decision": "joined", "incident": best.id
         }  # fmt: skip
         if best_score.total < self.weights.threshold:  # let in by its role (`_role_allows`): say so
-            odds = self._scorer.roles.join_odds(alertname)
             decision["why"] = (
                 f"{alertname} usually joins incidents as a symptom (learned join odds {odds:.2f}): a link under the "
                 f"threshold {self.weights.threshold:.2f} is enough"
@@ -146,21 +150,22 @@ class Correlator:
         survivor.trace(decision | best_score.as_evidence())
         return survivor
 
-    def _role_allows(self, score: LinkScore, signal: Signal) -> bool:
-        """Return True when a link may join ``signal`` given its alertname's learned role (`agents.alert_roles`): a
-        name that usually opens incidents is more likely a new fault near the incident (on a caller, a callee or
+    def _role_allows(self, score: LinkScore, traits: AlertTraits, odds: float) -> bool:
+        """Return True when a link may join an alert with ``traits`` whose name has learned join ``odds``
+        (`agents.alert_roles`).
+
+        A name that usually opens incidents is more likely a new fault near the incident (on a caller, a callee or
         the same host) than part of it, so its link must be stronger; a name that usually joins is more likely a
         symptom, and a somewhat weaker link will do (slow hops: a symptom reached late scores under the
         threshold), unless it says its host is unreachable: a host going down is where a fault starts or a site
         burst, not a symptom that travels along calls (held-out calm simulator seed 5: F1 82.4 without this rule,
         85.3 with it, every mean equal or better). A site burst links on the burst itself, at the threshold,
-        whatever the names. No exemption for
-        a possible cause seen late (a callee within the onset tolerance of its callers): on the tuning storms every
-        such join of a name that usually opens was another fault (29 of 29), in the simulator 9 of 15."""
+        whatever the names. No exemption for a possible cause seen late (a callee within the onset tolerance of
+        its callers): on the tuning storms every such join of a name that usually opens was another fault (29 of
+        29), in the simulator 9 of 15."""
         if score.site_burst:
             return score.total >= self.weights.threshold
-        odds = self._scorer.roles.join_odds(signal.traits.alertname)
-        if signal.traits.availability:
+        if traits.availability:
             odds = min(odds, 1.0)
         return link_passes(score.total, self.weights.threshold, odds)
 
