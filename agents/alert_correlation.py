@@ -62,6 +62,11 @@ class Correlator:
         refused: tuple[LinkScore, IncidentState, float] | None = None  # the best link the role kept out, the odds
         below: tuple[LinkScore, IncidentState] | None = None  # the best link under the threshold
         odds = self._scorer.roles.join_odds(traits.alertname)  # as learned before this alert
+        if traits.availability:
+            # A host going down is where a fault starts or a site burst, not a symptom that travels along calls:
+            # it never gets the lower bar of a symptom-like name (held-out calm simulator seed 5: F1 82.4 when it
+            # did, 85.3 with this rule; every mean equal or better).
+            odds = min(odds, 1.0)
         sample = HopSample()
         for state in self._candidates(signal, graph):
             score = self._scorer.score(signal, state.hot, graph, _root_of(state), sample)
@@ -69,7 +74,7 @@ class Correlator:
                 continue
             passes = score.total >= self.weights.threshold
             linked = linked or passes
-            if self._role_allows(score, traits, odds):
+            if self._role_allows(score, odds):
                 links.append((score, state))
             elif passes:
                 if refused is None or score.total > refused[0].total:
@@ -150,23 +155,17 @@ class Correlator:
         survivor.trace(decision | best_score.as_evidence())
         return survivor
 
-    def _role_allows(self, score: LinkScore, traits: AlertTraits, odds: float) -> bool:
-        """Return True when a link may join an alert with ``traits`` whose name has learned join ``odds``
-        (`agents.alert_roles`).
+    def _role_allows(self, score: LinkScore, odds: float) -> bool:
+        """Return True when a link may join an alert whose name has learned join ``odds`` (`agents.alert_roles`).
 
         A name that usually opens incidents is more likely a new fault near the incident (on a caller, a callee or
         the same host) than part of it, so its link must be stronger; a name that usually joins is more likely a
         symptom, and a somewhat weaker link will do (slow hops: a symptom reached late scores under the
-        threshold), unless it says its host is unreachable: a host going down is where a fault starts or a site
-        burst, not a symptom that travels along calls (held-out calm simulator seed 5: F1 82.4 without this rule,
-        85.3 with it, every mean equal or better). A site burst links on the burst itself, at the threshold,
-        whatever the names. No exemption for a possible cause seen late (a callee within the onset tolerance of
-        its callers): on the tuning storms every such join of a name that usually opens was another fault (29 of
-        29), in the simulator 9 of 15."""
+        threshold). A site burst links on the burst itself, at the threshold, whatever the names. No exemption for
+        a possible cause seen late (a callee within the onset tolerance of its callers): on the tuning storms every
+        such join of a name that usually opens was another fault (29 of 29), in the simulator 9 of 15."""
         if score.site_burst:
             return score.total >= self.weights.threshold
-        if traits.availability:
-            odds = min(odds, 1.0)
         return link_passes(score.total, self.weights.threshold, odds)
 
     def _role_allows_merge(self, a: IncidentState, b: IncidentState, bridge: float) -> bool:
@@ -226,23 +225,25 @@ class Correlator:
         state = IncidentState(hot=hot, created_at=signal.at, updated_at=signal.at)
         state.add_signal(signal, summary)
         decision: dict[str, Any] = {"alert": signal.fingerprint, "alertname": alertname, "decision": "opened"}
-        if refused is None and below is not None:
-            link, nearest = below
-            decision["why"] = (
-                f"its best link, to {nearest.id} ({link.via}), scored {link.total:.2f}, under the threshold "
-                f"{self.weights.threshold:.2f}"
-            )
-            decision |= {"nearest_incident": nearest.id} | link.as_evidence()
-        elif refused is None:
+        closest = refused[:2] if refused is not None else below
+        if closest is None:
             decision["why"] = "no open incident of this tenant scored above the threshold"
         else:
-            link, nearest, odds = refused
-            decision["why"] = (
-                f"its best link, to {nearest.id}, scored {link.total:.2f}, above the threshold "
-                f"{self.weights.threshold:.2f}, but {alertname} usually opens incidents (learned join odds "
-                f"{odds:.2f}) and needs a stronger link to join as a symptom"
-            )
-            decision |= {"nearest_incident": nearest.id, "join_odds": round(odds, 4)} | link.as_evidence()
+            link, nearest = closest
+            threshold = f"the threshold {self.weights.threshold:.2f}"
+            if refused is None:
+                decision["why"] = (
+                    f"its best link, to {nearest.id} ({link.via}), scored {link.total:.2f}, under {threshold}"
+                )
+            else:
+                odds = refused[2]
+                decision["why"] = (
+                    f"its best link, to {nearest.id}, scored {link.total:.2f}, above {threshold}, but {alertname} "
+                    f"usually opens incidents (learned join odds {odds:.2f}) and needs a stronger link to join as a "
+                    "symptom"
+                )
+                decision["join_odds"] = round(odds, 4)
+            decision |= {"nearest_incident": nearest.id} | link.as_evidence()
         state.note(signal.at, f"Incident opened by {alertname}", fingerprint=signal.fingerprint)
         state.trace(decision)
         self._incidents[incident_id] = state

@@ -18,8 +18,6 @@ half is dropped.
 
 from __future__ import annotations
 
-import math
-
 
 class AlertRoles:
     """Per alertname, how many distinct outage alerts opened an incident and how many joined one."""
@@ -84,7 +82,4 @@ def link_passes(total: float, threshold: float, join_odds: float) -> bool:
     threshold``; above 1, a link under the threshold may pass)."""
     if total >= 1.0:
         return True
-    if total <= 0.0:
-        return False
-    odds = (total / (1.0 - total)) / (threshold / (1.0 - threshold))
-    return math.log(odds) + math.log(join_odds) >= 0.0
+    return total / (1.0 - total) * join_odds >= threshold / (1.0 - threshold)

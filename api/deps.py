@@ -39,8 +39,10 @@ def get_simulation(request: Request) -> SimulationRunner:
     return runner
 
 
-def require_token(request: Request) -> None:
-    """Refuse a mutating request without the right bearer token (401 missing, 403 wrong), if one is set."""
+async def require_token(request: Request) -> None:
+    """Refuse a mutating request without the right bearer token (401 missing, 403 wrong), if one is set.
+
+    Async: it only compares a header, so it runs on the event loop rather than costing a worker thread."""
     expected = get_settings(request).api_token
     if expected is None:
         return

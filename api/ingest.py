@@ -24,7 +24,7 @@ from pydantic.json_schema import SkipJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from agents.alert_ops import AlertOps, IngestResult
-from api.deps import require_token
+from api.deps import Authorized
 from api.json_body import JsonBody, openapi_request_body, read_json_body, validate_body
 from data.errors import Overloaded
 from data.models import AlertIn, AlertState
@@ -41,11 +41,6 @@ async def get_alert_ops(request: Request) -> AlertOps:
     # async: a lookup on app.state needs no worker thread
     engine: AlertOps = request.app.state.alert_ops
     return engine
-
-
-async def authorized(request: Request) -> None:
-    """`api.deps.require_token`, run on the event loop: it only compares a header, so a worker thread is waste."""
-    require_token(request)
 
 
 async def ingest_slot(request: Request) -> AsyncIterator[None]:
@@ -148,7 +143,7 @@ def _ingest_generic(engine: AlertOps, body: JsonBody) -> IngestOut:
     "/ingest/alertmanager",
     response_model=IngestOut,
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[Depends(authorized)],
+    dependencies=[Authorized],
     openapi_extra=openapi_request_body(WEBHOOK_BODY),
 )
 async def ingest_alertmanager(body: RequestBody, engine: AlertOpsDep, _slot: IngestSlot) -> IngestOut:
@@ -160,7 +155,7 @@ async def ingest_alertmanager(body: RequestBody, engine: AlertOpsDep, _slot: Ing
     "/alerts",
     response_model=IngestOut,
     status_code=status.HTTP_202_ACCEPTED,
-    dependencies=[Depends(authorized)],
+    dependencies=[Authorized],
     openapi_extra=openapi_request_body(GENERIC_BODY),
 )
 async def ingest_generic(body: RequestBody, engine: AlertOpsDep, _slot: IngestSlot) -> IngestOut:
