@@ -14,11 +14,8 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from agents.alert_ops import AlertOps
-from agents.correlation import CorrelationWeights
-from agents.metric_store import MetricStore
-from agents.predictive_ops import PredictiveOps
-from agents.risk_calibration import LEDGER_SETTING, RiskLedger
+from agents.alert_ops import AlertOps, CorrelationWeights
+from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
 from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics
 from api.limits import BodySizeLimit
 from config import terminal_logger
@@ -30,9 +27,9 @@ from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
 from data.clock import SimClock
 from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
-from data.metric_truth import SimulatorTruth
+from data.sim.metric_truth import SimulatorTruth
+from data.sim.world import World
 from data.timeutil import utc_now
-from data.world import World
 from live_data_generator import SimulationRunner
 
 log = logging.getLogger("opsforge")

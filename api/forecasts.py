@@ -8,10 +8,7 @@ import numpy as np
 from fastapi import APIRouter, Depends, Request, status
 from pydantic import BaseModel, Field
 
-from agents.anomaly import scores
-from agents.detection_quality import DetectionQuality
-from agents.predictive_ops import ANOMALY_FLAG, PredictiveOps, SeriesForecast
-from agents.risk_calibration import Calibration
+from agents.predictive_ops import ANOMALY_FLAG, Calibration, DetectionQuality, PredictiveOps, SeriesForecast, scores
 from api.deps import Authorized
 from data.errors import NotFound
 from data.models import MetricSampleIn
@@ -46,7 +43,7 @@ class RiskOut(BaseModel):
 
 
 class DetectionQualityOut(BaseModel):
-    """Anomaly flags scored against the simulator's fault truth (see `agents.detection_quality`)."""
+    """Anomaly flags scored against the simulator's fault truth (see `agents.predictive_ops.detection_quality`)."""
 
     window_start: UtcDatetime
     window_end: UtcDatetime = Field(description="the newest sample's event time")
@@ -63,7 +60,7 @@ class DetectionQualityOut(BaseModel):
 
 
 class RiskCalibrationOut(BaseModel):
-    """Risk predictions that came due, against what the series did (see `agents.risk_calibration`)."""
+    """Risk predictions that came due, against what the series did (see `agents.predictive_ops.risk_calibration`)."""
 
     window_start: UtcDatetime
     window_end: UtcDatetime = Field(description="the newest sample's event time")

@@ -3,7 +3,7 @@
     python bench/anomaly_sim_eval.py [--seed 7] [--days 2]
 
 Runs the default 60-host world (random faults and noise on) at one-minute ticks, scores every host's
-seven metrics with `agents.anomaly.scores` (the parameter set used for NAB, unchanged), and flags a
+seven metrics with `agents.predictive_ops.anomaly.scores` (the parameter set used for NAB, unchanged), and flags a
 host at a minute when any of its metrics scores at least 0.5 (the level the API flags). Truth: a
 host is faulty from a fault's start to its end if the fault's record lists it as root or affected.
 Printed, for the detector and, as a reference in the same run, a windowed Gaussian (|z| >= 4 against
@@ -30,9 +30,9 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agents.anomaly import scores
+from agents.predictive_ops import scores
+from data.sim.world import World
 from data.sinks import RecordingSink
-from data.world import World
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 GRACE = 5  # minutes after a fault's end in which a flag still belongs to it

@@ -1,7 +1,7 @@
 """Correlation quality of AlertOps against ground truth, next to baselines computed on the same storms.
 
     python bench/correlation_quality.py                     # simulator storms + synthetic shapes
-    python bench/correlation_quality.py --from-export DIR   # a `python -m data.scenarios export` run
+    python bench/correlation_quality.py --from-export DIR   # a `python -m data.sim.export export` run
     python bench/correlation_quality.py --held-out --seeds 3 4 5   # held-out seeds and storm shapes
 
 Unit: one alert occurrence (fingerprint, startsAt). Truth: occurrences of one fault belong together, and
@@ -39,11 +39,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agents.alert_ops import AlertOps
-from agents.dedup import fingerprint_of
-from agents.topology import host_of
+from agents.alert_ops import AlertOps, fingerprint_of
 from bench.storms import HELD_OUT, SHAPES, StormShape, generate
 from config.knowledge_base import MemoryKnowledgeBase
+from data.labels import host_of
 from data.models import AlertIn, AlertState, TopologyIn
 from data.timeutil import parse_iso
 
@@ -340,7 +339,7 @@ def finish(case: Case) -> Case:
 
 
 def simulator_cases(seeds: Iterable[int], hours: float) -> list[Case]:
-    from data.export import export_run
+    from data.sim.export import export_run
 
     cases = []
     for seed in seeds:

@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agents.ets_forecaster import fit, forecast
+from agents.predictive_ops.ets import fit, forecast
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "nab" / "realAWSCloudwatch"
 HORIZONS = {"1 h (12 steps)": 12, "24 h (288 steps)": 288}

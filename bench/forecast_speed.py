@@ -41,7 +41,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agents.ets_forecaster import ALL_MODELS, SEASONAL_OF, Model, fit, forecast  # noqa: E402
+from agents.predictive_ops.ets import ALL_MODELS, SEASONAL_OF, Model, fit, forecast  # noqa: E402
 
 HORIZON = 24
 PERIOD = 288

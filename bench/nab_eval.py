@@ -31,7 +31,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from agents.anomaly import DetectorParams, scores  # noqa: E402
+from agents.predictive_ops import DetectorParams, scores  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 DATA = SHARED / "data" / "nab"

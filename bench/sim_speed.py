@@ -25,10 +25,10 @@ from numpy.typing import NDArray
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from data.alert_rules import RULES
-from data.metrics_simulator import METRICS, SIGNALS, Effects
 from data.models import AlertIn, MetricSampleIn
-from data.world import World
+from data.sim.alert_rules import RULES
+from data.sim.metrics_simulator import METRICS, SIGNALS, Effects
+from data.sim.world import World
 
 START = datetime(2026, 1, 5, tzinfo=UTC)
 

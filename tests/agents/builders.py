@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from agents.signals import AlertTraits, Signal
+from agents.alert_ops.signals import AlertTraits, Signal
 from data.models import TopologyIn
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)

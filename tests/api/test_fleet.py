@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 
 from api import fleet
 from backend_api import create_app
+from data.sim.world import World
 from data.sinks import RecordingSink
-from data.world import World
 from tests.conftest import make_settings
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)

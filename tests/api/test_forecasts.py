@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from agents.predictive_ops import SCORE_POINTS
+from agents.predictive_ops.engine import SCORE_POINTS
 from backend_api import create_app
 from tests.conftest import make_settings
 

@@ -1,0 +1,117 @@
+"""Restart recovery: the engine takes back the unresolved incidents the knowledge base holds.
+
+An engine that forgot its open incidents at a restart would open a duplicate incident for every alert
+a sender re-sends (Alertmanager re-sends firing alerts every repeat interval), reset their counts,
+never auto-resolve what it opened before, and refuse operators' acknowledge and resolve on them. So at
+start the engine reloads every incident that is not resolved, with its alerts, rebuilds the
+correlation state from the alerts' labels and onsets, and hands them to the lifecycle, which takes
+them from there on event time.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from agents.alert_ops.dedup import AlertRecord, FingerprintIndex
+from agents.alert_ops.hot_set import HotSet
+from agents.alert_ops.incident_state import IncidentState
+from agents.alert_ops.signals import HotIncident, Signal
+from config.knowledge_base import KnowledgeBase
+from data.labels import label_fingerprint
+from data.models import Alert, AlertState, Incident, IncidentStatus
+
+log = logging.getLogger(__name__)
+
+UNRESOLVED = (IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED, IncidentStatus.MITIGATING)
+PAGE = 500
+
+
+class Restore:
+    """The restart half of `agents.alert_ops.engine.AlertOps` (which owns the state declared here)."""
+
+    kb: KnowledgeBase
+    _records: dict[str, AlertRecord]
+    _fingerprints: FingerprintIndex
+    _incidents: dict[str, IncidentState]
+    _hot: HotSet
+    _watermark: datetime | None
+    _signal: Callable[[AlertRecord, datetime], Signal]
+
+    def _restore(self, max_alerts: int) -> int:
+        """Load the stored unresolved incidents and their alerts (at most ``max_alerts`` alerts, newest
+        incidents first); return how many incidents were restored."""
+        restored = 0
+        for status in UNRESOLVED:
+            cursor: str | None = None
+            while True:
+                page = self.kb.list_incidents(status=status.value, limit=PAGE, cursor=cursor)
+                for incident in page.items:
+                    if len(self._records) + len(incident.alert_fingerprints) > max_alerts:
+                        log.warning("Restart: alert bound reached after %d incidents; older ones stay stored", restored)
+                        return restored
+                    restored += self._restore_incident(incident)
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+        if restored:
+            log.info("Restart: %d unresolved incidents taken back from the knowledge base", restored)
+        return restored
+
+    def _restore_incident(self, incident: Incident) -> int:
+        alerts = [a for fp in incident.alert_fingerprints if (a := self.kb.get_alert(fp)) is not None]
+        tenant = incident.tenant  # the engine stores every incident with its tenant
+        if not alerts or tenant is None:
+            return 0
+        records = sorted((_record(a, tenant) for a in alerts), key=lambda r: (r.starts_at, r.fingerprint))
+        signals = [self._signal(record, record.starts_at) for record in records]
+        opener = signals[0]
+        hot = HotIncident(incident.id, opener.tenant, opener.traits.hygiene, opener.at, opener.at)
+        body = incident.model_dump(mode="json")
+        state = IncidentState(
+            hot=hot,
+            created_at=incident.createdAt,
+            updated_at=incident.updatedAt,
+            status=incident.status,
+            processing_state=incident.processingState,
+            timeline=body["timeline"],
+            why_trace=body["why_trace"],
+        )
+        for record, signal in zip(records, signals, strict=True):
+            # An alert that fired again into another incident is listed by both; it is live in its own.
+            own = record.incident_id == incident.id
+            state.add_signal(signal, record.annotations.get("summary"))
+            state.mark(record.fingerprint, own and record.status is AlertState.FIRING)
+            if own or record.fingerprint not in self._records:
+                self._records[record.fingerprint] = record
+                if record.fingerprint == label_fingerprint(record.labels):  # not one its sender gave
+                    self._fingerprints.remember(record)
+        # The stored updatedAt may be an operator's (wall) time: alert activity restarts the quiet period.
+        activity = max(r.ends_at or r.last_seen if r.status is AlertState.RESOLVED else r.last_seen for r in records)
+        state.updated_at = max(state.updated_at, activity)
+        if incident.updatedAt > state.updated_at:
+            state.acted_at = incident.updatedAt
+        state.stored_body = body
+        self._incidents[incident.id] = state
+        self._hot.add(state)
+        newest = state.updated_at
+        self._watermark = newest if self._watermark is None else max(self._watermark, newest)
+        return 1
+
+
+def _record(alert: Alert, tenant: str) -> AlertRecord:
+    """The engine's record of a stored alert; its tenant is its incident's (incidents never span tenants)."""
+    return AlertRecord(
+        fingerprint=alert.fingerprint,
+        tenant=tenant,
+        labels=dict(alert.labels),
+        annotations=dict(alert.annotations),
+        status=alert.status,
+        starts_at=alert.startsAt,
+        ends_at=alert.endsAt,
+        last_seen=alert.lastSeen,
+        source=alert.source,
+        count=alert.count,
+        incident_id=alert.incident_id,
+    )

@@ -1,0 +1,35 @@
+"""The seam between a decision and the fleet: `FleetActuator.apply(action) -> ActionResult`.
+
+The Executor calls this protocol and nothing else; the simulator (`data.sim.actuator`) and real
+runbook back-ends implement it.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from pydantic import Field
+
+from data.models import Action, ActionStatus, Model
+from data.timeutil import UtcDatetime
+
+
+class ActionResult(Model):
+    """What an action did, as the operator sees it afterwards."""
+
+    action_id: str
+    action_type: str
+    target: str
+    status: ActionStatus = Field(description="completed or failed")
+    transient: bool = Field(default=False, description="a failure that may succeed when retried")
+    message: str
+    hosts: list[str] = Field(default_factory=list)
+    executed_at: UtcDatetime
+    observed: dict[str, dict[str, float]] = Field(
+        default_factory=dict, description="each target host's signals right after the action (noise-free)"
+    )
+
+
+class FleetActuator(Protocol):
+    def apply(self, action: Action) -> ActionResult:
+        """Carry out ``action`` on the fleet and report what was observed afterwards."""

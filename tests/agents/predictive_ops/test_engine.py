@@ -1,0 +1,156 @@
+"""PredictiveOps: flags raised once per sample as it arrives, scored against a truth; risk predictions settled."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+from numpy.typing import NDArray
+
+from agents.predictive_ops.detection_quality import FixedTruth, TruthWindow
+from agents.predictive_ops.engine import FIT_POINTS, MIN_POINTS, SCORE_POINTS, PredictiveOps
+from agents.predictive_ops.metric_store import MetricStore
+from data.models import MetricSampleIn
+
+Array = NDArray[np.float64]
+T0 = datetime(2026, 5, 1, tzinfo=UTC)
+MINUTE = timedelta(minutes=1)
+
+
+def feed(store: MetricStore, host: str, metric: str, values: Sequence[float] | Array, first: int) -> None:
+    store.ingest_samples(
+        [
+            MetricSampleIn(labels={"host": host, "metric": metric}, timestamp=T0 + (first + i) * MINUTE, value=float(v))
+            for i, v in enumerate(values)
+        ]
+    )
+
+
+def test_a_spike_is_flagged_once_when_it_arrives_and_scored_against_truth() -> None:
+    rng = np.random.default_rng(5)
+    values = 50 + rng.normal(0, 1, 520)
+    values[460:466] += 40  # a six-minute excursion after the detector's warm-up
+    store = MetricStore()
+    spike = T0 + 460 * MINUTE
+    ops = PredictiveOps(store, truth=FixedTruth([TruthWindow("h1", "cpu", spike, spike + 6 * MINUTE)]))
+    assert ops.detection_quality() is None  # nothing refreshed yet
+    feed(store, "h1", "cpu", values[:SCORE_POINTS], 0)
+    ops.refresh()
+    for first in range(SCORE_POINTS, 520, 10):  # ten samples per refresh, as a live feed would bring them
+        feed(store, "h1", "cpu", values[first : first + 10], first)
+        ops.refresh()
+    ops.refresh()  # no new samples: nothing re-scored
+    flags = ops.flags()
+    assert flags and all(spike <= f.time <= spike + 6 * MINUTE for f in flags)
+    assert len({f.time for f in flags}) == len(flags)
+    quality = ops.detection_quality()
+    assert quality is not None
+    assert (quality.detected, quality.missed, quality.flags, quality.true_flags) == (1, 0, len(flags), len(flags))
+    assert quality.f1 == 1.0 and quality.window_end == T0 + 519 * MINUTE
+
+
+def test_the_first_scoring_flags_the_stored_past_like_a_live_feed() -> None:
+    rng = np.random.default_rng(5)
+    values = 50 + rng.normal(0, 1, 520)
+    values[460:466] += 40
+    spike = T0 + 460 * MINUTE
+    live_store, backlog_store = MetricStore(), MetricStore()
+    live = PredictiveOps(live_store, truth=FixedTruth([TruthWindow("h1", "cpu", spike, spike + 6 * MINUTE)]))
+    backlog = PredictiveOps(backlog_store, truth=FixedTruth([TruthWindow("h1", "cpu", spike, spike + 6 * MINUTE)]))
+    feed(live_store, "h1", "cpu", values[:SCORE_POINTS], 0)
+    live.refresh()
+    for first in range(SCORE_POINTS, 520, 10):
+        feed(live_store, "h1", "cpu", values[first : first + 10], first)
+        live.refresh()
+    feed(backlog_store, "h1", "cpu", values, 0)  # the whole past arrives before the first refresh
+    backlog.refresh()
+    assert backlog.flags() and [f.time for f in backlog.flags()] == [f.time for f in live.flags()]
+    quality = backlog.detection_quality()
+    assert quality is not None and quality.detected == 1 and quality.missed == 0
+
+
+def test_without_truth_there_is_no_detection_figure() -> None:
+    store = MetricStore()
+    ops = PredictiveOps(store)
+    feed(store, "h1", "cpu", [50.0 + (i % 3) for i in range(120)], 0)
+    ops.refresh()
+    assert ops.detection_quality() is None
+
+
+def test_a_memory_ramp_prediction_comes_due_and_is_settled() -> None:
+    store = MetricStore()
+    ops = PredictiveOps(store, horizon=60)
+    ramp = 40 + 0.25 * np.arange(400, dtype=np.float64)  # +15 points an hour: 82.5 at minute 170, 90 at minute 200
+    feed(store, "h1", "memory", ramp[:171], 0)
+    ops.refresh()
+    pending, settled = ops.ledger.predictions()
+    assert [p.metric for p in pending] == ["memory"] and not settled
+    prediction = pending[0]
+    assert prediction.created_at == T0 + 170 * MINUTE and prediction.deadline > prediction.eta
+    assert abs(prediction.eta - (T0 + 200 * MINUTE)) <= 10 * MINUTE
+    assert ops.risk_calibration() is None  # recorded, not yet due
+    feed(store, "h1", "memory", ramp[171:260], 171)
+    ops.refresh()
+    calibration = ops.risk_calibration()
+    assert calibration is not None and (calibration.predictions, calibration.hits) == (1, 1)
+    assert calibration.brier == (1 - prediction.probability) ** 2
+
+
+def test_top_anomalies_and_latest_scores() -> None:
+    rng = np.random.default_rng(7)
+    quiet = 50 + rng.normal(0, 1, SCORE_POINTS + 60)
+    spiky = quiet.copy()
+    spike = SCORE_POINTS + 40
+    spiky[spike] += 40
+    store = MetricStore()
+    ops = PredictiveOps(store)
+    assert ops.top_anomalies() == [] and ops.anomaly_scores() == {}
+    feed(store, "h1", "cpu", spiky[:SCORE_POINTS], 0)
+    feed(store, "h2", "cpu", quiet[:SCORE_POINTS], 0)
+    ops.refresh()
+    for first in range(SCORE_POINTS, SCORE_POINTS + 60, 10):
+        feed(store, "h1", "cpu", spiky[first : first + 10], first)
+        feed(store, "h2", "cpu", quiet[first : first + 10], first)
+        ops.refresh()
+    top = ops.top_anomalies()
+    assert top and top[0].host == "h1" and top[0].time == T0 + spike * MINUTE
+    assert top[0].value == spiky[spike] and all(f.host == "h1" for f in top)
+    latest = ops.anomaly_scores()
+    assert set(latest) == {("h1", "cpu"), ("h2", "cpu")} and 0 <= latest[("h2", "cpu")] < 0.5
+    assert ops.top_anomalies(window=timedelta(minutes=10)) == []  # the spike is 19 min old
+
+
+def test_a_young_series_is_forecast_next_to_mature_ones() -> None:
+    store = MetricStore()
+    ops = PredictiveOps(store)
+    feed(store, "old", "cpu", [50.0 + (i % 5) for i in range(FIT_POINTS)], 0)
+    feed(store, "new", "cpu", [20.0 + 0.1 * i for i in range(MIN_POINTS)], FIT_POINTS - MIN_POINTS)
+    feed(store, "newest", "cpu", [1.0] * (MIN_POINTS - 1), 0)
+    ops.refresh()
+    assert {(f.host, f.metric) for f in ops.forecasts()} == {("old", "cpu"), ("new", "cpu")}
+    young = ops.forecast_of("new", "cpu")
+    assert young is not None and young.trend > 0 and len(young.point) == ops.horizon
+
+
+def test_seasonal_forecasts_are_opt_in_and_use_the_daily_period() -> None:
+    """At 15-minute sampling the fitted window spans 2.5 days (96 samples a day); the load steps up by 20
+    from 08:00 to 18:00, which no trend model sees coming."""
+    rng = np.random.default_rng(41)
+    step = timedelta(minutes=15)
+    hour = (np.arange(FIT_POINTS) % 96) / 4
+    values = 50 + 20 * ((hour >= 8) & (hour < 18)) + rng.normal(0, 0.5, FIT_POINTS)
+    samples = [
+        MetricSampleIn(labels={"host": "h1", "metric": "cpu"}, timestamp=T0 + i * step, value=float(v))
+        for i, v in enumerate(values)
+    ]
+    models = []
+    for seasonal in (False, True):
+        store = MetricStore()
+        store.ingest_samples(samples)
+        ops = PredictiveOps(store, seasonal=seasonal)
+        ops.refresh()
+        found = ops.forecast_of("h1", "cpu")
+        assert found is not None
+        models.append(found.model)
+    assert not models[0].endswith("seasonal") and models[1].endswith("seasonal"), models
