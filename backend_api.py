@@ -16,15 +16,18 @@ from fastapi.staticfiles import StaticFiles
 
 from agents.alert_ops import AlertOps, CorrelationWeights
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
-from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics
+from api import agents, approvals, audit, control, fleet, forecasts, incidents, ingest, logs, metrics, silences
 from api.limits import BodySizeLimit
 from config import terminal_logger
+from config.approvals import ApprovalStore
+from config.audit import AuditLog
 from config.document_store import InvalidCursor
 from config.kill_switch import KillSwitch
 from config.knowledge_base import build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
+from config.silences import SilenceStore
 from data.clock import SimClock
 from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
 from data.sim.metric_truth import SimulatorTruth
@@ -42,6 +45,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
+    audit_log = AuditLog(kb)
+    approval_store = ApprovalStore(kb, audit_log, ttl=timedelta(seconds=settings.APPROVAL_TTL_S))
+
+    def sweep_approvals() -> None:
+        approval_store.expire()
+
+    approval_sweeper = PeriodicWorker("approvals", settings.APPROVAL_SWEEP_S, sweep_approvals)
+    silence_store = SilenceStore(kb, audit_log, refresh_s=settings.SILENCE_CACHE_S)
     alert_ops = AlertOps(kb, weights=correlation_weights(settings))
     metric_store = MetricStore()
     world = World(
@@ -86,18 +97,24 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.log_handler = handler
     app.state.kb = kb
     app.state.kill_switch = kill_switch
+    app.state.audit = audit_log
+    app.state.approvals = approval_store
+    app.state.approval_decider = approval_store.decide
+    app.state.silences = silence_store
     app.state.alert_ops = alert_ops
     app.state.predictive_ops = predictive
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
     app.state.simulation = simulation
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
+    approval_sweeper.start()
     if settings.SIM_AUTOSTART:
         simulation.start()
     try:
         yield
     finally:
         simulation.shutdown()
+        approval_sweeper.stop()
         forecaster.stop()
         alert_ops.close()
         kb.close()
@@ -168,7 +185,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
     _error_handlers(app)
-    for module in (control, logs, metrics, ingest, incidents, agents, fleet, forecasts):
+    for module in (control, logs, metrics, ingest, incidents, agents, audit, approvals, silences, fleet, forecasts):
         app.include_router(module.router)
     _serve_dashboard(app, settings.FRONTEND_DIST)
     return app

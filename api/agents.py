@@ -1,14 +1,14 @@
-"""Agent status and the audit trail (the seed's `/api/agents` and `/api/audit-logs`)."""
+"""Agent status (the seed's `/api/agents`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Protocol
+from typing import Protocol
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from api.deps import KbDep, KillSwitchDep
+from api.deps import KillSwitchDep
 from api.incidents import age_text
 from data.timeutil import UtcDatetime, utc_now
 
@@ -26,17 +26,6 @@ class AgentOut(BaseModel):
     lastAction: str
     lastActionTime: UtcDatetime | None
     autonomous: bool = Field(description="whether the agent acts on the fleet (and so obeys the kill switch)")
-
-
-class AuditLogRow(BaseModel):
-    id: str
-    agent: str
-    action: str
-    target: str
-    status: str
-    time: UtcDatetime
-    reason: str
-    incident_id: str | None
 
 
 # (app.state attribute, display name, acts on the fleet)
@@ -64,20 +53,3 @@ def list_agents(request: Request, switch: KillSwitchDep) -> list[AgentOut]:
             )
         )
     return rows
-
-
-@router.get("/audit-logs", response_model=list[AuditLogRow])
-def audit_logs(
-    kb: KbDep,
-    incident_id: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> list[AuditLogRow]:
-    """Who changed what, newest first (kill switch, acknowledgements, resolutions, actions)."""
-    entries = kb.list_audit(incident_id=incident_id, limit=limit).items
-    return [
-        AuditLogRow(
-            id=e.id, agent=e.actor, action=e.action, target=e.target, status="completed", time=e.time,
-            reason=e.reason, incident_id=e.incident_id,
-        )
-        for e in entries
-    ]  # fmt: skip

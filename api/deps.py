@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
+from config.approvals import Approval, ApprovalStore
+from config.audit import AuditLog
 from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase
 from config.settings import Settings
+from config.silences import SilenceStore
 from config.terminal_logger import TerminalLogHandler
 from live_data_generator import SimulationRunner
 
@@ -27,6 +31,30 @@ def get_kb(request: Request) -> KnowledgeBase:
 def get_kill_switch(request: Request) -> KillSwitch:
     switch: KillSwitch = request.app.state.kill_switch
     return switch
+
+
+def get_audit(request: Request) -> AuditLog:
+    audit: AuditLog = request.app.state.audit
+    return audit
+
+
+def get_approvals(request: Request) -> ApprovalStore:
+    approvals: ApprovalStore = request.app.state.approvals
+    return approvals
+
+
+ApprovalDecider = Callable[[str, bool, str, str], Approval]
+
+
+def get_approval_decider(request: Request) -> ApprovalDecider:
+    """Return what approves or rejects: ``(approval_id, approve, actor, reason) -> Approval``, set by the lifespan."""
+    decide: ApprovalDecider = request.app.state.approval_decider
+    return decide
+
+
+def get_silences(request: Request) -> SilenceStore:
+    silences: SilenceStore = request.app.state.silences
+    return silences
 
 
 def get_log_handler(request: Request) -> TerminalLogHandler:
@@ -61,6 +89,10 @@ async def require_token(request: Request) -> None:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 KbDep = Annotated[KnowledgeBase, Depends(get_kb)]
 KillSwitchDep = Annotated[KillSwitch, Depends(get_kill_switch)]
+AuditDep = Annotated[AuditLog, Depends(get_audit)]
+ApprovalsDep = Annotated[ApprovalStore, Depends(get_approvals)]
+ApprovalDeciderDep = Annotated[ApprovalDecider, Depends(get_approval_decider)]
+SilencesDep = Annotated[SilenceStore, Depends(get_silences)]
 LogHandlerDep = Annotated[TerminalLogHandler, Depends(get_log_handler)]
 SimulationDep = Annotated[SimulationRunner, Depends(get_simulation)]
 Authorized = Depends(require_token)

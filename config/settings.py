@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     FORECAST_INTERVAL_S: Annotated[float, Field(gt=0, le=3600)] = 15.0
     # daily seasonal models join the forecast's model choice (for series whose window spans two days)
     FORECAST_SEASONAL: bool = False
+    # How long a high-risk action waits for approval, and how often overdue approvals are marked expired.
+    APPROVAL_TTL_S: Annotated[float, Field(ge=60, le=7 * 86_400)] = 3600.0
+    APPROVAL_SWEEP_S: Annotated[float, Field(gt=0, le=3600)] = 15.0
+    # How long a process trusts its cached silences before reading the store again (other processes' changes).
+    SILENCE_CACHE_S: Annotated[float, Field(ge=0, le=300)] = 5.0
     OPSFORGE_API_TOKEN: SecretStr | None = None
     OPSFORGE_ALLOW_INSECURE: bool = False
     FRONTEND_DIST: Path = Path("frontend/dist")
