@@ -19,6 +19,7 @@ from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, Ri
 from api import agents, approvals, audit, control, fleet, forecasts, incidents, ingest, logs, metrics, silences
 from api.limits import BodySizeLimit
 from config import terminal_logger
+from config.actuators import ActuatorRegistry
 from config.approvals import ApprovalStore
 from config.audit import AuditLog
 from config.document_store import InvalidCursor
@@ -30,6 +31,7 @@ from config.settings import Settings, load_settings
 from config.silences import SilenceStore
 from data.clock import SimClock
 from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
+from data.sim.actuator import SimulatedActuator
 from data.sim.metric_truth import SimulatorTruth
 from data.sim.world import World
 from data.timeutil import utc_now
@@ -101,6 +103,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.approvals = approval_store
     app.state.approval_decider = approval_store.decide
     app.state.silences = silence_store
+    app.state.actuators = ActuatorRegistry(settings.ACTUATORS, SimulatedActuator(world))
     app.state.alert_ops = alert_ops
     app.state.predictive_ops = predictive
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)

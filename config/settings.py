@@ -5,9 +5,9 @@ from __future__ import annotations
 import ipaddress
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +21,46 @@ class TerminalOutput(StrEnum):
     FULL = "full"
     SELECTIVE = "selective"
     NONE = "none"
+
+
+class SimActuatorConfig(BaseModel):
+    """Act on the built-in simulated fleet."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["sim"]
+
+
+class AnsibleActuatorConfig(BaseModel):
+    """Run ``<playbook_dir>/<action>.yml`` with ansible-runner against ``inventory``."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["ansible"]
+    playbook_dir: Path
+    inventory: Path
+    timeout_s: Annotated[int, Field(ge=1, le=86_400)] = 600
+
+    @model_validator(mode="after")
+    def _paths_exist(self) -> AnsibleActuatorConfig:
+        if not self.playbook_dir.is_dir():
+            raise ValueError(f"playbook_dir {self.playbook_dir} is not a directory")
+        if not self.inventory.exists():
+            raise ValueError(f"inventory {self.inventory} does not exist")
+        return self
+
+
+class WebhookActuatorConfig(BaseModel):
+    """POST each action, signed with HMAC-SHA256 of ``secret``, to ``url`` (StackStorm, Rundeck, AWX, ...)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["webhook"]
+    url: str = Field(pattern=r"^https?://[^\s]+$", max_length=2000)
+    secret: SecretStr = Field(min_length=16)
+    timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
+
+
+ActuatorConfig = Annotated[
+    SimActuatorConfig | AnsibleActuatorConfig | WebhookActuatorConfig, Field(discriminator="kind")
+]
 
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
@@ -78,6 +118,8 @@ class Settings(BaseSettings):
     APPROVAL_SWEEP_S: Annotated[float, Field(gt=0, le=3600)] = 15.0
     # How long a process trusts its cached silences before reading the store again (other processes' changes).
     SILENCE_CACHE_S: Annotated[float, Field(ge=0, le=300)] = 5.0
+    # Which back-end acts on each tenant's fleet: JSON {tenant or "*": {"kind": "sim" | "ansible" | "webhook", ...}}.
+    ACTUATORS: dict[str, ActuatorConfig] = Field(default_factory=dict)
     OPSFORGE_API_TOKEN: SecretStr | None = None
     OPSFORGE_ALLOW_INSECURE: bool = False
     FRONTEND_DIST: Path = Path("frontend/dist")
@@ -91,6 +133,14 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_endpoint_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("ACTUATORS")
+    @classmethod
+    def _actuator_tenants_are_names(cls, value: dict[str, object]) -> dict[str, object]:
+        for tenant in value:
+            if not tenant or len(tenant) > 200 or tenant != tenant.strip():
+                raise ValueError(f"tenant {tenant!r}: a tenant name (1-200 characters, no surrounding spaces) or '*'")
+        return value
 
     @field_validator("CORS_ORIGIN")
     @classmethod
