@@ -2,7 +2,7 @@ import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { api } from "../../api/client";
-import { incidentsToCsv } from "../../api/csv";
+import { downloadCsv, incidentsToCsv } from "../../api/csv";
 import type { IncidentFilters, IncidentSummary } from "../../api/types";
 import { Badge } from "../../components/ui/Badge";
 import { Empty, ErrorState, Loading } from "../../components/ui/States";
@@ -16,15 +16,6 @@ function sortRows(rows: IncidentSummary[], key: SortKey, descending: boolean): I
     key === "severity" ? -SEVERITY_ORDER.indexOf(row.severity) : key === "alerts" ? row.alerts : row[key];
   const sorted = [...rows].sort((a, b) => (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : 0));
   return descending ? sorted.reverse() : sorted;
-}
-
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = name;
-  link.click();
-  URL.revokeObjectURL(url);
 }
 
 export function IncidentsPage() {
@@ -91,7 +82,7 @@ export function IncidentsPage() {
           onClick={async () => {
             setExporting(true);
             try {
-              download("incidents.csv", incidentsToCsv(await api.allIncidents(filters)));
+              downloadCsv("incidents.csv", incidentsToCsv(await api.allIncidents(filters)));
             } finally {
               setExporting(false);
             }

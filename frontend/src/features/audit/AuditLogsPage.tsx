@@ -1,0 +1,138 @@
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { Link } from "react-router";
+import { api } from "../../api/client";
+import { auditToCsv, downloadCsv } from "../../api/csv";
+import type { AuditFilters, ChainStatus } from "../../api/types";
+import { Badge } from "../../components/ui/Badge";
+import { Empty, ErrorState, Loading } from "../../components/ui/States";
+
+const PAGE_SIZE = 50;
+
+function ChainBadge({ status }: { status: ChainStatus }) {
+  const unchained = status.unchained ? `; ${status.unchained} older entries predate the chain` : "";
+  if (status.ok) {
+    return <p className="chain ok" data-testid="chain-status">Chain intact: {status.entries} entries verified{unchained}</p>;
+  }
+  const where = status.firstBroken === "head" ? "entries were removed from the end" : `first broken entry ${status.firstBroken}`;
+  return (
+    <p className="chain broken" role="alert" data-testid="chain-status">
+      Chain broken: {where} ({status.entries} entries checked)
+    </p>
+  );
+}
+
+export function AuditLogsPage() {
+  const [filters, setFilters] = useState<AuditFilters>({});
+  const [cursors, setCursors] = useState<(string | null)[]>([null]);
+  const [exporting, setExporting] = useState(false);
+  const cursor = cursors[cursors.length - 1];
+  const page = useQuery({
+    queryKey: ["audit", filters, cursor],
+    queryFn: () => api.auditLogs(filters, PAGE_SIZE, cursor),
+    refetchInterval: 5000,
+    placeholderData: keepPreviousData,
+  });
+  const chain = useQuery({ queryKey: ["audit-verify"], queryFn: api.verifyAudit, refetchInterval: 30_000 });
+  const setFilter = (name: keyof AuditFilters, value: string) => {
+    setFilters((current) => ({ ...current, [name]: value || undefined }));
+    setCursors([null]);
+  };
+  const rows = page.data?.items ?? [];
+  return (
+    <div className="page">
+      <h1>Audit Logs</h1>
+      <section aria-label="Chain status" className="row">
+        {chain.isPending && <Loading what="chain status" />}
+        {chain.isError && <ErrorState error={chain.error} />}
+        {chain.data && <ChainBadge status={chain.data} />}
+        <button type="button" onClick={() => chain.refetch()} disabled={chain.isFetching}>
+          {chain.isFetching ? "Verifying…" : "Verify chain"}
+        </button>
+      </section>
+      <div className="row filters">
+        <label>
+          Incident
+          <input name="incident_id" value={filters.incident_id ?? ""} onChange={(e) => setFilter("incident_id", e.target.value)} />
+        </label>
+        <label>
+          Action
+          <input name="action" value={filters.action ?? ""} onChange={(e) => setFilter("action", e.target.value)} />
+        </label>
+        <label>
+          Actor
+          <input name="actor" value={filters.actor ?? ""} onChange={(e) => setFilter("actor", e.target.value)} />
+        </label>
+        <label>
+          Since
+          <input
+            name="since"
+            type="datetime-local"
+            onChange={(e) => setFilter("since", e.target.value ? new Date(e.target.value).toISOString() : "")}
+          />
+        </label>
+        <button
+          type="button"
+          disabled={exporting}
+          onClick={async () => {
+            setExporting(true);
+            try {
+              const day = new Date().toISOString().slice(0, 10);
+              downloadCsv(`audit_logs_${day}.csv`, auditToCsv(await api.allAuditLogs(filters)));
+            } finally {
+              setExporting(false);
+            }
+          }}
+        >
+          {exporting ? "Exporting…" : "Export CSV (all pages)"}
+        </button>
+      </div>
+      {page.isPending && <Loading what="audit entries" />}
+      {page.isError && <ErrorState error={page.error} />}
+      {page.data && !rows.length && <Empty>No audit entries match.</Empty>}
+      {rows.length > 0 && (
+        <table className="table">
+          <thead>
+            <tr>
+              <th>#</th>
+              <th>Time</th>
+              <th>Who</th>
+              <th>Action</th>
+              <th>Target</th>
+              <th>Status</th>
+              <th>Reason</th>
+              <th>Incident</th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((row) => (
+              <tr key={row.id} data-testid="audit-row">
+                <td title={row.hash ?? "not chained"}>{row.seq ?? "—"}</td>
+                <td>{new Date(row.time).toLocaleString()}</td>
+                <td>{row.agent}<div className="muted">{row.actor_kind}</div></td>
+                <td>{row.action}</td>
+                <td>{row.target}</td>
+                <td><Badge value={row.status} /></td>
+                <td>{row.reason}</td>
+                <td>{row.incident_id ? <Link to={`/incidents/${row.incident_id}`}>{row.incident_id}</Link> : "—"}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      <div className="row pager">
+        <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
+          Newer
+        </button>
+        <span>Page {cursors.length}</span>
+        <button
+          type="button"
+          disabled={!page.data?.nextCursor}
+          onClick={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}
+        >
+          Older
+        </button>
+      </div>
+    </div>
+  );
+}
