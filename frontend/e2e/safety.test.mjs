@@ -5,14 +5,11 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { REPO, freePort, launchChromium, newPage as openPage, parseCsv, waitFor } from "./support.mjs";
 
-const REPO = resolve(import.meta.dirname, "../..");
 const PYTHON = join(REPO, ".venv/bin/python");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 let server;
 let browser;
 let base;
@@ -44,67 +41,8 @@ db.execute("UPDATE docs SET body = ? WHERE collection = 'audit' AND id = ?",
 db.commit()
 `;
 
-function freePort() {
-  return new Promise((ok) => {
-    const probe = createServer();
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => ok(port));
-    });
-  });
-}
-
-async function waitFor(check, what, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch {
-      // not ready yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((ok) => setTimeout(ok, 200));
-  }
-}
-
 const json = async (path, init) => (await fetch(`${base}${path}`, init)).json();
-
-async function newPage() {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
-  page.errors = [];
-  page.on("console", (message) => message.type() === "error" && page.errors.push(message.text()));
-  page.on("pageerror", (error) => page.errors.push(String(error)));
-  return page;
-}
-
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(cell);
-      cell = "";
-    } else if (c === "\r" && text[i + 1] === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-      i++;
-    } else cell += c;
-  }
-  return rows;
-}
+const newPage = () => openPage(browser, { width: 1280, height: 900 });
 
 before(async () => {
   workdir = mkdtempSync(join(tmpdir(), "opsforge-e2e-safety-"));
@@ -122,11 +60,7 @@ before(async () => {
     stdio: "ignore",
   });
   await waitFor(async () => (await fetch(`${base}/api/health`)).ok, "the API");
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -5,6 +5,7 @@ import { api } from "../../api/client";
 import { auditToCsv, downloadCsv } from "../../api/csv";
 import type { AuditFilters, ChainStatus } from "../../api/types";
 import { Badge } from "../../components/ui/Badge";
+import { Pager } from "../../components/ui/Pager";
 import { Empty, ErrorState, Loading } from "../../components/ui/States";
 
 const PAGE_SIZE = 50;
@@ -121,19 +122,7 @@ export function AuditLogsPage() {
           </tbody>
         </table>
       )}
-      <div className="row pager">
-        <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Newer
-        </button>
-        <span>Page {cursors.length}</span>
-        <button
-          type="button"
-          disabled={!page.data?.nextCursor}
-          onClick={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}
-        >
-          Older
-        </button>
-      </div>
+      <Pager cursors={cursors} nextCursor={page.data?.nextCursor} onChange={setCursors} />
     </div>
   );
 }
