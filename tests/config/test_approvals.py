@@ -5,13 +5,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
 
 from config.approvals import Approval, ApprovalState, ApprovalStore
 from config.audit import AuditLog
+from config.document_store import DocumentStore
 from config.knowledge_base import KnowledgeBase
 from data.errors import Conflict, NotFound
+from tests.config.test_audit import Interleaving
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
@@ -113,3 +116,19 @@ def test_two_deciders_on_two_connections_one_wins(open_kb: Callable[[], Knowledg
         stored = stores[1].get(approval_id)
         assert stored is not None and stored.decided_by == actor
     assert AuditLog(open_kb()).verify().ok
+
+
+def test_a_decision_that_loses_the_race_is_a_conflict(open_kb: Callable[[], KnowledgeBase]) -> None:
+    now = ManualNow(T0)
+    first = store_on(open_kb(), now)
+    approval = first.request("ACT-1", "reboot")
+    shared = open_kb()
+    racing_kb = KnowledgeBase(
+        cast(DocumentStore, Interleaving(shared.store, lambda: first.decide(approval.id, True, "user:a", "yes")))
+    )
+    with pytest.raises(Conflict, match="decided concurrently: approved"):
+        store_on(racing_kb, now).decide(approval.id, False, "user:b", "no")
+    stored = first.get(approval.id)
+    assert stored is not None and (stored.state, stored.decided_by) == (ApprovalState.APPROVED, "user:a")
+    assert [e.action for e in AuditLog(shared).page().items].count("approval.approved") == 1
+    assert [e.action for e in AuditLog(shared).page().items].count("approval.rejected") == 0

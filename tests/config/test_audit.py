@@ -8,9 +8,11 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any, cast
 
 from config.audit import AuditLog
 from config.audit_chain import GENESIS, entry_hash
+from config.document_store import DocumentStore
 from config.knowledge_base import KnowledgeBase, build_knowledge_base
 from data.models import AuditEntry
 from tests.conftest import make_settings
@@ -147,3 +149,35 @@ def test_entries_from_before_the_chain_are_counted_apart(kb: KnowledgeBase) -> N
     AuditLog(kb).record(actor="user:a", action="x", target="t")
     status = AuditLog(kb).verify()
     assert (status.ok, status.entries, status.unchained) == (True, 1, 1)
+
+
+class Interleaving:
+    """A store through which another writer appends right before this writer's first conditional write."""
+
+    def __init__(self, inner: DocumentStore, interloper: Callable[[], object]) -> None:
+        self.inner = inner
+        self.interloper: Callable[[], object] | None = interloper
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def compare_and_put(self, *args: Any, **kwargs: Any) -> bool:
+        if self.interloper is not None:
+            interloper, self.interloper = self.interloper, None
+            interloper()
+        return bool(self.inner.compare_and_put(*args, **kwargs))
+
+
+def test_a_writer_that_loses_the_race_for_the_head_appends_after_the_winner(
+    open_kb: Callable[[], KnowledgeBase],
+) -> None:
+    winner = AuditLog(open_kb())
+    shared = open_kb()
+    racing = KnowledgeBase(cast(DocumentStore, Interleaving(shared.store, lambda: winner.record(
+        actor="agent:A", action="first", target="t"))))  # fmt: skip
+    late = AuditLog(racing).record(actor="agent:B", action="second", target="t")
+    assert late.seq == 2
+    entries = sorted(winner.page().items, key=lambda e: e.seq or 0)
+    assert [(e.action, e.seq) for e in entries] == [("first", 1), ("second", 2)]
+    assert entries[1].prev_hash == entries[0].hash
+    assert winner.verify().ok

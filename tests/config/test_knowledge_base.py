@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from config.document_store import Doc
 from config.knowledge_base import InvalidCursor, KnowledgeBase, build_knowledge_base
 from data.models import (
     Action,
@@ -237,3 +239,15 @@ def test_order_key_is_the_fixed_width_utc_text_for_any_zone_and_year() -> None:
     for moment in moments:
         assert order_key(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     assert order_key(repeated) != order_key(repeated.replace(fold=1))
+
+
+def test_compare_and_put_writes_only_over_the_expected_version(open_kb: Callable[[], KnowledgeBase]) -> None:
+    first, second = open_kb().store, open_kb().store  # two connections: two processes or machines
+    assert first.compare_and_put("guards", Doc("g", "", {"version": 1}), None)
+    assert not second.compare_and_put("guards", Doc("g", "", {"version": 1}), None)  # it exists already
+    entry = Doc("e1", "2026-01-01T00:00:00.000000Z", {"n": 1}, {"kind": "x"})
+    assert second.compare_and_put("guards", Doc("g", "", {"version": 2}), 1, [("entries", entry)])
+    stale = Doc("e2", "2026-01-01T00:00:01.000000Z", {"n": 2})
+    assert not first.compare_and_put("guards", Doc("g", "", {"version": 2}), 1, [("entries", stale)])
+    assert first.get("guards", "g") == {"version": 2}
+    assert first.get("entries", "e1") == {"n": 1} and first.get("entries", "e2") is None  # nothing of a lost race
