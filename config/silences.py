@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 import threading
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
@@ -214,6 +214,18 @@ class SilenceStore:
         candidates = self._candidates(at)
         covering = [s for s in candidates if s.silences(tenant, labels, at)]
         return max(covering, key=lambda s: (s.endsAt, s.id)) if covering else None
+
+    def covering_action(
+        self, tenant: str, *, target: str, action: str, alerts: Iterable[Mapping[str, str]] = (), at: datetime
+    ) -> Silence | None:
+        """Return a silence that covers an action: its target (as ``host``, ``instance`` and ``service``, with
+        ``action``) or any of the alert label sets it answers, or None. What the Executor's silence rule asks."""
+        own = {"host": target, "instance": target, "service": target, "action": action}
+        for labels in (own, *alerts):
+            found = self.active_for(tenant, labels, at)
+            if found is not None:
+                return found
+        return None
 
     def is_silenced(self, tenant: str, labels: Mapping[str, str], at: datetime) -> bool:
         """Return whether any silence covers an alert of ``tenant`` with ``labels`` at ``at``."""

@@ -119,3 +119,18 @@ def test_bad_windows_are_refused(starts: datetime | None, ends: datetime) -> Non
             tenant="acme", matchers=[m("host", "=", "a")], starts_at=starts, ends_at=ends, comment="c", created_by="u"
         )
     assert error.value.field == "endsAt"
+
+
+def test_an_action_is_covered_by_its_target_or_by_one_of_its_alerts(kb: KnowledgeBase) -> None:
+    now = ManualNow(T0)
+    silences = make(kb, now)
+    by_host = silences.create(tenant="acme", matchers=[m("host", "=", "db-1")], starts_at=None, ends_at=T0 + HOUR,
+                              comment="db-1 maintenance", created_by="user:a")  # fmt: skip
+    by_alert = silences.create(tenant="acme", matchers=[m("alertname", "=~", "Disk.*")], starts_at=None,
+                               ends_at=T0 + HOUR, comment="disk noise", created_by="user:a")  # fmt: skip
+    at = T0 + timedelta(minutes=1)
+    assert silences.covering_action("acme", target="db-1", action="reboot", at=at) == by_host
+    assert silences.covering_action("acme", target="web-1", action="reboot", at=at) is None
+    alerts = [{"alertname": "HighCPU", "host": "web-1"}, {"alertname": "DiskFull", "host": "web-1"}]
+    assert silences.covering_action("acme", target="web-1", action="disk_cleanup", alerts=alerts, at=at) == by_alert
+    assert silences.covering_action("globex", target="db-1", action="reboot", alerts=alerts, at=at) is None
