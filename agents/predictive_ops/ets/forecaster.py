@@ -26,7 +26,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from agents.predictive_ops.ets import seasonal as ets_seasonal
+import agents.predictive_ops.ets.seasonal as ets_seasonal
 from agents.predictive_ops.ets.search import search, time_major
 
 Array = NDArray[np.float64]
