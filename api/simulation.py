@@ -3,7 +3,8 @@ injection, and the ground truth (for evaluation only)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Body, HTTPException, Query, status
 from pydantic import BaseModel, Field
@@ -16,6 +17,7 @@ from data.timeutil import UtcDatetime
 router = APIRouter(prefix="/api", tags=["simulation"])
 
 SCENARIO_NAMES = frozenset(s.name for s in CATALOGUE)
+T = TypeVar("T")
 
 
 class SimulationCommandOut(BaseModel):
@@ -75,6 +77,13 @@ def _offset(cursor: str | None) -> int:
     if not cursor.isdigit():
         raise HTTPException(422, detail="cursor must come from next_cursor")
     return int(cursor)
+
+
+def _page(read: Callable[[int, int], list[T]], limit: int, cursor: str | None) -> tuple[list[T], str | None]:
+    """Return up to ``limit`` items from the offset ``cursor`` names, and the next page's cursor (None: last page)."""
+    offset = _offset(cursor)
+    items = read(offset, limit + 1)
+    return items[:limit], str(offset + limit) if len(items) > limit else None
 
 
 @router.post("/simulation/start", response_model=SimulationCommandOut, dependencies=[Authorized])
@@ -153,10 +162,8 @@ def truth(
     cursor: Annotated[str | None, Query(max_length=20)] = None,
 ) -> FaultPage:
     """Faults in start order with their root cause, remedy, end and affected hosts (evaluation only)."""
-    offset = _offset(cursor)
-    items = world.truth.faults(offset, limit + 1)
-    next_cursor = str(offset + limit) if len(items) > limit else None
-    return FaultPage(items=items[:limit], next_cursor=next_cursor)
+    items, next_cursor = _page(world.truth.faults, limit, cursor)
+    return FaultPage(items=items, next_cursor=next_cursor)
 
 
 @router.get("/simulation/truth/alerts", response_model=AlertTruthPage)
@@ -166,7 +173,5 @@ def truth_alerts(
     cursor: Annotated[str | None, Query(max_length=20)] = None,
 ) -> AlertTruthPage:
     """Alert occurrences in emission order with the fault that caused each (null: noise or hygiene)."""
-    offset = _offset(cursor)
-    items = world.truth.alerts(offset, limit + 1)
-    next_cursor = str(offset + limit) if len(items) > limit else None
-    return AlertTruthPage(items=items[:limit], next_cursor=next_cursor)
+    items, next_cursor = _page(world.truth.alerts, limit, cursor)
+    return AlertTruthPage(items=items, next_cursor=next_cursor)

@@ -1,4 +1,5 @@
-"""A simulated world stepped for half an hour, behind an app whose runner is a stand-in that only holds it."""
+"""Shared by the API tests: a tenant's topology, and a simulated world stepped for half an hour behind an app
+whose runner is a stand-in that only holds it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,15 @@ from backend_api import create_app
 from data.sim.world import World
 from data.sinks import RecordingSink
 from tests.conftest import make_settings
+
+TOPOLOGY = {
+    "tenant": "acme",
+    "services": [
+        {"name": "api", "hosts": ["api-1"], "site": "fra1"},
+        {"name": "db", "hosts": ["db-1"], "site": "fra1"},
+    ],
+    "dependencies": [["api", "db"]],
+}
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from api.alerts import MAX_ALERTS_PER_REQUEST, ingest_slot
 from backend_api import create_app
+from tests.api.conftest import TOPOLOGY
 from tests.conftest import make_settings
 
 # A notification as Prometheus Alertmanager 0.27 sends it to a webhook receiver (firing alerts carry the
@@ -54,15 +55,6 @@ ALERTMANAGER_PAYLOAD: dict[str, Any] = {
     "groupKey": '{}:{tenant="acme"}',
     "truncatedAlerts": 0,
 }  # fmt: skip
-
-TOPOLOGY = {
-    "tenant": "acme",
-    "services": [
-        {"name": "api", "hosts": ["api-1"], "site": "fra1"},
-        {"name": "db", "hosts": ["db-1"], "site": "fra1"},
-    ],
-    "dependencies": [["api", "db"]],
-}
 
 
 def test_alertmanager_webhook_round_trip_opens_one_incident_with_root_cause(tmp_path: Path) -> None:

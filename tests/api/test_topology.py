@@ -7,17 +7,8 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from backend_api import create_app
-from tests.api.conftest import FakeRunner
+from tests.api.conftest import TOPOLOGY, FakeRunner
 from tests.conftest import make_settings
-
-TOPOLOGY = {
-    "tenant": "acme",
-    "services": [
-        {"name": "api", "hosts": ["api-1"], "site": "fra1"},
-        {"name": "db", "hosts": ["db-1"], "site": "fra1"},
-    ],
-    "dependencies": [["api", "db"]],
-}
 
 
 def test_put_replaces_one_tenant_and_get_returns_it(tmp_path: Path) -> None:
