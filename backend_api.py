@@ -1,4 +1,8 @@
-"""Composition root: `create_app(settings)` builds the service; `python backend_api.py` runs it with uvicorn."""
+"""Composition root: `create_app(settings)` builds the service; `python backend_api.py` runs it with uvicorn.
+
+This module only wires: settings, the knowledge base, the agents (each registered once in the agent
+registry), the simulated world and its runner, and the routers.
+"""
 
 from __future__ import annotations
 
@@ -7,37 +11,51 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
 
 from agents.alert_ops import AlertOps, CorrelationWeights
+from agents.base import AgentRegistry
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
-from api import agents, approvals, audit, control, fleet, forecasts, incidents, ingest, logs, metrics, silences
+from api import (
+    agents,
+    alerts,
+    approvals,
+    audit,
+    control,
+    fleet,
+    forecasts,
+    incidents,
+    logs,
+    metrics,
+    silences,
+    simulation,
+    topology,
+)
+from api.dashboard import serve_dashboard
+from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from config import terminal_logger
 from config.actuators import ActuatorRegistry
 from config.approvals import ApprovalStore
 from config.audit import AuditLog
-from config.document_store import InvalidCursor
 from config.kill_switch import KillSwitch
 from config.knowledge_base import build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
 from config.silences import SilenceStore
-from data.clock import SimClock
-from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
 from data.sim.actuator import SimulatedActuator
 from data.sim.metric_truth import SimulatorTruth
-from data.sim.world import World
-from data.timeutil import utc_now
-from live_data_generator import SimulationRunner
+from live_data_generator import build_simulation, build_world
 
 log = logging.getLogger("opsforge")
+
+ROUTERS = (
+    control, logs, metrics, alerts, incidents, topology, agents, audit, approvals, silences, fleet, simulation,
+    forecasts,
+)  # fmt: skip
 
 
 @asynccontextmanager
@@ -54,16 +72,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         approval_store.expire()
 
     approval_sweeper = PeriodicWorker("approvals", settings.APPROVAL_SWEEP_S, sweep_approvals)
-    silence_store = SilenceStore(kb, audit_log, refresh_s=settings.SILENCE_CACHE_S)
     alert_ops = AlertOps(kb, weights=correlation_weights(settings))
     metric_store = MetricStore()
-    world = World(
-        seed=settings.SIM_SEED,
+    world = build_world(
+        settings,
         alert_sink=alert_ops,
         metric_sink=metric_store,
         topology_sink=alert_ops,
         faults_paused=lambda: kill_switch.active,
-        tick_seconds=settings.SIM_TICK_SECONDS,
     )
     ledger = RiskLedger(
         load=lambda: kb.get_setting(LEDGER_SETTING), save=lambda body: kb.put_setting(LEDGER_SETTING, body)
@@ -76,47 +92,37 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         seasonal=settings.FORECAST_SEASONAL,
     )
     forecaster = PeriodicWorker("forecasts", settings.FORECAST_INTERVAL_S, predictive.refresh)
+    registry = AgentRegistry(paused=lambda: kill_switch.active)
+    registry.register("AlertOps", alert_ops, autonomous=False)
+    registry.register("PredictiveOps", predictive, autonomous=False)
 
-    def step(sim_time: datetime) -> None:
-        world.step(sim_time)
+    def advance(sim_time: datetime) -> None:
         alert_ops.advance_to(sim_time)
 
-    # Only a first start gets a simulated past. After a restart the stored alerts are the past, and sim time
-    # (which runs ahead of the wall clock above 1x) resumes after the newest of them, so event time never
-    # goes backwards across restarts.
     newest = kb.list_alerts(limit=1).items
-    tick = timedelta(seconds=settings.SIM_TICK_SECONDS)
-    start = max(utc_now(), newest[0].startsAt + tick) if newest else utc_now()
-    simulation = SimulationRunner(
-        seed=settings.SIM_SEED,
-        speed=settings.SIM_SPEED,
-        tick_seconds=settings.SIM_TICK_SECONDS,
-        step=step,
-        world=world,
-        clock=SimClock(start, settings.SIM_SPEED),
-        history=timedelta(0) if newest else timedelta(hours=settings.SIM_HISTORY_HOURS),
-    )
+    runner = build_simulation(settings, world, after_step=advance, newest_alert=newest[0].startsAt if newest else None)
     app.state.log_handler = handler
     app.state.kb = kb
     app.state.kill_switch = kill_switch
     app.state.audit = audit_log
     app.state.approvals = approval_store
-    app.state.approval_decider = approval_store.decide
-    app.state.silences = silence_store
+    app.state.approval_decider = approval_store.decide  # the Executor's approve/reject once it exists
+    app.state.silences = SilenceStore(kb, audit_log, refresh_s=settings.SILENCE_CACHE_S)
     app.state.actuators = ActuatorRegistry(settings.ACTUATORS, SimulatedActuator(world))
     app.state.alert_ops = alert_ops
     app.state.predictive_ops = predictive
+    app.state.agents = registry
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
-    app.state.simulation = simulation
+    app.state.simulation = runner
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
     approval_sweeper.start()
     if settings.SIM_AUTOSTART:
-        simulation.start()
+        runner.start()
     try:
         yield
     finally:
-        simulation.shutdown()
+        runner.shutdown()
         approval_sweeper.stop()
         forecaster.stop()
         alert_ops.close()
@@ -139,41 +145,6 @@ def correlation_weights(settings: Settings) -> CorrelationWeights:
     )
 
 
-def _error_handlers(app: FastAPI) -> None:
-    statuses: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409, InvalidInput: 422}
-
-    @app.exception_handler(DomainError)
-    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
-        if isinstance(error, Overloaded):
-            headers = {"Retry-After": str(max(1, round(error.retry_after)))}
-            return JSONResponse({"detail": str(error)}, status_code=429, headers=headers)
-        code = next((c for kind, c in statuses.items() if isinstance(error, kind)), 400)
-        return JSONResponse({"detail": str(error)}, status_code=code)
-
-    @app.exception_handler(InvalidCursor)
-    async def invalid_cursor(_: Request, error: InvalidCursor) -> JSONResponse:
-        return JSONResponse({"detail": [{"loc": ["query", "cursor"], "msg": str(error)}]}, status_code=422)
-
-
-def _serve_dashboard(app: FastAPI, dist: Path) -> None:
-    """Serve the built dashboard at `/` with an SPA fallback that never shadows `/api/*`."""
-    index = dist / "index.html"
-    if not index.is_file():
-        return
-    if (dist / "assets").is_dir():
-        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
-    root = dist.resolve()
-
-    @app.get("/{path:path}", include_in_schema=False)
-    def spa(path: str) -> FileResponse:
-        if path == "api" or path.startswith("api/"):
-            raise HTTPException(404, detail=f"no API route /{path}")
-        candidate = (root / path).resolve()
-        if path and candidate.is_relative_to(root) and candidate.is_file():
-            return FileResponse(candidate)
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
-
-
 def create_app(settings: Settings) -> FastAPI:
     """Return the OpsForge app for ``settings``; nothing starts until its lifespan runs."""
     app = FastAPI(title="OpsForge", version="0.1.0", lifespan=lifespan)
@@ -187,10 +158,10 @@ def create_app(settings: Settings) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
-    _error_handlers(app)
-    for module in (control, logs, metrics, ingest, incidents, agents, audit, approvals, silences, fleet, forecasts):
+    install_error_handlers(app)
+    for module in ROUTERS:
         app.include_router(module.router)
-    _serve_dashboard(app, settings.FRONTEND_DIST)
+    serve_dashboard(app, settings.FRONTEND_DIST)
     return app
 
 

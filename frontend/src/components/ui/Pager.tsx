@@ -1,20 +1,14 @@
-/** Newer/Older buttons over a stack of cursors: the last one is the page on screen, null the first page. */
-export function Pager({
-  cursors,
-  nextCursor,
-  onChange,
-}: {
-  cursors: (string | null)[];
-  nextCursor: string | null | undefined;
-  onChange: (cursors: (string | null)[]) => void;
-}) {
+import type { PagerState } from "../../api/usePagedQuery";
+
+/** Newer / page number / Older buttons for a list paged with `usePagedQuery`. */
+export function Pager({ paged }: { paged: PagerState }) {
   return (
     <div className="row pager">
-      <button type="button" disabled={cursors.length < 2} onClick={() => onChange(cursors.slice(0, -1))}>
+      <button type="button" disabled={!paged.hasNewer} onClick={paged.newer}>
         Newer
       </button>
-      <span>Page {cursors.length}</span>
-      <button type="button" disabled={!nextCursor} onClick={() => nextCursor && onChange([...cursors, nextCursor])}>
+      <span>Page {paged.page}</span>
+      <button type="button" disabled={!paged.hasOlder} onClick={paged.older}>
         Older
       </button>
     </div>

@@ -1,9 +1,10 @@
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
-import { api } from "../../api/client";
+import { api, type Page } from "../../api/client";
 import { auditToCsv, downloadCsv } from "../../api/csv";
-import type { AuditFilters, ChainStatus } from "../../api/types";
+import type { AuditFilters, AuditLogRow, ChainStatus } from "../../api/types";
+import { usePagedQuery } from "../../api/usePagedQuery";
 import { Badge } from "../../components/ui/Badge";
 import { Pager } from "../../components/ui/Pager";
 import { Empty, ErrorState, Loading } from "../../components/ui/States";
@@ -25,20 +26,20 @@ function ChainBadge({ status }: { status: ChainStatus }) {
 
 export function AuditLogsPage() {
   const [filters, setFilters] = useState<AuditFilters>({});
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [exporting, setExporting] = useState(false);
-  const cursor = cursors[cursors.length - 1];
-  const page = useQuery({
-    queryKey: ["audit", filters, cursor],
-    queryFn: () => api.auditLogs(filters, PAGE_SIZE, cursor),
-    refetchInterval: 5000,
-    placeholderData: keepPreviousData,
-  });
+  // A change of filters starts again at the newest page.
+  const paged = usePagedQuery(
+    "audit",
+    filters,
+    JSON.stringify([filters.incident_id, filters.action, filters.actor, filters.since]),
+    (f: AuditFilters, cursor) => api.auditLogs(f, PAGE_SIZE, cursor),
+    (p: Page<AuditLogRow>) => p.nextCursor,
+  );
+  const page = paged.query;
   // Verifying reads the whole log: on opening the page and on request, not on a timer.
   const chain = useQuery({ queryKey: ["audit-verify"], queryFn: api.verifyAudit, staleTime: Infinity });
   const setFilter = (name: keyof AuditFilters, value: string) => {
     setFilters((current) => ({ ...current, [name]: value || undefined }));
-    setCursors([null]);
   };
   const rows = page.data?.items ?? [];
   return (
@@ -122,7 +123,7 @@ export function AuditLogsPage() {
           </tbody>
         </table>
       )}
-      <Pager cursors={cursors} nextCursor={page.data?.nextCursor} onChange={setCursors} />
+      <Pager paged={paged} />
     </div>
   );
 }
