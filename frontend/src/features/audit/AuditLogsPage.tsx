@@ -2,10 +2,11 @@ import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
 import { api, type Page } from "../../api/client";
-import { auditToCsv, downloadCsv } from "../../api/csv";
+import { auditToCsv } from "../../api/csv";
 import type { AuditFilters, AuditLogRow, ChainStatus } from "../../api/types";
 import { usePagedQuery } from "../../api/usePagedQuery";
 import { Badge } from "../../components/ui/Badge";
+import { ExportCsvButton } from "../../components/ui/ExportCsvButton";
 import { Pager } from "../../components/ui/Pager";
 import { Empty, ErrorState, Loading } from "../../components/ui/States";
 
@@ -26,7 +27,6 @@ function ChainBadge({ status }: { status: ChainStatus }) {
 
 export function AuditLogsPage() {
   const [filters, setFilters] = useState<AuditFilters>({});
-  const [exporting, setExporting] = useState(false);
   // A change of filters starts again at the newest page.
   const paged = usePagedQuery(
     "audit",
@@ -74,21 +74,10 @@ export function AuditLogsPage() {
             onChange={(e) => setFilter("since", e.target.value ? new Date(e.target.value).toISOString() : "")}
           />
         </label>
-        <button
-          type="button"
-          disabled={exporting}
-          onClick={async () => {
-            setExporting(true);
-            try {
-              const day = new Date().toISOString().slice(0, 10);
-              downloadCsv(`audit_logs_${day}.csv`, auditToCsv(await api.allAuditLogs(filters)));
-            } finally {
-              setExporting(false);
-            }
-          }}
-        >
-          {exporting ? "Exporting…" : "Export CSV (all pages)"}
-        </button>
+        <ExportCsvButton
+          filename={() => `audit_logs_${new Date().toISOString().slice(0, 10)}.csv`}
+          build={async () => auditToCsv(await api.allAuditLogs(filters))}
+        />
       </div>
       {page.isPending && <Loading what="audit entries" />}
       {page.isError && <ErrorState error={page.error} />}

@@ -1,10 +1,11 @@
 import { useState } from "react";
 import { Link } from "react-router";
 import { api, type IncidentPage } from "../../api/client";
-import { downloadCsv, incidentsToCsv } from "../../api/csv";
+import { incidentsToCsv } from "../../api/csv";
 import type { IncidentFilters, IncidentSummary } from "../../api/types";
 import { usePagedQuery } from "../../api/usePagedQuery";
 import { Badge } from "../../components/ui/Badge";
+import { ExportCsvButton } from "../../components/ui/ExportCsvButton";
 import { Pager } from "../../components/ui/Pager";
 import { Empty, ErrorState, Loading } from "../../components/ui/States";
 
@@ -23,7 +24,6 @@ export function IncidentsPage() {
   const [filters, setFilters] = useState<IncidentFilters>({});
   const [search, setSearch] = useState("");
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: "createdAt", descending: true });
-  const [exporting, setExporting] = useState(false);
   // A change of filters starts again at the newest page.
   const paged = usePagedQuery(
     "incidents",
@@ -77,20 +77,7 @@ export function IncidentsPage() {
           Search this page
           <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} name="search" />
         </label>
-        <button
-          type="button"
-          disabled={exporting}
-          onClick={async () => {
-            setExporting(true);
-            try {
-              downloadCsv("incidents.csv", incidentsToCsv(await api.allIncidents(filters)));
-            } finally {
-              setExporting(false);
-            }
-          }}
-        >
-          {exporting ? "Exporting…" : "Export CSV (all pages)"}
-        </button>
+        <ExportCsvButton filename={() => "incidents.csv"} build={async () => incidentsToCsv(await api.allIncidents(filters))} />
       </div>
       {page.isPending && <Loading what="incidents" />}
       {page.isError && <ErrorState error={page.error} />}
