@@ -8,13 +8,21 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from agents.alert_ops import AlertOps, CorrelationWeights
+from agents.alert_ops import (
+    AlertLimits,
+    AlertOps,
+    CorrelationWeights,
+    LifecyclePolicy,
+    TopologyLimits,
+    TopologyRegistry,
+)
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
 from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics
 from api.limits import BodySizeLimit
@@ -27,6 +35,7 @@ from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
 from data.clock import SimClock
 from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
+from data.models import LATEST_EVENT
 from data.sim.metric_truth import SimulatorTruth
 from data.sim.world import World
 from data.timeutil import utc_now
@@ -42,7 +51,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
-    alert_ops = AlertOps(kb, weights=correlation_weights(settings))
+    alert_ops = AlertOps(kb, weights=correlation_weights(settings), **alert_ops_bounds(settings))
     metric_store = MetricStore()
     world = World(
         seed=settings.SIM_SEED,
@@ -73,7 +82,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # goes backwards across restarts.
     newest = kb.list_alerts(limit=1).items
     tick = timedelta(seconds=settings.SIM_TICK_SECONDS)
-    start = max(utc_now(), newest[0].startsAt + tick) if newest else utc_now()
+    # A stored alert from outside the event-time range (kept from before times were bounded) is not a past.
+    usable = newest and newest[0].startsAt < LATEST_EVENT - tick
+    start = max(utc_now(), newest[0].startsAt + tick) if usable else utc_now()
     simulation = SimulationRunner(
         seed=settings.SIM_SEED,
         speed=settings.SIM_SPEED,
@@ -117,6 +128,33 @@ def correlation_weights(settings: Settings) -> CorrelationWeights:
         time_scale_s=settings.CORR_TIME_SCALE_S,
         max_gap_s=settings.CORR_MAX_GAP_S,
     )
+
+
+def alert_ops_bounds(settings: Settings) -> dict[str, Any]:
+    """Return the alert engine's bounds configured in ``settings``: its ``policy``, ``topology`` and ``limits``."""
+    return {
+        "policy": LifecyclePolicy(
+            max_tracked_alerts=settings.ALERTOPS_MAX_TRACKED_ALERTS,
+            max_tracked_bytes=settings.ALERTOPS_MAX_TRACKED_BYTES,
+        ),
+        "topology": TopologyRegistry(
+            TopologyLimits(
+                max_services=settings.TOPOLOGY_MAX_SERVICES,
+                max_dependencies=settings.TOPOLOGY_MAX_DEPENDENCIES,
+                max_services_per_host=settings.TOPOLOGY_MAX_SERVICES_PER_HOST,
+                max_fanout=settings.TOPOLOGY_MAX_FANOUT,
+                cache_entries=settings.TOPOLOGY_CACHE_ENTRIES,
+            )
+        ),
+        "limits": AlertLimits(
+            max_labels=settings.ALERT_MAX_LABELS,
+            max_label_name_chars=settings.ALERT_MAX_LABEL_NAME_CHARS,
+            max_label_value_chars=settings.ALERT_MAX_LABEL_VALUE_CHARS,
+            max_annotation_bytes=settings.ALERT_MAX_ANNOTATION_BYTES,
+            max_clock_skew=timedelta(seconds=settings.ALERT_MAX_CLOCK_SKEW_S),
+            max_ends_ahead=timedelta(seconds=settings.ALERT_MAX_ENDS_AHEAD_S),
+        ),
+    }
 
 
 def _error_handlers(app: FastAPI) -> None:

@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import Authorized, KbDep
 from api.ingest import AlertOpsDep
-from data.errors import InvalidInput, NotFound
-from data.models import Alert, AlertState, Incident, IncidentStatus, Severity, TimelineEntry, TopologyIn
+from data.errors import NotFound
+from data.models import Alert, AlertState, Incident, IncidentStatus, Severity, TenantName, TimelineEntry, TopologyIn
 from data.timeutil import UtcDatetime, utc_now
 
 router = APIRouter(prefix="/api", tags=["incidents"])
@@ -114,14 +114,12 @@ def list_incidents(
     response: Response,
     status: IncidentStatus | None = None,
     severity: Severity | None = None,
-    tenant: Annotated[str | None, Query(max_length=200)] = None,
-    since: datetime | None = None,
+    tenant: Annotated[TenantName | None, Query()] = None,
+    since: UtcDatetime | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> list[IncidentSummary]:
     """Newest first; the next page's cursor is in the ``X-Next-Cursor`` header (absent on the last page)."""
-    if since is not None and since.tzinfo is None:
-        raise InvalidInput("since", "must carry a time zone, e.g. 2026-11-24T10:00:00Z")
     page = kb.list_incidents(limit=limit, cursor=cursor, status=status, severity=severity, tenant=tenant, since=since)
     if page.next_cursor:
         response.headers["X-Next-Cursor"] = page.next_cursor
@@ -198,7 +196,7 @@ def put_topology(body: TopologyIn, engine: AlertOpsDep) -> TopologyIn:
 
 
 @router.get("/topology/{tenant}", response_model=TopologyIn)
-def get_topology(tenant: str, engine: AlertOpsDep) -> TopologyIn:
+def get_topology(tenant: TenantName, engine: AlertOpsDep) -> TopologyIn:
     stored = engine.topology.snapshot(tenant)
     if stored is None:
         raise NotFound(f"no topology for tenant {tenant}")

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from backend_api import create_app
+from config.kb_sqlite import SqliteDocumentStore
+from config.knowledge_base import KnowledgeBase
 from tests.conftest import make_settings
 
 
@@ -156,3 +159,20 @@ def test_after_a_restart_sim_time_resumes_after_the_stored_alerts(tmp_path: Path
         newest = client.get("/api/alerts?limit=1").json()["items"][0]["startsAt"]
     with TestClient(create_app(settings)) as client:
         assert client.get("/api/simulation/status").json()["sim_time"] > newest
+
+
+def test_a_stored_alert_from_year_9999_is_set_aside_reported_and_the_service_starts(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    alert = {"labels": {"alertname": "DbDown", "tenant": "acme"}, "startsAt": "2026-05-01T12:00:00Z"}
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/api/alerts", json=[alert]).status_code == 202
+        assert client.get("/api/health").json()["quarantined"] == 0
+    kb = KnowledgeBase(SqliteDocumentStore(settings.KB_PATH))  # stored before event times were bounded
+    (stored,) = kb.list_alerts().items
+    far = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    kb.save_alerts([stored.model_copy(update={"startsAt": far, "lastSeen": far})])
+    kb.close()
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/api/health").json()["quarantined"] == 1
+        later = {**alert, "labels": {"alertname": "ApiErrors", "tenant": "acme"}}
+        assert client.post("/api/alerts", json=[later]).status_code == 202
