@@ -9,6 +9,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, sta
 from pydantic import BaseModel, Field
 
 from api.deps import require_token
+from data.models import TenantName
 from data.sim.advisories import Advisory
 from data.sim.scenarios import CATALOGUE
 from data.sim.truth import AlertTruth, FaultRecord
@@ -108,7 +109,7 @@ class ScenarioListOut(BaseModel):
 
 
 class InjectIn(BaseModel):
-    tenant: str | None = Field(default=None, max_length=200)
+    tenant: TenantName | None = None
     host: str | None = Field(default=None, max_length=200)
 
 
