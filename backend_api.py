@@ -10,20 +10,12 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from agents.alert_ops import (
-    AlertLimits,
-    AlertOps,
-    CorrelationWeights,
-    LifecyclePolicy,
-    TopologyLimits,
-    TopologyRegistry,
-)
+from agents.alert_ops import build_alert_ops
 from agents.base import AgentRegistry
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
 from api import agents, alerts, audit, control, fleet, forecasts, incidents, logs, metrics, simulation, topology
@@ -44,33 +36,6 @@ log = logging.getLogger("opsforge")
 ROUTERS = (control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts)
 
 
-def alert_ops_bounds(settings: Settings) -> dict[str, Any]:
-    """Return the alert engine's bounds configured in ``settings``: its ``policy``, ``topology`` and ``limits``."""
-    return {
-        "policy": LifecyclePolicy(
-            max_tracked_alerts=settings.ALERTOPS_MAX_TRACKED_ALERTS,
-            max_tracked_bytes=settings.ALERTOPS_MAX_TRACKED_BYTES,
-        ),
-        "topology": TopologyRegistry(
-            TopologyLimits(
-                max_services=settings.TOPOLOGY_MAX_SERVICES,
-                max_dependencies=settings.TOPOLOGY_MAX_DEPENDENCIES,
-                max_services_per_host=settings.TOPOLOGY_MAX_SERVICES_PER_HOST,
-                max_fanout=settings.TOPOLOGY_MAX_FANOUT,
-                cache_entries=settings.TOPOLOGY_CACHE_ENTRIES,
-            )
-        ),
-        "limits": AlertLimits(
-            max_labels=settings.ALERT_MAX_LABELS,
-            max_label_name_chars=settings.ALERT_MAX_LABEL_NAME_CHARS,
-            max_label_value_chars=settings.ALERT_MAX_LABEL_VALUE_CHARS,
-            max_annotation_bytes=settings.ALERT_MAX_ANNOTATION_BYTES,
-            max_clock_skew=timedelta(seconds=settings.ALERT_MAX_CLOCK_SKEW_S),
-            max_ends_ahead=timedelta(seconds=settings.ALERT_MAX_ENDS_AHEAD_S),
-        ),
-    }
-
-
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Build every long-lived object, start the threads; on shutdown stop them in reverse order."""
@@ -78,7 +43,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
-    alert_ops = AlertOps(kb, weights=correlation_weights(settings), **alert_ops_bounds(settings))
+    alert_ops = build_alert_ops(kb, settings)
     metric_store = MetricStore()
     world = build_world(
         settings,
@@ -128,20 +93,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kb.close()
         log.info("OpsForge stopped")
         terminal_logger.uninstall(handler)
-
-
-def correlation_weights(settings: Settings) -> CorrelationWeights:
-    """Return the correlation weights and threshold configured in ``settings``."""
-    return CorrelationWeights(
-        topology=settings.CORR_W_TOPOLOGY,
-        time=settings.CORR_W_TIME,
-        labels=settings.CORR_W_LABELS,
-        cooccurrence=settings.CORR_W_COOCCURRENCE,
-        threshold=settings.CORR_THRESHOLD,
-        merge_threshold=settings.CORR_MERGE_THRESHOLD,
-        time_scale_s=settings.CORR_TIME_SCALE_S,
-        max_gap_s=settings.CORR_MAX_GAP_S,
-    )
 
 
 def create_app(settings: Settings) -> FastAPI:
