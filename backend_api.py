@@ -10,12 +10,12 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from agents.alert_ops import AlertOps, CorrelationWeights
+from agents.alert_ops import build_alert_ops
 from agents.base import AgentRegistry
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
 from api import (
@@ -37,25 +37,20 @@ from api.dashboard import serve_dashboard
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from config import terminal_logger
-from config.actuators import ActuatorRegistry
-from config.approvals import ApprovalStore
-from config.audit import AuditLog
 from config.kill_switch import KillSwitch
 from config.knowledge_base import build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
+from config.safety import build_safety
 from config.settings import Settings, load_settings
-from config.silences import SilenceStore
 from data.sim.actuator import SimulatedActuator
 from data.sim.metric_truth import SimulatorTruth
 from live_data_generator import build_simulation, build_world
 
 log = logging.getLogger("opsforge")
 
-ROUTERS = (
-    control, logs, metrics, alerts, incidents, topology, agents, audit, approvals, silences, fleet, simulation,
-    forecasts,
-)  # fmt: skip
+ROUTERS = (control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts)
+SAFETY_ROUTERS = (approvals, silences)
 
 
 @asynccontextmanager
@@ -65,14 +60,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
-    audit_log = AuditLog(kb)
-    approval_store = ApprovalStore(kb, audit_log, ttl=timedelta(seconds=settings.APPROVAL_TTL_S))
-
-    def sweep_approvals() -> None:
-        approval_store.expire()
-
-    approval_sweeper = PeriodicWorker("approvals", settings.APPROVAL_SWEEP_S, sweep_approvals)
-    alert_ops = AlertOps(kb, weights=correlation_weights(settings))
+    alert_ops = build_alert_ops(kb, settings)
     metric_store = MetricStore()
     world = build_world(
         settings,
@@ -104,11 +92,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.log_handler = handler
     app.state.kb = kb
     app.state.kill_switch = kill_switch
-    app.state.audit = audit_log
-    app.state.approvals = approval_store
-    app.state.approval_decider = approval_store.decide  # the Executor's approve/reject once it exists
-    app.state.silences = SilenceStore(kb, audit_log, refresh_s=settings.SILENCE_CACHE_S)
-    app.state.actuators = ActuatorRegistry(settings.ACTUATORS, SimulatedActuator(world))
+    safety = build_safety(kb, settings, SimulatedActuator(world))
+    app.state.audit = safety.audit
+    app.state.approvals = safety.approvals
+    app.state.approval_decider = safety.approvals.decide  # the Executor's approve/reject once it exists
+    app.state.silences = safety.silences
+    app.state.actuators = safety.actuators
     app.state.alert_ops = alert_ops
     app.state.predictive_ops = predictive
     app.state.agents = registry
@@ -116,33 +105,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.simulation = runner
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
-    approval_sweeper.start()
+    safety.approval_sweeper.start()
     if settings.SIM_AUTOSTART:
         runner.start()
     try:
         yield
     finally:
         runner.shutdown()
-        approval_sweeper.stop()
+        safety.approval_sweeper.stop()
         forecaster.stop()
         alert_ops.close()
         kb.close()
         log.info("OpsForge stopped")
         terminal_logger.uninstall(handler)
-
-
-def correlation_weights(settings: Settings) -> CorrelationWeights:
-    """Return the correlation weights and threshold configured in ``settings``."""
-    return CorrelationWeights(
-        topology=settings.CORR_W_TOPOLOGY,
-        time=settings.CORR_W_TIME,
-        labels=settings.CORR_W_LABELS,
-        cooccurrence=settings.CORR_W_COOCCURRENCE,
-        threshold=settings.CORR_THRESHOLD,
-        merge_threshold=settings.CORR_MERGE_THRESHOLD,
-        time_scale_s=settings.CORR_TIME_SCALE_S,
-        max_gap_s=settings.CORR_MAX_GAP_S,
-    )
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -159,7 +134,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
     install_error_handlers(app)
-    for module in ROUTERS:
+    for module in ROUTERS + SAFETY_ROUTERS:
         app.include_router(module.router)
     serve_dashboard(app, settings.FRONTEND_DIST)
     return app

@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import Authorized, KbDep, KillSwitchDep, SimulationDep
+from api.deps import AlertOpsDep, Authorized, KbDep, KillSwitchDep, SimulationDep
 from config.kill_switch import KillSwitchState
 from data.timeutil import UtcDatetime
 
@@ -19,6 +19,7 @@ class HealthOut(BaseModel):
     kb_backend: str
     simulation_running: bool
     kill_switch_active: bool
+    quarantined: int = Field(description="stored alert records set aside at start-up because they cannot be loaded")
 
 
 class KillSwitchIn(BaseModel):
@@ -53,12 +54,13 @@ def _switch_out(state: KillSwitchState, changed: bool | None = None) -> KillSwit
 
 
 @router.get("/health", response_model=HealthOut)
-def health(kb: KbDep, switch: KillSwitchDep, simulation: SimulationDep) -> HealthOut:
+def health(kb: KbDep, switch: KillSwitchDep, simulation: SimulationDep, engine: AlertOpsDep) -> HealthOut:
     return HealthOut(
         status="ok",
         kb_backend=type(kb.store).__name__,
         simulation_running=simulation.running,
         kill_switch_active=switch.active,
+        quarantined=len(engine.quarantined()),
     )
 
 

@@ -9,8 +9,9 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from api.deps import AlertOpsDep, Authorized, KbDep
-from data.errors import InvalidInput, NotFound
-from data.models import Alert, Incident, IncidentStatus, Severity, TimelineEntry
+from data.errors import NotFound
+from data.labels import DEFAULT_TENANT
+from data.models import Alert, Incident, IncidentStatus, Severity, TenantName, TimelineEntry
 from data.timeutil import UtcDatetime, age_text, utc_now
 
 router = APIRouter(prefix="/api", tags=["incidents"])
@@ -94,14 +95,12 @@ def list_incidents(
     response: Response,
     status: IncidentStatus | None = None,
     severity: Severity | None = None,
-    tenant: Annotated[str | None, Query(max_length=200)] = None,
-    since: datetime | None = None,
+    tenant: Annotated[TenantName | None, Query()] = None,
+    since: UtcDatetime | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> list[IncidentSummary]:
     """Newest first; the next page's cursor is in the ``X-Next-Cursor`` header (absent on the last page)."""
-    if since is not None and since.tzinfo is None:
-        raise InvalidInput("since", "must carry a time zone, e.g. 2026-11-24T10:00:00Z")
     page = kb.list_incidents(limit=limit, cursor=cursor, status=status, severity=severity, tenant=tenant, since=since)
     if page.next_cursor:
         response.headers["X-Next-Cursor"] = page.next_cursor
@@ -114,7 +113,8 @@ def get_incident(incident_id: str, kb: KbDep) -> IncidentDetail:
     incident = kb.get_incident(incident_id)
     if incident is None:
         raise NotFound(f"incident {incident_id} not found")
-    alerts = [a for fp in incident.alert_fingerprints[:500] if (a := kb.get_alert(fp)) is not None]
+    tenant = incident.tenant or DEFAULT_TENANT
+    alerts = [a for fp in incident.alert_fingerprints[:500] if (a := kb.get_alert(fp, tenant)) is not None]
     audit = kb.list_audit(incident_id=incident_id, limit=200).items
     joins = [float(d["score"]) for d in incident.why_trace if d.get("decision") == "joined" and "score" in d]
     base = summary(incident, utc_now())

@@ -241,6 +241,16 @@ def test_order_key_is_the_fixed_width_utc_text_for_any_zone_and_year() -> None:
     assert order_key(repeated) != order_key(repeated.replace(fold=1))
 
 
+def test_alert_records_are_keyed_by_tenant_and_fingerprint(kb: KnowledgeBase) -> None:
+    mine = Alert(fingerprint="same", labels={"alertname": "A", "tenant": "acme"}, startsAt=T0, lastSeen=T0)
+    theirs = Alert(fingerprint="same", labels={"alertname": "B", "tenant": "globex"}, startsAt=T0, lastSeen=T0)
+    kb.save_alerts([mine])
+    kb.save_ingested([(theirs.startsAt, theirs.model_dump(mode="json"))], [])
+    assert kb.get_alert("same", "acme") == mine and kb.get_alert("same", "globex") == theirs
+    assert kb.get_alert("same") is None  # the default tenant has no such alert
+    assert len(kb.list_alerts(fingerprint="same").items) == 2
+
+
 def test_compare_and_put_writes_only_over_the_expected_version(open_kb: Callable[[], KnowledgeBase]) -> None:
     first, second = open_kb().store, open_kb().store  # two connections: two processes or machines
     assert first.compare_and_put("guards", Doc("g", "", {"version": 1}), None)
