@@ -21,7 +21,10 @@ class AuditLogRow(BaseModel):
     agent: str = Field(description="who: the acting agent or user (the entry's actor)")
     action: str
     target: str
-    status: str = Field(description="the entry's result, else its decision, else completed (the change was made)")
+    status: str = Field(
+        description="the entry's result, else its decision, else the state it recorded (details.state), else "
+        "completed (the change was made)"
+    )
     time: UtcDatetime
     reason: str
     incident_id: str | None
@@ -42,10 +45,16 @@ class ChainStatusOut(BaseModel):
     unchained: int = Field(description="entries from before the chain existed (not covered)")
 
 
+def status_of(entry: AuditEntry) -> str:
+    """Return what the entry says came of it: its result, decision or recorded state, else completed."""
+    state = entry.details.get("state")
+    return entry.result or entry.decision or (state if isinstance(state, str) and state else "completed")
+
+
 def row(entry: AuditEntry) -> AuditLogRow:
     return AuditLogRow(
         id=entry.id, agent=entry.actor, action=entry.action, target=entry.target,
-        status=entry.result or entry.decision or "completed", time=entry.time, reason=entry.reason,
+        status=status_of(entry), time=entry.time, reason=entry.reason,
         incident_id=entry.incident_id, actor_kind=entry.actor_kind, decision=entry.decision, result=entry.result,
         details=entry.details, seq=entry.seq, prev_hash=entry.prev_hash, hash=entry.hash, recorded_at=entry.recorded_at,
     )  # fmt: skip

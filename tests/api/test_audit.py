@@ -62,3 +62,16 @@ def test_verify_names_an_entry_edited_in_the_sqlite_file(tmp_path: Path) -> None
         assert client.get("/api/audit-logs/verify").json() == {
             "ok": False, "entries": 3, "firstBroken": target, "unchained": 0
         }  # fmt: skip
+
+
+def test_status_says_what_came_of_the_entry() -> None:
+    from datetime import UTC, datetime
+
+    from api.audit import status_of
+    from data.models import AuditEntry
+
+    base = AuditEntry(id="AUD-1", time=datetime(2026, 1, 1, tzinfo=UTC), actor="agent:TaskOps", action="a", target="t")
+    assert status_of(base) == "completed"
+    assert status_of(base.model_copy(update={"details": {"state": "blocked"}})) == "blocked"
+    assert status_of(base.model_copy(update={"decision": "allowed", "details": {"state": "running"}})) == "allowed"
+    assert status_of(base.model_copy(update={"decision": "allowed", "result": "failed"})) == "failed"
