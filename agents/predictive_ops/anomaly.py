@@ -27,7 +27,7 @@ fits a calm series and a bursty one alike:
   conditions. It sees what is normal at another time of day but not now (a daily peak that does not
   come, a plateau at the wrong hour), which the day's range hides. The median outvotes one odd cycle,
   so an incident is not echoed a cycle later; the evidence counts only where the cycle explains the
-  series, its residuals spreading less than half as much as the values around the cycle's median.
+  series, its residuals spreading less than ``seasonal_fit`` times the values around the cycle's median.
 
 The strongest evidence is the raw score s/(1+s). A cool-down then reports an episode once: a sample
 keeps its score only when it beats ``repeat_factor`` times the last reported score, faded with a
@@ -65,6 +65,7 @@ class DetectorParams:
     level_span: int = 6  # the fast level of the level evidence: the median of the last half hour
     seasons: int = 3  # the seasonal expectation: the median over the same phase of the last 3 windows
     phase_slack: int = 2  # each of them +-2 samples, so a cycle that drifts by minutes still lines up
+    seasonal_fit: float = 0.5  # the cycle is used where its residuals spread less than this share of the values
 
 
 def _trailing_windows(values: Array, window: int) -> NDArray[np.float64]:
@@ -290,7 +291,7 @@ def _seasonal_evidence(values: Array, p: DetectorParams) -> Array:
     # expectation spread less than the values around the cycle's median (a series with no cycle at
     # this period, or a noisy one, leaves this evidence to the others).
     _, flat = _robust_level(values, period, start, stride=p.level_span)
-    evidence[~(_lagged(spread, 1) < 0.5 * _lagged(flat, 1))] = 0.0
+    evidence[~(_lagged(spread, 1) < p.seasonal_fit * _lagged(flat, 1))] = 0.0
     evidence[: start + period] = 0.0  # a record needs a whole cycle of residuals, every phase, to beat
     return evidence
 
