@@ -4,7 +4,8 @@
 
 CORPUS (default ../shared/data/nab) holds NAB's category folders and a labels.json naming the files
 scored (the shared copy: 51 files in six categories, 97 windows). The CLI
-(`python -m agents.predictive_ops nab IN OUT`) scores every file with one parameter set; the NAB
+(`python -m agents.predictive_ops nab IN OUT`) scores every file with one parameter set (only the
+day's length in samples, for the seasonal evidence, is read from each file's timestamps); the NAB
 scorer (../shared/tools/nab_score.py) then picks one threshold over the whole corpus in each of NAB's
 three profiles, as the published figures do. Printed next to them:
 
@@ -42,6 +43,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from agents.predictive_ops import DetectorParams, scores  # noqa: E402
+from agents.predictive_ops.__main__ import params_for  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 NAB_COMMIT = "ea702d75cc2258d9d7dd35ca8e5e2539d71f3140"
@@ -80,6 +82,12 @@ def load_scorer(path: Path) -> ModuleType:
 def read_column(path: Path, column: str) -> NDArray[np.float64]:
     with path.open(newline="") as handle:
         return np.array([float(row[column]) for row in csv.DictReader(handle)])
+
+
+def read_params(path: Path) -> DetectorParams:
+    """The parameters the CLI scores this file with (the day's length from its timestamps)."""
+    with path.open(newline="") as handle:
+        return params_for([row["timestamp"] for row in csv.DictReader(handle)])
 
 
 def run_cli(corpus: Path, files: list[str], results: Path) -> float:
@@ -148,11 +156,21 @@ def shown(norm: float | None, raw: float) -> str:
     return f"{norm:.2f}" if norm is not None else f"raw {raw:.2f}"
 
 
-def throughput(detector: Detector, values: list[NDArray[np.float64]]) -> tuple[list[NDArray[np.float64]], float]:
-    """The detector's scores of every series and its rows per second, in process."""
+def throughput(detectors: list[Detector], values: list[NDArray[np.float64]]) -> tuple[list[NDArray[np.float64]], float]:
+    """Each series' scores by its detector, and the rows per second of them all, in process."""
     started = time.perf_counter()
-    result = [detector(v) for v in values]
+    result = [detector(v) for detector, v in zip(detectors, values, strict=True)]
     return result, sum(len(v) for v in values) / (time.perf_counter() - started)
+
+
+def ours(params: DetectorParams) -> Detector:
+    """The PredictiveOps detector with one file's parameters, rounded to the six decimals the CLI writes."""
+
+    def detector(y: NDArray[np.float64]) -> NDArray[np.float64]:
+        result: NDArray[np.float64] = np.round(scores(y, params), 6)
+        return result
+
+    return detector
 
 
 def missing(corpus: Path, labels: Path, scorer: Path) -> int:
@@ -185,9 +203,10 @@ def main(argv: list[str] | None = None) -> int:
         figures = run_scorer(scorer, corpus, labels, results)
         cli_scores = [read_column(results / rel, "anomaly_score") for rel in files]
     values = [read_column(corpus / rel, "value") for rel in files]
-    ours, ours_rate = throughput(scores, values)
-    same = all(np.allclose(a, b, atol=1e-6) for a, b in zip(ours, cli_scores, strict=True))
-    gauss, gauss_rate = throughput(windowed_gaussian, values)
+    params = [read_params(corpus / rel) for rel in files]
+    own, ours_rate = throughput([ours(p) for p in params], values)
+    same = all(np.allclose(a, b, atol=1e-6) for a, b in zip(own, cli_scores, strict=True))
+    gauss, gauss_rate = throughput([windowed_gaussian] * len(values), values)
     print(f"rows/s in process: PredictiveOps {ours_rate:,.0f} (CLI output identical: {same}), "
           f"windowed Gaussian {gauss_rate:,.0f}")  # fmt: skip
     rows = nab.build_rows(series, cli_scores)
@@ -206,9 +225,13 @@ def main(argv: list[str] | None = None) -> int:
         )
     # The one detector knob set by looking at scores: how far the cycle must explain a series before the
     # seasonal evidence counts. Chosen again with each category held out, with the threshold.
-    default = DetectorParams()
-    grid = [replace(default, seasonal_fit=fit) for fit in SEASONAL_FIT]
-    candidates = [rows if p == default else nab.build_rows(series, [scores(v, p) for v in values]) for p in grid]
+    default = DetectorParams().seasonal_fit
+    candidates = [
+        rows
+        if fit == default
+        else nab.build_rows(series, throughput([ours(replace(p, seasonal_fit=fit)) for p in params], values)[0])
+        for fit in SEASONAL_FIT
+    ]
     chosen = leave_one_category_out(nab, series, candidates, "standard")
     print("\nleave-one-category-out, standard profile (chosen on the other five categories):")
     print(f"  {'held out':24} {'threshold':>9} {'normalised':>10}   {'seasonal_fit, threshold':>24} {'normalised':>10}")
@@ -216,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         k, knob_threshold, knob_raw, knob_norm = chosen["categories"][name]
         print(
             f"  {name:24} {threshold:9.4f} {shown(norm, raw):>10}   "
-            f"{grid[k].seasonal_fit:>14} {knob_threshold:9.4f} {shown(knob_norm, knob_raw):>10}"
+            f"{SEASONAL_FIT[k]:>14} {knob_threshold:9.4f} {shown(knob_norm, knob_raw):>10}"
         )
     print(f"  {'normalised sum':24} {loco['standard']['sum']:20.2f} {chosen['sum']:36.2f}"
           f"   (in-sample {figures['standard']['score']:.2f})")  # fmt: skip

@@ -23,11 +23,12 @@ fits a calm series and a bursty one alike:
   later, which the other evidence cannot see while its records or reference still hold the old
   incident; an event that recurs daily stays routine.
 * seasonal: the residual from the seasonal expectation, the median over the same phase (+-
-  ``phase_slack`` samples) of the last ``seasons`` cycles of ``window`` samples, with the spike's two
-  conditions. It sees what is normal at another time of day but not now (a daily peak that does not
-  come, a plateau at the wrong hour), which the day's range hides. The median outvotes one odd cycle,
-  so an incident is not echoed a cycle later; the evidence counts only where the cycle explains the
-  series, its residuals spreading less than ``seasonal_fit`` times the values around the cycle's median.
+  ``phase_slack`` samples) of the last ``seasons`` days (``period`` samples, from the timestamps with
+  ``daily_period``; ``window`` when unknown), with the spike's two conditions. It sees what is normal
+  at another time of day but not now (a daily peak that does not come, a plateau at the wrong hour),
+  which the day's range hides. The median outvotes one odd day, so an incident is not echoed a day
+  later; the evidence counts only where the cycle explains the series, its residuals spreading less
+  than ``seasonal_fit`` times the values around the day's median.
 
 The strongest evidence is the raw score s/(1+s). A cool-down then reports an episode once: a sample
 keeps its score only when it beats ``repeat_factor`` times the last reported score, faded with a
@@ -63,8 +64,9 @@ class DetectorParams:
     record_margin: float = 1.1  # a spike scores 0.5 when it beats the largest earlier residual by this factor
     spike_z: float = 5.0  # and is at least this many robust standard deviations out
     level_span: int = 6  # the fast level of the level evidence: the median of the last half hour
-    seasons: int = 3  # the seasonal expectation: the median over the same phase of the last 3 windows
+    seasons: int = 3  # the seasonal expectation: the median over the same phase of the last 3 days
     phase_slack: int = 2  # each of them +-2 samples, so a cycle that drifts by minutes still lines up
+    period: int | None = None  # samples per day for the seasonal evidence (daily_period); None: window
     seasonal_fit: float = 0.5  # the cycle is used where its residuals spread less than this share of the values
 
 
@@ -268,9 +270,9 @@ def _level_evidence(values: Array, p: DetectorParams) -> Array:
 
 
 def _seasonal_evidence(values: Array, p: DetectorParams) -> Array:
-    n, period, half = len(values), p.window, p.phase_slack
+    n, period, half = len(values), p.period or p.window, p.phase_slack
     start = p.seasons * period + half  # the first sample with every reference cycle behind it
-    if n <= start:
+    if n <= start or period <= half:  # (a cycle within the phase slack would reach past t)
         return np.zeros(n)
     finite = np.abs(values[np.isfinite(values)])
     floor = 1e-9 + 1e-6 * (float(finite.max()) if finite.size else 0.0)
@@ -306,6 +308,18 @@ def _cool_down(raw: Array, half_life: float, repeat_factor: float) -> Array:
             out[t] = raw[t]
             last, at = float(raw[t]), int(t)
     return out
+
+
+def daily_period(seconds: Array) -> int | None:
+    """Return the samples per day at the median interval of ``seconds`` (sample times, in order), the
+    cycle for ``DetectorParams.period``; None when the series is too short, the times do not advance or
+    a day holds fewer than four samples."""
+    steps = np.diff(np.asarray(seconds, dtype=np.float64))
+    steps = steps[np.isfinite(steps)]
+    if not steps.size or (median := float(np.median(steps))) <= 0:
+        return None
+    period = round(86400.0 / median)
+    return period if period >= 4 else None
 
 
 def raw_scores(values: Array, params: DetectorParams | None = None) -> Array:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from agents.predictive_ops.anomaly import DetectorParams, _seasonal_evidence, raw_scores, scores
+from agents.predictive_ops.anomaly import DetectorParams, _seasonal_evidence, daily_period, raw_scores, scores
 
 NAB_FILE = (
     Path(__file__).resolve().parents[4] / "shared" / "data" / "nab" / "realAWSCloudwatch" / "grok_asg_anomaly.csv"
@@ -159,3 +159,24 @@ def test_the_seasonal_evidence_stays_silent_without_a_cycle() -> None:
     y[3000] += 30.0  # the spike evidence's job: a series with no cycle leaves it to the others
     assert not _seasonal_evidence(y, DetectorParams()).any()
     assert scores(y)[3000] >= 0.5
+
+
+def test_daily_period_counts_samples_per_day_at_the_median_interval() -> None:
+    five_minutes = np.arange(0.0, 3000.0 * 60, 300.0)
+    assert daily_period(five_minutes) == 288
+    hourly = np.arange(0.0, 100 * 3600.0, 3600.0)
+    hourly[10] += 7.0  # one late sample does not move the median
+    assert daily_period(hourly) == 24
+    assert daily_period(np.arange(0.0, 30 * 86400.0, 86400.0)) is None  # fewer than four samples a day
+    assert daily_period(np.zeros(50)) is None and daily_period(np.array([5.0])) is None
+
+
+def test_an_hourly_series_uses_its_own_day_for_the_seasonal_evidence() -> None:
+    rng = np.random.default_rng(2)
+    t = np.arange(24 * 40)
+    y = 20.0 + 60.0 * ((t % 24) >= 12) * ((t % 24) < 18) + rng.normal(0, 1, len(t))
+    y[24 * 30 + 12 : 24 * 30 + 18] -= 60.0  # day 30: the afternoon plateau does not come
+    hourly = DetectorParams(period=24)
+    assert _seasonal_evidence(y, hourly)[24 * 30 + 12] >= 1.0
+    assert _seasonal_evidence(y, hourly)[: 24 * 30].max() < 1.0
+    assert not _seasonal_evidence(y, DetectorParams()).any()  # a 288-sample "day" is no cycle of it
