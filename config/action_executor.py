@@ -18,8 +18,8 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Protocol
 
+from config.executor_ports import AuditWriter, KbAudit, Observer, Silences, audit_entry, call_actuator, check_silence
 from config.guardrails import (
     ActionSpec,
     Ledger,
@@ -34,9 +34,9 @@ from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase
 from data.actuation import ActionResult, FleetActuator, Inventory, TargetInfo
 from data.clock import Clock
-from data.errors import Conflict, DomainError, InvalidInput, NotFound
+from data.errors import Conflict, InvalidInput, NotFound
 from data.execution import ActionRequest, ExecutedAction, ExecutionState, GuardDecision
-from data.models import Action, ActionStatus, AuditEntry, LogType, RiskLevel
+from data.models import Action, ActionStatus, LogType, RiskLevel
 
 __all__ = [
     "ActionRequest",
@@ -50,32 +50,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-class Silence(Protocol):
-    id: str
-
-
-class Silences(Protocol):
-    def active_for(self, tenant: str, labels: dict[str, str], at: datetime) -> Silence | None:
-        """Return a silence or maintenance window covering ``labels`` of ``tenant`` at ``at``, or None."""
-
-
-class AuditWriter(Protocol):
-    def append(self, entry: AuditEntry) -> None: ...
-
-
-class KbAudit:
-    """Audit writer over `KnowledgeBase.append_audit` (until the hash-chained log replaces it)."""
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self._kb = kb
-
-    def append(self, entry: AuditEntry) -> None:
-        self._kb.append_audit(entry)
-
-
-Observer = Callable[[list[str]], Mapping[str, Mapping[str, float]]]
 _STOP = ""  # queue sentinel: no action id is empty
 
 
@@ -269,7 +243,7 @@ class Executor:
                 reason=self._switch_reason() if switch_active else "kill switch is off",
                 at=now,
             ),
-            lambda: self._check_silence(request, target, now),
+            lambda: check_silence(self._silences, request, target, now),
             lambda: check_allowlist(limits, request, now),
             lambda: check_cooldown(limits, self._ledger, request, now),
             lambda: check_rate(limits, self._ledger, request, now),
@@ -309,15 +283,6 @@ class Executor:
         state = self._switch.state()
         by = f" by {state.changed_by}" if state.changed_by else ""
         return f"kill switch is active{by}: {state.reason or 'no reason given'}"
-
-    def _check_silence(self, request: ActionRequest, target: TargetInfo, now: datetime) -> GuardDecision:
-        for host in target.hosts:
-            labels = {"host": host, "instance": host, "service": target.service, "action": request.action}
-            silence = self._silences.active_for(request.tenant, labels, now)
-            if silence is not None:
-                reason = f"silence/maintenance window {silence.id} covers {host} ({target.service})"
-                return GuardDecision(rule="silence", allowed=False, reason=reason, at=now)
-        return GuardDecision(rule="silence", allowed=True, reason="no silence or maintenance window applies", at=now)
 
     def _awaiting(self, action_id: str) -> ExecutedAction:
         record = self._kb.get_execution(action_id)
@@ -416,24 +381,7 @@ class Executor:
             description=request.reason,
             created_at=record.created_at,
         )
-        box: list[ActionResult | str] = []
-
-        def call() -> None:
-            try:
-                box.append(self._actuator_for(request.tenant).apply(action))
-            except DomainError as error:
-                box.append(f"the actuator refused it: {error}")
-            except Exception as error:  # a broken back-end must not kill the worker
-                log.exception("actuator failed on %s", record.id)
-                box.append(f"the actuator failed: {type(error).__name__}: {error}")
-
-        # A daemon thread only so that a call hung past its timeout cannot keep the process alive.
-        caller = threading.Thread(target=call, name=f"actuate-{record.id}", daemon=True)
-        caller.start()
-        caller.join(self.limits.timeout_s)
-        if caller.is_alive() or not box:
-            return f"the actuator call timed out after {self.limits.timeout_s:g} s; it may still complete"
-        return box[0]
+        return call_actuator(self._actuator_for(request.tenant), action, self.limits.timeout_s)
 
     def _conclude(self, record: ExecutedAction, result: ActionResult) -> None:
         spec = self.spec(record.request.action)
@@ -478,27 +426,9 @@ class Executor:
         self, record: ExecutedAction, what: str, reason: str, rule: str | None, actor: str | None = None
     ) -> None:
         """The one place decisions reach the audit log (swap the writer here for the chained log)."""
-        request = record.request
-        self._audit.append(
-            AuditEntry(
-                id=f"AUD-{uuid.uuid4().hex[:12]}",
-                time=self._clock.now(),
-                actor=actor or request.requested_by,
-                action=what,
-                target=request.target,
-                reason=reason,
-                incident_id=request.incident_id,
-                details={
-                    "action_id": record.id,
-                    "action": request.action,
-                    "tenant": request.tenant,
-                    "state": record.state.value,
-                    "rule": rule,
-                    "decisions": [d.model_dump(mode="json") for d in record.decisions],
-                },
-            )
-        )
+        self._audit.append(audit_entry(record, what, reason, rule, actor, self._clock.now()))
         level = logging.WARNING if record.state in (ExecutionState.FAILED, ExecutionState.UNKNOWN) else logging.INFO
+        request = record.request
         log.log(
             level, "%s %s on %s: %s", what, request.action, request.target, reason, extra={"log_type": LogType.TASKOPS}
         )
