@@ -1,0 +1,140 @@
+"""Autonomous remediation: for each open incident, the best untried remedy goes to the Executor.
+
+`Autopilot.run_once` reads open incidents and, once an incident has settled for ``settle_s`` (so its first
+alerts have joined), asks the `Proposer` for candidates on its root-cause host and submits the best one
+whose confidence reaches the threshold, unless the incident already has an action in flight or awaiting
+approval, or a remedy already verified. A request the guardrails refused is tried again only after
+``retry_after_s`` (so an active kill switch costs one recorded refusal per incident per interval, not
+one per tick). Verified outcomes feed the proposer's statistics (`OutcomeLearner`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from agents.task_ops.proposals import VOCABULARY, Proposal, Proposer, stats_key
+from config.knowledge_base import KnowledgeBase
+from data.execution import ActionRequest, ExecutedAction, ExecutionState
+from data.models import IncidentStatus, LogType
+
+log = logging.getLogger(__name__)
+
+AGENT = "agent:TaskOps"
+_OPEN = (IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED, IncidentStatus.MITIGATING)
+_PENDING = (ExecutionState.RUNNING, ExecutionState.AWAITING_APPROVAL)
+_RETRYABLE = (ExecutionState.BLOCKED, ExecutionState.CANCELLED)
+
+
+class Submitter(Protocol):
+    def submit(self, request: ActionRequest) -> ExecutedAction: ...
+
+
+class Autopilot:
+    """See the module docstring. Call `run_once` from one thread (the simulation step or a worker)."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        executor: Submitter,
+        proposer: Proposer,
+        clock: Callable[[], datetime],
+        *,
+        min_confidence: float = 0.5,
+        settle_s: float = 120.0,
+        retry_after_s: float = 300.0,
+        enabled: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self._kb = kb
+        self._executor = executor
+        self._proposer = proposer
+        self._now = clock
+        self.min_confidence = min_confidence
+        self.settle = timedelta(seconds=settle_s)
+        self.retry_after = timedelta(seconds=retry_after_s)
+        self._enabled = enabled
+
+    def run_once(self) -> list[ExecutedAction]:
+        """Submit at most one remedy per open incident; return the records the Executor gave back."""
+        if not self._enabled():
+            return []
+        submitted = []
+        for status in _OPEN:
+            cursor: str | None = None
+            while True:
+                page = self._kb.list_incidents(status=status.value, limit=200, cursor=cursor)
+                for incident in page.items:
+                    record = self._remedy(incident.id)
+                    if record is not None:
+                        submitted.append(record)
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+        return submitted
+
+    def _remedy(self, incident_id: str) -> ExecutedAction | None:
+        incident = self._kb.get_incident(incident_id)
+        if incident is None or incident.status is IncidentStatus.RESOLVED:
+            return None
+        now = self._now()
+        if now - incident.createdAt < self.settle:
+            return None  # let the first minutes' alerts join before judging the cause
+        history = self._kb.list_executions(incident_id=incident_id, limit=100).items
+        if any(r.state in _PENDING or r.state is ExecutionState.SUCCEEDED for r in history):
+            return None
+        if any(r.state in _RETRYABLE and now - r.created_at < self.retry_after for r in history):
+            return None
+        tried = {(r.request.action, r.request.target) for r in history if r.state not in _RETRYABLE}
+        alerts = self._kb.list_alerts(incident_id=incident_id, limit=200).items
+        for proposal in self._proposer.for_incident(incident, alerts):
+            if proposal.confidence < self.min_confidence:
+                break
+            if (proposal.action, proposal.target) in tried:
+                continue
+            return self._executor.submit(self.request(proposal, incident_id))
+        return None
+
+    @staticmethod
+    def request(proposal: Proposal, incident_id: str | None) -> ActionRequest:
+        """Return the Executor request for ``proposal``, its evidence as the reason."""
+        evidence = "; ".join(proposal.evidence[:5])
+        return ActionRequest(
+            action=proposal.action,
+            target=proposal.target,
+            tenant=proposal.tenant,
+            params=dict(proposal.params),
+            reason=f"{proposal.symptom}: {evidence}"[:1000],
+            requested_by=AGENT,
+            confidence=proposal.confidence,
+            incident_id=incident_id,
+        )
+
+
+class OutcomeLearner:
+    """Records each finished TaskOps action's verified outcome against the symptom that suggested it."""
+
+    def __init__(self, kb: KnowledgeBase, symptom_of: Callable[[ExecutedAction], Sequence[str]]) -> None:
+        self._kb = kb
+        self._symptom_of = symptom_of
+
+    def __call__(self, record: ExecutedAction) -> None:
+        if not record.request.requested_by.startswith(AGENT) or record.verified is None:
+            return
+        for symptom in self._symptom_of(record):
+            key = stats_key(symptom, record.request.action)
+            self._kb.bump_action_stats(key, {"trials": 1, "verified": 1 if record.verified else 0})
+        log.info(
+            "Learned from %s on %s: %s",
+            record.request.action,
+            record.request.target,
+            "verified" if record.verified else "not verified",
+            extra={"log_type": LogType.TASKOPS},
+        )
+
+
+def symptom_from_reason(record: ExecutedAction) -> list[str]:
+    """Return the symptom a TaskOps request named at the start of its reason (see `Autopilot.request`)."""
+    head, _, _ = record.request.reason.partition(":")
+    return [head] if head in VOCABULARY else []

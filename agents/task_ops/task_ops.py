@@ -1,0 +1,58 @@
+"""`TaskOps`: the agent that proposes remedies, runs the autopilot and the scheduled tasks on one tick."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from agents.task_ops.autopilot import Autopilot, OutcomeLearner, Submitter, symptom_from_reason
+from agents.task_ops.proposals import Proposer
+from agents.task_ops.scheduler import TASKS, FleetView, ScheduledTask, TaskScheduler
+from config.guardrails import ActionSpec
+from config.knowledge_base import KnowledgeBase
+from data.actuation import Inventory
+from data.execution import ExecutedAction
+
+
+class Fleet(Inventory, FleetView, Protocol):
+    """What TaskOps reads of the fleet: targets by name, every host, and current signals."""
+
+
+@dataclass
+class TickResult:
+    remedies: list[ExecutedAction]
+    scheduled: list[ExecutedAction]
+
+
+class TaskOps:
+    """Proposes remedies for incidents and risks, submits the autonomous ones, runs scheduled tasks.
+
+    Every action goes through ``executor`` (the guarded Executor); ``subscribe_outcomes`` learns from the
+    verified outcome of each.
+    """
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        executor: Submitter,
+        fleet: Fleet,
+        catalogue: Mapping[str, ActionSpec],
+        clock: Callable[[], datetime],
+        *,
+        autonomy: Callable[[], bool] = lambda: True,
+        scheduled: Callable[[], bool] = lambda: True,
+        min_confidence: float = 0.5,
+        tasks: tuple[ScheduledTask, ...] = TASKS,
+    ) -> None:
+        self.catalogue = catalogue
+        self.proposer = Proposer(catalogue, fleet, kb.get_action_stats)
+        self.autopilot = Autopilot(kb, executor, self.proposer, clock, min_confidence=min_confidence, enabled=autonomy)
+        self.scheduler = TaskScheduler(executor, fleet, catalogue, clock, tasks, enabled=scheduled)
+        self.learner = OutcomeLearner(kb, symptom_from_reason)
+
+    def tick(self) -> TickResult:
+        """Run due scheduled tasks, then remedy open incidents; return what was submitted."""
+        scheduled = self.scheduler.tick()
+        return TickResult(self.autopilot.run_once(), scheduled)
