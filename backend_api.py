@@ -16,17 +16,20 @@ from fastapi.staticfiles import StaticFiles
 
 from agents.alert_ops import AlertOps, CorrelationWeights
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
-from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics
+from agents.task_ops import SPECS, TaskOps
+from api import actions, agents, control, fleet, forecasts, incidents, ingest, logs, metrics, tasks
 from api.limits import BodySizeLimit
 from config import terminal_logger
+from config.action_executor import Executor, Limits
 from config.document_store import InvalidCursor
 from config.kill_switch import KillSwitch
-from config.knowledge_base import build_knowledge_base
+from config.knowledge_base import KnowledgeBase, build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
-from data.clock import SimClock
+from data.clock import Clock, SimClock
 from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
+from data.sim.actuator import SimulatedActuator, SimulatedInventory
 from data.sim.metric_truth import SimulatorTruth
 from data.sim.world import World
 from data.timeutil import utc_now
@@ -63,24 +66,27 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         seasonal=settings.FORECAST_SEASONAL,
     )
     forecaster = PeriodicWorker("forecasts", settings.FORECAST_INTERVAL_S, predictive.refresh)
+    newest = kb.list_alerts(limit=1).items
+    tick = timedelta(seconds=settings.SIM_TICK_SECONDS)
+    start = max(utc_now(), newest[0].startsAt + tick) if newest else utc_now()
+    sim_clock = SimClock(start, settings.SIM_SPEED)
+    executor, task_ops = build_remediation(settings, kb, kill_switch, world, sim_clock)
 
     def step(sim_time: datetime) -> None:
         world.step(sim_time)
         alert_ops.advance_to(sim_time)
+        task_ops.tick()
 
     # Only a first start gets a simulated past. After a restart the stored alerts are the past, and sim time
     # (which runs ahead of the wall clock above 1x) resumes after the newest of them, so event time never
     # goes backwards across restarts.
-    newest = kb.list_alerts(limit=1).items
-    tick = timedelta(seconds=settings.SIM_TICK_SECONDS)
-    start = max(utc_now(), newest[0].startsAt + tick) if newest else utc_now()
     simulation = SimulationRunner(
         seed=settings.SIM_SEED,
         speed=settings.SIM_SPEED,
         tick_seconds=settings.SIM_TICK_SECONDS,
         step=step,
         world=world,
-        clock=SimClock(start, settings.SIM_SPEED),
+        clock=sim_clock,
         history=timedelta(0) if newest else timedelta(hours=settings.SIM_HISTORY_HOURS),
     )
     app.state.log_handler = handler
@@ -90,6 +96,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.predictive_ops = predictive
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
     app.state.simulation = simulation
+    app.state.executor = executor
+    app.state.task_ops = task_ops
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
     if settings.SIM_AUTOSTART:
@@ -98,11 +106,43 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         simulation.shutdown()
+        executor.stop()
         forecaster.stop()
         alert_ops.close()
         kb.close()
         log.info("OpsForge stopped")
         terminal_logger.uninstall(handler)
+
+
+def build_remediation(
+    settings: Settings, kb: KnowledgeBase, kill_switch: KillSwitch, world: World, clock: Clock
+) -> tuple[Executor, TaskOps]:
+    """Return the Executor over the simulated fleet (on sim time) and TaskOps, which acts only through it."""
+    inventory = SimulatedInventory(world)
+    actuator = SimulatedActuator(world)
+    executor = Executor(
+        actuator_for=lambda tenant: actuator,
+        kill_switch=kill_switch,
+        kb=kb,
+        clock=clock,
+        catalogue=SPECS,
+        inventory=inventory,
+        limits=Limits.from_settings(settings),
+        observe=inventory.observe,
+        workers=settings.EXEC_WORKERS,
+    )
+    task_ops = TaskOps(
+        kb,
+        executor,
+        inventory,
+        SPECS,
+        clock.now,
+        autonomy=lambda: settings.AUTONOMY_ENABLED,
+        scheduled=lambda: settings.SCHEDULED_TASKS_ENABLED,
+        min_confidence=settings.AUTONOMY_MIN_CONFIDENCE,
+    )
+    executor.subscribe(task_ops.learner)
+    return executor, task_ops
 
 
 def correlation_weights(settings: Settings) -> CorrelationWeights:
@@ -168,7 +208,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
     _error_handlers(app)
-    for module in (control, logs, metrics, ingest, incidents, agents, fleet, forecasts):
+    for module in (control, logs, metrics, ingest, incidents, agents, fleet, forecasts, actions, tasks):
         app.include_router(module.router)
     _serve_dashboard(app, settings.FRONTEND_DIST)
     return app

@@ -7,6 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 
+from agents.task_ops import TaskOps
+from config.action_executor import Executor
 from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase
 from config.settings import Settings
@@ -27,6 +29,16 @@ def get_kb(request: Request) -> KnowledgeBase:
 def get_kill_switch(request: Request) -> KillSwitch:
     switch: KillSwitch = request.app.state.kill_switch
     return switch
+
+
+def get_executor(request: Request) -> Executor:
+    executor: Executor = request.app.state.executor
+    return executor
+
+
+def get_task_ops(request: Request) -> TaskOps:
+    task_ops: TaskOps = request.app.state.task_ops
+    return task_ops
 
 
 def get_log_handler(request: Request) -> TerminalLogHandler:
@@ -61,6 +73,8 @@ async def require_token(request: Request) -> None:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 KbDep = Annotated[KnowledgeBase, Depends(get_kb)]
 KillSwitchDep = Annotated[KillSwitch, Depends(get_kill_switch)]
+ExecutorDep = Annotated[Executor, Depends(get_executor)]
+TaskOpsDep = Annotated[TaskOps, Depends(get_task_ops)]
 LogHandlerDep = Annotated[TerminalLogHandler, Depends(get_log_handler)]
 SimulationDep = Annotated[SimulationRunner, Depends(get_simulation)]
 Authorized = Depends(require_token)

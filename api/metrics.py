@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
-from agents.kpis import compute_kpis
+from agents.kpis import automated_task_count, compute_kpis
 from api.deps import KbDep
 
 router = APIRouter(prefix="/api", tags=["metrics"])
@@ -21,12 +22,19 @@ class RiskCount(Protocol):
     def open_risk_count(self) -> int | None: ...
 
 
+class Clocked(Protocol):
+    def now(self) -> datetime: ...
+
+
 class MetricsOut(BaseModel):
     alertsReduced: float | None = Field(
         description="% of distinct alerts (fingerprints) that joined an existing incident instead of opening one"
     )
     mttrReduction: float | None = Field(description="MTTR reduction against a stated baseline; null until measurable")
-    tasksAutomated: int | None = Field(description="remediation actions executed successfully; null until TaskOps runs")
+    tasksAutomated: int | None = Field(
+        description="actions an agent requested and no person approved that were verified successful, "
+        "created in the last 24 h of the Executor's clock (sim time when simulated); null without an Executor"
+    )
     activeIncidents: int | None = Field(description="incidents not yet resolved")
     patchesPending: int | None = Field(description="patch plans pending or in progress; null until PatchOps runs")
     upcomingRisks: int | None = Field(description="open predicted threshold crossings")
@@ -36,9 +44,11 @@ class MetricsOut(BaseModel):
 def get_metrics(request: Request, kb: KbDep) -> MetricsOut:
     alert_ops: AlertReduction | None = getattr(request.app.state, "alert_ops", None)
     predictive: RiskCount | None = getattr(request.app.state, "predictive_ops", None)
+    executor: Clocked | None = getattr(request.app.state, "executor", None)
     kpis = compute_kpis(
         kb,
         alerts_reduced=alert_ops.alerts_reduced() if alert_ops else None,
         upcoming_risks=predictive.open_risk_count() if predictive else None,
+        tasks_automated=automated_task_count(kb, executor.now()) if executor else None,
     )
     return MetricsOut(**kpis.__dict__)

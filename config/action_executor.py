@@ -31,7 +31,7 @@ from config.guardrails import (
     check_risk,
 )
 from config.kill_switch import KillSwitch
-from config.knowledge_base import KnowledgeBase
+from config.knowledge_base import KnowledgeBase, Page
 from data.actuation import ActionResult, FleetActuator, Inventory, TargetInfo
 from data.clock import Clock
 from data.errors import Conflict, InvalidInput, NotFound
@@ -65,7 +65,7 @@ class Executor:
         clock: Clock,
         catalogue: Mapping[str, ActionSpec],
         inventory: Inventory,
-        silences: Silences,
+        silences: Silences | None = None,
         limits: Limits | None = None,
         audit: AuditWriter | None = None,
         observe: Observer | None = None,
@@ -104,6 +104,10 @@ class Executor:
     def subscribe(self, listener: Callable[[ExecutedAction], None]) -> None:
         """Call ``listener`` with every record that reaches a final state (on the thread that finished it)."""
         self._listeners.append(listener)
+
+    def now(self) -> datetime:
+        """Return the time of the Executor's clock (sim time when simulated)."""
+        return self._clock.now()
 
     def spec(self, action: str) -> ActionSpec:
         spec = self._catalogue.get(action)
@@ -188,6 +192,33 @@ class Executor:
                 if self._expire_if_due(record, now):
                     expired.append(record)
         return expired
+
+    def request_for(
+        self, *, action: str, target: str, params: dict[str, object], reason: str, requested_by: str, **fields: object
+    ) -> ActionRequest:
+        """Return a request for ``target`` with its owning tenant filled in; InvalidInput for an unknown target."""
+        tenant = self.resolve(target).tenant
+        return ActionRequest.model_validate(
+            {"action": action, "target": target, "params": params, "reason": reason, "requested_by": requested_by,
+             "tenant": tenant, **fields}
+        )  # fmt: skip
+
+    def recent(self, limit: int = 50) -> list[ExecutedAction]:
+        """Return the newest records, newest first."""
+        return self._kb.list_executions(limit=limit).items
+
+    def page(
+        self,
+        *,
+        incident_id: str | None = None,
+        state: ExecutionState | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> Page[ExecutedAction]:
+        """Return records newest first, filtered by incident and state (raises InvalidCursor)."""
+        return self._kb.list_executions(
+            incident_id=incident_id, state=state.value if state else None, limit=limit, cursor=cursor
+        )
 
     def get(self, action_id: str) -> ExecutedAction | None:
         with self._lock:
