@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
 from api.deps import TaskOpsDep
@@ -41,6 +41,32 @@ class ScheduledTaskOut(BaseModel):
     condition: str | None = Field(description="signal check a host must meet to be acted on")
     next_run: UtcDatetime
     last_run: LastRunOut | None
+
+
+class ProposalOut(BaseModel):
+    action: str
+    target: str
+    tenant: str
+    confidence: float = Field(description="learned success rate of the remedy x its symptom's share of the evidence")
+    symptom: str
+    evidence: list[str]
+    risk: RiskLevel
+
+
+@router.get("/proposals", response_model=list[ProposalOut])
+def proposals(
+    task_ops: TaskOpsDep,
+    incident_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    risk_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+) -> list[ProposalOut]:
+    """Candidate actions for one incident (its root-cause host's firing alerts) or one predicted risk."""
+    return [
+        ProposalOut(
+            action=p.action, target=p.target, tenant=p.tenant, confidence=p.confidence, symptom=p.symptom,
+            evidence=p.evidence, risk=RiskLevel(p.risk),
+        )
+        for p in task_ops.propose(incident_id=incident_id, risk_id=risk_id)
+    ]  # fmt: skip
 
 
 @router.get("/catalogue", response_model=list[CatalogueEntryOut])

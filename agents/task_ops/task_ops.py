@@ -8,11 +8,12 @@ from datetime import datetime
 from typing import Protocol
 
 from agents.task_ops.autopilot import Autopilot, OutcomeLearner, Submitter, symptom_from_reason
-from agents.task_ops.proposals import Proposer
+from agents.task_ops.proposals import Proposal, Proposer
 from agents.task_ops.scheduler import TASKS, FleetView, ScheduledTask, TaskScheduler
 from config.guardrails import ActionSpec
 from config.knowledge_base import KnowledgeBase
 from data.actuation import Inventory
+from data.errors import InvalidInput, NotFound
 from data.execution import ExecutedAction
 
 
@@ -51,6 +52,22 @@ class TaskOps:
         self.autopilot = Autopilot(kb, executor, self.proposer, clock, min_confidence=min_confidence, enabled=autonomy)
         self.scheduler = TaskScheduler(executor, fleet, catalogue, clock, tasks, enabled=scheduled)
         self.learner = OutcomeLearner(kb, symptom_from_reason)
+        self._kb = kb
+
+    def propose(self, *, incident_id: str | None = None, risk_id: str | None = None) -> list[Proposal]:
+        """Return the candidate actions for one incident or one risk, best first; NotFound when unknown."""
+        if incident_id is not None:
+            incident = self._kb.get_incident(incident_id)
+            if incident is None:
+                raise NotFound(f"incident {incident_id} not found")
+            alerts = self._kb.list_alerts(incident_id=incident_id, limit=500).items
+            return self.proposer.for_incident(incident, alerts)
+        if risk_id is not None:
+            risk = self._kb.get_risk(risk_id)
+            if risk is None:
+                raise NotFound(f"risk {risk_id} not found")
+            return self.proposer.for_risk(risk)
+        raise InvalidInput("incident_id", "give incident_id or risk_id")
 
     def tick(self) -> TickResult:
         """Run due scheduled tasks, then remedy open incidents; return what was submitted."""

@@ -110,15 +110,3 @@ def test_a_retried_request_returns_the_same_action(client: TestClient) -> None:
     second = post(client, idempotency_key="ticket-42").json()
     assert second["id"] == first["id"]
     assert len(client.get("/api/actions").json()["items"]) == 1
-
-
-def test_catalogue_and_scheduled_tasks(client: TestClient) -> None:
-    catalogue = {entry["id"]: entry for entry in client.get("/api/tasks/catalogue").json()}
-    assert catalogue["apply_patch"]["rollback"] == "rollback_patch"
-    assert catalogue["reboot"]["risk"] == "HIGH" and catalogue["clear_cache"]["roles"] == ["cache"]
-    assert catalogue["scale_out"]["params_schema"]["properties"]["replicas"]["maximum"] == 10
-    assert catalogue["cleanup_disk"]["verification"] == ["disk < 80"]
-    scheduled = {task["name"]: task for task in client.get("/api/tasks/scheduled").json()}
-    assert scheduled["nightly-backup"]["cron"] == "0 2 * * *" and scheduled["nightly-backup"]["last_run"] is None
-    assert scheduled["certificate-renewal"]["condition"] == "cert_days < 21"
-    assert scheduled["log-cleanup"]["next_run"].endswith("Z")
