@@ -61,15 +61,8 @@ AUTOMATED_WINDOW = timedelta(hours=24)
 def automated_task_count(kb: KnowledgeBase, now: datetime, window: timedelta = AUTOMATED_WINDOW) -> int:
     """Return how many actions an agent requested and no person approved were verified successful, among
     those created in ``window`` before ``now`` (the Executor's clock: sim time when simulated)."""
-    count = 0
-    cursor: str | None = None
-    while True:
-        page = kb.list_executions(state=ExecutionState.SUCCEEDED.value, since=now - window, limit=500, cursor=cursor)
-        count += sum(
-            1
-            for r in page.items
-            if r.verified and r.approved_by is None and r.request.requested_by.startswith("agent:")
-        )
-        cursor = page.next_cursor
-        if cursor is None:
-            return count
+    return sum(
+        1
+        for r in kb.iter_executions(state=ExecutionState.SUCCEEDED.value, since=now - window)
+        if r.verified and r.approved_by is None and r.request.requested_by.startswith("agent:")
+    )

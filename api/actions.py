@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from api.deps import Authorized, ExecutorDep
+from api.deps import Authorized, ExecutorDep, KbDep
 from data.errors import Conflict, KillSwitchActive, NotFound
-from data.execution import ExecutedAction, ExecutionState
+from data.execution import ActionRequest, ExecutedAction, ExecutionState
 from data.timeutil import UtcDatetime
 
 router = APIRouter(prefix="/api/actions", tags=["actions"])
@@ -67,9 +67,10 @@ def _refused(record: ExecutedAction) -> Conflict:
 
 @router.post("", response_model=ExecutedAction, status_code=status.HTTP_202_ACCEPTED, dependencies=[Authorized])
 def request_action(body: ActionIn, executor: ExecutorDep) -> ExecutedAction:
-    request = executor.request_for(
+    request = ActionRequest(
         action=body.action,
         target=body.target,
+        tenant=executor.resolve(body.target).tenant,
         params=body.params,
         reason=body.reason,
         requested_by=f"user:{body.actor}",
@@ -84,10 +85,10 @@ def request_action(body: ActionIn, executor: ExecutorDep) -> ExecutedAction:
 
 
 @router.get("/recent", response_model=list[RecentActionOut])
-def recent_actions(executor: ExecutorDep) -> list[RecentActionOut]:
+def recent_actions(executor: ExecutorDep, kb: KbDep) -> list[RecentActionOut]:
     """The ten newest actions that started (seed fields agent, action, time; plus what they did)."""
     out = []
-    for record in executor.recent(limit=200):
+    for record in kb.list_executions(limit=200).items:
         if record.state not in RECENT_STATES or record.started_at is None:
             continue
         out.append(
@@ -109,13 +110,14 @@ def recent_actions(executor: ExecutorDep) -> list[RecentActionOut]:
 
 @router.get("", response_model=ActionPage)
 def list_actions(
-    executor: ExecutorDep,
+    kb: KbDep,
     incident_id: Annotated[str | None, Query(max_length=200)] = None,
     state: ExecutionState | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=500)] = None,
 ) -> ActionPage:
-    page = executor.page(incident_id=incident_id, state=state, limit=limit, cursor=cursor)
+    state_text = state.value if state else None
+    page = kb.list_executions(incident_id=incident_id, state=state_text, limit=limit, cursor=cursor)
     return ActionPage(items=page.items, next_cursor=page.next_cursor)
 
 

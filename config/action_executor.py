@@ -19,7 +19,17 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
-from config.executor_ports import AuditWriter, KbAudit, Observer, Silences, audit_entry, call_actuator, check_silence
+from config.executor_ports import (
+    AuditWriter,
+    KbAudit,
+    Observer,
+    Silences,
+    as_action,
+    audit_entry,
+    call_actuator,
+    check_silence,
+)
+from config.executor_recovery import recover
 from config.guardrails import (
     ActionSpec,
     Ledger,
@@ -31,12 +41,12 @@ from config.guardrails import (
     check_risk,
 )
 from config.kill_switch import KillSwitch
-from config.knowledge_base import KnowledgeBase, Page
+from config.knowledge_base import KnowledgeBase
 from data.actuation import ActionResult, FleetActuator, Inventory, TargetInfo
 from data.clock import Clock
 from data.errors import Conflict, InvalidInput, NotFound
 from data.execution import ActionRequest, ExecutedAction, ExecutionState, GuardDecision
-from data.models import Action, ActionStatus, LogType, RiskLevel
+from data.models import ActionStatus, LogType
 
 __all__ = [
     "ActionRequest",
@@ -188,37 +198,10 @@ class Executor:
         expired = []
         with self._lock:
             now = self._clock.now()
-            for record in self._all(state=ExecutionState.AWAITING_APPROVAL):
+            for record in self._kb.iter_executions(state=ExecutionState.AWAITING_APPROVAL.value):
                 if self._expire_if_due(record, now):
                     expired.append(record)
         return expired
-
-    def request_for(
-        self, *, action: str, target: str, params: dict[str, object], reason: str, requested_by: str, **fields: object
-    ) -> ActionRequest:
-        """Return a request for ``target`` with its owning tenant filled in; InvalidInput for an unknown target."""
-        tenant = self.resolve(target).tenant
-        return ActionRequest.model_validate(
-            {"action": action, "target": target, "params": params, "reason": reason, "requested_by": requested_by,
-             "tenant": tenant, **fields}
-        )  # fmt: skip
-
-    def recent(self, limit: int = 50) -> list[ExecutedAction]:
-        """Return the newest records, newest first."""
-        return self._kb.list_executions(limit=limit).items
-
-    def page(
-        self,
-        *,
-        incident_id: str | None = None,
-        state: ExecutionState | None = None,
-        limit: int = 50,
-        cursor: str | None = None,
-    ) -> Page[ExecutedAction]:
-        """Return records newest first, filtered by incident and state (raises InvalidCursor)."""
-        return self._kb.list_executions(
-            incident_id=incident_id, state=state.value if state else None, limit=limit, cursor=cursor
-        )
 
     def get(self, action_id: str) -> ExecutedAction | None:
         with self._lock:
@@ -399,20 +382,8 @@ class Executor:
 
     def _call(self, record: ExecutedAction) -> ActionResult | str:
         """Return the actuator's result, or a text saying why there is none (timeout, refusal, error)."""
-        request = record.request
-        action = Action(
-            action_id=record.id,
-            action_type=request.action,
-            agent=request.requested_by,
-            target=request.target,
-            params=request.params,
-            risk_level=record.risk or RiskLevel.LOW,
-            status=ActionStatus.RUNNING,
-            incident_id=request.incident_id,
-            description=request.reason,
-            created_at=record.created_at,
-        )
-        return call_actuator(self._actuator_for(request.tenant), action, self.limits.timeout_s)
+        actuator = self._actuator_for(record.request.tenant)
+        return call_actuator(actuator, as_action(record), self.limits.timeout_s)
 
     def _conclude(self, record: ExecutedAction, result: ActionResult) -> None:
         spec = self.spec(record.request.action)
@@ -464,44 +435,7 @@ class Executor:
             level, "%s %s on %s: %s", what, request.action, request.target, reason, extra={"log_type": LogType.TASKOPS}
         )
 
-    def _all(self, *, state: ExecutionState) -> list[ExecutedAction]:
-        records: list[ExecutedAction] = []
-        cursor: str | None = None
-        while True:
-            page = self._kb.list_executions(state=state.value, limit=200, cursor=cursor)
-            records.extend(page.items)
-            cursor = page.next_cursor
-            if cursor is None:
-                return records
-
     def _recover(self) -> list[ExecutedAction]:
-        """Find actions left RUNNING by a process that died: never re-run them, mark them UNKNOWN (or
-        finish their verification when the actuator's result was recorded). Rebuild the ledger."""
-        recovered = []
-        now = self._clock.now()
         with self._lock:
-            for record in self._all(state=ExecutionState.RUNNING):
-                state, note = ExecutionState.UNKNOWN, "outcome unknown"
-                spec = self._catalogue.get(record.request.action)
-                result = record.result
-                if spec is not None and result is not None and result.status is ActionStatus.COMPLETED:
-                    record.verified, record.verification = spec.judge(result.observed, tuple(record.hosts))
-                    if record.verified is not None:
-                        state = ExecutionState.SUCCEEDED if record.verified else ExecutionState.FAILED
-                        note = f"finished from its recorded result: {record.verification}"
-                started = f"attempt {record.attempts} had started" if record.attempts else "no attempt had started"
-                self._finish(
-                    record,
-                    state,
-                    f"in flight when the process stopped ({started}); not run again; {note}",
-                    actor="system:executor",
-                )
-                recovered.append(record)
-            horizon = now - timedelta(seconds=max(3600.0, self.limits.cooldown_s))
-            recent = [r for r in self._kb.list_executions(since=horizon, limit=1000).items if r.started_at is not None]
-            for record in sorted(recent, key=lambda r: r.started_at or now):
-                target = self._inventory.resolve(record.request.target)
-                if record.started_at is not None and target is not None:
-                    self._ledger.record_start(record.id, record.request, target, record.started_at)
-                    self._ledger.finish(record.id)
-        return recovered
+            return recover(self._kb, self._catalogue, self._inventory, self._ledger, self._finish, self._clock.now(),
+                           timedelta(seconds=max(3600.0, self.limits.cooldown_s)))  # fmt: skip

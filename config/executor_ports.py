@@ -18,7 +18,7 @@ from config.knowledge_base import KnowledgeBase
 from data.actuation import ActionResult, FleetActuator, TargetInfo
 from data.errors import DomainError
 from data.execution import ActionRequest, ExecutedAction, GuardDecision
-from data.models import Action, AuditEntry
+from data.models import Action, ActionStatus, AuditEntry, RiskLevel
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +83,23 @@ def audit_entry(
             "rule": rule,
             "decisions": [d.model_dump(mode="json") for d in record.decisions],
         },
+    )
+
+
+def as_action(record: ExecutedAction) -> Action:
+    """Return the `Action` an actuator is given for ``record``."""
+    request = record.request
+    return Action(
+        action_id=record.id,
+        action_type=request.action,
+        agent=request.requested_by,
+        target=request.target,
+        params=request.params,
+        risk_level=record.risk or RiskLevel.LOW,
+        status=ActionStatus.RUNNING,
+        incident_id=request.incident_id,
+        description=request.reason,
+        created_at=record.created_at,
     )
 
 

@@ -7,7 +7,7 @@ suite (`tests/config/test_knowledge_base.py`). Methods are thread-safe and retur
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -255,6 +255,16 @@ class KnowledgeBase:
             "correlation_id": correlation_id,
         }
         return self._page(ExecutedAction, Collection.EXECUTIONS, limit=limit, cursor=cursor, where=where, since=since)
+
+    def iter_executions(self, **filters: Any) -> Iterator[ExecutedAction]:
+        """Yield every Executor record matching `list_executions` filters, newest first, page by page."""
+        cursor: str | None = None
+        while True:
+            page = self.list_executions(limit=500, cursor=cursor, **filters)
+            yield from page.items
+            cursor = page.next_cursor
+            if cursor is None:
+                return
 
     def save_patch_plan(self, plan: PatchPlan) -> None:
         self.store.put(Collection.PATCH_PLANS, [self._doc(plan.id, plan.created_at, plan, status=plan.status)])
