@@ -76,6 +76,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         world.step(sim_time)
         alert_ops.advance_to(sim_time)
         task_ops.tick()
+        executor.expire_due()
 
     # Only a first start gets a simulated past. After a restart the stored alerts are the past, and sim time
     # (which runs ahead of the wall clock above 1x) resumes after the newest of them, so event time never

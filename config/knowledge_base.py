@@ -244,6 +244,7 @@ class KnowledgeBase:
         incident_id: str | None = None,
         idempotency_key: str | None = None,
         correlation_id: str | None = None,
+        target: str | None = None,
         since: datetime | None = None,
     ) -> Page[ExecutedAction]:
         """Return Executor records newest first (by creation), filtered by equality and ``created_at >= since``."""
@@ -253,6 +254,7 @@ class KnowledgeBase:
             "incident_id": incident_id,
             "idempotency_key": idempotency_key,
             "correlation_id": correlation_id,
+            "target": target,
         }
         return self._page(ExecutedAction, Collection.EXECUTIONS, limit=limit, cursor=cursor, where=where, since=since)
 

@@ -3,19 +3,20 @@
 `Autopilot.run_once` reads open incidents and, once an incident has settled for ``settle_s`` (so its first
 alerts have joined), asks the `Proposer` for candidates on its root-cause host and submits the best one
 whose confidence reaches the threshold, unless the incident already has an action in flight or awaiting
-approval, or a remedy already verified. A request the guardrails refused is tried again only after
-``retry_after_s`` (so an active kill switch costs one recorded refusal per incident per interval, not
-one per tick). Verified outcomes feed the proposer's statistics (`OutcomeLearner`).
+approval, or a remedy already verified. A remedy whose verification failed on the same target within
+``failure_memory_s`` is not tried there again, whatever the incident. A request the guardrails refused
+is tried again only after ``retry_after_s`` (so an active kill switch costs one recorded refusal per
+incident per interval, not one per tick). Verified outcomes feed the proposer's statistics.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from agents.task_ops.proposals import VOCABULARY, Proposal, Proposer, stats_key
+from agents.task_ops.proposals import Proposal, Proposer, stats_key
 from config.knowledge_base import KnowledgeBase
 from data.execution import ActionRequest, ExecutedAction, ExecutionState
 from data.models import IncidentStatus, LogType
@@ -45,6 +46,7 @@ class Autopilot:
         min_confidence: float = 0.5,
         settle_s: float = 120.0,
         retry_after_s: float = 300.0,
+        failure_memory_s: float = 6 * 3600.0,
         enabled: Callable[[], bool] = lambda: True,
     ) -> None:
         self._kb = kb
@@ -54,6 +56,7 @@ class Autopilot:
         self.min_confidence = min_confidence
         self.settle = timedelta(seconds=settle_s)
         self.retry_after = timedelta(seconds=retry_after_s)
+        self.failure_memory = timedelta(seconds=failure_memory_s)
         self._enabled = enabled
 
     def run_once(self) -> list[ExecutedAction]:
@@ -91,10 +94,17 @@ class Autopilot:
         for proposal in self._proposer.for_incident(incident, alerts):
             if proposal.confidence < self.min_confidence:
                 break
-            if (proposal.action, proposal.target) in tried:
+            if (proposal.action, proposal.target) in tried or self._failed_lately(proposal, now):
                 continue
             return self._executor.submit(self.request(proposal, incident_id))
         return None
+
+    def _failed_lately(self, proposal: Proposal, now: datetime) -> bool:
+        """Whether the same action failed its verification on the same target recently (for any incident)."""
+        failed = self._kb.list_executions(
+            target=proposal.target, state=ExecutionState.FAILED.value, since=now - self.failure_memory, limit=50
+        ).items
+        return any(r.request.action == proposal.action and r.verified is False for r in failed)
 
     @staticmethod
     def request(proposal: Proposal, incident_id: str | None) -> ActionRequest:
@@ -109,32 +119,27 @@ class Autopilot:
             requested_by=AGENT,
             confidence=proposal.confidence,
             incident_id=incident_id,
+            context={"symptom": proposal.symptom, "role": proposal.role},
         )
 
 
 class OutcomeLearner:
-    """Records each finished TaskOps action's verified outcome against the symptom that suggested it."""
+    """Records each finished TaskOps action's verified outcome against the symptom and role that suggested it."""
 
-    def __init__(self, kb: KnowledgeBase, symptom_of: Callable[[ExecutedAction], Sequence[str]]) -> None:
+    def __init__(self, kb: KnowledgeBase) -> None:
         self._kb = kb
-        self._symptom_of = symptom_of
 
     def __call__(self, record: ExecutedAction) -> None:
-        if not record.request.requested_by.startswith(AGENT) or record.verified is None:
+        request = record.request
+        symptom, role = request.context.get("symptom"), request.context.get("role")
+        if not request.requested_by.startswith(AGENT) or record.verified is None or not symptom or role is None:
             return
-        for symptom in self._symptom_of(record):
-            key = stats_key(symptom, record.request.action)
-            self._kb.bump_action_stats(key, {"trials": 1, "verified": 1 if record.verified else 0})
+        key = stats_key(symptom, role, request.action)
+        self._kb.bump_action_stats(key, {"trials": 1, "verified": 1 if record.verified else 0})
         log.info(
             "Learned from %s on %s: %s",
-            record.request.action,
-            record.request.target,
+            request.action,
+            request.target,
             "verified" if record.verified else "not verified",
             extra={"log_type": LogType.TASKOPS},
         )
-
-
-def symptom_from_reason(record: ExecutedAction) -> list[str]:
-    """Return the symptom a TaskOps request named at the start of its reason (see `Autopilot.request`)."""
-    head, _, _ = record.request.reason.partition(":")
-    return [head] if head in VOCABULARY else []

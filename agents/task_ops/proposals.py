@@ -5,7 +5,7 @@ An incident's alerts on its root-cause host are read as symptoms: alert names ar
 (memory, swap, disk, certificate, nxdomain, ...), never against the names of simulated scenarios. A
 symptom suggests runbook actions with a prior confidence; verified outcomes move it (a Beta posterior
 over the (symptom, action) pair's recorded successes, kept in the knowledge base), so a remedy that
-keeps failing its verification loses confidence and one that works gains it.
+keeps failing its verification on a kind of host (role) loses confidence there and one that works gains it.
 """
 
 from __future__ import annotations
@@ -78,14 +78,17 @@ class Proposal:
     symptom: str
     evidence: list[str] = field(default_factory=list)
     risk: str = ""
+    role: str = ""
     params: dict[str, object] = field(default_factory=dict)
 
 
 Stats = Callable[[str], Mapping[str, float] | None]
 
 
-def stats_key(symptom: str, action: str) -> str:
-    return f"{symptom}->{action}"
+def stats_key(symptom: str, role: str, action: str) -> str:
+    """Return the statistics key of a remedy for a symptom on a host of ``role``: the same symptom can have
+    different causes on different kinds of host (high CPU on a database is rarely a runaway process)."""
+    return f"{symptom}@{role}->{action}"
 
 
 def confidence(prior: float, stats: Mapping[str, float] | None) -> float:
@@ -150,9 +153,9 @@ class Proposer:
                     spec.check_target(target)
                 except InvalidInput:
                     continue
-                score = confidence(prior, self._stats(stats_key(symptom, action))) * share[symptom]
+                score = confidence(prior, self._stats(stats_key(symptom, target.role, action))) * share[symptom]
                 if action not in found or found[action].confidence < score:
                     found[action] = Proposal(
-                        action, host, target.tenant, round(score, 4), symptom, list(notes), spec.risk.value
+                        action, host, target.tenant, round(score, 4), symptom, list(notes), spec.risk.value, target.role
                     )
         return sorted(found.values(), key=lambda p: (-p.confidence, p.action))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from agents.task_ops.autopilot import Autopilot, OutcomeLearner, Submitter, symptom_from_reason
+from agents.task_ops.autopilot import Autopilot, OutcomeLearner, Submitter
 from agents.task_ops.proposals import Proposal, Proposer
 from agents.task_ops.scheduler import TASKS, FleetView, ScheduledTask, TaskScheduler
 from config.guardrails import ActionSpec
@@ -51,7 +51,7 @@ class TaskOps:
         self.proposer = Proposer(catalogue, fleet, kb.get_action_stats)
         self.autopilot = Autopilot(kb, executor, self.proposer, clock, min_confidence=min_confidence, enabled=autonomy)
         self.scheduler = TaskScheduler(executor, fleet, catalogue, clock, tasks, enabled=scheduled)
-        self.learner = OutcomeLearner(kb, symptom_from_reason)
+        self.learner = OutcomeLearner(kb)
         self._kb = kb
 
     def propose(self, *, incident_id: str | None = None, risk_id: str | None = None) -> list[Proposal]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from agents.task_ops import SPECS, Autopilot, OutcomeLearner, Proposer
-from agents.task_ops.autopilot import symptom_from_reason
 from config.knowledge_base import MemoryKnowledgeBase
 from data.clock import ManualClock
 from data.execution import ActionRequest, ExecutedAction, ExecutionState
@@ -89,6 +88,25 @@ def test_a_refusal_is_retried_after_the_pause_and_a_failure_moves_on() -> None:
     assert autopilot.run_once() == []  # remedied
 
 
+def test_a_remedy_that_failed_on_a_target_is_not_retried_there_for_another_incident() -> None:
+    kb, clock, _, autopilot = setup()
+    clock.advance(120)
+    [record] = autopilot.run_once()
+    kb.save_execution(record.model_copy(update={"state": ExecutionState.FAILED, "verified": False}))
+    kb.save_incidents([Incident(id="INC-2", title="again", rootCauseHost=HOST, createdAt=clock.now(), updatedAt=T0)])
+    for alert in kb.list_alerts(incident_id="INC-1").items:
+        kb.save_alerts([alert.model_copy(update={"fingerprint": alert.fingerprint + "-2", "incident_id": "INC-2"})])
+    clock.advance(120)
+    actions = [(r.request.incident_id, r.request.action) for r in autopilot.run_once()]
+    assert ("INC-2", "cleanup_disk") not in actions and ("INC-2", "expand_disk") in actions
+    clock.advance(6 * 3600)
+    kb.save_incidents([Incident(id="INC-3", title="later", rootCauseHost=HOST, createdAt=clock.now(), updatedAt=T0)])
+    for alert in kb.list_alerts(incident_id="INC-1").items:
+        kb.save_alerts([alert.model_copy(update={"fingerprint": alert.fingerprint + "-3", "incident_id": "INC-3"})])
+    clock.advance(120)
+    assert ("INC-3", "cleanup_disk") in [(r.request.incident_id, r.request.action) for r in autopilot.run_once()]
+
+
 def test_disabled_autonomy_submits_nothing() -> None:
     kb, clock, submitter, _ = setup()
     proposer = Proposer(SPECS, DictInventory(), kb.get_action_stats)
@@ -101,12 +119,13 @@ def test_the_learner_counts_verified_outcomes_per_symptom() -> None:
     kb, clock, _, autopilot = setup()
     clock.advance(120)
     [record] = autopilot.run_once()
-    learner = OutcomeLearner(kb, symptom_from_reason)
+    assert record.request.context == {"symptom": "disk_full", "role": "web"}
+    learner = OutcomeLearner(kb)
     learner(record.model_copy(update={"state": ExecutionState.SUCCEEDED, "verified": True}))
     learner(record.model_copy(update={"state": ExecutionState.FAILED, "verified": False}))
     learner(record.model_copy(update={"state": ExecutionState.UNKNOWN, "verified": None}))  # nothing known
-    assert kb.get_action_stats("disk_full->cleanup_disk") == {"trials": 2, "verified": 1}
+    assert kb.get_action_stats("disk_full@web->cleanup_disk") == {"trials": 2, "verified": 1}
     person = record.request.model_copy(update={"requested_by": "user:ana"})
     learner(record.model_copy(update={"request": person, "verified": True}))
-    assert kb.get_action_stats("disk_full->cleanup_disk") == {"trials": 2, "verified": 1}
+    assert kb.get_action_stats("disk_full@web->cleanup_disk") == {"trials": 2, "verified": 1}
     assert clock.now() - T0 == timedelta(seconds=120)

@@ -67,9 +67,11 @@ def test_verified_outcomes_move_the_confidence() -> None:
     alerts = [alert("ProcessCpuRunaway", "acme-web-1")]
     before = proposer(kb).for_incident(incident("acme-web-1"), alerts)[0].confidence
     for _ in range(4):
-        kb.bump_action_stats(stats_key("cpu_saturation", "kill_process"), {"trials": 1, "verified": 0})
+        kb.bump_action_stats(stats_key("cpu_saturation", "web", "kill_process"), {"trials": 1, "verified": 0})
     after = proposer(kb).for_incident(incident("acme-web-1"), alerts)[0].confidence
     assert before == 0.75 and after == confidence(0.75, {"trials": 4, "verified": 0}) == 0.375
+    on_db = proposer(kb).for_incident(incident("acme-db-1"), [alert("ProcessCpuRunaway", "acme-db-1")])
+    assert on_db[0].confidence == 0.75 and on_db[0].role == "db"  # what was learned on web hosts stays there
 
 
 def test_a_risk_gets_a_preventive_proposal() -> None:
