@@ -135,8 +135,9 @@ class Executor:
     def submit(self, request: ActionRequest) -> ExecutedAction:
         """Run the guardrails atomically with the start; return at once with BLOCKED, AWAITING_APPROVAL,
         DRY_RUN or RUNNING (the action then runs on a worker). A known idempotency key returns the record
-        it created, unchanged. Raises InvalidInput for an unknown action or target, bad params, a tenant
-        that does not own the target, or a target that fails the action's preconditions."""
+        it created, unchanged (Conflict when the key came with a different action, target or params).
+        Raises InvalidInput for an unknown action or target, bad params, a tenant that does not own the
+        target, or a target that fails the action's preconditions."""
         spec = self.spec(request.action)
         params = spec.validate_params(request.params)
         target = self.resolve(request.target)
@@ -148,6 +149,13 @@ class Executor:
             if request.idempotency_key is not None:
                 earlier = self._by_key(request.idempotency_key)
                 if earlier is not None:
+                    asked = (earlier.request.action, earlier.request.target, earlier.request.params)
+                    if asked != (request.action, request.target, request.params):
+                        raise Conflict(
+                            f"idempotency key {request.idempotency_key!r} was used by {earlier.id} for "
+                            f"{earlier.request.action} on {earlier.request.target}; "
+                            "a different request needs its own key"
+                        )
                     self._record_duplicate(earlier, request)
                     return earlier
             now = self._clock.now()
