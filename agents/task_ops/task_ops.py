@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +16,7 @@ from config.knowledge_base import KnowledgeBase
 from data.actuation import Inventory
 from data.errors import InvalidInput, NotFound
 from data.execution import ExecutedAction
+from data.timeutil import utc_now
 
 
 class Fleet(Inventory, FleetView, Protocol):
@@ -53,6 +55,9 @@ class TaskOps:
         self.scheduler = TaskScheduler(executor, fleet, catalogue, clock, tasks, enabled=scheduled)
         self.learner = OutcomeLearner(kb)
         self._kb = kb
+        self._lock = threading.Lock()
+        self._started = 0
+        self._last_started: datetime | None = None
 
     def propose(self, *, incident_id: str | None = None, risk_id: str | None = None) -> list[Proposal]:
         """Return the candidate actions for one incident or one risk, best first; NotFound when unknown."""
@@ -72,4 +77,15 @@ class TaskOps:
     def tick(self) -> TickResult:
         """Run due scheduled tasks, then remedy open incidents; return what was submitted."""
         scheduled = self.scheduler.tick()
-        return TickResult(self.autopilot.run_once(), scheduled)
+        result = TickResult(self.autopilot.run_once(), scheduled)
+        started = [r for r in (*result.remedies, *result.scheduled) if r.started_at is not None]
+        if started:
+            with self._lock:
+                self._started += len(started)
+                self._last_started = utc_now()
+        return result
+
+    def activity(self) -> tuple[int, datetime | None]:
+        """Return how many actions TaskOps has had started by the Executor, and when it last did (wall time)."""
+        with self._lock:
+            return self._started, self._last_started
