@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -124,9 +125,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     registry.register("AlertOps", alert_ops, autonomous=False)
     registry.register("PredictiveOps", predictive, autonomous=False)
 
+    last_remedy = [float("-inf")]
+
     def advance(sim_time: datetime) -> None:
         alert_ops.advance_to(sim_time)
-        if sim_time >= runner.clock.now() - LIVE_TICKS * timedelta(seconds=settings.SIM_TICK_SECONDS):
+        live = sim_time >= runner.clock.now() - LIVE_TICKS * timedelta(seconds=settings.SIM_TICK_SECONDS)
+        # At high simulation speeds many ticks pass per wall second; TaskOps looks at most every interval.
+        if live and time.monotonic() - last_remedy[0] >= settings.TASKOPS_MIN_INTERVAL_S:
+            last_remedy[0] = time.monotonic()
             task_ops.tick()
             executor.expire_due()
 

@@ -109,6 +109,8 @@ class Settings(BaseSettings):
     AUTONOMY_MIN_CONFIDENCE: Annotated[float, Field(ge=0, le=1)] = 0.5
     # Scheduled tasks (backups, certificate renewal, log clean-up) run on their cron expressions.
     SCHEDULED_TASKS_ENABLED: bool = True
+    # Wall seconds between two TaskOps passes at the most (bounds its cost when the simulator runs fast).
+    TASKOPS_MIN_INTERVAL_S: Annotated[float, Field(ge=0, le=3600)] = 0.5
     OPSFORGE_API_TOKEN: SecretStr | None = None
     OPSFORGE_ALLOW_INSECURE: bool = False
     FRONTEND_DIST: Path = Path("frontend/dist")
