@@ -12,19 +12,11 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from agents.alert_ops import (
-    AlertLimits,
-    AlertOps,
-    CorrelationWeights,
-    LifecyclePolicy,
-    TopologyLimits,
-    TopologyRegistry,
-)
+from agents.alert_ops import build_alert_ops
 from agents.base import AgentRegistry
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
 from agents.task_ops import SPECS, TaskOps
@@ -32,6 +24,7 @@ from api import (
     actions,
     agents,
     alerts,
+    approvals,
     audit,
     control,
     fleet,
@@ -39,6 +32,7 @@ from api import (
     incidents,
     logs,
     metrics,
+    silences,
     simulation,
     tasks,
     topology,
@@ -52,6 +46,7 @@ from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase, build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
+from config.safety import Safety, build_safety
 from config.settings import Settings, load_settings
 from data.clock import Clock
 from data.sim.actuator import SimulatedActuator, SimulatedInventory
@@ -65,33 +60,7 @@ ROUTERS = (
     control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts, actions, tasks,
 )  # fmt: skip
 LIVE_TICKS = 10  # TaskOps acts on ticks this close to the sim clock, never on the simulated past stepped at start-up
-
-
-def alert_ops_bounds(settings: Settings) -> dict[str, Any]:
-    """Return the alert engine's bounds configured in ``settings``: its ``policy``, ``topology`` and ``limits``."""
-    return {
-        "policy": LifecyclePolicy(
-            max_tracked_alerts=settings.ALERTOPS_MAX_TRACKED_ALERTS,
-            max_tracked_bytes=settings.ALERTOPS_MAX_TRACKED_BYTES,
-        ),
-        "topology": TopologyRegistry(
-            TopologyLimits(
-                max_services=settings.TOPOLOGY_MAX_SERVICES,
-                max_dependencies=settings.TOPOLOGY_MAX_DEPENDENCIES,
-                max_services_per_host=settings.TOPOLOGY_MAX_SERVICES_PER_HOST,
-                max_fanout=settings.TOPOLOGY_MAX_FANOUT,
-                cache_entries=settings.TOPOLOGY_CACHE_ENTRIES,
-            )
-        ),
-        "limits": AlertLimits(
-            max_labels=settings.ALERT_MAX_LABELS,
-            max_label_name_chars=settings.ALERT_MAX_LABEL_NAME_CHARS,
-            max_label_value_chars=settings.ALERT_MAX_LABEL_VALUE_CHARS,
-            max_annotation_bytes=settings.ALERT_MAX_ANNOTATION_BYTES,
-            max_clock_skew=timedelta(seconds=settings.ALERT_MAX_CLOCK_SKEW_S),
-            max_ends_ahead=timedelta(seconds=settings.ALERT_MAX_ENDS_AHEAD_S),
-        ),
-    }
+SAFETY_ROUTERS = (approvals, silences)
 
 
 @asynccontextmanager
@@ -101,7 +70,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
-    alert_ops = AlertOps(kb, weights=correlation_weights(settings), **alert_ops_bounds(settings))
+    alert_ops = build_alert_ops(kb, settings)
     metric_store = MetricStore()
     world = build_world(
         settings,
@@ -138,20 +107,27 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     newest = kb.list_alerts(limit=1).items
     runner = build_simulation(settings, world, after_step=advance, newest_alert=newest[0].startsAt if newest else None)
-    executor, task_ops = build_remediation(settings, kb, kill_switch, world, runner.clock)
-    registry.register("TaskOps", task_ops, autonomous=True)
     app.state.log_handler = handler
     app.state.kb = kb
     app.state.kill_switch = kill_switch
+    safety = build_safety(kb, settings, SimulatedActuator(world))
+    executor, task_ops = build_remediation(settings, kb, kill_switch, world, runner.clock, safety)
+    registry.register("TaskOps", task_ops, autonomous=True)
+    app.state.executor = executor
+    app.state.task_ops = task_ops
+    app.state.audit = safety.audit
+    app.state.approvals = safety.approvals
+    app.state.approval_decider = safety.approvals.decide  # the Executor's approve/reject once it exists
+    app.state.silences = safety.silences
+    app.state.actuators = safety.actuators
     app.state.alert_ops = alert_ops
     app.state.predictive_ops = predictive
     app.state.agents = registry
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
     app.state.simulation = runner
-    app.state.executor = executor
-    app.state.task_ops = task_ops
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
+    safety.approval_sweeper.start()
     if settings.SIM_AUTOSTART:
         runner.start()
     try:
@@ -159,6 +135,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         runner.shutdown()
         executor.stop()
+        safety.approval_sweeper.stop()
         forecaster.stop()
         alert_ops.close()
         kb.close()
@@ -167,19 +144,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def build_remediation(
-    settings: Settings, kb: KnowledgeBase, kill_switch: KillSwitch, world: World, clock: Clock
+    settings: Settings, kb: KnowledgeBase, kill_switch: KillSwitch, world: World, clock: Clock, safety: Safety
 ) -> tuple[Executor, TaskOps]:
-    """Return the Executor over the simulated fleet (on sim time) and TaskOps, which acts only through it."""
+    """Return the Executor (on sim time, behind the safety services) and TaskOps, which acts only through it."""
     inventory = SimulatedInventory(world)
-    actuator = SimulatedActuator(world)
     executor = Executor(
-        actuator_for=lambda tenant: actuator,
+        actuator_for=safety.actuators.actuator_for,
         kill_switch=kill_switch,
         kb=kb,
         clock=clock,
         catalogue=SPECS,
         inventory=inventory,
+        silences=safety.silences,
         limits=Limits.from_settings(settings),
+        audit=safety.audit,
         observe=inventory.observe,
         workers=settings.EXEC_WORKERS,
     )
@@ -197,20 +175,6 @@ def build_remediation(
     return executor, task_ops
 
 
-def correlation_weights(settings: Settings) -> CorrelationWeights:
-    """Return the correlation weights and threshold configured in ``settings``."""
-    return CorrelationWeights(
-        topology=settings.CORR_W_TOPOLOGY,
-        time=settings.CORR_W_TIME,
-        labels=settings.CORR_W_LABELS,
-        cooccurrence=settings.CORR_W_COOCCURRENCE,
-        threshold=settings.CORR_THRESHOLD,
-        merge_threshold=settings.CORR_MERGE_THRESHOLD,
-        time_scale_s=settings.CORR_TIME_SCALE_S,
-        max_gap_s=settings.CORR_MAX_GAP_S,
-    )
-
-
 def create_app(settings: Settings) -> FastAPI:
     """Return the OpsForge app for ``settings``; nothing starts until its lifespan runs."""
     app = FastAPI(title="OpsForge", version="0.1.0", lifespan=lifespan)
@@ -225,7 +189,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
     install_error_handlers(app)
-    for module in ROUTERS:
+    for module in ROUTERS + SAFETY_ROUTERS:
         app.include_router(module.router)
     serve_dashboard(app, settings.FRONTEND_DIST)
     return app

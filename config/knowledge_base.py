@@ -7,6 +7,7 @@ suite (`tests/config/test_knowledge_base.py`). Methods are thread-safe and retur
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,11 +17,13 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from config import audit_chain
 from config.document_store import Doc, DocumentStore, InvalidCursor, JsonDict
 from config.settings import KbBackend, Settings
 from data.execution import ExecutedAction
+from data.labels import DEFAULT_TENANT, tenant_of_labels
 from data.models import Action, Alert, AuditEntry, Incident, OutcomeRecord, PatchPlan, Risk
-from data.timeutil import to_utc
+from data.timeutil import to_utc, utc_now
 
 __all__ = ["InvalidCursor", "KnowledgeBase", "MemoryKnowledgeBase", "Page", "build_knowledge_base", "order_key"]
 
@@ -30,7 +33,10 @@ M = TypeVar("M", bound=BaseModel)
 class Collection(StrEnum):
     INCIDENTS = "incidents"
     ALERTS = "alerts"
-    AUDIT = "audit"
+    AUDIT = audit_chain.AUDIT
+    AUDIT_HEAD = audit_chain.AUDIT_HEAD
+    APPROVALS = "approvals"
+    SILENCES = "silences"
     ACTIONS = "actions"
     PATCH_PLANS = "patch_plans"
     OUTCOMES = "outcomes"
@@ -47,6 +53,15 @@ class Page(Generic[M]):
 
     items: list[M]
     next_cursor: str | None
+
+
+def alert_key(labels: Mapping[str, str], fingerprint: str) -> str:
+    """Return the document id of an alert: its tenant label (empty without one) and fingerprint.
+
+    Tenant names cannot hold ``/``, so the id is unambiguous and two tenants never share a record.
+    An alert without a tenant label belongs to the default tenant, as in AlertOps.
+    """
+    return f"{tenant_of_labels(labels)}/{fingerprint}"
 
 
 def order_key(moment: datetime) -> str:
@@ -70,6 +85,7 @@ class KnowledgeBase:
 
     def __init__(self, store: DocumentStore) -> None:
         self.store = store
+        self._audit_lock = threading.Lock()
 
     def close(self) -> None:
         self.store.close()
@@ -134,10 +150,15 @@ class KnowledgeBase:
         return self.store.count(Collection.INCIDENTS, _attrs(status=status) or None)
 
     def save_alerts(self, alerts: Sequence[Alert]) -> None:
-        """Insert or replace alerts (keyed by fingerprint, ordered by ``startsAt``)."""
+        """Insert or replace alerts (keyed by tenant and fingerprint, ordered by ``startsAt``)."""
         docs = [
             self._doc(
-                a.fingerprint, a.startsAt, a, status=a.status, incident_id=a.incident_id, fingerprint=a.fingerprint
+                alert_key(a.labels, a.fingerprint),
+                a.startsAt,
+                a,
+                status=a.status,
+                incident_id=a.incident_id,
+                fingerprint=a.fingerprint,
             )
             for a in alerts
         ]
@@ -154,7 +175,7 @@ class KnowledgeBase:
         """
         # The attributes are the bodies' own texts (what `_attrs` would give), built inline: this runs per alert.
         alert_docs = [
-            Doc(body["fingerprint"], order_key(starts), body,
+            Doc(alert_key(body["labels"], body["fingerprint"]), order_key(starts), body,
                 {"status": body["status"], "incident_id": body["incident_id"], "fingerprint": body["fingerprint"]}
                 if body["incident_id"] is not None else {"status": body["status"], "fingerprint": body["fingerprint"]})
             for starts, body in alerts
@@ -166,8 +187,18 @@ class KnowledgeBase:
         ]  # fmt: skip
         self.store.put_many([(Collection.ALERTS, alert_docs), (Collection.INCIDENTS, incident_docs)])
 
-    def get_alert(self, fingerprint: str) -> Alert | None:
-        return self._get(Alert, Collection.ALERTS, fingerprint)
+    def get_alert(self, fingerprint: str, tenant: str = DEFAULT_TENANT) -> Alert | None:
+        """Return the alert of ``tenant`` with ``fingerprint``.
+
+        A record stored before records were keyed by tenant is found by its bare fingerprint, and only
+        when its tenant label is ``tenant``: one sender's fingerprint never reads another tenant's alert.
+        """
+        found = self._get(Alert, Collection.ALERTS, f"{tenant}/{fingerprint}")
+        if found is None:
+            legacy = self._get(Alert, Collection.ALERTS, fingerprint)
+            if legacy is not None and tenant_of_labels(legacy.labels) == tenant:
+                return legacy
+        return found
 
     def list_alerts(
         self,
@@ -183,17 +214,37 @@ class KnowledgeBase:
 
     # ---------------------------------------------------------------- audit, actions, plans, outcomes, risks
 
-    def append_audit(self, entry: AuditEntry) -> None:
-        self.store.put(
-            Collection.AUDIT,
-            [self._doc(entry.id, entry.time, entry, incident_id=entry.incident_id, action=entry.action)],
+    def append_audit(self, entry: AuditEntry) -> AuditEntry:
+        """Append ``entry`` to the hash-chained audit log; return it with ``seq``, hashes and ``recorded_at``.
+
+        Appends of this process queue on a lock (no wasted retries); other processes and machines are
+        kept off the same chain position by the store's conditional write on the chain head.
+        """
+        stamped = entry.model_copy(update={"recorded_at": utc_now(), "seq": None, "prev_hash": None, "hash": None})
+        doc = self._doc(
+            entry.id, entry.time, stamped, incident_id=entry.incident_id, action=entry.action, actor=entry.actor
         )
+        with self._audit_lock:
+            body = audit_chain.append(self.store, doc)
+        return AuditEntry.model_validate(body)
 
     def list_audit(
-        self, *, limit: int = 50, cursor: str | None = None, incident_id: str | None = None, action: str | None = None
+        self,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        incident_id: str | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
     ) -> Page[AuditEntry]:
-        where = {"incident_id": incident_id, "action": action}
-        return self._page(AuditEntry, Collection.AUDIT, limit=limit, cursor=cursor, where=where)
+        """Return audit entries newest first (by ``time``), filtered by equality and ``time >= since``."""
+        where = {"incident_id": incident_id, "action": action, "actor": actor}
+        return self._page(AuditEntry, Collection.AUDIT, limit=limit, cursor=cursor, where=where, since=since)
+
+    def verify_audit(self) -> audit_chain.ChainStatus:
+        """Recompute the audit chain from the store (see `config.audit_chain.verify`)."""
+        return audit_chain.verify(self.store)
 
     def save_action(self, action: Action) -> None:
         doc = self._doc(
