@@ -224,6 +224,8 @@ export interface ExecutedAction {
 export interface ActionPage {
   items: ExecutedAction[];
   next_cursor: string | null;
+}
+
 export interface AuditLogRow {
   id: string;
   agent: string;
