@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,7 +19,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from agents.alert_ops import build_alert_ops
 from agents.base import AgentRegistry
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
+from agents.task_ops import SPECS, TaskOps
 from api import (
+    actions,
     agents,
     alerts,
     approvals,
@@ -31,25 +34,32 @@ from api import (
     metrics,
     silences,
     simulation,
+    tasks,
     topology,
 )
 from api.dashboard import serve_dashboard
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from config import terminal_logger
+from config.action_executor import Executor, Limits
 from config.kill_switch import KillSwitch
-from config.knowledge_base import build_knowledge_base
+from config.knowledge_base import KnowledgeBase, build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
-from config.safety import build_safety
+from config.safety import Safety, build_safety
 from config.settings import Settings, load_settings
-from data.sim.actuator import SimulatedActuator
+from data.clock import Clock
+from data.sim.actuator import SimulatedActuator, SimulatedInventory
 from data.sim.metric_truth import SimulatorTruth
+from data.sim.world import World
 from live_data_generator import build_simulation, build_world
 
 log = logging.getLogger("opsforge")
 
-ROUTERS = (control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts)
+ROUTERS = (
+    control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts, actions, tasks,
+)  # fmt: skip
+LIVE_TICKS = 10  # TaskOps acts on ticks this close to the sim clock, never on the simulated past stepped at start-up
 SAFETY_ROUTERS = (approvals, silences)
 
 
@@ -84,8 +94,16 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     registry.register("AlertOps", alert_ops, autonomous=False)
     registry.register("PredictiveOps", predictive, autonomous=False)
 
+    last_remedy = [float("-inf")]
+
     def advance(sim_time: datetime) -> None:
         alert_ops.advance_to(sim_time)
+        live = sim_time >= runner.clock.now() - LIVE_TICKS * timedelta(seconds=settings.SIM_TICK_SECONDS)
+        # At high simulation speeds many ticks pass per wall second; TaskOps looks at most every interval.
+        if live and time.monotonic() - last_remedy[0] >= settings.TASKOPS_MIN_INTERVAL_S:
+            last_remedy[0] = time.monotonic()
+            task_ops.tick()
+            executor.expire_due()
 
     newest = kb.list_alerts(limit=1).items
     runner = build_simulation(settings, world, after_step=advance, newest_alert=newest[0].startsAt if newest else None)
@@ -93,6 +111,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.kb = kb
     app.state.kill_switch = kill_switch
     safety = build_safety(kb, settings, SimulatedActuator(world))
+    executor, task_ops = build_remediation(settings, kb, kill_switch, world, runner.clock, safety)
+    registry.register("TaskOps", task_ops, autonomous=True)
+    app.state.executor = executor
+    app.state.task_ops = task_ops
     app.state.audit = safety.audit
     app.state.approvals = safety.approvals
     app.state.approval_decider = safety.approvals.decide  # the Executor's approve/reject once it exists
@@ -112,12 +134,45 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         runner.shutdown()
+        executor.stop()
         safety.approval_sweeper.stop()
         forecaster.stop()
         alert_ops.close()
         kb.close()
         log.info("OpsForge stopped")
         terminal_logger.uninstall(handler)
+
+
+def build_remediation(
+    settings: Settings, kb: KnowledgeBase, kill_switch: KillSwitch, world: World, clock: Clock, safety: Safety
+) -> tuple[Executor, TaskOps]:
+    """Return the Executor (on sim time, behind the safety services) and TaskOps, which acts only through it."""
+    inventory = SimulatedInventory(world)
+    executor = Executor(
+        actuator_for=safety.actuators.actuator_for,
+        kill_switch=kill_switch,
+        kb=kb,
+        clock=clock,
+        catalogue=SPECS,
+        inventory=inventory,
+        silences=safety.silences,
+        limits=Limits.from_settings(settings),
+        audit=safety.audit,
+        observe=inventory.observe,
+        workers=settings.EXEC_WORKERS,
+    )
+    task_ops = TaskOps(
+        kb,
+        executor,
+        inventory,
+        SPECS,
+        clock.now,
+        autonomy=lambda: settings.AUTONOMY_ENABLED,
+        scheduled=lambda: settings.SCHEDULED_TASKS_ENABLED,
+        min_confidence=settings.AUTONOMY_MIN_CONFIDENCE,
+    )
+    executor.subscribe(task_ops.learner)
+    return executor, task_ops
 
 
 def create_app(settings: Settings) -> FastAPI:
