@@ -42,6 +42,7 @@ from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from config import terminal_logger
 from config.action_executor import Executor, Limits
+from config.approval_bridge import connect_approvals
 from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase, build_knowledge_base
 from config.periodic import PeriodicWorker
@@ -110,14 +111,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.log_handler = handler
     app.state.kb = kb
     app.state.kill_switch = kill_switch
-    safety = build_safety(kb, settings, SimulatedActuator(world))
+    safety = build_safety(kb, settings, SimulatedActuator(world), now=runner.clock.now)
     executor, task_ops = build_remediation(settings, kb, kill_switch, world, runner.clock, safety)
     registry.register("TaskOps", task_ops, autonomous=True)
     app.state.executor = executor
     app.state.task_ops = task_ops
     app.state.audit = safety.audit
     app.state.approvals = safety.approvals
-    app.state.approval_decider = safety.approvals.decide  # the Executor's approve/reject once it exists
+    app.state.approval_decider = connect_approvals(executor, safety.approvals)
     app.state.silences = safety.silences
     app.state.actuators = safety.actuators
     app.state.alert_ops = alert_ops

@@ -3,8 +3,9 @@ the per-tenant actuators, and the sweeper that expires overdue approvals."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from config.actuators import ActuatorRegistry
 from config.approvals import ApprovalStore
@@ -14,6 +15,7 @@ from config.periodic import PeriodicWorker
 from config.settings import Settings
 from config.silences import SilenceStore
 from data.actuation import FleetActuator
+from data.timeutil import utc_now
 
 
 @dataclass(frozen=True)
@@ -25,10 +27,13 @@ class Safety:
     approval_sweeper: PeriodicWorker  # started and stopped by the owner (the app's lifespan)
 
 
-def build_safety(kb: KnowledgeBase, settings: Settings, simulated: FleetActuator) -> Safety:
-    """Return the safety services over ``kb`` configured by ``settings``; ``simulated`` acts on the simulated fleet."""
+def build_safety(
+    kb: KnowledgeBase, settings: Settings, simulated: FleetActuator, now: Callable[[], datetime] = utc_now
+) -> Safety:
+    """Return the safety services over ``kb`` configured by ``settings``; ``simulated`` acts on the simulated
+    fleet; approvals expire on the ``now`` clock, the Executor's (sim time when simulated)."""
     audit = AuditLog(kb)
-    approvals = ApprovalStore(kb, audit, ttl=timedelta(seconds=settings.APPROVAL_TTL_S))
+    approvals = ApprovalStore(kb, audit, ttl=timedelta(seconds=settings.APPROVAL_TTL_S), now=now)
 
     def sweep() -> None:
         approvals.expire()
