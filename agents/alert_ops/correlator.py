@@ -10,6 +10,7 @@ Every decision is written to the incident's timeline and why-trace.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -87,6 +88,7 @@ class Correlator:
         if distinct:  # one sample of the tenant's hop delay
             self._scorer.observe_onset(signal, sample)
         if distinct and not traits.hygiene:
+            self._scorer.learned_topology.observe(signal.tenant, traits.services, signal.at)
             # Learned from the threshold alone, not from the role's own decisions: a name kept out by its role
             # would otherwise count as opening again and keep itself out ever more strongly.
             self._scorer.roles.learn(traits.alertname, opened=not linked)
@@ -103,13 +105,22 @@ class Correlator:
     def _candidates(self, signal: Signal, graph: TenantGraph | None) -> list[IncidentState]:
         """Return the hot incidents ``signal`` may link to: those the hot set finds within the correlation horizon,
         and those holding the other alerts of a site burst it belongs to."""
-        candidates = self.state.hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s))
+        candidates = self.state.hot.candidates(
+            signal, graph, timedelta(seconds=self.weights.max_gap_s), self._linkable(signal.tenant, graph)
+        )
         for fingerprint in self._scorer.site_bursts.burst(signal):  # a site outage: no call path between them
             member = self.state.records.get((signal.tenant, fingerprint))
             held = self.state.follow(member.incident_id) if member is not None else None
             if held is not None and self.state.hot.contains(held) and held not in candidates:
                 candidates.append(held)
         return candidates
+
+    def _linkable(self, tenant: str, graph: TenantGraph | None) -> Callable[[str, str], bool] | None:
+        """Return, for a tenant without a pushed ``graph``, which pairs of services its learned graph may link."""
+        if graph is not None:
+            return None
+        hops = self._scorer.learned_topology.hops
+        return lambda a, b: hops(tenant, a, b) is not None
 
     def _join(
         self,
@@ -195,7 +206,8 @@ class Correlator:
         signal = self.signal(record, alert.startsAt)
         graph = self.topology.get(record.tenant)
         own = self._scorer.continuation(signal, state.hot, (alert.startsAt - previous_end).total_seconds())
-        for other in self.state.hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s)):
+        horizon = timedelta(seconds=self.weights.max_gap_s)
+        for other in self.state.hot.candidates(signal, graph, horizon, self._linkable(record.tenant, graph)):
             if other is not state:
                 link = self._scorer.score(signal, other.hot, graph, _root_of(other))
                 if link is not None and link.total > own:

@@ -25,11 +25,12 @@ from agents.alert_ops.admission import AlertLimits, check_batch
 from agents.alert_ops.correlator import Correlator
 from agents.alert_ops.dedup import AlertRecord, RecordKey, is_resolved
 from agents.alert_ops.incident_state import AGENT, IncidentState
+from agents.alert_ops.learned_topology import LearnedEdge
 from agents.alert_ops.lifecycle import Lifecycle, LifecyclePolicy
 from agents.alert_ops.link_score import CooccurrenceStats, CorrelationWeights, Learned, Scorer
 from agents.alert_ops.restore import Restore
 from agents.alert_ops.state import EngineState
-from agents.alert_ops.topology import TopologyRegistry
+from agents.alert_ops.topology import TenantGraph, TopologyRegistry
 from config.knowledge_base import KnowledgeBase
 from data.errors import Conflict, InvalidInput, NotFound
 from data.labels import tenant_of_labels
@@ -109,6 +110,35 @@ class AlertOps:
             self.kb.put_setting(TOPOLOGY_KEY, {"tenants": sorted(tenants | {topology.tenant})})
         log.info("Topology for tenant %s: %d services", topology.tenant, len(topology.services))
 
+    def graph_of(self, tenant: str) -> TenantGraph | None:
+        """Return the graph root-cause ranking uses for ``tenant``: the pushed one, else the one learned from its
+        alerts (`agents.alert_ops.learned_topology`), None before either."""
+        return self.topology.get(tenant) or self._scorer.learned_topology.graph(tenant)
+
+    def learned_edges(self, tenant: str) -> list[LearnedEdge]:
+        """Return the service graph learned from ``tenant``'s alerts, most confident edge first (learned whether or
+        not the tenant pushed a topology; a pushed one always wins in correlation)."""
+        with self._lock:
+            return self._scorer.learned_topology.edges(tenant)
+
+    def decide_edge(
+        self, tenant: str, caller: str, callee: str, *, confirmed: bool, reason: str, actor: str
+    ) -> LearnedEdge:
+        """Confirm or reject a learned edge, audited and stored; raise `NotFound` when it was never learned."""
+        with self._lock:
+            edge = self._scorer.learned_topology.decide(tenant, caller, callee, confirmed=confirmed)
+        action = "topology.edge.confirmed" if confirmed else "topology.edge.rejected"
+        self.kb.append_audit(
+            AuditEntry(
+                id=f"AUD-{uuid.uuid4().hex[:12]}", time=utc_now(), actor=actor, action=action,
+                target=f"{tenant}:{caller}->{callee}", reason=reason,
+                details={"tenant": tenant, "caller": caller, "callee": callee, "count": edge.count},
+            )
+        )  # fmt: skip
+        self.save_learned()
+        log.info("Learned edge %s -> %s of %s %s by %s", caller, callee, tenant, action, actor)
+        return edge
+
     def _load_topologies(self) -> None:
         """Take back every stored tenant graph; one that no longer validates (or is over today's limits) is logged
         and set aside (`quarantined`), never fatal."""
@@ -180,7 +210,7 @@ class AlertOps:
             if self.lifecycle.over_bounds():
                 self.lifecycle.expire()
             for state in touched.values():
-                state.refresh_root_cause(self.topology.get(state.hot.tenant), self._scorer.roles.open_share)
+                state.refresh_root_cause(self.graph_of(state.hot.tenant), self._scorer.roles.open_share)
             for record in self.state.moved_alerts:
                 touched_alerts[record.key] = record
             self.state.moved_alerts = []

@@ -34,11 +34,13 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from agents.alert_ops.delays import HopDelays, HostSpread
+from agents.alert_ops.learned_topology import LearnedTopology
 from agents.alert_ops.roles import AlertRoles
 from agents.alert_ops.signals import HotIncident, Signal
 from agents.alert_ops.topology import MAX_HOPS, TenantGraph
@@ -195,13 +197,14 @@ class HopSample:
 
 @dataclass(frozen=True)
 class Learned:
-    """What scoring learns from the stream and keeps across restarts: hop delays, host spread, co-occurrence and
-    alert roles."""
+    """What scoring learns from the stream and keeps across restarts: hop delays, host spread, co-occurrence,
+    alert roles and the service graph of tenants without a pushed one."""
 
     delays: HopDelays
     host_spread: HostSpread
     cooccurrence: CooccurrenceStats
     roles: AlertRoles
+    topology: LearnedTopology
 
     @classmethod
     def fresh(cls, weights: CorrelationWeights, cooccurrence: CooccurrenceStats | None = None) -> Learned:
@@ -210,7 +213,8 @@ class Learned:
         # Per hop: never below the configured delay, at most what MAX_HOPS hops can take within the horizon.
         delays = HopDelays(weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS, weights.max_gap_s)
         host_spread = HostSpread(weights.time_scale_s, weights.onset_tolerance_s)
-        return cls(delays, host_spread, CooccurrenceStats() if cooccurrence is None else cooccurrence, AlertRoles())
+        cooccurrence = CooccurrenceStats() if cooccurrence is None else cooccurrence
+        return cls(delays, host_spread, cooccurrence, AlertRoles(), LearnedTopology())
 
     @classmethod
     def parse(cls, state: dict[str, Any], weights: CorrelationWeights) -> Learned:
@@ -222,6 +226,7 @@ class Learned:
             learned.host_spread.load(state["host_spread"])
             learned.cooccurrence.load(state["cooccurrence"])
             learned.roles.load(state["roles"])
+            learned.topology.load(state.get("topology", {}))  # absent from what engines before it stored
         except AttributeError as error:  # a part of the wrong type, e.g. a list where a mapping belongs
             raise TypeError(f"malformed learned state: {error}") from error
         return learned
@@ -233,6 +238,7 @@ class Learned:
             "host_spread": self.host_spread.state(),
             "cooccurrence": self.cooccurrence.state(),
             "roles": self.roles.state(),
+            "topology": self.topology.state(),
         }
 
 
@@ -248,11 +254,12 @@ class Scorer:
         """Score from now on with ``learned`` (e.g. parsed from a stored `learned_state`)."""
         self.delays, self.host_spread = learned.delays, learned.host_spread
         self.cooccurrence, self.roles = learned.cooccurrence, learned.roles
+        self.learned_topology = learned.topology
 
     def learned_state(self) -> dict[str, Any]:
         """Return what scoring learned from the stream in JSON form, so a restarted engine scores as this one
         would (`Learned.parse` takes it back)."""
-        return Learned(self.delays, self.host_spread, self.cooccurrence, self.roles).state()
+        return Learned(self.delays, self.host_spread, self.cooccurrence, self.roles, self.learned_topology).state()
 
     def observe_onset(self, signal: Signal, sample: HopSample) -> None:
         """Learn the tenant's hop delay from the ``sample`` a distinct alert's scoring filled (nothing when it
@@ -299,7 +306,10 @@ class Scorer:
         site = traits.site_key
         if site is not None and site in incident.sites and self.site_bursts.burst(signal):
             consider(1.0, incident.sites[site].gap(signal.at), 0, f"{SITE_BURST_VIA} {site}", w.onset_tolerance_s)
-        if traits.hygiene or graph is None:
+        if traits.hygiene:
+            return best
+        if graph is None:
+            self._learned_links(signal, incident, consider, per_hop)
             return best
         late = signal.at - timedelta(seconds=w.onset_tolerance_s)
         for mine in traits.services:
@@ -326,6 +336,25 @@ class Scorer:
                     # sample: the time did not travel along calls.
                     consider(0.95 * w.hop_decay**2, span.gap(signal.at), 2, f"{mine} ~ {root} (sibling)", per_hop)
         return best
+
+    def _learned_links(
+        self,
+        signal: Signal,
+        incident: HotIncident,
+        consider: Callable[[float, float, int, str, float], None],
+        per_hop: float,
+    ) -> None:
+        """Offer ``consider`` the links of a tenant without a pushed graph, over the service graph learned from its
+        alerts (`agents.alert_ops.learned_topology.LearnedTopology.hops`): an associated pair is one hop, a pair
+        without evidence yet two, a pair seen failing apart none."""
+        w, hops_of = self.weights, self.learned_topology.hops
+        for mine in signal.traits.services:
+            for theirs, span in incident.services.items():
+                hops = hops_of(signal.tenant, mine, theirs)
+                if hops:
+                    kind = "learned" if hops == 1 else "unknown relation"
+                    consider(0.95 * w.hop_decay**hops, span.gap(signal.at), hops, f"{mine} ~ {theirs} ({kind})",
+                             per_hop * hops)  # fmt: skip
 
     def _sibling_may_link(self, signal: Signal) -> bool:
         """Return True when ``signal`` may link to a sibling root (`agents.alert_ops.topology.TenantGraph.siblings`): a
