@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import networkx as nx
 
@@ -30,6 +30,7 @@ from agents.alert_ops.topology import TenantGraph, TopologyLimits
 from data.errors import NotFound
 from data.timeutil import parse_iso
 
+Decision = Literal["confirmed", "rejected"]
 ASSOCIATED = 0.6  # relation at or above which a pair counts as one call hop
 DISPROVED = 0.3  # relation under which a pair's services are taken to fail apart
 
@@ -56,7 +57,7 @@ class LearnedEdge:
     reverse_count: int
     mean_delay_s: float | None
     last_seen: datetime | None
-    decision: str | None
+    decision: Decision | None
 
 
 class _Tenant:
@@ -64,7 +65,7 @@ class _Tenant:
         self.last_onset: dict[str, datetime] = {}
         self.episodes: dict[str, int] = {}
         self.pairs: dict[tuple[str, str], PairEvidence] = {}  # (earlier, later)
-        self.decisions: dict[tuple[str, str], str] = {}  # unordered pair (sorted) -> confirmed / rejected
+        self.decisions: dict[tuple[str, str], Decision] = {}  # unordered pair (sorted) -> confirmed / rejected
         self.first: datetime | None = None
         self.last: datetime | None = None
         self.changes = 0  # episodes since `graph` was last built
@@ -77,6 +78,7 @@ class LearnedTopology:
     WINDOW_S = 900.0  # onsets this close are one episode of a service, or one co-occurrence of two services
     MAX_SERVICES = 2_000
     MAX_PAIRS = 50_000
+    MIN_EPISODES = 10  # before this many, a tenant's onset rate is not estimated
     REBUILD_EVERY = 20  # episodes between rebuilds of a tenant's `graph`
 
     def __init__(self, limits: TopologyLimits | None = None) -> None:
@@ -123,11 +125,22 @@ class LearnedTopology:
             return 0.5
         n_a, n_b = state.episodes.get(a, 0), state.episodes.get(b, 0)
         forward, backward = state.pairs.get((a, b)), state.pairs.get((b, a))
-        together = (forward.count if forward else 0) + (backward.count if backward else 0)
-        span = max((state.last - state.first).total_seconds(), 2 * self.WINDOW_S) if state.first and state.last else 0
         trials = min(n_a, n_b)
+        together = min((forward.count if forward else 0) + (backward.count if backward else 0), trials)
+        span = max((state.last - state.first).total_seconds(), 2 * self.WINDOW_S) if state.first and state.last else 0
         chance = min(float(trials), n_a * n_b * 2 * self.WINDOW_S / span) if span else 0.0
         return min(1.0, (max(together - chance, 0.0) + 1) / (max(trials - chance, 0.0) + 2))
+
+    def onset_interval(self, tenant: str) -> float | None:
+        """Return the mean seconds between two episodes of any of the tenant's services (None before
+        `MIN_EPISODES`): how long a time window stays free of unrelated alerts, on average."""
+        state = self._tenants.get(tenant)
+        if state is None or state.first is None or state.last is None:
+            return None
+        total = sum(state.episodes.values())
+        if total < self.MIN_EPISODES:
+            return None
+        return max((state.last - state.first).total_seconds(), 1.0) / total
 
     def hops(self, tenant: str, a: str, b: str) -> int | None:
         """Return the call hops scoring may take between services ``a`` and ``b`` (see the module docstring)."""
@@ -216,9 +229,10 @@ class LearnedTopology:
             for a, b, count, delay, last in doc["pairs"]:
                 s.pairs[(str(a), str(b))] = PairEvidence(int(count), float(delay), parse_iso(last) if last else None)
             for a, b, decision in doc["decisions"]:
-                if decision not in ("confirmed", "rejected"):
+                if decision == "confirmed" or decision == "rejected":
+                    s.decisions[_unordered(str(a), str(b))] = decision
+                else:
                     raise ValueError(f"unknown decision {decision!r}")
-                s.decisions[_unordered(str(a), str(b))] = decision
             first, last = doc["span"]
             s.first, s.last = (parse_iso(first) if first else None), (parse_iso(last) if last else None)
             tenants[str(tenant)] = s

@@ -347,14 +347,17 @@ class Scorer:
         """Offer ``consider`` the links of a tenant without a pushed graph, over the service graph learned from its
         alerts (`agents.alert_ops.learned_topology.LearnedTopology.hops`): an associated pair is one hop, a pair
         without evidence yet two, a pair seen failing apart none."""
-        w, hops_of = self.weights, self.learned_topology.hops
+        w, learned = self.weights, self.learned_topology
+        # Time alone links a pair without evidence, and time is evidence only while unrelated alerts are rare: in a
+        # tenant whose services start an episode every minute, two alerts a few minutes apart say nothing.
+        interval = learned.onset_interval(signal.tenant)
+        unknown_scale = 2 * per_hop if interval is None else min(2 * per_hop, interval)
         for mine in signal.traits.services:
             for theirs, span in incident.services.items():
-                hops = hops_of(signal.tenant, mine, theirs)
+                hops = learned.hops(signal.tenant, mine, theirs)
                 if hops:
-                    kind = "learned" if hops == 1 else "unknown relation"
-                    consider(0.95 * w.hop_decay**hops, span.gap(signal.at), hops, f"{mine} ~ {theirs} ({kind})",
-                             per_hop * hops)  # fmt: skip
+                    kind, scale = ("learned", per_hop) if hops == 1 else ("unknown relation", unknown_scale)
+                    consider(0.95 * w.hop_decay**hops, span.gap(signal.at), hops, f"{mine} ~ {theirs} ({kind})", scale)
 
     def _sibling_may_link(self, signal: Signal) -> bool:
         """Return True when ``signal`` may link to a sibling root (`agents.alert_ops.topology.TenantGraph.siblings`): a

@@ -148,9 +148,32 @@ def rank_root_cause(
     where = opener.host or (opener.services[0] if opener.services else "an unknown target")
     evidence = (
         f"{service or host} ranked first of {len(ranking)} by {method}; "
-        f"first alert {opener.alertname} on {where} at {first.at:%H:%M:%S}Z"
+        f"{_versus(ranking, onset, graph)}; first alert {opener.alertname} on {where} at {first.at:%H:%M:%S}Z"
     )
     return RootCause(service, host, confidence, ranking[:5], evidence)
+
+
+def _versus(ranking: list[tuple[str, float]], onset: dict[str, float], graph: TenantGraph | None) -> str:
+    """Return why the first of ``ranking`` won over the runner-up, in words: the scores and their margin (the
+    winner's lead as a share of its score), then the evidences that differ (onset order, a call between them)."""
+    if len(ranking) < 2:
+        return "no runner-up: every alert is on it"
+    (top, top_score), (runner, second) = ranking[0], ranking[1]
+    margin = (top_score - second) / top_score if top_score > 0 else 0.0
+    why = [f"runner-up {_name(runner)} scored {second:.3g} against {top_score:.3g} (margin {100 * margin:.0f} %)"]
+    lead = onset[runner] - onset[top]
+    if abs(lead) >= 1:
+        why.append(f"its alerts began {abs(lead):.0f} s {'after' if lead > 0 else 'before'} the winner's")
+    if graph is not None and top in graph.graph and runner in graph.graph:
+        if (hops := graph.downstream(runner).get(top)) is not None:
+            why.append(f"it calls the winner ({hops} hop{'s' if hops > 1 else ''}), so its alerts can be symptoms")
+        elif (hops := graph.downstream(top).get(runner)) is not None:
+            why.append(f"the winner calls it ({hops} hop{'s' if hops > 1 else ''}), yet started first or outweighs it")
+    return ", ".join(why)
+
+
+def _name(key: str) -> str:
+    return key.removeprefix("host:") if key.startswith("host:") else key
 
 
 def _site_outage(signals: list[Signal]) -> RootCause | None:
