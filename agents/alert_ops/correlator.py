@@ -309,7 +309,17 @@ class Correlator:
         """Attach a re-firing alert to its incident when it is back within the reopen window (or flapping), unless
         the incident's fault is stale (`_stale`) or another hot incident explains it better (`_refire_continues`),
         whether its incident is still open or resolved and would be reopened; otherwise it is a new problem and is
-        correlated afresh. Returns True when it opened an incident."""
+        correlated afresh. Returns True when it opened an incident. A re-fire that is not flapping is a new onset of
+        its service for the learned graph, as a distinct alert's first occurrence is."""
+        opened = self._refire(record, alert, previous_end, touched)
+        signal = self.signal(record, alert.startsAt)
+        if not record.flapping and not signal.traits.hygiene:
+            self._scorer.learned_topology.observe(signal.tenant, signal.traits.services, signal.at)
+        return opened
+
+    def _refire(
+        self, record: AlertRecord, alert: AlertIn, previous_end: datetime, touched: dict[str, IncidentState]
+    ) -> bool:
         state = self.state.follow(record.incident_id)
         soon = alert.startsAt - previous_end <= self.policy.reopen_window
         if state is None or not (soon or record.flapping) or self._stale(record, alert, state):

@@ -68,7 +68,7 @@ class _Tenant:
         self.decisions: dict[tuple[str, str], Decision] = {}  # unordered pair (sorted) -> confirmed / rejected
         self.first: datetime | None = None
         self.last: datetime | None = None
-        self.changes = 0  # episodes since `graph` was last built
+        self.changes = 0  # episodes since `graph` was last built (or a decision)
         self.graph: TenantGraph | None = None
 
 
@@ -192,7 +192,10 @@ class LearnedTopology:
         state = self._tenants.get(tenant)
         if state is None:
             return None
-        if state.graph is not None and state.changes < self.REBUILD_EVERY:
+        # Rebuilt after a share of the tenant's episodes so far (a young tenant's graph changes fast), at most
+        # every `REBUILD_EVERY` episodes.
+        due = max(1, min(self.REBUILD_EVERY, sum(state.episodes.values()) // self.REBUILD_EVERY))
+        if state.graph is not None and state.changes < due:
             return state.graph
         graph = nx.DiGraph()
         for edge in self.edges(tenant):
