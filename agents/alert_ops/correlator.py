@@ -49,7 +49,12 @@ class Correlator:
         graph = self.topology.get(record.tenant)
         traits = record.traits
         if traits is None or traits.graph is not graph:
-            traits = record.traits = _traits(record.labels, graph)
+            learned = self._scorer.learned_topology
+            traits = record.traits = _traits(
+                record.labels, graph, lambda host: learned.services_for(record.tenant, host)
+            )
+            if traits.host and record.labels.get("service"):
+                learned.observe_host(record.tenant, traits.host, record.labels["service"])
         return Signal(record.fingerprint, record.tenant, traits, at)
 
     def correlate(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:
@@ -348,13 +353,18 @@ class Correlator:
 _UNSTABLE_LABELS = frozenset({"alertname", "instance", "severity"})  # left out of an alert's stable labels
 
 
-def _traits(labels: dict[str, str], graph: TenantGraph | None) -> AlertTraits:
-    """Return what correlation derives from an alert's labels with its tenant's ``graph``."""
+def _traits(
+    labels: dict[str, str], graph: TenantGraph | None, learned_hosts: Callable[[str], tuple[str, ...]]
+) -> AlertTraits:
+    """Return what correlation derives from an alert's labels with its tenant's ``graph`` (without one, the
+    services a host runs are those ``learned_hosts`` saw alerting on it)."""
     host = host_of(labels["instance"]) if labels.get("instance") else labels.get("host")
     if labels.get("service"):
         services: tuple[str, ...] = (labels["service"],)
     elif graph is not None and host:
         services = graph.services_for(host)
+    elif host:
+        services = learned_hosts(host)
     else:
         services = ()
     severity = severity_rank(labels.get("severity"))

@@ -15,7 +15,11 @@ from the later service (caller, where symptoms show) to the earlier one (callee,
 dominates; `graph` builds a `TenantGraph` of the associated, directed edges for root-cause ranking. A pushed
 topology always wins: the engine consults this only for tenants without one.
 
-Memory per tenant: at most `MAX_SERVICES` services and `MAX_PAIRS` pairs (past them, new ones are not learned).
+Which host runs which service is learned too, from alerts carrying both (``service`` and ``instance``), so a
+node-level alert (no service label) counts toward its host's services, as it would with a pushed graph.
+
+Memory per tenant: at most `MAX_SERVICES` services, `MAX_PAIRS` pairs and `MAX_HOSTS` hosts (past them, new ones are
+not learned).
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ class _Tenant:
         self.episodes: dict[str, int] = {}
         self.pairs: dict[tuple[str, str], PairEvidence] = {}  # (earlier, later)
         self.decisions: dict[tuple[str, str], Decision] = {}  # unordered pair (sorted) -> confirmed / rejected
+        self.hosts: dict[str, tuple[str, ...]] = {}  # host -> services whose alerts carried it
         self.first: datetime | None = None
         self.last: datetime | None = None
         self.changes = 0  # episodes since `graph` was last built (or a decision)
@@ -78,6 +83,7 @@ class LearnedTopology:
     WINDOW_S = 900.0  # onsets this close are one episode of a service, or one co-occurrence of two services
     MAX_SERVICES = 2_000
     MAX_PAIRS = 50_000
+    MAX_HOSTS = 20_000
     MIN_EPISODES = 10  # before this many, a tenant's onset rate is not estimated
     REBUILD_EVERY = 20  # episodes between rebuilds of a tenant's `graph`
 
@@ -87,6 +93,22 @@ class LearnedTopology:
 
     def tenants(self) -> list[str]:
         return sorted(self._tenants)
+
+    def observe_host(self, tenant: str, host: str, service: str) -> None:
+        """Record that an alert of ``service`` carried ``host`` (its ``instance``), so a node-level alert on that
+        host (no service label) counts toward the services it runs."""
+        state = self._tenants.setdefault(tenant, _Tenant())
+        known = state.hosts.get(host, ())
+        if service in known or len(known) >= self.limits.max_services_per_host:
+            return
+        if not known and len(state.hosts) >= self.MAX_HOSTS:
+            return
+        state.hosts[host] = (*known, service)
+
+    def services_for(self, tenant: str, host: str) -> tuple[str, ...]:
+        """Return the services alerts of ``tenant`` showed on ``host`` (empty when none did)."""
+        state = self._tenants.get(tenant)
+        return state.hosts.get(host, ()) if state is not None else ()
 
     def observe(self, tenant: str, services: tuple[str, ...], at: datetime) -> None:
         """Record a distinct outage alert's onset on ``services`` of ``tenant``."""
@@ -216,6 +238,7 @@ class LearnedTopology:
                     for (a, b), e in s.pairs.items()
                 ],
                 "decisions": [[a, b, d] for (a, b), d in s.decisions.items()],
+                "hosts": {host: list(services) for host, services in s.hosts.items()},
                 "span": [s.first.isoformat() if s.first else None, s.last.isoformat() if s.last else None],
             }
             for tenant, s in self._tenants.items()
@@ -236,6 +259,7 @@ class LearnedTopology:
                     s.decisions[_unordered(str(a), str(b))] = decision
                 else:
                     raise ValueError(f"unknown decision {decision!r}")
+            s.hosts = {str(h): tuple(str(x) for x in services) for h, services in doc.get("hosts", {}).items()}
             first, last = doc["span"]
             s.first, s.last = (parse_iso(first) if first else None), (parse_iso(last) if last else None)
             tenants[str(tenant)] = s
