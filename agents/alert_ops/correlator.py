@@ -70,7 +70,7 @@ class Correlator:
         linked = False  # some link passes the threshold, the alertname's role aside
         refused: tuple[LinkScore, IncidentState, float] | None = None  # the best link the role kept out, the odds
         below: tuple[LinkScore, IncidentState] | None = None  # the best link under the threshold
-        odds = self._scorer.roles.join_odds(traits.alertname)  # as learned before this alert
+        odds = self._scorer.roles.join_odds(traits.alertname, signal.tenant)  # as learned before this alert
         if traits.availability:
             # A host going down is where a fault starts or a site burst, not a symptom that travels along calls:
             # it never gets the lower bar of a symptom-like name (held-out calm simulator seed 5: F1 82.4 when it
@@ -96,7 +96,7 @@ class Correlator:
             self._scorer.learned_topology.observe(signal.tenant, traits.services, signal.at)
             # Learned from the threshold alone, not from the role's own decisions: a name kept out by its role
             # would otherwise count as opening again and keep itself out ever more strongly.
-            self._scorer.roles.learn(traits.alertname, opened=not linked)
+            self._scorer.roles.learn(traits.alertname, opened=not linked, tenant=signal.tenant)
         summary = alert.annotations.get("summary")
         state = (
             self._join(signal, links, graph, summary, touched, odds)
@@ -197,7 +197,7 @@ class Correlator:
             return True
         # The opener was itself counted as opening: its name is judged by the other alerts only.
         # Never a bar under the merge threshold: a wrong merge mixes two whole incidents.
-        odds = min(1.0, self._scorer.roles.join_odds(opener.traits.alertname, leave_out_opening=True))
+        odds = min(1.0, self._scorer.roles.join_odds(opener.traits.alertname, opener.tenant, leave_out_opening=True))
         return link_passes(bridge, self.weights.merge_threshold, odds)
 
     def _refire_continues(

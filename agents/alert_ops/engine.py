@@ -10,6 +10,7 @@ longer than the correlation horizon leave the hot set, which keeps memory and pe
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -210,7 +211,10 @@ class AlertOps:
             if self.lifecycle.over_bounds():
                 self.lifecycle.expire()
             for state in touched.values():
-                state.refresh_root_cause(self.graph_of(state.hot.tenant), self._scorer.roles.open_share)
+                tenant = state.hot.tenant
+                state.refresh_root_cause(
+                    self.graph_of(tenant), functools.partial(self._scorer.roles.open_share, tenant=tenant)
+                )
             for record in self.state.moved_alerts:
                 touched_alerts[record.key] = record
             self.state.moved_alerts = []

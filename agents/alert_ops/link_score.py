@@ -108,44 +108,73 @@ class SiteBursts:
 
 
 class CooccurrenceStats:
-    """Counts of alertnames seen together in closed incidents; ``confidence`` is n(a,b) / min(n(a), n(b)).
-    Memory: at most `MAX_PAIRS` pairs; past it the least seen half is dropped."""
+    """Counts of alertnames seen together in closed incidents, over every tenant and per tenant; ``confidence`` is
+    n(a,b) / min(n(a), n(b)), a tenant's shrunk towards the global one by `SHRINK` pseudo-incidents (one client's
+    habits do not decide another's incidents until it has its own history). Memory: at most `MAX_PAIRS` pairs (and
+    as many tenant pairs); past it the least seen half is dropped."""
 
     MIN_SUPPORT = 3
     MAX_PAIRS = 50_000
+    SHRINK = 10.0
 
     def __init__(self) -> None:
         self._single: Counter[str] = Counter()
         self._pairs: Counter[tuple[str, str]] = Counter()
+        self._tenant_single: Counter[tuple[str, str]] = Counter()
+        self._tenant_pairs: Counter[tuple[str, str, str]] = Counter()
 
-    def learn(self, alertnames: set[str]) -> None:
-        """Count the alertnames of one closed incident together (an incident of one name teaches nothing)."""
+    def learn(self, alertnames: set[str], tenant: str | None = None) -> None:
+        """Count the alertnames of one closed incident (of ``tenant`` when given) together (an incident of one name
+        teaches nothing)."""
         if len(alertnames) < 2:
             return
         ordered = sorted(alertnames)
         self._single.update(ordered)
+        if tenant is not None:
+            self._tenant_single.update((tenant, name) for name in ordered)
         for i, a in enumerate(ordered):
             for b in ordered[i + 1 :]:
                 self._pairs[(a, b)] += 1
+                if tenant is not None:
+                    self._tenant_pairs[(tenant, a, b)] += 1
         if len(self._pairs) > self.MAX_PAIRS:
             self._pairs = Counter(dict(self._pairs.most_common(self.MAX_PAIRS // 2)))
+        if len(self._tenant_pairs) > self.MAX_PAIRS:
+            self._tenant_pairs = Counter(dict(self._tenant_pairs.most_common(self.MAX_PAIRS // 2)))
+        if len(self._tenant_single) > self.MAX_PAIRS:
+            self._tenant_single = Counter(dict(self._tenant_single.most_common(self.MAX_PAIRS // 2)))
 
-    def confidence(self, a: str, b: str) -> float | None:
-        """Return the learned association in [0, 1], or None without enough support."""
+    def confidence(self, a: str, b: str, tenant: str | None = None) -> float | None:
+        """Return the learned association in [0, 1] (of ``tenant`` when given), or None without enough support."""
         if a == b:
             return None
-        pair = self._pairs.get((a, b) if a < b else (b, a), 0)
+        key = (a, b) if a < b else (b, a)
         support = min(self._single.get(a, 0), self._single.get(b, 0))
-        return pair / support if support >= self.MIN_SUPPORT else None
+        overall = self._pairs.get(key, 0) / support if support >= self.MIN_SUPPORT else None
+        if tenant is None:
+            return overall
+        mine = self._tenant_pairs.get((tenant, *key), 0)
+        mine_support = min(self._tenant_single.get((tenant, a), 0), self._tenant_single.get((tenant, b), 0))
+        if overall is None:
+            return mine / mine_support if mine_support >= self.MIN_SUPPORT else None
+        return (mine + self.SHRINK * overall) / (mine_support + self.SHRINK)
 
     def state(self) -> dict[str, Any]:
         """Return the counts in JSON form (`load` takes them back)."""
-        return {"single": dict(self._single), "pairs": [[a, b, n] for (a, b), n in self._pairs.items()]}
+        return {
+            "single": dict(self._single),
+            "pairs": [[a, b, n] for (a, b), n in self._pairs.items()],
+            "tenant_single": [[t, name, n] for (t, name), n in self._tenant_single.items()],
+            "tenant_pairs": [[t, a, b, n] for (t, a, b), n in self._tenant_pairs.items()],
+        }
 
     def load(self, state: dict[str, Any]) -> None:
-        """Take back a `state`, replacing what was learned (raises on a malformed one)."""
+        """Take back a `state`, replacing what was learned (raises on a malformed one; the per-tenant counts may be
+        absent, as engines before them stored it)."""
         self._single = Counter({str(name): int(n) for name, n in state["single"].items()})
         self._pairs = Counter({(str(a), str(b)): int(n) for a, b, n in state["pairs"]})
+        self._tenant_single = Counter({(str(t), str(name)): int(n) for t, name, n in state.get("tenant_single", [])})
+        self._tenant_pairs = Counter({(str(t), str(a), str(b)): int(n) for t, a, b, n in state.get("tenant_pairs", [])})
 
 
 @dataclass(frozen=True)
@@ -366,7 +395,7 @@ class Scorer:
         opens incidents on a sibling is more likely that sibling's own fault, and hosts of one site going down
         together are a site burst's (tuning dense-overlap seed 1: F1 77.0 -> 75.1 without the role; held-out
         site-partitions seed 5: 93.8 -> 92.1 without the availability rule)."""
-        return not signal.traits.availability and self.roles.open_share(signal.traits.alertname) < 0.5
+        return not signal.traits.availability and self.roles.open_share(signal.traits.alertname, signal.tenant) < 0.5
 
     def continuation(self, signal: Signal, incident: HotIncident, gap_s: float) -> float:
         """Return the score of a re-firing alert staying in ``incident``: a same-host link whose time evidence
@@ -403,7 +432,8 @@ class Scorer:
             return None
         labels = _jaccard(traits.stable_labels, incident.labels)
         confidence, alertname = self.cooccurrence.confidence, traits.alertname
-        cooc_values = [c for name in incident.alertnames if (c := confidence(alertname, name)) is not None]
+        tenant = signal.tenant
+        cooc_values = [c for name in incident.alertnames if (c := confidence(alertname, name, tenant)) is not None]
         cooc = max(cooc_values) if cooc_values else None
         core_weight = w.topology + w.time
         weight_sum = core_weight + w.labels + (w.cooccurrence if cooc is not None else 0.0)
