@@ -115,7 +115,7 @@ class CooccurrenceStats:
 
     MIN_SUPPORT = 3
     MAX_PAIRS = 50_000
-    SHRINK = 10.0
+    SHRINK = 20.0
 
     def __init__(self) -> None:
         self._single: Counter[str] = Counter()

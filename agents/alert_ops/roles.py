@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-SHRINK = 10.0  # at most this many pseudo-alerts of the other tenants' counts in one tenant's estimate
+SHRINK = 20.0  # at most this many pseudo-alerts of the other tenants' counts in one tenant's estimate
 
 
 class AlertRoles:
