@@ -67,7 +67,7 @@ def test_a_tenant_with_little_history_follows_the_others_and_one_with_much_its_o
     for _ in range(30):  # at acme, Restarting is a symptom: it joins
         roles.learn("Restarting", opened=False, tenant="acme")
     assert roles.join_odds("Restarting", "globex") > 1.0  # globex has no history: acme's habit holds
-    for _ in range(30):  # at globex, the same name is where its faults start
+    for _ in range(60):  # at globex, the same name is where its faults start
         roles.learn("Restarting", opened=True, tenant="globex")
     assert roles.join_odds("Restarting", "globex") < 0.5 < roles.join_odds("Restarting", "acme")
     assert roles.open_share("Restarting", "globex") > 0.5 > roles.open_share("Restarting", "acme")
