@@ -381,9 +381,18 @@ class Scorer:
         # tenant whose services start an episode every minute, two alerts a few minutes apart say nothing.
         interval = learned.onset_interval(signal.tenant)
         unknown_scale = 2 * per_hop if interval is None else min(2 * per_hop, interval)
+        directed = learned.graph(signal.tenant)
+        late = signal.at - timedelta(seconds=w.onset_tolerance_s)
         for mine in signal.traits.services:
             for theirs, span in incident.services.items():
                 hops = learned.hops(signal.tenant, mine, theirs)
+                if (
+                    hops == 1
+                    and span.first < late
+                    and _calls(directed, theirs, mine)
+                    and not _calls(directed, mine, theirs)
+                ):
+                    continue  # learned: mine's alerts come before theirs; a cause starting well after is another fault
                 if hops:
                     kind, scale = ("learned", per_hop) if hops == 1 else ("unknown relation", unknown_scale)
                     consider(0.95 * w.hop_decay**hops, span.gap(signal.at), hops, f"{mine} ~ {theirs} ({kind})", scale)
@@ -439,6 +448,11 @@ class Scorer:
         weight_sum = core_weight + w.labels + (w.cooccurrence if cooc is not None else 0.0)
         total = (core_weight * core + w.labels * labels + w.cooccurrence * (cooc or 0.0)) / weight_sum
         return LinkScore(total, topo, time_score, labels, cooc, via, hops, gap, scale)
+
+
+def _calls(graph: TenantGraph | None, caller: str, callee: str) -> bool:
+    """Return True when ``caller`` has a direct call edge to ``callee`` in ``graph``."""
+    return graph is not None and graph.graph.has_edge(caller, callee)
 
 
 def _jaccard(mine: frozenset[tuple[str, str]], theirs: Counter[tuple[str, str]]) -> float:
