@@ -455,3 +455,17 @@ def test_alerts_held_in_memory_are_bounded_by_bytes_too() -> None:
     assert "Disk29" in held and "Disk0" not in held  # the least recently seen went first
     assert len(ops.kb.list_alerts(limit=100).items) == 30  # the store keeps every one
     assert ops.state.tracked_bytes == sum(r.size for r in ops.state.records.values())
+
+
+def test_a_learned_callee_starting_well_after_its_caller_is_another_fault() -> None:
+    ops = AlertOps(MemoryKnowledgeBase())
+    for hour in range(4):  # db first, api a minute later, four times: api calls db
+        ops.ingest([alert("DbDown", "db", "db-1", hour * 120), alert("ApiErrors", "api", "api-1", hour * 120 + 1)])
+    api_first = [alert("ApiSlow", "api", "api-2", 600), alert("DbSlow", "db", "db-2", 600 + 200 / 60)]
+    ops.ingest(api_first)  # db 200 s after api: not the cause of api's alerts
+    api, db = (ops.incident_of(label_fingerprint(a.labels), "acme") for a in api_first)
+    assert api != db
+    db_first = [alert("DbLocks", "db", "db-3", 720), alert("ApiTimeouts", "api", "api-3", 720 + 200 / 60)]
+    ops.ingest(db_first)  # api 200 s after db: its symptom, as learned
+    db, api = (ops.incident_of(label_fingerprint(a.labels), "acme") for a in db_first)
+    assert api == db
