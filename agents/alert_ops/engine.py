@@ -23,12 +23,13 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from agents.alert_ops.admission import AlertLimits, check_batch
+from agents.alert_ops.cooccurrence import CooccurrenceStats
 from agents.alert_ops.correlator import Correlator
 from agents.alert_ops.dedup import AlertRecord, RecordKey, is_resolved
 from agents.alert_ops.incident_state import AGENT, IncidentState
 from agents.alert_ops.learned_topology import LearnedEdge
 from agents.alert_ops.lifecycle import Lifecycle, LifecyclePolicy
-from agents.alert_ops.link_score import CooccurrenceStats, CorrelationWeights, Learned, Scorer
+from agents.alert_ops.link_score import CorrelationWeights, Learned, Scorer
 from agents.alert_ops.restore import Restore
 from agents.alert_ops.state import EngineState
 from agents.alert_ops.topology import TenantGraph, TopologyRegistry

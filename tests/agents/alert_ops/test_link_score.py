@@ -8,10 +8,11 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from agents.alert_ops.cooccurrence import CooccurrenceStats
 from agents.alert_ops.dedup import fingerprint_of
 from agents.alert_ops.delays import HopDelays
 from agents.alert_ops.engine import AlertOps
-from agents.alert_ops.link_score import CooccurrenceStats, CorrelationWeights, HopSample, Learned, Scorer, SiteBursts
+from agents.alert_ops.link_score import CorrelationWeights, HopSample, Learned, Scorer, SiteBursts
 from agents.alert_ops.signals import HotIncident, Signal
 from agents.alert_ops.topology import TenantGraph, TopologyRegistry
 from config.knowledge_base import MemoryKnowledgeBase
@@ -356,20 +357,3 @@ def test_learned_state_parses_back_into_parts_a_scorer_installs() -> None:
     scorer.install(learned)
     assert scorer.learned_state() == stored
     assert scorer.delays is learned.delays and scorer.cooccurrence is learned.cooccurrence
-
-
-def test_cooccurrence_per_tenant_is_shrunk_towards_the_global_counts() -> None:
-    stats = CooccurrenceStats()
-    for _ in range(20):  # at acme, DiskFull and DbSlow come together
-        stats.learn({"DiskFull", "DbSlow"}, "acme")
-    for _ in range(3):  # globex has seen them, each with other names, three times
-        stats.learn({"DiskFull", "Other"}, "globex")
-        stats.learn({"DbSlow", "Another"}, "globex")
-    acme, globex = stats.confidence("DiskFull", "DbSlow", "acme"), stats.confidence("DiskFull", "DbSlow", "globex")
-    overall = stats.confidence("DiskFull", "DbSlow")
-    assert acme is not None and globex is not None and overall is not None
-    assert globex < overall < acme  # each tenant between its own history and everyone's
-    assert stats.confidence("DiskFull", "DbSlow", "initech") == overall  # no history: everyone's
-    again = CooccurrenceStats()
-    again.load(stats.state())
-    assert again.confidence("DiskFull", "DbSlow", "globex") == globex
