@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 TOPOLOGY_KEY = "topology"
 LEARNED_KEY = "alertops:learned"  # what correlation learned from the stream (`Scorer.learned_state`)
+DECISIONS_KEY = "alertops:edge-decisions"  # operators' decisions on learned edges, per tenant
 LEARNED_SAVE_S = 30.0  # wall seconds between saves of it: a crash loses at most this much learning
 
 
@@ -94,6 +95,7 @@ class AlertOps:
         self._learned_saved = time.monotonic()
         self._load_topologies()
         self._load_learned()
+        self._load_decisions()
         self.restorer.restore(self.policy.max_tracked_alerts)
 
     @property
@@ -129,6 +131,10 @@ class AlertOps:
         """Confirm or reject a learned edge, audited and stored; raise `NotFound` when it was never learned."""
         with self._lock:
             edge = self._scorer.learned_topology.decide(tenant, caller, callee, confirmed=confirmed)
+            decisions = self._scorer.learned_topology.decisions()
+        # Stored on their own, not only with the learned statistics (saved best effort, and possibly too large for
+        # one record): an operator's decision must survive a restart.
+        self.kb.put_setting(DECISIONS_KEY, decisions)
         action = "topology.edge.confirmed" if confirmed else "topology.edge.rejected"
         self.kb.append_audit(
             AuditEntry(
@@ -137,7 +143,6 @@ class AlertOps:
                 details={"tenant": tenant, "caller": caller, "callee": callee, "count": edge.count},
             )
         )  # fmt: skip
-        self.save_learned()
         log.info("Learned edge %s -> %s of %s %s by %s", caller, callee, tenant, action, actor)
         return edge
 
@@ -170,6 +175,16 @@ class AlertOps:
             log.warning("Ignoring the stored correlation statistics (%r); learning afresh", error)
             return
         self._scorer.install(learned)
+
+    def _load_decisions(self) -> None:
+        """Take back the operators' decisions on learned edges; a malformed record is logged and set aside."""
+        stored = self.kb.get_setting(DECISIONS_KEY)
+        try:
+            if stored is not None:
+                self._scorer.learned_topology.load_decisions(stored)
+        except (TypeError, ValueError, AttributeError) as error:
+            log.warning("Learned-edge decisions set aside, they cannot be loaded: %r", error)
+            self.state.quarantined.append(DECISIONS_KEY)
 
     def save_learned(self) -> None:
         """Store what correlation learned, so a restarted engine correlates as this one would."""

@@ -209,6 +209,20 @@ class LearnedTopology:
         state.graph = None
         return next(e for e in self.edges(tenant) if _unordered(e.caller, e.callee) == key)
 
+    def decisions(self) -> dict[str, list[list[str]]]:
+        """Return every operator decision per tenant as [a, b, decision] rows (`load_decisions` takes them back)."""
+        return {t: [[a, b, d] for (a, b), d in s.decisions.items()] for t, s in self._tenants.items() if s.decisions}
+
+    def load_decisions(self, stored: dict[str, Any]) -> None:
+        """Apply stored `decisions` on top of what was learned (raises ValueError or TypeError on a malformed one)."""
+        for tenant, rows in stored.items():
+            state = self._tenants.setdefault(str(tenant), _Tenant())
+            for a, b, decision in rows:
+                if decision != "confirmed" and decision != "rejected":
+                    raise ValueError(f"unknown decision {decision!r}")
+                state.decisions[_unordered(str(a), str(b))] = decision
+                state.graph = None
+
     def graph(self, tenant: str) -> TenantGraph | None:
         """Return the tenant's associated (or confirmed) edges as a directed service graph, None before any."""
         state = self._tenants.get(tenant)

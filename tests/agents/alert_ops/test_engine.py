@@ -281,8 +281,15 @@ def test_a_decision_on_a_learned_edge_is_audited_and_survives_a_restart() -> Non
     assert (entry.actor, entry.target, entry.reason) == ("alice", "acme:api->db", "api never calls db")
     with pytest.raises(NotFound):
         ops.decide_edge("acme", "api", "nowhere", confirmed=True, reason="x", actor="alice")
-    again = AlertOps(kb)
-    assert again.learned_edges("acme")[0].decision == "rejected"
+    again = AlertOps(kb)  # the learned statistics were never saved: the decision alone is stored
+    again.ingest([alert("DbSlow", "db", "db-2", 10), alert("ApiSlow", "api", "api-2", 11)])
+    db, api = (
+        again.incident_of(label_fingerprint(a.labels), "acme")
+        for a in (alert("DbSlow", "db", "db-2", 10), alert("ApiSlow", "api", "api-2", 11))
+    )
+    assert db is not None and db != api  # a minute apart, yet rejected: never linked
+    kb.put_setting("alertops:edge-decisions", {"acme": [["api", "db", "maybe"]]})
+    assert "alertops:edge-decisions" in AlertOps(kb).quarantined()
 
 
 def test_stored_bodies_are_exactly_the_models_json_form() -> None:
