@@ -32,7 +32,7 @@ from agents.alert_ops.lifecycle import Lifecycle, LifecyclePolicy
 from agents.alert_ops.link_score import CorrelationWeights, Learned, Scorer
 from agents.alert_ops.restore import Restore
 from agents.alert_ops.state import EngineState
-from agents.alert_ops.topology import TenantGraph, TopologyRegistry
+from agents.alert_ops.topology import TopologyRegistry
 from config.knowledge_base import KnowledgeBase
 from data.errors import Conflict, InvalidInput, NotFound
 from data.labels import tenant_of_labels
@@ -113,11 +113,6 @@ class AlertOps:
         if topology.tenant not in tenants:
             self.kb.put_setting(TOPOLOGY_KEY, {"tenants": sorted(tenants | {topology.tenant})})
         log.info("Topology for tenant %s: %d services", topology.tenant, len(topology.services))
-
-    def graph_of(self, tenant: str) -> TenantGraph | None:
-        """Return the graph root-cause ranking uses for ``tenant``: the pushed one, else the one learned from its
-        alerts (`agents.alert_ops.learned_topology`), None before either."""
-        return self.topology.get(tenant) or self._scorer.learned_topology.graph(tenant)
 
     def learned_edges(self, tenant: str) -> list[LearnedEdge]:
         """Return the service graph learned from ``tenant``'s alerts, most confident edge first (learned whether or
@@ -229,7 +224,7 @@ class AlertOps:
             for state in touched.values():
                 tenant = state.hot.tenant
                 state.refresh_root_cause(
-                    self.graph_of(tenant), functools.partial(self._scorer.roles.open_share, tenant=tenant)
+                    self.topology.get(tenant), functools.partial(self._scorer.roles.open_share, tenant=tenant)
                 )
             for record in self.state.moved_alerts:
                 touched_alerts[record.key] = record

@@ -12,8 +12,11 @@ so 1/2 for a pair never seen); `hops` maps it onto call-graph hops for scoring: 
 operator confirmed) is one hop, a pair without evidence yet is two (a new tenant still correlates by time, as a
 time window would), a pair seen apart (or an edge an operator rejected) is no link at all. A learned edge points
 from the later service (caller, where symptoms show) to the earlier one (callee, the likely cause) when one order
-dominates; `graph` builds a `TenantGraph` of the associated, directed edges for root-cause ranking. A pushed
-topology always wins: the engine consults this only for tenants without one.
+dominates; `graph` builds a `TenantGraph` of the associated, directed edges, which scoring uses to keep the onset
+order (a learned callee starting well after its caller is another fault). Root-cause ranking does not use it:
+rank flowing along learned edges picked the wrong callee more often than onset, severity and roles alone (tuning
+storms without topology: root hit 83.4 % with it, 89.4 % without). A pushed topology always wins: the engine
+consults this only for tenants without one.
 
 Which host runs which service is learned too, from alerts carrying both (``service`` and ``instance``), so a
 node-level alert (no service label) counts toward its host's services, as it would with a pushed graph.

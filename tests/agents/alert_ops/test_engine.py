@@ -258,7 +258,6 @@ def test_a_pushed_topology_wins_over_learned_edges() -> None:
             ]
         )
     assert [(e.caller, e.callee) for e in ops.learned_edges("acme")] == [("api", "db")]
-    assert ops.graph_of("acme") is not None and "db" in ops.graph_of("acme").downstream("api")  # type: ignore[union-attr]
     pushed = TopologyIn.model_validate(
         {"tenant": "acme", "services": [{"name": "api", "hosts": ["api-1"]}, {"name": "db", "hosts": ["db-1"]}]}
     )
@@ -267,7 +266,6 @@ def test_a_pushed_topology_wins_over_learned_edges() -> None:
     db = ops.incident_of(label_fingerprint(alert("DbDown", "db", "db-1", 600).labels), "acme")
     api = ops.incident_of(label_fingerprint(alert("ApiErrors", "api", "api-1", 601).labels), "acme")
     assert db != api
-    assert ops.graph_of("acme") is ops.topology.get("acme")
     assert ops.learned_edges("acme")[0].count == 5  # still learned and shown, not used
 
 
