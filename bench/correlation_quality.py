@@ -3,6 +3,12 @@
     python bench/correlation_quality.py                     # simulator storms + synthetic shapes
     python bench/correlation_quality.py --from-export DIR   # a `python -m data.sim.export export` run
     python bench/correlation_quality.py --held-out --seeds 3 4 5   # held-out seeds and storm shapes
+    python bench/correlation_quality.py --no-topology --held-out --seeds 3 4 5 --hours 6   # no PUT /api/topology
+
+Without topology the same storms are delivered to an engine that was never told the tenants' graphs (it learns
+them from the alerts); the engine is run again with them, and both are scored on the whole stream and on the
+occurrences after 6 h of it (how close the learned graph comes to the pushed one). Every run ends with the
+root-cause reliability table: the engine's confidence per bucket next to how often the root it named was right.
 
 Unit: one alert occurrence (fingerprint, startsAt). Truth: occurrences of one fault belong together, and
 so do those of one noise condition where the source records it (a noise alert that flaps fires again as
