@@ -1,7 +1,7 @@
 // The one API client: same-origin fetch, bearer token from session storage, typed errors.
 import type {
   Agent, AlertFilters, AlertPage, ForecastOverview, IncidentDetail, IncidentFilters, IncidentSummary, KillSwitch, LogEntry, Metrics,
-  SeriesDetail, SimulationStatus,
+  LearnedEdge, SeriesDetail, SimulationStatus, TenantTopology,
 } from "./types";
 
 const TOKEN_KEY = "opsforge.token";
@@ -93,6 +93,11 @@ export const api = {
     send<IncidentSummary>("POST", `/api/incidents/${encodeURIComponent(id)}/acknowledge`, { reason, actor: "dashboard" }),
   resolve: (id: string, reason: string) =>
     send<IncidentSummary>("POST", `/api/incidents/${encodeURIComponent(id)}/resolve`, { reason, actor: "dashboard" }),
+  topology: (tenant: string) => get<TenantTopology>(`/api/topology/${encodeURIComponent(tenant)}`),
+  decideEdge: (tenant: string, decision: "confirm" | "reject", edge: LearnedEdge, reason: string) =>
+    send<LearnedEdge>("POST", `/api/topology/${encodeURIComponent(tenant)}/edges/${decision}`, {
+      caller: edge.caller, callee: edge.callee, reason, actor: "dashboard",
+    }),
   alerts: (filters: AlertFilters, limit: number, cursor?: string | null) =>
     get<AlertPage>(`/api/alerts${query({ ...filters, limit, cursor: cursor ?? undefined })}`),
   async incidents(filters: IncidentFilters, limit: number, cursor?: string | null): Promise<IncidentPage> {

@@ -187,3 +187,24 @@ export interface SeriesDetail {
   forecast: { model: string | null; step_seconds: number | null; points: SeriesPoint[] };
   anomalies: { timestamp: string; value: number; score: number }[];
 }
+
+/** One edge learned from a tenant's alerts (`GET /api/topology/{tenant}`): the callee's alerts usually come first. */
+export interface LearnedEdge {
+  caller: string;
+  callee: string;
+  confidence: number;
+  count: number;
+  reverseCount: number;
+  meanDelaySeconds: number | null;
+  lastSeen: string | null;
+  decision: "confirmed" | "rejected" | null;
+}
+
+/** A tenant's pushed graph (empty when none was pushed) and, separately, the edges learned from its alerts. */
+export interface TenantTopology {
+  tenant: string;
+  services: { name: string; hosts: string[]; site: string | null }[];
+  dependencies: [string, string][];
+  pushed: boolean;
+  learnedEdges: LearnedEdge[];
+}

@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router";
 import { api } from "../../api/client";
 import { Badge } from "../../components/ui/Badge";
 import { Empty, ErrorState, Loading } from "../../components/ui/States";
+import { IncidentGraph } from "./IncidentGraph";
 
 export function IncidentDetailPage() {
   const { id = "" } = useParams();
@@ -36,6 +37,7 @@ export function IncidentDetailPage() {
         </p>
         <p className="muted">{data.rootCause}</p>
       </section>
+      <IncidentGraph incident={data} />
       {data.status !== "resolved" && (
         <form className="row" onSubmit={(e) => e.preventDefault()}>
           <label>
