@@ -319,3 +319,43 @@ test("alerts page: rows, a status filter the API agrees with, the incident link,
     await fetch(`${base}/api/simulation/start`, { method: "POST" });
   }
 });
+
+test("a tenant without a topology: the Topology page shows what was learned, an operator confirms it, the incident page draws the graph", async () => {
+  const tenant = "e2e-learned";
+  const at = (minutesAgo) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+  for (const round of [60, 40, 20]) { // db fails, api follows a minute later, three times
+    const alerts = [
+      { labels: { alertname: "DbDown", service: "db", instance: "db-1:9100", tenant, severity: "critical" }, startsAt: at(round) },
+      { labels: { alertname: "ApiErrors", service: "api", instance: "api-1:9100", tenant, severity: "warning" }, startsAt: at(round - 1) },
+    ];
+    const response = await fetch(`${base}/api/alerts`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(alerts) });
+    assert.ok(response.ok, `ingest answered ${response.status}`);
+  }
+  const page = await newPage();
+  await page.goto(`${base}/topology`);
+  await page.getByRole("link", { name: "Topology" }).waitFor();
+  await page.getByLabel("Tenant").fill(tenant);
+  await page.getByRole("button", { name: "Show" }).click();
+  const row = page.getByTestId("learned-edge").filter({ hasText: "api → db" });
+  await row.waitFor();
+  await page.locator(".react-flow__edge.graph-edge-learned").first().waitFor();
+  assert.equal(await page.locator(".react-flow__node").count(), 2);
+  assert.equal(await row.getByTestId("edge-decision").textContent(), "none");
+  await page.getByLabel("Reason for a decision").fill("api reads from db");
+  await row.getByRole("button", { name: "Confirm" }).click();
+  await waitFor(async () => (await row.getByTestId("edge-decision").textContent()) === "confirmed", "the confirmed edge");
+  const stored = await json(`/api/topology/${tenant}`);
+  assert.equal(stored.pushed, false);
+  assert.deepEqual([stored.learnedEdges[0].caller, stored.learnedEdges[0].callee, stored.learnedEdges[0].decision], ["api", "db", "confirmed"]);
+  assert.equal(stored.learnedEdges[0].count, 3);
+
+  const [incident] = await json(`/api/incidents?tenant=${tenant}&limit=1`);
+  await page.goto(`${base}/incidents/${incident.id}`);
+  const graph = page.getByTestId("service-graph");
+  await graph.locator(".react-flow__node").first().waitFor();
+  const labels = await graph.locator(".react-flow__node").allTextContents();
+  assert.ok(labels.some((label) => label.startsWith("db · ")) && labels.some((label) => label.startsWith("api · ")), labels.join(", "));
+  assert.equal(await graph.locator(".graph-node-root").count(), 1);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});

@@ -9,6 +9,7 @@ import { ForecastingPage } from "./features/forecasting/ForecastingPage";
 import { IncidentDetailPage } from "./features/incidents/IncidentDetailPage";
 import { IncidentsPage } from "./features/incidents/IncidentsPage";
 import { SilencesPage } from "./features/silences/SilencesPage";
+import { TopologyPage } from "./features/topology/TopologyPage";
 
 export const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, staleTime: 1000 } } });
 
@@ -25,6 +26,8 @@ export function App() {
           <Route path="/approvals" element={<ApprovalsPage />} />
           <Route path="/silences" element={<SilencesPage />} />
           <Route path="/audit-logs" element={<AuditLogsPage />} />
+          <Route path="/topology" element={<TopologyPage />} />
+          <Route path="/topology/:tenant" element={<TopologyPage />} />
           <Route path="*" element={<p>Page not found.</p>} />
         </Routes>
       </Layout>

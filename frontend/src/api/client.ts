@@ -1,7 +1,7 @@
 // The one API client: same-origin fetch, bearer token from session storage, typed errors.
 import type {
   ActionPage, Agent, AlertFilters, AlertPage, Approval, ApprovalState, AuditFilters, AuditLogRow, ChainStatus, Silence, SilenceCreate, ForecastOverview, IncidentDetail, IncidentFilters, IncidentSummary, KillSwitch, LogEntry, Metrics,
-  SeriesDetail, SimulationStatus,
+  LearnedEdge, SeriesDetail, SimulationStatus, TenantTopology,
 } from "./types";
 
 const TOKEN_KEY = "opsforge.token";
@@ -118,6 +118,11 @@ export const api = {
   resolve: (id: string, reason: string) =>
     send<IncidentSummary>("POST", `/api/incidents/${encodeURIComponent(id)}/resolve`, { reason, actor: "dashboard" }),
   incidentActions: (id: string) => get<ActionPage>(`/api/actions${query({ incident_id: id, limit: 100 })}`),
+  topology: (tenant: string) => get<TenantTopology>(`/api/topology/${encodeURIComponent(tenant)}`),
+  decideEdge: (tenant: string, decision: "confirm" | "reject", edge: LearnedEdge, reason: string) =>
+    send<LearnedEdge>("POST", `/api/topology/${encodeURIComponent(tenant)}/edges/${decision}`, {
+      caller: edge.caller, callee: edge.callee, reason, actor: "dashboard",
+    }),
   alerts: (filters: AlertFilters, limit: number, cursor?: string | null) =>
     get<AlertPage>(`/api/alerts${query({ ...filters, limit, cursor: cursor ?? undefined })}`),
   auditLogs: (filters: AuditFilters, limit: number, cursor?: string | null) =>

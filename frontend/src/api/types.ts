@@ -308,3 +308,24 @@ export interface SilenceCreate {
   comment: string;
   createdBy: string;
 }
+
+/** One edge learned from a tenant's alerts (`GET /api/topology/{tenant}`): the callee's alerts usually come first. */
+export interface LearnedEdge {
+  caller: string;
+  callee: string;
+  confidence: number;
+  count: number;
+  reverseCount: number;
+  meanDelaySeconds: number | null;
+  lastSeen: string | null;
+  decision: "confirmed" | "rejected" | null;
+}
+
+/** A tenant's pushed graph (empty when none was pushed) and, separately, the edges learned from its alerts. */
+export interface TenantTopology {
+  tenant: string;
+  services: { name: string; hosts: string[]; site: string | null }[];
+  dependencies: [string, string][];
+  pushed: boolean;
+  learnedEdges: LearnedEdge[];
+}

@@ -49,6 +49,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <NavLink to="/approvals">Approvals</NavLink>
         <NavLink to="/silences">Silences</NavLink>
         <NavLink to="/audit-logs">Audit Logs</NavLink>
+        <NavLink to="/topology">Topology</NavLink>
         <SimulationControl />
       </nav>
       <main className="content">{children}</main>
