@@ -16,7 +16,7 @@ router = APIRouter(prefix="/api", tags=["approvals"])
 
 class DecisionIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="why (audited)")
-    actor: str = Field(default="api", min_length=1, max_length=100, description="who decides (audited)")
+    actor: str = Field(default="api", min_length=1, max_length=100, description="who decides (audited as user:<actor>)")
 
 
 @router.get("/approvals", response_model=list[Approval])
@@ -45,10 +45,10 @@ def get_approval(approval_id: str, approvals: ApprovalsDep) -> Approval:
 @router.post("/approvals/{approval_id}/approve", response_model=Approval, dependencies=[Authorized])
 def approve(approval_id: str, body: DecisionIn, decide: ApprovalDeciderDep) -> Approval:
     """Approve a pending action (409 when already decided or expired, 404 when unknown)."""
-    return decide(approval_id, True, body.actor, body.reason)
+    return decide(approval_id, True, f"user:{body.actor}", body.reason)
 
 
 @router.post("/approvals/{approval_id}/reject", response_model=Approval, dependencies=[Authorized])
 def reject(approval_id: str, body: DecisionIn, decide: ApprovalDeciderDep) -> Approval:
     """Reject a pending action (409 when already decided or expired, 404 when unknown)."""
-    return decide(approval_id, False, body.actor, body.reason)
+    return decide(approval_id, False, f"user:{body.actor}", body.reason)

@@ -44,10 +44,9 @@ def connect_approvals(executor: Executor, approvals: ApprovalStore) -> Decider:
         try:
             if record.state is ExecutionState.EXPIRED:
                 approvals.expire(approval.expires_at)
-            elif record.state is ExecutionState.REJECTED:
-                approvals.decide(approval.id, False, _decider(record), "rejected through the actions API")
-            elif record.approved_by:
-                approvals.decide(approval.id, True, record.approved_by, "approved through the actions API")
+            elif record.state is ExecutionState.REJECTED or record.approved_by:
+                actor, reason = _decision(record)
+                approvals.decide(approval.id, record.state is not ExecutionState.REJECTED, actor, reason)
         except Conflict:  # decided through the queue at the same moment: the store already says so
             pass
 
@@ -55,14 +54,15 @@ def connect_approvals(executor: Executor, approvals: ApprovalStore) -> Decider:
         approval = approvals.get(approval_key)
         if approval is None:
             raise NotFound(f"approval {approval_key} not found")
-        if approval.state is ApprovalState.PENDING:
-            if approve:
-                executor.approve(approval.action_id, actor=actor, reason=reason)
-            else:
-                executor.reject(approval.action_id, actor=actor, reason=reason)
+        if approval.state is not ApprovalState.PENDING:
+            return approvals.decide(approval_key, approve, actor, reason)  # raises Conflict naming who decided
+        if approve:
+            executor.approve(approval.action_id, actor=actor, reason=reason)
+        else:
+            executor.reject(approval.action_id, actor=actor, reason=reason)
         current = approvals.get(approval_key)
         if current is not None and current.state is not ApprovalState.PENDING:
-            return current  # closed by the Executor's own listener, or decided before
+            return current  # closed by the listener when the Executor finished the action at once
         return approvals.decide(approval_key, approve, actor, reason)
 
     executor.subscribe_awaiting(opened)
@@ -70,9 +70,10 @@ def connect_approvals(executor: Executor, approvals: ApprovalStore) -> Decider:
     return decide
 
 
-def _decider(record: ExecutedAction) -> str:
-    """Return who took the approval decision on ``record`` (its approval decision reads ``actor: reason``)."""
+def _decision(record: ExecutedAction) -> tuple[str, str]:
+    """Return who took the approval decision on ``record`` and why (its approval decision reads ``actor: reason``)."""
     for decision in reversed(record.decisions):
         if decision.rule == "approval":
-            return decision.reason.split(": ", 1)[0]
-    return "unknown"
+            actor, _, reason = decision.reason.partition(": ")
+            return actor, reason or "no reason given"
+    return record.approved_by or "unknown", "no reason given"

@@ -15,21 +15,9 @@ let browser;
 let base;
 let workdir;
 let kbPath;
-
-const SEED_APPROVALS = `
-import sys
-from datetime import timedelta
-from pathlib import Path
-from config.approvals import ApprovalStore
-from config.audit import AuditLog
-from config.knowledge_base import build_knowledge_base
-from config.settings import Settings
-kb = build_knowledge_base(Settings(_env_file=None, KB_BACKEND="sqlite", KB_PATH=Path(sys.argv[1])))
-store = ApprovalStore(kb, AuditLog(kb), ttl=timedelta(hours=1))
-store.request("ACT-e2e-1", "Reboot db-01 for the kernel patch", requested_by="agent:TaskOps", tenant="acme", risk="HIGH")
-store.request("ACT-e2e-2", "Fail over the orders database", requested_by="agent:TaskOps", tenant="acme", risk="HIGH")
-kb.close()
-`;
+const actionIds = [];
+const REBOOT = "Reboot db-01 for the kernel patch";
+const FAILOVER = "Fail over the orders database";
 
 // Rewrites one stored audit entry's reason behind the server's back, as an attacker with the file would.
 const TAMPER = `
@@ -47,7 +35,6 @@ const newPage = () => openPage(browser, { width: 1280, height: 900 });
 before(async () => {
   workdir = mkdtempSync(join(tmpdir(), "opsforge-e2e-safety-"));
   kbPath = join(workdir, "kb.sqlite3");
-  execFileSync(PYTHON, ["-c", SEED_APPROVALS, kbPath], { cwd: REPO, stdio: "inherit" });
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   server = spawn(PYTHON, ["backend_api.py"], {
@@ -60,6 +47,13 @@ before(async () => {
     stdio: "ignore",
   });
   await waitFor(async () => (await fetch(`${base}/api/health`)).ok, "the API");
+  // Two high-risk catalogue actions an operator asks for: each waits in the queue for a second person.
+  for (const [action, reason] of [["reboot", REBOOT], ["failover_database", FAILOVER]]) {
+    const body = JSON.stringify({ action, target: "acme-db-01", reason, actor: "taskops" });
+    const waiting = await json("/api/actions", { method: "POST", headers: { "Content-Type": "application/json" }, body });
+    assert.equal(waiting.state, "awaiting_approval");
+    actionIds.push(waiting.id);
+  }
   browser = await launchChromium();
 });
 
@@ -75,8 +69,8 @@ test("the approvals queue: approve one and reject one with reasons; the API and 
   await page.goto(base);
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Approvals" }).click();
   await page.getByRole("heading", { name: "Approvals" }).waitFor();
-  const reboot = page.getByRole("listitem", { name: "Reboot db-01 for the kernel patch" });
-  const failover = page.getByRole("listitem", { name: "Fail over the orders database" });
+  const reboot = page.getByRole("listitem", { name: new RegExp(REBOOT) });
+  const failover = page.getByRole("listitem", { name: new RegExp(FAILOVER) });
   await reboot.waitFor();
   assert.equal(await page.getByTestId("approval").count(), 2);
   assert.ok(await reboot.getByRole("button", { name: "Approve" }).isDisabled(), "no decision without a reason");
@@ -88,13 +82,14 @@ test("the approvals queue: approve one and reject one with reasons; the API and 
   await page.getByText("Nothing waits for approval.").waitFor();
 
   await page.getByLabel("State").selectOption("");
-  await reboot.getByTestId("decision").filter({ hasText: "approved by dashboard" }).waitFor();
-  await failover.getByTestId("decision").filter({ hasText: "rejected by dashboard" }).waitFor();
-  const stored = await json("/api/approvals/APR-ACT-e2e-1");
+  await reboot.getByTestId("decision").filter({ hasText: "approved by user:dashboard" }).waitFor();
+  await failover.getByTestId("decision").filter({ hasText: "rejected by user:dashboard" }).waitFor();
+  const stored = await json(`/api/approvals/APR-${actionIds[0]}`);
   assert.equal(stored.state, "approved");
   assert.equal(stored.reason, "e2e: change window agreed");
   const audit = await json("/api/audit-logs?action=approval.rejected");
-  assert.equal(audit[0].target, "ACT-e2e-2");
+  assert.equal(audit[0].target, actionIds[1]);
+  assert.equal((await json(`/api/actions/${actionIds[0]}`)).approved_by, "user:dashboard");
   assert.equal(audit[0].reason, "e2e: not during business hours");
   assert.deepEqual(page.errors, []);
   await page.close();
