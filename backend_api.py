@@ -10,14 +10,19 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from agents.alert_ops import AlertOps, CorrelationWeights
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
 from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics
+from api.json_body import json_safe
 from api.limits import BodySizeLimit
+from api.security import SecurityGate, build_registry, grant_local_session
 from config import terminal_logger
 from config.document_store import InvalidCursor
 from config.kill_switch import KillSwitch
@@ -39,6 +44,7 @@ log = logging.getLogger("opsforge")
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Build every long-lived object, start the threads; on shutdown stop them in reverse order."""
     settings: Settings = app.state.settings
+    app.state.tokens = build_registry(settings)
     handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
@@ -132,7 +138,13 @@ def _error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(InvalidCursor)
     async def invalid_cursor(_: Request, error: InvalidCursor) -> JSONResponse:
-        return JSONResponse({"detail": [{"loc": ["query", "cursor"], "msg": str(error)}]}, status_code=422)
+        detail = [{"type": "invalid_cursor", "loc": ["query", "cursor"], "msg": str(error)}]
+        return JSONResponse({"detail": detail}, status_code=422)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        # The 422 echoes each wrong value; NaN or Infinity there has no JSON form, so it is sent as a string.
+        return JSONResponse({"detail": json_safe(jsonable_encoder(error.errors()))}, status_code=422)
 
 
 def _serve_dashboard(app: FastAPI, dist: Path) -> None:
@@ -145,13 +157,30 @@ def _serve_dashboard(app: FastAPI, dist: Path) -> None:
     root = dist.resolve()
 
     @app.get("/{path:path}", include_in_schema=False)
-    def spa(path: str) -> FileResponse:
+    def spa(path: str, request: Request) -> FileResponse:
         if path == "api" or path.startswith("api/"):
+            allowed = sorted({m for r in app.routes if isinstance(r, APIRoute) and r.path_regex.match(f"/{path}")
+                              for m in r.methods})  # fmt: skip
+            if allowed:  # an API route with another method: not the dashboard's business
+                raise HTTPException(405, detail="method not allowed", headers={"Allow": ", ".join(allowed)})
             raise HTTPException(404, detail=f"no API route /{path}")
-        candidate = (root / path).resolve()
-        if path and candidate.is_relative_to(root) and candidate.is_file():
+        candidate = _static_file(root, path)
+        if candidate is not None:
             return FileResponse(candidate)
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+        response = FileResponse(index, headers={"Cache-Control": "no-cache"})
+        grant_local_session(request, response)
+        return response
+
+
+def _static_file(root: Path, path: str) -> Path | None:
+    """Return the file under ``root`` that ``path`` names, or None (outside it, not a file, or unreadable)."""
+    if not path:
+        return None
+    try:
+        candidate = (root / path).resolve()
+        return candidate if candidate.is_relative_to(root) and candidate.is_file() else None
+    except (OSError, ValueError):  # a name too long, a NUL byte: no such file
+        return None
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -159,6 +188,8 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="OpsForge", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     origins = settings.cors_origins
+    # Innermost of the three: CORS answers an allowed origin's preflight, the size limit sees every body first.
+    app.add_middleware(SecurityGate, allowed_hosts=settings.allowed_hosts, allowed_origins=origins)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=origins,

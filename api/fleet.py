@@ -3,6 +3,7 @@ fault injection, and the ground truth (for evaluation only)."""
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, status
@@ -15,6 +16,8 @@ from data.sim.truth import AlertTruth, FaultRecord
 from data.sim.world import World
 
 router = APIRouter(prefix="/api", tags=["fleet"])
+
+OFFSET = re.compile(r"[0-9]{1,18}")
 
 
 def get_world(request: Request) -> World:
@@ -129,8 +132,9 @@ class AdvisoryListOut(BaseModel):
 def _offset(cursor: str | None) -> int:
     if cursor is None:
         return 0
-    if not cursor.isdigit():
-        raise HTTPException(422, detail="cursor must come from next_cursor")
+    if not OFFSET.fullmatch(cursor):  # ASCII digits: str.isdigit() also accepts "²", which int() refuses
+        detail = [{"type": "invalid_cursor", "loc": ["query", "cursor"], "msg": "cursor must come from next_cursor"}]
+        raise HTTPException(422, detail=detail)
     return int(cursor)
 
 
@@ -230,7 +234,11 @@ def inject(
     return world.inject(name, tenant=target.tenant, host=target.host)
 
 
-@router.get("/simulation/truth", response_model=FaultPage)
+TRUTH_RESPONSES: dict[int | str, dict[str, object]] = {409: {"description": "the simulation is stopped"}}
+
+
+@router.get("/simulation/truth", response_model=FaultPage, dependencies=[Depends(require_running)],
+            responses=TRUTH_RESPONSES)  # fmt: skip
 def truth(
     world: WorldDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
@@ -243,7 +251,8 @@ def truth(
     return FaultPage(items=items[:limit], next_cursor=next_cursor)
 
 
-@router.get("/simulation/truth/alerts", response_model=AlertTruthPage)
+@router.get("/simulation/truth/alerts", response_model=AlertTruthPage, dependencies=[Depends(require_running)],
+            responses=TRUTH_RESPONSES)  # fmt: skip
 def truth_alerts(
     world: WorldDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 200,

@@ -24,9 +24,14 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The admin token of test apps, and the host name the test client sends (added to the allowed hosts).
+TEST_TOKEN = "test-admin-token-0123456789"
+TEST_HOST = "testserver"
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Any:
-    """Return Settings for a test: temp SQLite file, no .env, simulator not auto-started."""
-    from config.settings import Settings
+    """Return Settings for a test: temp SQLite file, no .env, simulator not auto-started, `TEST_TOKEN` as admin."""
+    from config.settings import DEFAULT_ALLOWED_HOSTS, Settings
 
     values: dict[str, Any] = {
         "KB_BACKEND": "sqlite",
@@ -34,9 +39,20 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Any:
         "TERMINAL_OUTPUT": "none",
         "SIM_AUTOSTART": False,
         "FRONTEND_DIST": tmp_path / "no-dist",
+        "OPSFORGE_API_TOKEN": TEST_TOKEN,
+        "OPSFORGE_TOKEN_FILE": tmp_path / "api-token",
+        "ALLOWED_HOSTS": f"{DEFAULT_ALLOWED_HOSTS},{TEST_HOST}",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+def api_client(app: Any, token: str | None = TEST_TOKEN, **kwargs: Any) -> Any:
+    """Return a `TestClient` for ``app`` that sends ``token`` as its bearer token (none when None)."""
+    from fastapi.testclient import TestClient
+
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return TestClient(app, headers={**headers, **kwargs.pop("headers", {})}, **kwargs)
 
 
 @pytest.fixture

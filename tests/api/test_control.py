@@ -6,14 +6,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from backend_api import create_app
-from tests.conftest import make_settings
+from tests.conftest import api_client, make_settings
 
 
 def test_health_and_openapi(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         body = client.get("/api/health").json()
         assert body["status"] == "ok" and body["kill_switch_active"] is False
         assert "/api/kill-switch" in client.get("/openapi.json").json()["paths"]
@@ -22,24 +20,24 @@ def test_health_and_openapi(tmp_path: Path) -> None:
 
 def test_kill_switch_set_is_idempotent_audited_and_survives_restart(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         first = client.put("/api/kill-switch", json={"active": True, "reason": "patch night", "actor": "alice"})
         assert first.status_code == 200
         assert first.json()["active"] is True and first.json()["changed"] is True
         again = client.put("/api/kill-switch", json={"active": True, "reason": "again", "actor": "bob"})
-        assert again.json()["changed"] is False and again.json()["changed_by"] == "alice"
+        assert again.json()["changed"] is False and again.json()["changed_by"] == "admin"
         assert client.get("/api/kill-switch/status").json()["active"] is True
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         status = client.get("/api/kill-switch/status").json()
-        assert status["active"] is True and status["reason"] == "patch night" and status["changed_by"] == "alice"
+        assert status["active"] is True and status["reason"] == "patch night" and status["changed_by"] == "admin"
         assert status["changed_at"].endswith("Z")
         kb = client.app.state.kb  # type: ignore[attr-defined]
         audit = kb.list_audit().items
-        assert [(a.actor, a.action, a.reason) for a in audit] == [("alice", "kill_switch.activate", "patch night")]
+        assert [(a.actor, a.action, a.reason) for a in audit] == [("admin", "kill_switch.activate", "patch night")]
 
 
 def test_toggle_kept_for_compatibility(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         on = client.post("/api/kill-switch/toggle").json()
         assert on["active"] is True and on["message"].startswith("Kill switch activated")
         off = client.post("/api/kill-switch/toggle").json()
@@ -47,7 +45,7 @@ def test_toggle_kept_for_compatibility(tmp_path: Path) -> None:
 
 
 def test_invalid_bodies_are_422_naming_the_field(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         response = client.put("/api/kill-switch", json={"active": "maybe", "reason": "x"})
         assert response.status_code == 422
         assert response.json()["detail"][0]["loc"] == ["body", "active"]
@@ -57,28 +55,67 @@ def test_invalid_bodies_are_422_naming_the_field(tmp_path: Path) -> None:
         assert client.get("/api/kill-switch/status").json()["active"] is False
 
 
-def test_token_required_for_mutations(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, OPSFORGE_API_TOKEN="s3cret")
+VIEWER = "vera:viewer:viewer-token-0123456789"
+OPERATOR = "otto:operator:operator-token-0123456789"
+
+
+def bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def test_token_required_for_mutations_and_reads(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, OPSFORGE_API_TOKEN="s3cret-token-of-16+", OPSFORGE_API_TOKENS=VIEWER)
     body = {"active": True, "reason": "x"}
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings), token=None) as client:
         assert client.put("/api/kill-switch", json=body).status_code == 401
-        wrong = client.put("/api/kill-switch", json=body, headers={"Authorization": "Bearer nope"})
-        assert wrong.status_code == 403
+        wrong = client.put("/api/kill-switch", json=body, headers=bearer("nope"))
+        assert wrong.status_code == 401 and "invalid_token" in wrong.headers["WWW-Authenticate"]
         assert client.post("/api/simulation/start").status_code == 401
-        assert client.get("/api/kill-switch/status").json()["active"] is False
-        ok = client.put("/api/kill-switch", json=body, headers={"Authorization": "Bearer s3cret"})
-        assert ok.status_code == 200 and ok.json()["active"] is True
+        assert client.get("/api/kill-switch/status").status_code == 401
+        assert client.get("/api/logs").status_code == 401
         assert client.get("/api/health").status_code == 200
+        viewer = bearer("viewer-token-0123456789")
+        assert client.put("/api/kill-switch", json=body, headers=viewer).status_code == 403
+        assert client.post("/api/kill-switch/toggle", headers=viewer).status_code == 403
+        assert client.get("/api/kill-switch/status", headers=viewer).json()["active"] is False
+        ok = client.put("/api/kill-switch", json=body, headers=bearer("s3cret-token-of-16+"))
+        assert ok.status_code == 200 and ok.json()["active"] is True
+
+
+def test_the_audited_actor_is_the_token_identity(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, OPSFORGE_API_TOKENS=OPERATOR)
+    with api_client(create_app(settings), token="operator-token-0123456789") as client:
+        body = {"active": True, "reason": "freeze", "actor": "mallory"}
+        answer = client.put("/api/kill-switch", json=body).json()
+        assert answer["changed_by"] == "otto"
+        audit = client.app.state.kb.list_audit().items  # type: ignore[attr-defined]
+        assert [(a.actor, a.details) for a in audit] == [("otto", {"client_actor": "mallory"})]
+        toggled = client.post("/api/kill-switch/toggle", json={"reason": "thaw"}).json()
+        assert toggled["changed_by"] == "otto" and toggled["active"] is False
+
+
+def test_kill_switch_booleans_are_strict_and_reasons_one_line(tmp_path: Path) -> None:
+    with api_client(create_app(make_settings(tmp_path))) as client:
+        for active in ("yes", 1, "true", 0):
+            response = client.put("/api/kill-switch", json={"active": active, "reason": "x"})
+            assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "active"]
+        forged = "ok\n12:00:00 KILLSWITCH    Kill switch deactivated by admin"
+        for path, body in (("/api/kill-switch", {"active": True, "reason": forged}),
+                           ("/api/kill-switch/toggle", {"reason": forged}),
+                           ("/api/kill-switch", {"active": True, "reason": "x", "actor": "a\rb"})):  # fmt: skip
+            response = client.put(path, json=body) if "active" in body else client.post(path, json=body)
+            assert response.status_code == 422, body
+        assert client.get("/api/kill-switch/status").json()["active"] is False
 
 
 def test_unknown_routes_are_404(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         assert client.get("/api/nope").status_code == 404
 
 
 def test_simulation_start_stop_and_thread_gone_after_shutdown(tmp_path: Path) -> None:
     app = create_app(make_settings(tmp_path, SIM_SPEED=600))
-    with TestClient(app) as client:
+    with api_client(app) as client:
         assert client.get("/api/simulation/status").json()["running"] is False
         started = client.post("/api/simulation/start").json()
         assert started == {
@@ -96,7 +133,7 @@ def test_simulation_start_stop_and_thread_gone_after_shutdown(tmp_path: Path) ->
 
 
 def test_metrics_keep_the_seed_keys_and_are_null_without_data(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         body = client.get("/api/metrics").json()
         assert list(body) == [
             "alertsReduced", "mttrReduction", "tasksAutomated", "activeIncidents", "patchesPending", "upcomingRisks",
@@ -106,7 +143,7 @@ def test_metrics_keep_the_seed_keys_and_are_null_without_data(tmp_path: Path) ->
 
 
 def test_agents_and_audit_logs(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         agents = client.get("/api/agents").json()
         assert agents[0]["name"] == "AlertOps" and agents[0]["actions"] == 0 and agents[0]["lastAction"] == "N/A"
         client.post(
@@ -115,11 +152,11 @@ def test_agents_and_audit_logs(tmp_path: Path) -> None:
         assert client.get("/api/agents").json()[0]["actions"] == 1
         client.put("/api/kill-switch", json={"active": True, "reason": "freeze", "actor": "carol"})
         rows = client.get("/api/audit-logs").json()
-        assert rows[0]["agent"] == "carol" and rows[0]["action"] == "kill_switch.activate"
+        assert rows[0]["agent"] == "admin" and rows[0]["action"] == "kill_switch.activate"
 
 
 def test_simulation_status_reports_the_world(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         status = client.get("/api/simulation/status").json()
         assert status["alerts_emitted"] == 0 and status["active_faults"] == 0 and status["seed"] == 42
 
@@ -129,7 +166,7 @@ def test_first_start_steps_the_simulated_past_and_a_restart_does_not(tmp_path: P
 
     def run(app: Any, until_ticks: int, within_s: float) -> tuple[int, int]:
         """Start the simulation, wait for ``until_ticks`` ticks or ``within_s``; return ticks and stored alerts."""
-        with TestClient(app) as client:
+        with api_client(app) as client:
             client.post("/api/simulation/start")
             deadline = time.monotonic() + within_s
             while client.get("/api/simulation/status").json()["ticks"] < until_ticks and time.monotonic() < deadline:
@@ -147,12 +184,12 @@ def test_first_start_steps_the_simulated_past_and_a_restart_does_not(tmp_path: P
 
 def test_after_a_restart_sim_time_resumes_after_the_stored_alerts(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, SIM_SPEED=3600, SIM_HISTORY_HOURS=0)
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         client.post("/api/simulation/start")
         deadline = time.monotonic() + 30
         while client.get("/api/simulation/status").json()["ticks"] < 60 and time.monotonic() < deadline:
             time.sleep(0.05)  # an hour of sim time ahead of the wall clock
         client.post("/api/simulation/stop")
         newest = client.get("/api/alerts?limit=1").json()["items"][0]["startsAt"]
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         assert client.get("/api/simulation/status").json()["sim_time"] > newest

@@ -14,7 +14,7 @@ from api import fleet
 from backend_api import create_app
 from data.sim.world import World
 from data.sinks import RecordingSink
-from tests.conftest import make_settings
+from tests.conftest import api_client, make_settings
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
@@ -34,7 +34,7 @@ def build(tmp_path: Path, **settings: Any) -> tuple[TestClient, FakeRunner]:
     world = World(seed=3, alert_sink=RecordingSink())
     for minute in range(30):
         world.step(START + timedelta(minutes=minute))
-    return TestClient(app), FakeRunner(world)
+    return api_client(app), FakeRunner(world)
 
 
 @pytest.fixture
@@ -91,14 +91,28 @@ def test_truth_is_paginated(client: tuple[TestClient, FakeRunner]) -> None:
     assert [f["id"] for f in first["items"] + rest["items"]] == [f.id for f in runner.world.truth.faults()]
     alerts = http.get("/api/simulation/truth/alerts", params={"limit": 5}).json()
     assert len(alerts["items"]) == 5 and alerts["next_cursor"] == "5"
-    assert http.get("/api/simulation/truth", params={"cursor": "abc"}).status_code == 422
+    for cursor in ("abc", "²", "٣"):  # the last two are digits to str.isdigit(), not to int()
+        response = http.get("/api/simulation/truth", params={"cursor": cursor})
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "cursor"]
+        assert http.get("/api/simulation/truth/alerts", params={"cursor": cursor}).status_code == 422
 
 
-def test_injection_needs_the_token_when_one_is_set(tmp_path: Path) -> None:
+def test_truth_is_not_served_while_the_simulation_is_stopped(client: tuple[TestClient, FakeRunner]) -> None:
+    http, runner = client
+    runner.running = False
+    for path in ("/api/simulation/truth", "/api/simulation/truth/alerts"):
+        response = http.get(path)
+        assert response.status_code == 409 and "stopped" in response.json()["detail"]
+
+
+def test_injection_and_reads_need_the_token(tmp_path: Path) -> None:
     test_client, runner = build(tmp_path, OPSFORGE_API_TOKEN="s3cret-token-value-for-tests")
     with test_client as http:
         http.app.state.simulation = runner  # type: ignore[attr-defined]
+        http.headers.pop("Authorization")
         assert http.post("/api/simulation/scenarios/cpu_spike").status_code == 401
+        assert http.get("/api/fleet").status_code == 401
+        assert http.get("/api/simulation/truth").status_code == 401
         headers = {"Authorization": "Bearer s3cret-token-value-for-tests"}
         assert http.post("/api/simulation/scenarios/cpu_spike", headers=headers).status_code == 201
-        assert http.get("/api/fleet").status_code == 200
+        assert http.get("/api/fleet", headers=headers).status_code == 200

@@ -39,7 +39,7 @@ def test_public_bind_needs_token_or_explicit_opt_in() -> None:
     with pytest.raises(ValidationError) as excinfo:
         build(HOST="0.0.0.0")
     assert "OPSFORGE_API_TOKEN" in describe_error(excinfo.value)
-    assert build(HOST="0.0.0.0", OPSFORGE_API_TOKEN="t").api_token == "t"
+    assert build(HOST="0.0.0.0", OPSFORGE_API_TOKEN="t" * 16).api_token == "t" * 16
     assert build(HOST="0.0.0.0", OPSFORGE_ALLOW_INSECURE=True).HOST == "0.0.0.0"
 
 
