@@ -14,12 +14,13 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.routing import Match
 
 from agents.alert_ops import AlertOps, CorrelationWeights
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
 from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics
+from api import openapi_doc
 from api.json_body import json_safe
 from api.limits import BodySizeLimit
 from api.security import SecurityGate, build_registry, grant_local_session
@@ -126,13 +127,16 @@ def correlation_weights(settings: Settings) -> CorrelationWeights:
 
 
 def _error_handlers(app: FastAPI) -> None:
-    statuses: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409, InvalidInput: 422}
+    statuses: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409}
 
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, error: DomainError) -> JSONResponse:
         if isinstance(error, Overloaded):
             headers = {"Retry-After": str(max(1, round(error.retry_after)))}
             return JSONResponse({"detail": str(error)}, status_code=429, headers=headers)
+        if isinstance(error, InvalidInput):  # every 422 has one shape: a list naming the field
+            detail = [{"type": "invalid_input", "loc": error.field.split("."), "msg": error.message}]
+            return JSONResponse({"detail": detail}, status_code=422)
         code = next((c for kind, c in statuses.items() if isinstance(error, kind)), 400)
         return JSONResponse({"detail": str(error)}, status_code=code)
 
@@ -159,8 +163,7 @@ def _serve_dashboard(app: FastAPI, dist: Path) -> None:
     @app.get("/{path:path}", include_in_schema=False)
     def spa(path: str, request: Request) -> FileResponse:
         if path == "api" or path.startswith("api/"):
-            allowed = sorted({m for r in app.routes if isinstance(r, APIRoute) and r.path_regex.match(f"/{path}")
-                              for m in r.methods})  # fmt: skip
+            allowed = _methods_of(app, f"/{path}", spa)
             if allowed:  # an API route with another method: not the dashboard's business
                 raise HTTPException(405, detail="method not allowed", headers={"Allow": ", ".join(allowed)})
             raise HTTPException(404, detail=f"no API route /{path}")
@@ -170,6 +173,18 @@ def _serve_dashboard(app: FastAPI, dist: Path) -> None:
         response = FileResponse(index, headers={"Cache-Control": "no-cache"})
         grant_local_session(request, response)
         return response
+
+
+def _methods_of(app: FastAPI, path: str, fallback: object) -> list[str]:
+    """Return the methods the app's routes other than ``fallback`` serve at ``path``."""
+    found = []
+    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+        scope = {"type": "http", "path": path, "method": method, "root_path": ""}
+        for route in app.router.routes:
+            if getattr(route, "endpoint", None) is not fallback and route.matches(scope)[0] is Match.FULL:
+                found.append(method)
+                break
+    return found
 
 
 def _static_file(root: Path, path: str) -> Path | None:
@@ -202,6 +217,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (control, logs, metrics, ingest, incidents, agents, fleet, forecasts):
         app.include_router(module.router)
     _serve_dashboard(app, settings.FRONTEND_DIST)
+    openapi_doc.install(app)
     return app
 
 

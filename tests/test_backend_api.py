@@ -123,3 +123,36 @@ def test_short_token_stops_startup_naming_it(tmp_path: Path) -> None:
             [sys.executable, "backend_api.py"], cwd=REPO_ROOT, env=env, capture_output=True, timeout=60, check=False
         )
         assert result.returncode != 0 and b"OPSFORGE_API_TOKEN" in result.stderr, result.stderr
+
+
+def test_nan_or_infinity_in_a_wrongly_typed_field_is_a_422(tmp_path: Path) -> None:
+    from backend_api import create_app
+    from tests.conftest import api_client, make_settings
+
+    bodies = {
+        "/api/kill-switch": b'{"active": NaN, "reason": "x"}',
+        "/api/kill-switch/toggle": b'{"reason": Infinity}',
+        "/api/alerts": b'[{"labels": {"alertname": -Infinity}, "startsAt": "2026-05-01T12:00:00Z"}]',
+        "/api/terminal-output-mode": b'{"mode": NaN}',
+    }
+    with api_client(create_app(make_settings(tmp_path)), raise_server_exceptions=False) as client:
+        for path, body in bodies.items():
+            method = "PUT" if path == "/api/kill-switch" else "POST"
+            response = client.request(method, path, content=body, headers={"Content-Type": "application/json"})
+            assert response.status_code == 422, (path, response.text)
+            assert response.json()["detail"][0]["input"] in ("NaN", "Infinity", "-Infinity"), response.text
+
+
+def test_a_wrong_method_on_an_api_route_is_405_not_the_dashboard(tmp_path: Path) -> None:
+    from backend_api import create_app
+    from tests.conftest import api_client, make_settings
+
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    (dist / "index.html").write_text("<!doctype html>")
+    with api_client(create_app(make_settings(tmp_path, FRONTEND_DIST=dist))) as client:
+        wrong = client.get("/api/kill-switch")
+        assert wrong.status_code == 405 and wrong.headers["allow"] == "PUT"
+        assert client.delete("/api/health").status_code == 405
+        assert client.get("/api/nope").status_code == 404
+        assert client.get("/incidents/INC-1").text == "<!doctype html>"  # the dashboard's own routes

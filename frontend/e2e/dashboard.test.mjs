@@ -40,7 +40,10 @@ async function waitFor(check, what, timeoutMs = 60_000) {
   }
 }
 
-const json = async (path, init) => (await fetch(`${base}${path}`, init)).json();
+let token;
+// Requests of the test itself (not the browser's) carry the admin token the server generated in the work dir.
+const authed = (url, init = {}) => fetch(url, { ...init, headers: { Authorization: `Bearer ${token}`, ...init.headers } });
+const json = async (path, init) => (await authed(`${base}${path}`, init)).json();
 
 async function newPage() {
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
@@ -59,11 +62,13 @@ before(async () => {
     env: {
       ...process.env, PORT: String(port), KB_BACKEND: "sqlite", KB_PATH: join(workdir, "kb.sqlite3"),
       SIM_SPEED: "600", SIM_AUTOSTART: "true", TERMINAL_OUTPUT: "none", FORECAST_INTERVAL_S: "2",
-      FRONTEND_DIST: join(REPO, "frontend/dist"), OPSFORGE_API_TOKEN: "",
+      FRONTEND_DIST: join(REPO, "frontend/dist"), OPSFORGE_API_TOKEN: "", OPSFORGE_API_TOKENS: "",
+      OPSFORGE_TOKEN_FILE: join(workdir, "api-token"),
     },
     stdio: "ignore",
   });
   await waitFor(async () => (await fetch(`${base}/api/health`)).ok, "the API");
+  token = readFileSync(join(workdir, "api-token"), "utf8").trim();
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -107,7 +112,7 @@ test("incidents appear and a detail opens; its deep link survives a reload", asy
 test("an operator acknowledges then resolves an incident with reasons; timeline, audit and the API agree", async () => {
   await waitFor(async () => (await json("/api/incidents?status=open&limit=1")).length === 1, "an open incident");
   // Freeze the world so the engine does not resolve the incident on its own while the operator works on it.
-  await fetch(`${base}/api/simulation/stop`, { method: "POST" });
+  await authed(`${base}/api/simulation/stop`, { method: "POST" });
   try {
     const [{ id }] = await json("/api/incidents?status=open&limit=1");
     const page = await newPage();
@@ -143,7 +148,7 @@ test("an operator acknowledges then resolves an incident with reasons; timeline,
     assert.deepEqual(page.errors, []);
     await page.close();
   } finally {
-    await fetch(`${base}/api/simulation/start`, { method: "POST" });
+    await authed(`${base}/api/simulation/start`, { method: "POST" });
   }
 });
 
@@ -185,13 +190,13 @@ test("the log panel streams new lines", async () => {
   const lines = page.getByTestId("log-lines").locator("div");
   await lines.first().waitFor();
   const before = await lines.count();
-  await fetch(`${base}/api/kill-switch`, {
+  await authed(`${base}/api/kill-switch`, {
     method: "PUT", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ active: true, reason: "stream probe", actor: "e2e" }),
   });
   await waitFor(async () => (await page.getByTestId("log-lines").innerText()).includes("stream probe"), "streamed line");
   assert.ok((await lines.count()) > before);
-  await fetch(`${base}/api/kill-switch`, {
+  await authed(`${base}/api/kill-switch`, {
     method: "PUT", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ active: false, reason: "stream probe done", actor: "e2e" }),
   });
@@ -227,7 +232,7 @@ function parseCsv(text) {
 
 test("CSV export downloads exactly the filtered rows of every page", async () => {
   // Freeze the world so the export and the API see the same incidents.
-  await fetch(`${base}/api/simulation/stop`, { method: "POST" });
+  await authed(`${base}/api/simulation/stop`, { method: "POST" });
   const page = await newPage();
   await page.goto(`${base}/incidents`);
   await page.getByTestId("incident-row").first().waitFor();
@@ -243,7 +248,7 @@ test("CSV export downloads exactly the filtered rows of every page", async () =>
   const ids = [];
   let cursor = "";
   for (;;) {
-    const response = await fetch(`${base}/api/incidents?status=open&limit=7${cursor ? `&cursor=${cursor}` : ""}`);
+    const response = await authed(`${base}/api/incidents?status=open&limit=7${cursor ? `&cursor=${cursor}` : ""}`);
     ids.push(...(await response.json()).map((incident) => incident.id));
     cursor = response.headers.get("X-Next-Cursor") ?? "";
     if (!cursor) break;
@@ -251,7 +256,7 @@ test("CSV export downloads exactly the filtered rows of every page", async () =>
   assert.deepEqual(rows.map((row) => row[0]), ids);
   assert.deepEqual(page.errors, []);
   await page.close();
-  await fetch(`${base}/api/simulation/start`, { method: "POST" });
+  await authed(`${base}/api/simulation/start`, { method: "POST" });
 });
 
 test("forecasting page charts a series with its forecast and lists risks", async () => {
@@ -273,7 +278,7 @@ test("forecasting page shows detection accuracy and risk confidence as the API c
     return body.anomaly_detection_accuracy !== null && body.risk_prediction_confidence !== null;
   }, "real forecast-quality figures", 240_000);
   // Freeze the world so the page and the API see the same figures.
-  await fetch(`${base}/api/simulation/stop`, { method: "POST" });
+  await authed(`${base}/api/simulation/stop`, { method: "POST" });
   // Scoring runs within a time budget per refresh, so it may still be catching up on the frozen store:
   // wait until two reads more than a refresh apart (one every 2 s, each up to ~5 s long) agree.
   let previous = null;
@@ -311,7 +316,7 @@ test("forecasting page shows detection accuracy and risk confidence as the API c
   assert.match(risk, new RegExp(`${calibration.hits} of ${calibration.predictions} predictions`));
   assert.deepEqual(page.errors, []);
   await page.close();
-  await fetch(`${base}/api/simulation/start`, { method: "POST" });
+  await authed(`${base}/api/simulation/start`, { method: "POST" });
 });
 
 test("alerts page: rows, a status filter the API agrees with, the incident link, a deep link that survives reload", async () => {
@@ -319,7 +324,7 @@ test("alerts page: rows, a status filter the API agrees with, the incident link,
     const [firing, resolved] = await Promise.all([json("/api/alerts?status=firing&limit=1"), json("/api/alerts?status=resolved&limit=1")]);
     return firing.items.length > 0 && resolved.items.length > 0;
   }, "firing and resolved alerts", 120_000);
-  await fetch(`${base}/api/simulation/stop`, { method: "POST" });
+  await authed(`${base}/api/simulation/stop`, { method: "POST" });
   try {
     const page = await newPage();
     const shown = () => page.getByTestId("alert-row").evaluateAll((rows) => rows.map((row) => row.dataset.fingerprint));
@@ -361,6 +366,6 @@ test("alerts page: rows, a status filter the API agrees with, the incident link,
     assert.deepEqual(page.errors, []);
     await page.close();
   } finally {
-    await fetch(`${base}/api/simulation/start`, { method: "POST" });
+    await authed(`${base}/api/simulation/start`, { method: "POST" });
   }
 });

@@ -40,7 +40,7 @@ def test_samples_forecast_and_risks(tmp_path: Path) -> None:
             "/api/metrics/samples",
             json={"samples": [{"labels": {"metric": "cpu"}, "timestamp": "2026-05-01T00:00:00Z", "value": 1}]},
         )
-        assert missing.status_code == 422 and "host" in missing.json()["detail"]
+        assert missing.status_code == 422 and missing.json()["detail"][0]["loc"] == ["labels", "host"]
 
 
 def _ramp(first: int, last: int) -> list[dict[str, object]]:

@@ -50,3 +50,30 @@ def test_loopback_detection() -> None:
 
 def test_cors_origins_are_split() -> None:
     assert build(CORS_ORIGIN="http://a.test, https://b.test").cors_origins == ["http://a.test", "https://b.test"]
+
+
+def test_tokens_shorter_than_16_or_blank_are_refused_naming_the_variable() -> None:
+    for value in ("   ", "\t", "fifteen-chars-x", "has space in the token"):
+        with pytest.raises(ValidationError) as excinfo:
+            build(OPSFORGE_API_TOKEN=value)
+        assert "OPSFORGE_API_TOKEN" in describe_error(excinfo.value)
+    with pytest.raises(ValidationError) as excinfo:
+        build(OPSFORGE_API_TOKENS="ci:operator:short")
+    assert "OPSFORGE_API_TOKENS" in describe_error(excinfo.value)
+    assert build(OPSFORGE_API_TOKEN="").api_token is None
+
+
+def test_token_list_and_legacy_token_become_identities() -> None:
+    settings = build(OPSFORGE_API_TOKENS="ci:operator:ci-token-0123456789", OPSFORGE_API_TOKEN="legacy-token-0123456")
+    assert [(s.name, s.role.value) for s in settings.token_specs] == [("ci", "operator"), ("admin", "admin")]
+    assert build().token_specs == []  # the service generates one
+    assert build(HOST="0.0.0.0", OPSFORGE_API_TOKENS="ci:viewer:ci-token-0123456789").HOST == "0.0.0.0"
+
+
+def test_allowed_hosts() -> None:
+    assert build().allowed_hosts == ["localhost", "127.0.0.1", "::1"]
+    assert build(ALLOWED_HOSTS="Ops.Example.com, localhost").allowed_hosts == ["ops.example.com", "localhost"]
+    for bad in ("", "http://ops.example.com", "ops.example.com/x", " , "):
+        with pytest.raises(ValidationError) as excinfo:
+            build(ALLOWED_HOSTS=bad)
+        assert "ALLOWED_HOSTS" in describe_error(excinfo.value)
