@@ -11,10 +11,12 @@ from pathlib import Path
 
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from agents.alert_ops import AlertOps, CorrelationWeights
@@ -39,6 +41,8 @@ from data.timeutil import utc_now
 from live_data_generator import SimulationRunner
 
 log = logging.getLogger("opsforge")
+
+DASHBOARD_ROUTE = "dashboard"
 
 
 @asynccontextmanager
@@ -145,6 +149,13 @@ def _error_handlers(app: FastAPI) -> None:
         detail = [{"type": "invalid_cursor", "loc": ["query", "cursor"], "msg": str(error)}]
         return JSONResponse({"detail": detail}, status_code=422)
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 405:  # Starlette names only the first route matching the path; name them all
+            allowed = _methods_of(app, request.url.path)
+            error.headers = {**(error.headers or {}), "Allow": ", ".join(allowed)}
+        return await http_exception_handler(request, error)
+
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         # The 422 echoes each wrong value; NaN or Infinity there has no JSON form, so it is sent as a string.
@@ -160,10 +171,10 @@ def _serve_dashboard(app: FastAPI, dist: Path) -> None:
         app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
     root = dist.resolve()
 
-    @app.get("/{path:path}", include_in_schema=False)
+    @app.get("/{path:path}", include_in_schema=False, name=DASHBOARD_ROUTE)
     def spa(path: str, request: Request) -> FileResponse:
         if path == "api" or path.startswith("api/"):
-            allowed = _methods_of(app, f"/{path}", spa)
+            allowed = _methods_of(app, f"/{path}")
             if allowed:  # an API route with another method: not the dashboard's business
                 raise HTTPException(405, detail="method not allowed", headers={"Allow": ", ".join(allowed)})
             raise HTTPException(404, detail=f"no API route /{path}")
@@ -175,13 +186,13 @@ def _serve_dashboard(app: FastAPI, dist: Path) -> None:
         return response
 
 
-def _methods_of(app: FastAPI, path: str, fallback: object) -> list[str]:
-    """Return the methods the app's routes other than ``fallback`` serve at ``path``."""
+def _methods_of(app: FastAPI, path: str) -> list[str]:
+    """Return the methods the app's routes (not the dashboard's fallback) serve at ``path``."""
     found = []
-    for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"):
+    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
         scope = {"type": "http", "path": path, "method": method, "root_path": ""}
         for route in app.router.routes:
-            if getattr(route, "endpoint", None) is not fallback and route.matches(scope)[0] is Match.FULL:
+            if getattr(route, "name", None) != DASHBOARD_ROUTE and route.matches(scope)[0] is Match.FULL:
                 found.append(method)
                 break
     return found

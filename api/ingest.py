@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request, status
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter, field_validator
 from pydantic.json_schema import SkipJsonSchema
 from starlette.concurrency import run_in_threadpool
 
@@ -105,7 +105,7 @@ class AlertmanagerWebhook(BaseModel):
     commonAnnotations: dict[str, str] = Field(default_factory=dict)
     externalURL: str = ""
     groupKey: str = ""
-    truncatedAlerts: int = Field(default=0, ge=0)
+    truncatedAlerts: StrictInt = Field(default=0, ge=0)
 
 
 GENERIC_BODY: TypeAdapter[list[AlertIn]] = TypeAdapter(

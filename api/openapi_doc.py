@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from api.security import MUTATING_METHODS, PUBLIC_PATHS, SESSION_COOKIE
+from data.text import NO_CONTROL_PATTERN
 
 
 class ErrorOut(BaseModel):
@@ -48,6 +49,10 @@ CHANGE_RESPONSES = {
 }
 
 
+# A path parameter this long keeps the whole path under the gate's limit whatever the route.
+MAX_PATH_PARAMETER = 512
+
+
 def _error(description: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ERROR_REF}}}
 
@@ -62,6 +67,15 @@ def _describe(path: str, method: str, operation: dict[str, Any]) -> None:
         operation["security"] = []
     if method.upper() in MUTATING_METHODS:
         added.update(CHANGE_RESPONSES)
+    for parameter in operation.get("parameters", []):
+        schema = parameter.get("schema", {})
+        if parameter.get("in") == "path" and schema.get("type") == "string":
+            # the gate refuses a control character anywhere in the path (400) and a path over its limit (414)
+            schema.setdefault("maxLength", MAX_PATH_PARAMETER)
+            if "pattern" in schema:
+                schema["allOf"] = [*schema.get("allOf", []), {"pattern": NO_CONTROL_PATTERN}]
+            else:
+                schema["pattern"] = NO_CONTROL_PATTERN
     for code, description in added.items():
         responses.setdefault(code, _error(description))
     for code, response in responses.items():

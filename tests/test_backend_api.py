@@ -154,5 +154,7 @@ def test_a_wrong_method_on_an_api_route_is_405_not_the_dashboard(tmp_path: Path)
         wrong = client.get("/api/kill-switch")
         assert wrong.status_code == 405 and wrong.headers["allow"] == "PUT"
         assert client.delete("/api/health").status_code == 405
+        both = client.request("OPTIONS", "/api/alerts")  # GET and POST live in two routers: both are named
+        assert both.status_code == 405 and both.headers["allow"] == "GET, POST"
         assert client.get("/api/nope").status_code == 404
         assert client.get("/incidents/INC-1").text == "<!doctype html>"  # the dashboard's own routes
