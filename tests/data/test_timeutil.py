@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from data.timeutil import iso_text, iso_z
+import pytest
+from pydantic import TypeAdapter, ValidationError
+
+from data.timeutil import UtcDatetime, iso_text, iso_z
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -16,3 +19,13 @@ def test_iso_text_equals_iso_z_for_any_zone() -> None:
     for moment in [*moments, repeated, repeated.replace(fold=1)]:
         assert iso_text(moment) == iso_z(moment)
     assert iso_text(repeated) != iso_text(repeated.replace(fold=1))  # equal datetimes, different instants
+
+
+def test_a_number_is_not_a_time() -> None:
+    adapter: TypeAdapter[datetime] = TypeAdapter(UtcDatetime)
+    for number in (0, 1_764_000_000, 1.5e12, True):
+        with pytest.raises(ValidationError, match="ISO-8601"):
+            adapter.validate_python(number)
+        with pytest.raises(ValidationError, match="ISO-8601"):
+            adapter.validate_json(str(number).lower())
+    assert adapter.validate_json('"2026-11-24T10:00:00Z"').isoformat() == "2026-11-24T10:00:00+00:00"
