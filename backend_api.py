@@ -1,4 +1,8 @@
-"""Composition root: `create_app(settings)` builds the service; `python backend_api.py` runs it with uvicorn."""
+"""Composition root: `create_app(settings)` builds the service; `python backend_api.py` runs it with uvicorn.
+
+This module only wires: settings, the knowledge base, the agents (each registered once in the agent
+registry), the simulated world and its runner, and the routers.
+"""
 
 from __future__ import annotations
 
@@ -6,43 +10,44 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.encoders import jsonable_encoder
-from fastapi.exception_handlers import http_exception_handler
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from agents.alert_ops import AlertOps, CorrelationWeights
+from agents.base import AgentRegistry
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
-from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics
-from api import openapi_doc
-from api.json_body import json_safe
+from api import (
+    agents,
+    alerts,
+    audit,
+    control,
+    fleet,
+    forecasts,
+    incidents,
+    logs,
+    metrics,
+    openapi_doc,
+    simulation,
+    topology,
+)  # fmt: skip
+from api.dashboard import serve_dashboard
+from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.security import SecurityGate, build_registry, grant_local_session
+from api.security import SecurityGate, build_registry
 from config import terminal_logger
-from config.document_store import InvalidCursor
 from config.kill_switch import KillSwitch
 from config.knowledge_base import build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
-from data.clock import SimClock
-from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
 from data.sim.metric_truth import SimulatorTruth
-from data.sim.world import World
-from data.timeutil import utc_now
-from live_data_generator import SimulationRunner
+from live_data_generator import build_simulation, build_world
 
 log = logging.getLogger("opsforge")
 
-DASHBOARD_ROUTE = "dashboard"
+ROUTERS = (control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts)
 
 
 @asynccontextmanager
@@ -55,13 +60,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     kill_switch = KillSwitch(kb)
     alert_ops = AlertOps(kb, weights=correlation_weights(settings))
     metric_store = MetricStore()
-    world = World(
-        seed=settings.SIM_SEED,
+    world = build_world(
+        settings,
         alert_sink=alert_ops,
         metric_sink=metric_store,
         topology_sink=alert_ops,
         faults_paused=lambda: kill_switch.active,
-        tick_seconds=settings.SIM_TICK_SECONDS,
     )
     ledger = RiskLedger(
         load=lambda: kb.get_setting(LEDGER_SETTING), save=lambda body: kb.put_setting(LEDGER_SETTING, body)
@@ -74,41 +78,31 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         seasonal=settings.FORECAST_SEASONAL,
     )
     forecaster = PeriodicWorker("forecasts", settings.FORECAST_INTERVAL_S, predictive.refresh)
+    registry = AgentRegistry(paused=lambda: kill_switch.active)
+    registry.register("AlertOps", alert_ops, autonomous=False)
+    registry.register("PredictiveOps", predictive, autonomous=False)
 
-    def step(sim_time: datetime) -> None:
-        world.step(sim_time)
+    def advance(sim_time: datetime) -> None:
         alert_ops.advance_to(sim_time)
 
-    # Only a first start gets a simulated past. After a restart the stored alerts are the past, and sim time
-    # (which runs ahead of the wall clock above 1x) resumes after the newest of them, so event time never
-    # goes backwards across restarts.
     newest = kb.list_alerts(limit=1).items
-    tick = timedelta(seconds=settings.SIM_TICK_SECONDS)
-    start = max(utc_now(), newest[0].startsAt + tick) if newest else utc_now()
-    simulation = SimulationRunner(
-        seed=settings.SIM_SEED,
-        speed=settings.SIM_SPEED,
-        tick_seconds=settings.SIM_TICK_SECONDS,
-        step=step,
-        world=world,
-        clock=SimClock(start, settings.SIM_SPEED),
-        history=timedelta(0) if newest else timedelta(hours=settings.SIM_HISTORY_HOURS),
-    )
+    runner = build_simulation(settings, world, after_step=advance, newest_alert=newest[0].startsAt if newest else None)
     app.state.log_handler = handler
     app.state.kb = kb
     app.state.kill_switch = kill_switch
     app.state.alert_ops = alert_ops
     app.state.predictive_ops = predictive
+    app.state.agents = registry
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
-    app.state.simulation = simulation
+    app.state.simulation = runner
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
     if settings.SIM_AUTOSTART:
-        simulation.start()
+        runner.start()
     try:
         yield
     finally:
-        simulation.shutdown()
+        runner.shutdown()
         forecaster.stop()
         alert_ops.close()
         kb.close()
@@ -130,85 +124,6 @@ def correlation_weights(settings: Settings) -> CorrelationWeights:
     )
 
 
-def _error_handlers(app: FastAPI) -> None:
-    statuses: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409}
-
-    @app.exception_handler(DomainError)
-    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
-        if isinstance(error, Overloaded):
-            headers = {"Retry-After": str(max(1, round(error.retry_after)))}
-            return JSONResponse({"detail": str(error)}, status_code=429, headers=headers)
-        if isinstance(error, InvalidInput):  # every 422 has one shape: a list naming the field
-            detail = [{"type": "invalid_input", "loc": error.field.split("."), "msg": error.message}]
-            return JSONResponse({"detail": detail}, status_code=422)
-        code = next((c for kind, c in statuses.items() if isinstance(error, kind)), 400)
-        return JSONResponse({"detail": str(error)}, status_code=code)
-
-    @app.exception_handler(InvalidCursor)
-    async def invalid_cursor(_: Request, error: InvalidCursor) -> JSONResponse:
-        detail = [{"type": "invalid_cursor", "loc": ["query", "cursor"], "msg": str(error)}]
-        return JSONResponse({"detail": detail}, status_code=422)
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
-        if error.status_code == 405:  # Starlette names only the first route matching the path; name them all
-            allowed = _methods_of(app, request.url.path)
-            error.headers = {**(error.headers or {}), "Allow": ", ".join(allowed)}
-        return await http_exception_handler(request, error)
-
-    @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
-        # The 422 echoes each wrong value; NaN or Infinity there has no JSON form, so it is sent as a string.
-        return JSONResponse({"detail": json_safe(jsonable_encoder(error.errors()))}, status_code=422)
-
-
-def _serve_dashboard(app: FastAPI, dist: Path) -> None:
-    """Serve the built dashboard at `/` with an SPA fallback that never shadows `/api/*`."""
-    index = dist / "index.html"
-    if not index.is_file():
-        return
-    if (dist / "assets").is_dir():
-        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
-    root = dist.resolve()
-
-    @app.get("/{path:path}", include_in_schema=False, name=DASHBOARD_ROUTE)
-    def spa(path: str, request: Request) -> FileResponse:
-        if path == "api" or path.startswith("api/"):
-            allowed = _methods_of(app, f"/{path}")
-            if allowed:  # an API route with another method: not the dashboard's business
-                raise HTTPException(405, detail="method not allowed", headers={"Allow": ", ".join(allowed)})
-            raise HTTPException(404, detail=f"no API route /{path}")
-        candidate = _static_file(root, path)
-        if candidate is not None:
-            return FileResponse(candidate)
-        response = FileResponse(index, headers={"Cache-Control": "no-cache"})
-        grant_local_session(request, response)
-        return response
-
-
-def _methods_of(app: FastAPI, path: str) -> list[str]:
-    """Return the methods the app's routes (not the dashboard's fallback) serve at ``path``."""
-    found = []
-    for method in ("GET", "POST", "PUT", "PATCH", "DELETE"):
-        scope = {"type": "http", "path": path, "method": method, "root_path": ""}
-        for route in app.router.routes:
-            if getattr(route, "name", None) != DASHBOARD_ROUTE and route.matches(scope)[0] is Match.FULL:
-                found.append(method)
-                break
-    return found
-
-
-def _static_file(root: Path, path: str) -> Path | None:
-    """Return the file under ``root`` that ``path`` names, or None (outside it, not a file, or unreadable)."""
-    if not path:
-        return None
-    try:
-        candidate = (root / path).resolve()
-        return candidate if candidate.is_relative_to(root) and candidate.is_file() else None
-    except (OSError, ValueError):  # a name too long, a NUL byte: no such file
-        return None
-
-
 def create_app(settings: Settings) -> FastAPI:
     """Return the OpsForge app for ``settings``; nothing starts until its lifespan runs."""
     app = FastAPI(title="OpsForge", version="0.1.0", lifespan=lifespan)
@@ -224,10 +139,10 @@ def create_app(settings: Settings) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
-    _error_handlers(app)
-    for module in (control, logs, metrics, ingest, incidents, agents, fleet, forecasts):
+    install_error_handlers(app)
+    for module in ROUTERS:
         app.include_router(module.router)
-    _serve_dashboard(app, settings.FRONTEND_DIST)
+    serve_dashboard(app, settings.FRONTEND_DIST)
     openapi_doc.install(app)
     return app
 

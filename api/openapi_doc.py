@@ -89,15 +89,16 @@ def install(app: FastAPI) -> None:
     build = app.openapi
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            document = build()  # FastAPI's document of the routes, which it caches in app.openapi_schema
-            components = document.setdefault("components", {})
-            components.setdefault("schemas", {})["ErrorOut"] = ErrorOut.model_json_schema()
-            components["securitySchemes"] = SECURITY_SCHEMES
-            for path, item in document.get("paths", {}).items():
-                for method, operation in item.items():
-                    if isinstance(operation, dict) and "responses" in operation:
-                        _describe(path, method, operation)
-        return app.openapi_schema
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        document = build()  # FastAPI's document of the routes, which it caches in app.openapi_schema
+        components = document.setdefault("components", {})
+        components.setdefault("schemas", {})["ErrorOut"] = ErrorOut.model_json_schema()
+        components["securitySchemes"] = SECURITY_SCHEMES
+        for path, item in document.get("paths", {}).items():
+            for method, operation in item.items():
+                if isinstance(operation, dict) and "responses" in operation:
+                    _describe(path, method, operation)
+        return document
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
@@ -47,10 +48,8 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Any:
     return Settings(_env_file=None, **values)
 
 
-def api_client(app: Any, token: str | None = TEST_TOKEN, **kwargs: Any) -> Any:
+def api_client(app: Any, token: str | None = TEST_TOKEN, **kwargs: Any) -> TestClient:
     """Return a `TestClient` for ``app`` that sends ``token`` as its bearer token (none when None)."""
-    from fastapi.testclient import TestClient
-
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
     return TestClient(app, headers={**headers, **kwargs.pop("headers", {})}, **kwargs)
 

@@ -17,7 +17,6 @@ from typing import Any
 
 from tests.conftest import REPO_ROOT, free_port
 
-
 TOKENS: dict[str, str] = {}  # base URL -> the token the server generated
 
 

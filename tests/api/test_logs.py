@@ -57,7 +57,9 @@ def test_a_non_ascii_digit_last_event_id_is_ignored_not_a_500(tmp_path: Path) ->
         log.info("only line", extra={"log_type": "INFO"})
         # Header bytes are read as Latin-1: b"\xb2" is "²", a digit to str.isdigit() that int() refuses.
         for bad in ("²", "³1", "1" * 40):
-            with client.stream("GET", "/api/logs/stream", headers={"Last-Event-ID": bad.encode("latin-1")}) as response:
+            with client.stream(
+                "GET", "/api/logs/stream", headers={b"Last-Event-ID": bad.encode("latin-1")}
+            ) as response:
                 assert response.status_code == 200
                 first = next(line for line in response.iter_lines() if line.startswith("data: "))
             assert json.loads(first[6:])["seq"] >= 1  # the tail is sent, as without a Last-Event-ID

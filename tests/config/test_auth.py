@@ -42,7 +42,7 @@ def test_token_list_is_parsed_and_validated() -> None:
 def test_secret_rules() -> None:
     assert check_secret(SECRET, "V") == SECRET
     for bad in ("", "   ", "\t" * 20, "x" * 15, f" {SECRET}", f"{SECRET[:8]} {SECRET}", f"{SECRET}é", f"{SECRET}\x00"):
-        with pytest.raises(ValueError, match="^V"):
+        with pytest.raises(ValueError, match=r"^V:"):
             check_secret(bad, "V")
 
 
