@@ -38,7 +38,9 @@ def put_topology(body: TopologyIn, engine: AlertOpsDep) -> TopologyIn:
     return stored
 
 
-@router.get("/topology/{tenant}", response_model=TopologyIn)
+@router.get(
+    "/topology/{tenant}", response_model=TopologyIn, responses={404: {"description": "no topology for the tenant"}}
+)
 def get_topology(tenant: str, engine: AlertOpsDep) -> TopologyIn:
     stored = engine.topology.snapshot(tenant)
     if stored is None:

@@ -255,19 +255,26 @@ class AlertOps:
 
     # ------------------------------------------------------------------ operator actions
 
-    def acknowledge(self, incident_id: str, *, reason: str, actor: str) -> Incident:
-        return self._operator_change(incident_id, IncidentStatus.ACKNOWLEDGED, reason=reason, actor=actor)
+    def acknowledge(self, incident_id: str, *, reason: str, actor: str, client_actor: str | None = None) -> Incident:
+        return self._operator_change(
+            incident_id, IncidentStatus.ACKNOWLEDGED, reason=reason, actor=actor, client_actor=client_actor
+        )
 
-    def resolve(self, incident_id: str, *, reason: str, actor: str) -> Incident:
-        return self._operator_change(incident_id, IncidentStatus.RESOLVED, reason=reason, actor=actor)
+    def resolve(self, incident_id: str, *, reason: str, actor: str, client_actor: str | None = None) -> Incident:
+        return self._operator_change(
+            incident_id, IncidentStatus.RESOLVED, reason=reason, actor=actor, client_actor=client_actor
+        )
 
     def mark_mitigating(self, incident_id: str, *, reason: str, actor: str) -> Incident:
         return self._operator_change(incident_id, IncidentStatus.MITIGATING, reason=reason, actor=actor)
 
-    def _operator_change(self, incident_id: str, status: IncidentStatus, *, reason: str, actor: str) -> Incident:
+    def _operator_change(
+        self, incident_id: str, status: IncidentStatus, *, reason: str, actor: str, client_actor: str | None = None
+    ) -> Incident:
         """Apply an operator's status change. The audit log keeps the wall time; the timeline entry is never
         stamped before the newest event the engine has seen, so it stays in order where event time runs ahead
-        of the wall clock (a simulator above 1x, a sender with a fast clock)."""
+        of the wall clock (a simulator above 1x, a sender with a fast clock). ``actor`` is the authenticated
+        identity; a name the client sent (``client_actor``) is audited as a note only."""
         now = utc_now()
         with self._lock:
             stamp = max(now, self.state.watermark) if self.state.watermark is not None else now
@@ -290,6 +297,7 @@ class AlertOps:
                 AuditEntry(
                     id=f"AUD-{uuid.uuid4().hex[:12]}", time=now, actor=actor, action=f"incident.{status.value}",
                     target=incident_id, reason=reason, incident_id=incident_id,
+                    details={"client_actor": client_actor} if client_actor is not None else {},
                 )
             )  # fmt: skip
             model = state.to_model()

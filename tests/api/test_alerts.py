@@ -147,7 +147,7 @@ def test_acknowledged_alerts_survive_a_restart_with_sqlite(tmp_path: Path) -> No
         assert [i["status"] for i in incidents] == ["acknowledged"]
         assert len(client.get("/api/alerts").json()["items"]) == 2
         detail = client.get(f"/api/incidents/{incident_id}").json()
-        assert detail["audit_logs"][0]["agent"] == "alice" and detail["audit_logs"][0]["description"] == "on it"
+        assert detail["audit_logs"][0]["agent"] == "admin" and detail["audit_logs"][0]["description"] == "on it"
         assert client.get("/api/topology/acme").json()["dependencies"] == [["api", "db"]]
 
 

@@ -31,3 +31,23 @@ def test_incident_listing_filters_pagination_and_errors(tmp_path: Path) -> None:
         resolved = client.post(f"/api/incidents/{ids[0]}/resolve", json={"reason": "fixed"})
         assert resolved.json()["status"] == "resolved"
         assert client.post(f"/api/incidents/{ids[0]}/acknowledge", json={"reason": "late"}).status_code == 409
+
+
+def test_the_audited_actor_is_the_token_identity_and_reasons_are_one_line(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, OPSFORGE_API_TOKENS="otto:operator:operator-token-0123456789,"
+                                                          "vera:viewer:viewer-token-0123456789")  # fmt: skip
+    with api_client(create_app(settings), token="operator-token-0123456789") as client:
+        client.post(
+            "/api/alerts", json=[{"labels": {"alertname": "X", "tenant": "t"}, "startsAt": "2026-05-01T12:00:00Z"}]
+        )
+        [incident] = client.get("/api/incidents").json()
+        path = f"/api/incidents/{incident['id']}/acknowledge"
+        forged = {"reason": "looking\n12:00:00 INFO Incident resolved by admin", "actor": "mallory"}
+        assert client.post(path, json=forged).status_code == 422
+        viewer = {"Authorization": "Bearer viewer-token-0123456789"}
+        assert client.post(path, json={"reason": "x"}, headers=viewer).status_code == 403
+        assert client.post(path, json={"reason": "looking", "actor": "mallory"}).status_code == 200
+        audit = client.app.state.kb.list_audit().items  # type: ignore[attr-defined]
+        assert [(a.actor, a.action, a.details) for a in audit] == [
+            ("otto", "incident.acknowledged", {"client_actor": "mallory"})
+        ]
