@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from api.deps import AlertOpsDep, KbDep, OperatorDep
-from data.errors import InvalidInput, NotFound
+from data.errors import NotFound
 from data.models import Alert, Incident, IncidentStatus, Severity, TimelineEntry
 from data.text import OneLine
 from data.timeutil import UtcDatetime, age_text, utc_now
@@ -109,13 +109,13 @@ def list_incidents(
     status: IncidentStatus | None = None,
     severity: Severity | None = None,
     tenant: Annotated[str | None, Query(max_length=200)] = None,
-    since: datetime | None = None,
+    since: Annotated[
+        UtcDatetime | None, Query(description="only incidents created since (ISO-8601 with a zone)")
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> list[IncidentSummary]:
     """Newest first; the next page's cursor is in the ``X-Next-Cursor`` header (absent on the last page)."""
-    if since is not None and since.tzinfo is None:
-        raise InvalidInput("since", "must carry a time zone, e.g. 2026-11-24T10:00:00Z")
     page = kb.list_incidents(limit=limit, cursor=cursor, status=status, severity=severity, tenant=tenant, since=since)
     if page.next_cursor:
         response.headers["X-Next-Cursor"] = page.next_cursor

@@ -111,12 +111,24 @@ class AlertIn(Model):
     source: str | None = Field(default=None, max_length=64)
 
 
+# The schema states what the metric store requires of a sample's labels (a non-empty host or an instance whose
+# host part is not empty, and a non-empty metric or __name__), so a client can know a sample is valid.
+SAMPLE_LABELS_SCHEMA: dict[str, Any] = {
+    "allOf": [
+        {"anyOf": [{"required": ["host"], "properties": {"host": {"minLength": 1}}},
+                   {"required": ["instance"], "properties": {"instance": {"pattern": "^[^:]"}}}]},
+        {"anyOf": [{"required": ["metric"], "properties": {"metric": {"minLength": 1}}},
+                   {"required": ["__name__"], "properties": {"__name__": {"minLength": 1}}}]},
+    ]
+}  # fmt: skip
+
+
 class MetricSampleIn(Model):
     """One metric sample: the series is named by its label set (``host``/``instance`` + ``metric``/``__name__``)."""
 
-    labels: LabelSet = Field(min_length=1)
+    labels: LabelSet = Field(min_length=1, json_schema_extra=SAMPLE_LABELS_SCHEMA)
     timestamp: UtcDatetime
-    value: float = Field(allow_inf_nan=False)
+    value: float = Field(allow_inf_nan=False, strict=True)  # a number: not "1", not true
 
 
 class ServiceIn(Model):

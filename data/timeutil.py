@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated
@@ -44,9 +45,13 @@ def parse_iso(text: str) -> datetime:
     return to_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
 def refuse_numbers(value: object) -> object:
-    """Return ``value`` unless it is a number: seconds or milliseconds since the epoch are a guess, not a time."""
-    if isinstance(value, int | float) and not isinstance(value, datetime):
+    """Return ``value`` unless it is a number or a number's text: seconds or milliseconds since the epoch are
+    a guess, not a time."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
         raise ValueError("a time is ISO-8601 text with a zone, e.g. 2026-11-24T10:00:00Z, not a number")
     return value
 

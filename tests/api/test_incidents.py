@@ -51,3 +51,11 @@ def test_the_audited_actor_is_the_token_identity_and_reasons_are_one_line(tmp_pa
         assert [(a.actor, a.action, a.details) for a in audit] == [
             ("otto", "incident.acknowledged", {"client_actor": "mallory"})
         ]
+
+
+def test_since_is_a_zoned_time_not_a_number(tmp_path: Path) -> None:
+    with api_client(create_app(make_settings(tmp_path))) as client:
+        for since in ("0.5", "1764000000", "2026-05-01T12:00:00", "yesterday"):
+            response = client.get("/api/incidents", params={"since": since})
+            assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "since"], since
+        assert client.get("/api/incidents", params={"since": "2026-05-01T12:00:00Z"}).status_code == 200

@@ -33,3 +33,13 @@ def test_samples_are_validated_naming_the_field_and_counted(tmp_path: Path) -> N
         sample = {"labels": {"host": "h", "metric": "cpu"}, "timestamp": "2026-05-01T00:00:00Z", "value": 1}
         assert client.post("/api/metrics/samples", json={"samples": [sample]}).json() == {"accepted": 1}
         assert client.get("/api/forecasts/h/cpu").json()["history"][0]["value"] == 1.0
+
+
+def test_sample_values_are_numbers_and_labels_are_documented(tmp_path: Path) -> None:
+    with api_client(create_app(make_settings(tmp_path))) as client:
+        for value in (False, "1.5", None):
+            sample = {"labels": {"host": "h", "metric": "cpu"}, "timestamp": "2026-05-01T00:00:00Z", "value": value}
+            response = client.post("/api/metrics/samples", json={"samples": [sample]})
+            assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "value", value
+        schema = client.get("/openapi.json").json()["components"]["schemas"]["MetricSampleIn"]
+        assert schema["properties"]["labels"]["allOf"][0]["anyOf"][0]["required"] == ["host"]

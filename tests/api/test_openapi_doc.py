@@ -66,7 +66,8 @@ def test_schemathesis_finds_no_failure_with_every_check(served: str, tmp_path: P
     # Deterministic generation with a fixed seed: the same cases on every run, so CI never flakes on a new one;
     # the bound keeps the run to a minute or two on two cores.
     command = [
-        sys.executable, "-m", "schemathesis.cli", "run", f"{served}/openapi.json", "--checks", "all",
+        sys.executable, "-m", "schemathesis.cli", "--config-file", str(Path(__file__).with_name("schemathesis.toml")),
+        "run", f"{served}/openapi.json", "--checks", "all",
         "-H", f"Authorization: Bearer {TEST_TOKEN}", "--max-examples", str(SCHEMATHESIS_EXAMPLES),
         "--generation-deterministic", "--seed", "1", "--workers", "1",
         "--no-color", "--request-timeout", "30", "--report-dir", str(tmp_path / "report"),
