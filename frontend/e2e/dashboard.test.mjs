@@ -126,8 +126,8 @@ test("an operator acknowledges then resolves an incident with reasons; timeline,
     const status = page.locator("h1 + p .badge").nth(1);
     await page.locator("h1 + p .badge-acknowledged").waitFor();
     assert.equal(await status.innerText(), "acknowledged");
-    await timeline.filter({ hasText: "Status acknowledged: e2e on-call is looking (by dashboard)" }).waitFor();
-    await audit.filter({ hasText: "dashboard: incident.acknowledged — e2e on-call is looking" }).waitFor();
+    await timeline.filter({ hasText: "Status acknowledged: e2e on-call is looking (by local-dashboard)" }).waitFor();
+    await audit.filter({ hasText: "local-dashboard: incident.acknowledged — e2e on-call is looking" }).waitFor();
     assert.equal(await page.getByRole("button", { name: "Acknowledge" }).count(), 0, "no second acknowledge");
     let stored = await json(`/api/incidents/${id}`);
     assert.equal(stored.status, "acknowledged");
@@ -136,8 +136,8 @@ test("an operator acknowledges then resolves an incident with reasons; timeline,
     await page.getByLabel("Reason").fill("e2e fixed the upstream");
     await page.getByRole("button", { name: "Resolve" }).click();
     await page.locator("h1 + p .badge-resolved").waitFor();
-    await timeline.filter({ hasText: "Status resolved: e2e fixed the upstream (by dashboard)" }).waitFor();
-    await audit.filter({ hasText: "dashboard: incident.resolved — e2e fixed the upstream" }).waitFor();
+    await timeline.filter({ hasText: "Status resolved: e2e fixed the upstream (by local-dashboard)" }).waitFor();
+    await audit.filter({ hasText: "local-dashboard: incident.resolved — e2e fixed the upstream" }).waitFor();
     assert.equal(await page.getByLabel("Reason").count(), 0, "a resolved incident has no status form");
     stored = await json(`/api/incidents/${id}`);
     assert.equal(stored.status, "resolved");
