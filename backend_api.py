@@ -15,7 +15,7 @@ from datetime import datetime
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from agents.alert_ops import AlertOps, CorrelationWeights
+from agents.alert_ops import build_alert_ops
 from agents.base import AgentRegistry
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
 from api import (
@@ -58,7 +58,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
-    alert_ops = AlertOps(kb, weights=correlation_weights(settings))
+    alert_ops = build_alert_ops(kb, settings)
     metric_store = MetricStore()
     world = build_world(
         settings,
@@ -108,20 +108,6 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kb.close()
         log.info("OpsForge stopped")
         terminal_logger.uninstall(handler)
-
-
-def correlation_weights(settings: Settings) -> CorrelationWeights:
-    """Return the correlation weights and threshold configured in ``settings``."""
-    return CorrelationWeights(
-        topology=settings.CORR_W_TOPOLOGY,
-        time=settings.CORR_W_TIME,
-        labels=settings.CORR_W_LABELS,
-        cooccurrence=settings.CORR_W_COOCCURRENCE,
-        threshold=settings.CORR_THRESHOLD,
-        merge_threshold=settings.CORR_MERGE_THRESHOLD,
-        time_scale_s=settings.CORR_TIME_SCALE_S,
-        max_gap_s=settings.CORR_MAX_GAP_S,
-    )
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from config.settings import Settings
 from data.clock import SimClock
-from data.models import LogType
+from data.models import LATEST_EVENT, LogType
 from data.sim.world import World
 from data.sinks import AlertSink, MetricSink, TopologySink
 from data.timeutil import utc_now
@@ -178,7 +178,9 @@ def build_simulation(
         after_step(sim_time)
 
     tick = timedelta(seconds=settings.SIM_TICK_SECONDS)
-    start = utc_now() if newest_alert is None else max(utc_now(), newest_alert + tick)
+    # A stored alert from outside the event-time range (kept from before times were bounded) is not a past.
+    usable = newest_alert is not None and newest_alert < LATEST_EVENT - tick
+    start = max(utc_now(), newest_alert + tick) if usable and newest_alert is not None else utc_now()
     return SimulationRunner(
         seed=settings.SIM_SEED,
         speed=settings.SIM_SPEED,

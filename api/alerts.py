@@ -16,11 +16,10 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter
 from pydantic.json_schema import SkipJsonSchema
 from starlette.concurrency import run_in_threadpool
 
@@ -29,6 +28,7 @@ from api.deps import AlertOpsDep, Authorized, KbDep
 from api.json_body import JsonBody, openapi_request_body, read_json_body, validate_body
 from data.errors import Overloaded
 from data.models import Alert, AlertIn, AlertState
+from data.timeutil import utc_now
 
 router = APIRouter(prefix="/api", tags=["alerts"])
 
@@ -67,20 +67,10 @@ class WebhookAlert(AlertIn):
     """One alert of an Alertmanager webhook notification, validated straight into the engine's input type.
 
     The webhook format has no ``source``: whatever a sender puts there is ignored, and every alert is
-    recorded as from ``alertmanager``."""
+    recorded as from ``alertmanager``. Its zero ``endsAt`` (no end yet) is `AlertIn`'s."""
 
     status: AlertState
     source: SkipJsonSchema[Any] = WEBHOOK_SOURCE
-
-    @field_validator("endsAt", mode="before")
-    @classmethod
-    def _zero_time_is_none(cls, value: object) -> object:
-        # Alertmanager sends 0001-01-01T00:00:00Z for "no end yet".
-        if isinstance(value, str) and value.startswith("0001-01-01"):
-            return None
-        if isinstance(value, datetime) and value.year == 1:
-            return None
-        return value
 
     def model_post_init(self, context: Any, /) -> None:
         # The default is already right; only a sender's own "source" is overwritten (no second validation).
@@ -133,12 +123,12 @@ def _out(result: IngestResult) -> IngestOut:
 
 
 def _ingest_webhook(engine: AlertOps, body: JsonBody) -> IngestOut:
-    return _out(engine.ingest(validate_body(WEBHOOK_BODY, body).alerts))
+    return _out(engine.ingest(validate_body(WEBHOOK_BODY, body).alerts, received_at=utc_now()))
 
 
 def _ingest_generic(engine: AlertOps, body: JsonBody) -> IngestOut:
     alerts = validate_body(GENERIC_BODY, body)
-    return _out(engine.ingest(alerts))
+    return _out(engine.ingest(alerts, received_at=utc_now()))
 
 
 @router.post(

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictBool
 
-from api.deps import KbDep, KillSwitchDep, OperatorDep, SimulationDep
+from api.deps import AlertOpsDep, KbDep, KillSwitchDep, OperatorDep, SimulationDep
 from config.kill_switch import KillSwitchState
 from data.text import OneLine
 from data.timeutil import UtcDatetime
@@ -20,6 +20,7 @@ class HealthOut(BaseModel):
     kb_backend: str
     simulation_running: bool
     kill_switch_active: bool
+    quarantined: int = Field(description="stored alert records set aside at start-up because they cannot be loaded")
 
 
 Reason = Annotated[OneLine, Field(min_length=1, max_length=500, description="why the switch is changed (audited)")]
@@ -66,12 +67,13 @@ def _switch_out(state: KillSwitchState, changed: bool | None = None) -> KillSwit
 
 
 @router.get("/health", response_model=HealthOut)
-def health(kb: KbDep, switch: KillSwitchDep, simulation: SimulationDep) -> HealthOut:
+def health(kb: KbDep, switch: KillSwitchDep, simulation: SimulationDep, engine: AlertOpsDep) -> HealthOut:
     return HealthOut(
         status="ok",
         kb_backend=type(kb.store).__name__,
         simulation_running=simulation.running,
         kill_switch_active=switch.active,
+        quarantined=len(engine.quarantined()),
     )
 
 

@@ -33,7 +33,7 @@ def install_error_handlers(app: FastAPI) -> None:
             headers = {"Retry-After": str(max(1, round(error.retry_after)))}
             return JSONResponse({"detail": str(error)}, status_code=429, headers=headers)
         if isinstance(error, InvalidInput):
-            detail = [{"type": "invalid_input", "loc": error.field.split("."), "msg": error.message}]
+            detail = [{"type": "invalid_input", "loc": field_loc(error.field), "msg": error.message}]
             return JSONResponse({"detail": detail}, status_code=422)
         code = next((c for kind, c in statuses.items() if isinstance(error, kind)), 400)
         return JSONResponse({"detail": str(error)}, status_code=code)
@@ -53,6 +53,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
         # The 422 echoes each wrong value; NaN or Infinity there has no JSON form, so it is sent as a string.
         return JSONResponse({"detail": json_safe(jsonable_encoder(error.errors()))}, status_code=422)
+
+
+def field_loc(field: str) -> list[str | int]:
+    """Return the ``loc`` of a domain error's field path: ``alerts[1].startsAt`` is ``["alerts", 1, "startsAt"]``."""
+    loc: list[str | int] = []
+    for part in field.split("."):
+        name, *indexes = part.replace("]", "").split("[")
+        loc.append(name)
+        loc.extend(int(index) if index.isdecimal() and index.isascii() else index for index in indexes)
+    return [part for part in loc if part != ""]
 
 
 def methods_of(app: FastAPI, path: str) -> list[str]:

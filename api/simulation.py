@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from api.deps import Authorized, SimulationDep, WorldDep
+from data.models import TenantName
 from data.sim.scenarios import CATALOGUE
 from data.sim.truth import AlertTruth, FaultRecord
 from data.timeutil import UtcDatetime
@@ -58,7 +59,7 @@ class ScenarioListOut(BaseModel):
 
 
 class InjectIn(BaseModel):
-    tenant: str | None = Field(default=None, max_length=200)
+    tenant: TenantName | None = None
     host: str | None = Field(default=None, max_length=200)
 
 

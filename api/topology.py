@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import AlertOpsDep, Authorized, WorldDep
 from data.errors import NotFound
-from data.models import TopologyIn
+from data.models import TenantName, TopologyIn
 
 router = APIRouter(prefix="/api", tags=["topology"])
 
@@ -41,7 +41,7 @@ def put_topology(body: TopologyIn, engine: AlertOpsDep) -> TopologyIn:
 @router.get(
     "/topology/{tenant}", response_model=TopologyIn, responses={404: {"description": "no topology for the tenant"}}
 )
-def get_topology(tenant: str, engine: AlertOpsDep) -> TopologyIn:
+def get_topology(tenant: TenantName, engine: AlertOpsDep) -> TopologyIn:
     stored = engine.topology.snapshot(tenant)
     if stored is None:
         raise NotFound(f"no topology for tenant {tenant}")

@@ -19,7 +19,10 @@ def to_utc(value: datetime) -> datetime:
     """Return ``value`` converted to UTC; naive datetimes are refused because their zone is unknown."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamp must carry a time zone (e.g. a trailing 'Z')")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:30:00-01:00: in UTC, after the last representable year
+        raise ValueError("timestamp is out of range in UTC") from None
 
 
 def iso_z(value: datetime) -> str:

@@ -105,7 +105,7 @@ class Correlator:
         and those holding the other alerts of a site burst it belongs to."""
         candidates = self.state.hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s))
         for fingerprint in self._scorer.site_bursts.burst(signal):  # a site outage: no call path between them
-            member = self.state.records.get(fingerprint)
+            member = self.state.records.get((signal.tenant, fingerprint))
             held = self.state.follow(member.incident_id) if member is not None else None
             if held is not None and self.state.hot.contains(held) and held not in candidates:
                 candidates.append(held)
@@ -266,7 +266,7 @@ class Correlator:
         for fingerprint, title in absorbed.titles.items():
             survivor.titles.setdefault(fingerprint, title)
         for fingerprint in absorbed.fingerprints:
-            record = self.state.records.get(fingerprint)
+            record = self.state.records.get((absorbed.hot.tenant, fingerprint))
             if record is not None:
                 record.incident_id = survivor.id
                 self.state.moved_alerts.append(record)

@@ -14,12 +14,16 @@ import logging
 import threading
 import time
 import uuid
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import ValidationError
+
+from agents.alert_ops.admission import AlertLimits, check_batch
 from agents.alert_ops.correlator import Correlator
-from agents.alert_ops.dedup import AlertRecord, is_resolved
+from agents.alert_ops.dedup import AlertRecord, RecordKey, is_resolved
 from agents.alert_ops.incident_state import AGENT, IncidentState
 from agents.alert_ops.lifecycle import Lifecycle, LifecyclePolicy
 from agents.alert_ops.link_score import CooccurrenceStats, CorrelationWeights, Learned, Scorer
@@ -27,18 +31,23 @@ from agents.alert_ops.restore import Restore
 from agents.alert_ops.state import EngineState
 from agents.alert_ops.topology import TopologyRegistry
 from config.knowledge_base import KnowledgeBase
-from data.errors import Conflict, NotFound
+from data.errors import Conflict, InvalidInput, NotFound
+from data.labels import tenant_of_labels
 from data.models import AlertIn, AlertState, AuditEntry, Incident, IncidentStatus, LogType, TopologyIn
 from data.timeutil import utc_now
 
-__all__ = ["AlertOps", "IngestResult", "LifecyclePolicy"]
+__all__ = ["AlertLimits", "AlertOps", "IngestResult", "LifecyclePolicy"]
 
 log = logging.getLogger(__name__)
 
-NO_TENANT = "default"
 TOPOLOGY_KEY = "topology"
 LEARNED_KEY = "alertops:learned"  # what correlation learned from the stream (`Scorer.learned_state`)
 LEARNED_SAVE_S = 30.0  # wall seconds between saves of it: a crash loses at most this much learning
+
+
+def tenant_of(alert: AlertIn) -> str:
+    """Return the tenant an alert belongs to: its ``tenant`` label, else the default tenant."""
+    return tenant_of_labels(alert.labels)
 
 
 @dataclass(frozen=True)
@@ -64,8 +73,10 @@ class AlertOps:
         weights: CorrelationWeights | None = None,
         policy: LifecyclePolicy | None = None,
         topology: TopologyRegistry | None = None,
+        limits: AlertLimits | None = None,
     ) -> None:
         self.kb = kb
+        self.limits = limits or AlertLimits()
         self.weights = weights or CorrelationWeights()
         self.policy = policy or LifecyclePolicy()
         self.topology = topology or TopologyRegistry()
@@ -99,10 +110,21 @@ class AlertOps:
         log.info("Topology for tenant %s: %d services", topology.tenant, len(topology.services))
 
     def _load_topologies(self) -> None:
+        """Take back every stored tenant graph; one that no longer validates (or is over today's limits) is logged
+        and set aside (`quarantined`), never fatal."""
         for tenant in (self.kb.get_setting(TOPOLOGY_KEY) or {}).get("tenants", []):
-            stored = self.kb.get_setting(f"{TOPOLOGY_KEY}:{tenant}")
-            if stored is not None:
-                self.topology.set_topology(TopologyIn.model_validate(stored))
+            try:
+                stored = self.kb.get_setting(f"{TOPOLOGY_KEY}:{tenant}")
+                if stored is not None:
+                    self.topology.set_topology(TopologyIn.model_validate(stored))
+            except (ValidationError, InvalidInput, TypeError, ValueError) as error:
+                log.warning("Topology of tenant %r set aside, it cannot be loaded: %s", tenant, error)
+                self.state.quarantined.append(f"topology:{tenant}")
+
+    def quarantined(self) -> list[str]:
+        """Return the stored records set aside at start-up because they could not be loaded (they stay stored)."""
+        with self._lock:
+            return list(self.state.quarantined)
 
     def _load_learned(self) -> None:
         """Take back what an earlier engine on this knowledge base learned; a malformed record is ignored (logged)
@@ -136,27 +158,31 @@ class AlertOps:
     def ingest_alerts(self, alerts: Sequence[AlertIn]) -> None:
         self.ingest(alerts)
 
-    def ingest(self, alerts: Sequence[AlertIn]) -> IngestResult:
-        """Dedup and correlate ``alerts`` in order; return once every touched record is stored."""
+    def ingest(self, alerts: Sequence[AlertIn], *, received_at: datetime | None = None) -> IngestResult:
+        """Dedup and correlate ``alerts`` in order; return once every touched record is stored.
+
+        The whole batch is checked first (`agents.alert_ops.admission.check_batch`, with ``received_at`` the
+        receiver's clock for alerts from a sender): `InvalidInput` naming the field leaves the engine untouched.
+        """
+        check_batch(alerts, self.limits, received_at)
         with self._lock:
-            touched_alerts: dict[str, AlertRecord] = {}
+            touched_alerts: dict[RecordKey, AlertRecord] = {}
             touched: dict[str, IncidentState] = {}
             new_alerts = opened = 0
             for alert in alerts:
-                at = alert.startsAt
-                if self.state.watermark is None or at > self.state.watermark:
-                    self.state.watermark = at
-                record, is_new, incident_opened = self._apply(alert, touched)
-                touched_alerts[record.fingerprint] = record
+                tenant = tenant_of(alert)
+                self.state.observe(tenant, alert.startsAt)
+                record, is_new, incident_opened = self._apply(tenant, alert, touched)
+                touched_alerts[record.key] = record
                 new_alerts += is_new
                 opened += incident_opened
             self.lifecycle.sweep(touched)
-            if len(self.state.records) > self.policy.max_tracked_alerts and self.state.watermark is not None:
-                self.lifecycle.expire(self.state.watermark)
+            if self.lifecycle.over_bounds():
+                self.lifecycle.expire()
             for state in touched.values():
                 state.refresh_root_cause(self.topology.get(state.hot.tenant), self._scorer.roles.open_share)
             for record in self.state.moved_alerts:
-                touched_alerts[record.fingerprint] = record
+                touched_alerts[record.key] = record
             self.state.moved_alerts = []
             self._persist(touched_alerts.values(), touched.values())
             save_learned = time.monotonic() - self._learned_saved >= LEARNED_SAVE_S
@@ -175,10 +201,11 @@ class AlertOps:
         return IngestResult(len(alerts), new_alerts, opened, len(touched))
 
     def advance_to(self, now: datetime) -> None:
-        """Move event time forward without alerts (e.g. the simulator's clock) so quiet incidents resolve."""
+        """Move every tenant's event time to at least ``now`` without alerts (e.g. the simulator's clock) so quiet
+        incidents resolve. Only the engine's owner calls it: no sender's alert moves another tenant's time."""
         with self._lock:
-            if self.state.watermark is None or now > self.state.watermark:
-                self.state.watermark = now
+            if self.state.floor is None or now > self.state.floor:
+                self.state.floor = now
             touched: dict[str, IncidentState] = {}
             self.lifecycle.sweep(touched)
             moved, self.state.moved_alerts = self.state.moved_alerts, []
@@ -187,25 +214,26 @@ class AlertOps:
 
     # ------------------------------------------------------------------ one alert
 
-    def _apply(self, alert: AlertIn, touched: dict[str, IncidentState]) -> tuple[AlertRecord, bool, bool]:
+    def _apply(self, tenant: str, alert: AlertIn, touched: dict[str, IncidentState]) -> tuple[AlertRecord, bool, bool]:
         fingerprint = self.state.fingerprints.fingerprint(alert)
-        now = self.state.watermark or alert.startsAt
+        now = self.state.now(tenant) or alert.startsAt
         resolved = is_resolved(alert, now)
-        record = self.state.records.get(fingerprint)
+        record = self.state.records.get((tenant, fingerprint))
         if record is None:
-            record = AlertRecord.of(fingerprint, alert.labels.get("tenant") or NO_TENANT, alert)
-            self.state.records[fingerprint] = record
+            record = AlertRecord.of(fingerprint, tenant, alert)
+            self.state.hold(record)
             if not alert.fingerprint:
                 self.state.fingerprints.remember(record)
             opened = self.correlator.correlate(record, alert, touched)
-            self.state.new_fingerprints.append((alert.startsAt, opened))
+            self.state.new_fingerprints.setdefault(tenant, deque()).append((alert.startsAt, opened))
             if resolved:
                 self._resolve_alert(record, alert, touched)
             return record, True, opened
         previous_seen = record.last_seen
         record.count += 1
         record.last_seen = max(record.last_seen, alert.startsAt, alert.endsAt or alert.startsAt)
-        record.annotations = dict(alert.annotations) or record.annotations
+        if alert.annotations:
+            self.state.annotate(record, dict(alert.annotations))
         if record.status is AlertState.FIRING:
             if resolved:
                 self._resolve_alert(record, alert, touched)
@@ -272,12 +300,11 @@ class AlertOps:
         self, incident_id: str, status: IncidentStatus, *, reason: str, actor: str, client_actor: str | None = None
     ) -> Incident:
         """Apply an operator's status change. The audit log keeps the wall time; the timeline entry is never
-        stamped before the newest event the engine has seen, so it stays in order where event time runs ahead
+        stamped before the incident's tenant's event time, so it stays in order where event time runs ahead
         of the wall clock (a simulator above 1x, a sender with a fast clock). ``actor`` is the authenticated
         identity; a name the client sent (``client_actor``) is audited as a note only."""
         now = utc_now()
         with self._lock:
-            stamp = max(now, self.state.watermark) if self.state.watermark is not None else now
             state = self.state.incidents.get(incident_id)
             if state is None:
                 stored = self.kb.get_incident(incident_id)
@@ -290,6 +317,8 @@ class AlertOps:
                 raise Conflict(f"incident {incident_id} is already resolved")
             if state.status is status:
                 return state.to_model()
+            tenant_now = self.state.now(state.hot.tenant)
+            stamp = max(now, tenant_now) if tenant_now is not None else now
             self.lifecycle.set_status(state, status, stamp, f"{reason} (by {actor})", operator=True)
             if status is IncidentStatus.RESOLVED:
                 self.lifecycle.learn(state)
@@ -312,11 +341,12 @@ class AlertOps:
     def alerts_reduced(self) -> float | None:
         """Return the % of distinct alerts in the last 24 h (event time) that joined an existing incident."""
         with self._lock:
-            if self.state.watermark is not None:
-                cutoff = self.state.watermark - self.policy.reduction_window
-                rows = [opened for at, opened in self.state.new_fingerprints if at >= cutoff]
-            else:
-                rows = []
+            rows = []
+            for tenant, onsets in self.state.new_fingerprints.items():
+                now = self.state.now(tenant)
+                if now is not None:
+                    cutoff = now - self.policy.reduction_window
+                    rows += [opened for at, opened in onsets if at >= cutoff]
         if not rows:
             return None
         return round(100.0 * (1.0 - sum(rows) / len(rows)), 2)
@@ -326,10 +356,15 @@ class AlertOps:
         with self._lock:
             return self._decisions, self._last_decision
 
-    def incident_of(self, fingerprint: str) -> str | None:
-        """Return the id of the incident an alert currently belongs to (following merges), if known."""
+    def incident_of(self, fingerprint: str, tenant: str | None = None) -> str | None:
+        """Return the id of the incident the alert ``fingerprint`` of ``tenant`` currently belongs to (following
+        merges), if known. Without ``tenant``, the first tenant found holding that fingerprint (a scan: callers
+        on a hot path pass the tenant)."""
         with self._lock:
-            record = self.state.records.get(fingerprint)
+            if tenant is not None:
+                record = self.state.records.get((tenant, fingerprint))
+            else:
+                record = next((r for (_, fp), r in self.state.records.items() if fp == fingerprint), None)
             state = self.state.follow(record.incident_id) if record else None
             return state.id if state else None
 

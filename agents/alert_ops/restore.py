@@ -11,6 +11,7 @@ them from there on event time.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from agents.alert_ops.correlator import Correlator
 from agents.alert_ops.dedup import AlertRecord
@@ -19,7 +20,7 @@ from agents.alert_ops.signals import HotIncident
 from agents.alert_ops.state import EngineState
 from config.knowledge_base import KnowledgeBase
 from data.labels import label_fingerprint
-from data.models import AlertState, Incident, IncidentStatus
+from data.models import EARLIEST_EVENT, LATEST_EVENT, AlertState, Incident, IncidentStatus
 
 log = logging.getLogger(__name__)
 
@@ -43,12 +44,22 @@ class Restore:
         for status in UNRESOLVED:
             cursor: str | None = None
             while True:
-                page = self.kb.list_incidents(status=status.value, limit=PAGE, cursor=cursor)
+                try:
+                    page = self.kb.list_incidents(status=status.value, limit=PAGE, cursor=cursor)
+                except Exception:  # a stored incident that no longer reads: the rest of this status stays stored
+                    log.exception("Restart: a page of %s incidents could not be read; set aside", status.value)
+                    self.state.quarantined.append(f"incidents:{status.value}:{cursor or 'first page'}")
+                    break
                 for incident in page.items:
                     if len(self.state.records) + len(incident.alert_fingerprints) > max_alerts:
                         log.warning("Restart: alert bound reached after %d incidents; older ones stay stored", restored)
                         return restored
-                    restored += self._restore_incident(incident)
+                    try:
+                        restored += self._restore_incident(incident)
+                    except Exception as error:  # `Unloadable`, or a record that breaks the rebuild
+                        # Set aside, never fatal: one bad record must not stop the service from starting.
+                        log.warning("Restart: incident %s set aside, it cannot be loaded: %s", incident.id, error)
+                        self.state.quarantined.append(f"incident:{incident.id}")
                 cursor = page.next_cursor
                 if cursor is None:
                     break
@@ -57,10 +68,17 @@ class Restore:
         return restored
 
     def _restore_incident(self, incident: Incident) -> int:
-        alerts = [a for fp in incident.alert_fingerprints if (a := self.kb.get_alert(fp)) is not None]
+        """Take back one incident; raise `Unloadable` (before changing any state) when it or one of its alerts
+        holds a time no sender may send now (e.g. stored before times were bounded)."""
         tenant = incident.tenant  # the engine stores every incident with its tenant
-        if not alerts or tenant is None:
+        if tenant is None:
             return 0
+        alerts = [a for fp in incident.alert_fingerprints if (a := self.kb.get_alert(fp, tenant)) is not None]
+        if not alerts:
+            return 0
+        _check_times(f"incident {incident.id}", (incident.createdAt, incident.updatedAt))
+        for alert in alerts:
+            _check_times(f"alert {alert.fingerprint}", (alert.startsAt, alert.endsAt, alert.lastSeen))
         # Each alert's tenant is its incident's: incidents never span tenants.
         records = sorted(
             (AlertRecord.of(a.fingerprint, tenant, a) for a in alerts), key=lambda r: (r.starts_at, r.fingerprint)
@@ -83,8 +101,8 @@ class Restore:
             own = record.incident_id == incident.id
             state.add_signal(signal, record.annotations.get("summary"))
             state.mark(record.fingerprint, own and record.status is AlertState.FIRING)
-            if own or record.fingerprint not in self.state.records:
-                self.state.records[record.fingerprint] = record
+            if own or record.key not in self.state.records:
+                self.state.hold(record)
                 if record.fingerprint == label_fingerprint(record.labels):  # not one its sender gave
                     self.state.fingerprints.remember(record)
         # The stored updatedAt may be an operator's (wall) time: alert activity restarts the quiet period.
@@ -95,6 +113,15 @@ class Restore:
         state.stored_body = body
         self.state.incidents[incident.id] = state
         self.state.hot.add(state)
-        newest = state.updated_at
-        self.state.watermark = newest if self.state.watermark is None else max(self.state.watermark, newest)
+        self.state.observe(state.hot.tenant, state.updated_at)
         return 1
+
+
+class Unloadable(ValueError):
+    """A stored record the engine cannot take back."""
+
+
+def _check_times(what: str, times: tuple[datetime | None, ...]) -> None:
+    for at in times:
+        if at is not None and not EARLIEST_EVENT < at < LATEST_EVENT:
+            raise Unloadable(f"{what}: {at.isoformat()} is outside the event-time range")

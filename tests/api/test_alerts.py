@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -17,6 +18,7 @@ from fastapi.testclient import TestClient
 
 from api.alerts import MAX_ALERTS_PER_REQUEST, ingest_slot
 from backend_api import create_app
+from data.timeutil import utc_now
 from tests.api.conftest import TOPOLOGY
 from tests.conftest import api_client, make_settings
 
@@ -268,3 +270,52 @@ def test_ingest_needs_the_token_and_documents_its_body(tmp_path: Path) -> None:
         hook = operations[WEBHOOK]["post"]["requestBody"]["content"]["application/json"]["schema"]
         assert hook["title"] == "AlertmanagerWebhook" and "$ref" not in json.dumps(hook)
         assert "source" not in hook["properties"]["alerts"]["items"]["properties"]
+
+
+@pytest.mark.parametrize(("path", "wrap"), [(GENERIC, lambda alerts: alerts), (WEBHOOK, as_webhook)])
+def test_times_out_of_range_or_ahead_of_the_receiver_are_422_and_a_batch_is_applied_whole(
+    tmp_path: Path, path: str, wrap: Callable[[list[dict[str, Any]]], Any]
+) -> None:
+    with api_client(create_app(make_settings(tmp_path))) as client:
+        for field in ("startsAt", "endsAt"):
+            for text in ("9999-12-31T23:30:00-01:00", "0001-01-01T00:30:00+01:00", "9999-12-31T23:59:00Z"):
+                response = client.post(path, json=wrap([generic_alert(0), generic_alert(1, **{field: text})]))
+                assert response.status_code == 422, (field, text)
+                assert field in json.dumps(response.json()["detail"])
+        ahead = (utc_now() + timedelta(hours=1)).isoformat()
+        response = client.post(path, json=wrap([generic_alert(0), generic_alert(1, startsAt=ahead)]))
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["alerts", 1, "startsAt"]
+        backwards = generic_alert(1, startsAt="2026-05-01T12:00:00Z", endsAt="2026-05-01T11:00:00Z")
+        response = client.post(path, json=wrap([generic_alert(0), backwards]))
+        assert response.status_code == 422 and "endsAt must not be before startsAt" in response.text
+        huge = generic_alert(1, labels={"alertname": "B", "tenant": "t", "blob": "x" * 100_000})
+        response = client.post(path, json=wrap([generic_alert(0), huge]))
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["alerts", 1, "labels", "blob"]
+        slash = generic_alert(1, labels={"alertname": "B", "tenant": "a/b"})
+        response = client.post(path, json=wrap([generic_alert(0), slash]))
+        assert response.status_code == 422 and "tenant" in response.text
+        assert stored(client) == []  # alerts[0] of every refused batch was not applied either
+        assert client.get("/api/incidents").json() == []
+
+
+def test_a_zero_end_time_is_no_end_and_a_zero_start_time_is_422(tmp_path: Path) -> None:
+    with api_client(create_app(make_settings(tmp_path))) as client:
+        assert client.post(GENERIC, json=[generic_alert(0, endsAt=0)]).status_code == 202
+        (alert,) = stored(client)
+        assert alert["endsAt"] is None and alert["status"] == "firing"  # not read as 1970, so not resolved
+        response = client.post(GENERIC, json=[generic_alert(1, startsAt=0)])
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "startsAt"
+
+
+def test_a_fingerprint_another_tenant_sends_never_touches_this_tenants_alert(tmp_path: Path) -> None:
+    with api_client(create_app(make_settings(tmp_path))) as client:
+        start = {"startsAt": "2026-05-01T12:00:00Z"}
+        mine = {"labels": {"alertname": "DbDown", "tenant": "acme"}, "fingerprint": "f00d", **start}
+        theirs = {"labels": {"alertname": "Spoof", "tenant": "globex"}, "fingerprint": "f00d", **start}
+        assert client.post(GENERIC, json=[mine]).status_code == 202
+        assert client.post(GENERIC, json=[theirs]).status_code == 202
+        by_tenant = {a["labels"]["tenant"]: a for a in stored(client)}
+        assert by_tenant["acme"]["labels"]["alertname"] == "DbDown" and by_tenant["acme"]["count"] == 1
+        (incident,) = [i for i in client.get("/api/incidents").json() if i["tenant"] == "acme"]
+        detail = client.get(f"/api/incidents/{incident['id']}").json()
+        assert [a["labels"]["alertname"] for a in detail["correlated_alerts"]] == ["DbDown"]

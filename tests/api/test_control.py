@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from backend_api import create_app
+from config.kb_sqlite import SqliteDocumentStore
+from config.knowledge_base import KnowledgeBase
 from tests.conftest import api_client, make_settings
 
 
@@ -109,3 +112,20 @@ def test_kill_switch_booleans_are_strict_and_reasons_one_line(tmp_path: Path) ->
 def test_unknown_routes_are_404(tmp_path: Path) -> None:
     with api_client(create_app(make_settings(tmp_path))) as client:
         assert client.get("/api/nope").status_code == 404
+
+
+def test_a_stored_alert_from_year_9999_is_set_aside_reported_and_the_service_starts(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    alert = {"labels": {"alertname": "DbDown", "tenant": "acme"}, "startsAt": "2026-05-01T12:00:00Z"}
+    with api_client(create_app(settings)) as client:
+        assert client.post("/api/alerts", json=[alert]).status_code == 202
+        assert client.get("/api/health").json()["quarantined"] == 0
+    kb = KnowledgeBase(SqliteDocumentStore(settings.KB_PATH))  # stored before event times were bounded
+    (stored,) = kb.list_alerts().items
+    far = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    kb.save_alerts([stored.model_copy(update={"startsAt": far, "lastSeen": far})])
+    kb.close()
+    with api_client(create_app(settings)) as client:
+        assert client.get("/api/health").json()["quarantined"] == 1
+        later = {**alert, "labels": {"alertname": "ApiErrors", "tenant": "acme"}}
+        assert client.post("/api/alerts", json=[later]).status_code == 202

@@ -1,8 +1,10 @@
-"""Incidents over HTTP: listing with filters and cursor pagination, detail, acknowledge and resolve."""
+"""Incidents over HTTP: listing with filters and cursor pagination, detail, acknowledge and resolve; what a
+query may hold (422 naming the field)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from backend_api import create_app
 from tests.conftest import api_client, make_settings
@@ -59,3 +61,31 @@ def test_since_is_a_zoned_time_not_a_number(tmp_path: Path) -> None:
             response = client.get("/api/incidents", params={"since": since})
             assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "since"], since
         assert client.get("/api/incidents", params={"since": "2026-05-01T12:00:00Z"}).status_code == 200
+
+
+def test_since_out_of_range_or_without_a_zone_is_422_naming_it(tmp_path: Path) -> None:
+    with api_client(create_app(make_settings(tmp_path))) as client:
+        for since in ("9999-12-31T23:30:00-01:00", "0001-01-01T00:30:00+01:00", "2026-05-01T12:00:00"):
+            response = client.get("/api/incidents", params={"since": since})
+            assert response.status_code == 422, since
+            assert response.json()["detail"][0]["loc"] == ["query", "since"]
+        assert client.get("/api/incidents", params={"since": "9999-12-31T23:59:00Z"}).json() == []
+
+
+def topology(tenant: str, services: int, *, star: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "tenant": tenant,
+        "services": [{"name": f"s{i}", "hosts": [f"h{i}"]} for i in range(services)],
+        "dependencies": [["s0", f"s{i}"] for i in range(1, services)] if star else [],
+    }
+    return body
+
+
+def test_a_tenant_name_is_one_pattern_everywhere(tmp_path: Path) -> None:
+    with api_client(create_app(make_settings(tmp_path))) as client:
+        assert client.put("/api/topology", json=topology("a/b", 2)).status_code == 422
+        assert client.put("/api/topology", json=topology("../x", 2)).status_code == 422
+        assert client.get("/api/incidents", params={"tenant": "a/b"}).status_code == 422
+        assert client.get("/api/topology/a b").status_code == 422
+        assert client.put("/api/topology", json=topology("acme-eu.1", 2)).status_code == 200
+        assert client.get("/api/topology/acme-eu.1").status_code == 200

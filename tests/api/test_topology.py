@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -36,3 +37,28 @@ def test_topology_lists_services_and_edges(sim_client: tuple[TestClient, FakeRun
     acme = next(t for t in tenants if t["tenant"] == "acme")
     assert ["acme-web", "acme-api"] in acme["dependencies"]
     assert {s["role"] for s in acme["services"]} >= {"web", "api", "db", "lb", "dns"}
+
+
+def topology(tenant: str, services: int, *, star: bool = False) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "tenant": tenant,
+        "services": [{"name": f"s{i}", "hosts": [f"h{i}"]} for i in range(services)],
+        "dependencies": [["s0", f"s{i}"] for i in range(1, services)] if star else [],
+    }
+    return body
+
+
+def test_a_topology_over_the_limits_is_422_and_keeps_the_current_graph(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, TOPOLOGY_MAX_SERVICES=100, TOPOLOGY_MAX_DEPENDENCIES=50)
+    with api_client(create_app(settings)) as client:
+        assert client.put("/api/topology", json=topology("acme", 10, star=True)).status_code == 200
+        response = client.put("/api/topology", json=topology("acme", 101))
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["services"]
+        response = client.put("/api/topology", json=topology("acme", 60, star=True))
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["dependencies"]
+        crowded = topology("acme", 70)
+        for service in crowded["services"]:
+            service["hosts"] = ["one-host"]
+        response = client.put("/api/topology", json=crowded)
+        assert response.status_code == 422 and "one-host" in response.json()["detail"][0]["msg"]
+        assert len(client.get("/api/topology/acme").json()["services"]) == 10

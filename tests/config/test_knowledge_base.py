@@ -254,3 +254,13 @@ def test_order_key_is_the_fixed_width_utc_text_for_any_zone_and_year() -> None:
     for moment in moments:
         assert order_key(moment) == moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     assert order_key(repeated) != order_key(repeated.replace(fold=1))
+
+
+def test_alert_records_are_keyed_by_tenant_and_fingerprint(kb: KnowledgeBase) -> None:
+    mine = Alert(fingerprint="same", labels={"alertname": "A", "tenant": "acme"}, startsAt=T0, lastSeen=T0)
+    theirs = Alert(fingerprint="same", labels={"alertname": "B", "tenant": "globex"}, startsAt=T0, lastSeen=T0)
+    kb.save_alerts([mine])
+    kb.save_ingested([(theirs.startsAt, theirs.model_dump(mode="json"))], [])
+    assert kb.get_alert("same", "acme") == mine and kb.get_alert("same", "globex") == theirs
+    assert kb.get_alert("same") is None  # the default tenant has no such alert
+    assert len(kb.list_alerts(fingerprint="same").items) == 2

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import TypeAdapter, ValidationError
 
-from data.timeutil import UtcDatetime, iso_text, iso_z
+from data.timeutil import UtcDatetime, iso_text, iso_z, parse_iso
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -29,3 +29,9 @@ def test_a_number_is_not_a_time() -> None:
         with pytest.raises(ValidationError, match="ISO-8601"):
             adapter.validate_json(str(number).lower())
     assert adapter.validate_json('"2026-11-24T10:00:00Z"').isoformat() == "2026-11-24T10:00:00+00:00"
+
+
+def test_a_time_out_of_range_in_utc_is_a_value_error_not_an_overflow() -> None:
+    for text in ("9999-12-31T23:30:00-01:00", "0001-01-01T00:30:00+01:00"):
+        with pytest.raises(ValueError, match="out of range"):
+            parse_iso(text)
