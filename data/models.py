@@ -55,6 +55,11 @@ def is_zero_time(value: object) -> bool:
     return isinstance(value, datetime) and value.year == 1 and value.replace(tzinfo=None) == datetime(1, 1, 1)
 
 
+def _document_zero_time(schema: dict[str, Any]) -> None:
+    # The schema says what `is_zero_time` accepts besides a time: the number 0 means "no end yet".
+    schema.setdefault("anyOf", []).append({"const": 0, "description": "no end yet (as null)"})
+
+
 class Model(BaseModel):
     """Base for domain models: unknown fields are refused so typos surface as 422s."""
 
@@ -142,7 +147,7 @@ class AlertIn(Model):
     annotations: LabelSet = Field(default_factory=dict)
     status: AlertState = AlertState.FIRING
     startsAt: EventTime
-    endsAt: EventTime | None = None
+    endsAt: EventTime | None = Field(default=None, json_schema_extra=_document_zero_time)
     generatorURL: str | None = None
     fingerprint: str | None = Field(default=None, max_length=128)
     source: str | None = Field(default=None, max_length=64)
