@@ -32,14 +32,16 @@ from api import (
     incidents,
     logs,
     metrics,
+    openapi_doc,
     silences,
     simulation,
     tasks,
     topology,
-)
+)  # fmt: skip
 from api.dashboard import serve_dashboard
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
+from api.security import SecurityGate, build_registry
 from config import terminal_logger
 from config.action_executor import Executor, Limits
 from config.approval_bridge import connect_approvals
@@ -68,6 +70,7 @@ SAFETY_ROUTERS = (approvals, silences)
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Build every long-lived object, start the threads; on shutdown stop them in reverse order."""
     settings: Settings = app.state.settings
+    app.state.tokens = build_registry(settings)
     handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
@@ -181,6 +184,8 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="OpsForge", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     origins = settings.cors_origins
+    # Innermost of the three: CORS answers an allowed origin's preflight, the size limit sees every body first.
+    app.add_middleware(SecurityGate, allowed_hosts=settings.allowed_hosts, allowed_origins=origins)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=origins,
@@ -193,6 +198,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in ROUTERS + SAFETY_ROUTERS:
         app.include_router(module.router)
     serve_dashboard(app, settings.FRONTEND_DIST)
+    openapi_doc.install(app)
     return app
 
 

@@ -6,14 +6,15 @@ that refused it (the refusal is recorded too), 422 for an unknown action or targ
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
-from api.deps import Authorized, ExecutorDep, KbDep
+from api.deps import ExecutorDep, KbDep, OperatorDep
 from data.errors import Conflict, KillSwitchActive, NotFound
 from data.execution import ActionRequest, ExecutedAction, ExecutionState
+from data.text import OneLine
 from data.timeutil import UtcDatetime
 
 router = APIRouter(prefix="/api/actions", tags=["actions"])
@@ -32,14 +33,25 @@ class ActionIn(BaseModel):
     target: str = Field(min_length=1, max_length=200, description="host or service name")
     params: dict[str, object] = Field(default_factory=dict)
     reason: str = Field(min_length=1, max_length=1000)
-    actor: str = Field(default="api", min_length=1, max_length=100, description="who asks (audited as user:<actor>)")
+    actor: OneLine | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="who the client says asks: kept as a note (context.client_actor); the requester is the token's "
+        "identity, user:<identity>",
+    )
     idempotency_key: str | None = Field(default=None, min_length=1, max_length=200)
     incident_id: str | None = Field(default=None, min_length=1, max_length=200)
     dry_run: bool = False
 
 
 class DecisionIn(BaseModel):
-    actor: str = Field(min_length=1, max_length=100)
+    actor: OneLine | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="who the client says decides; the decider is the token's identity, user:<identity>",
+    )
     reason: str = Field(min_length=1, max_length=1000)
 
 
@@ -65,18 +77,31 @@ def _refused(record: ExecutedAction) -> Conflict:
     return KillSwitchActive(message) if record.blocked_by == "kill_switch" else Conflict(message)
 
 
-@router.post("", response_model=ExecutedAction, status_code=status.HTTP_202_ACCEPTED, dependencies=[Authorized])
-def request_action(body: ActionIn, executor: ExecutorDep) -> ExecutedAction:
+ACTION_UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"description": "no action has this id"}}
+DECISION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **ACTION_UNKNOWN,
+    409: {"description": "not awaiting approval, the requester's own request, or refused by a guardrail"},
+}
+
+
+@router.post(
+    "",
+    response_model=ExecutedAction,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={409: {"description": "refused by a guardrail (the kill switch, a silence, a limit), named"}},
+)
+def request_action(body: ActionIn, executor: ExecutorDep, who: OperatorDep) -> ExecutedAction:
     request = ActionRequest(
         action=body.action,
         target=body.target,
         tenant=executor.resolve(body.target).tenant,
         params=body.params,
         reason=body.reason,
-        requested_by=f"user:{body.actor}",
+        requested_by=f"user:{who.name}",
         idempotency_key=body.idempotency_key,
         incident_id=body.incident_id,
         dry_run=body.dry_run,
+        context={"client_actor": body.actor} if body.actor is not None else {},
     )
     record = executor.submit(request)
     if record.state is ExecutionState.BLOCKED:
@@ -121,7 +146,7 @@ def list_actions(
     return ActionPage(items=page.items, next_cursor=page.next_cursor)
 
 
-@router.get("/{action_id}", response_model=ExecutedAction)
+@router.get("/{action_id}", response_model=ExecutedAction, responses=ACTION_UNKNOWN)
 def get_action(action_id: str, executor: ExecutorDep) -> ExecutedAction:
     record = executor.get(action_id)
     if record is None:
@@ -129,14 +154,14 @@ def get_action(action_id: str, executor: ExecutorDep) -> ExecutedAction:
     return record
 
 
-@router.post("/{action_id}/approve", response_model=ExecutedAction, dependencies=[Authorized])
-def approve_action(action_id: str, body: DecisionIn, executor: ExecutorDep) -> ExecutedAction:
-    record = executor.approve(action_id, actor=f"user:{body.actor}", reason=body.reason)
+@router.post("/{action_id}/approve", response_model=ExecutedAction, responses=DECISION_RESPONSES)
+def approve_action(action_id: str, body: DecisionIn, executor: ExecutorDep, who: OperatorDep) -> ExecutedAction:
+    record = executor.approve(action_id, actor=f"user:{who.name}", reason=body.reason)
     if record.state is ExecutionState.BLOCKED:
         raise _refused(record)
     return record
 
 
-@router.post("/{action_id}/reject", response_model=ExecutedAction, dependencies=[Authorized])
-def reject_action(action_id: str, body: DecisionIn, executor: ExecutorDep) -> ExecutedAction:
-    return executor.reject(action_id, actor=f"user:{body.actor}", reason=body.reason)
+@router.post("/{action_id}/reject", response_model=ExecutedAction, responses=DECISION_RESPONSES)
+def reject_action(action_id: str, body: DecisionIn, executor: ExecutorDep, who: OperatorDep) -> ExecutedAction:
+    return executor.reject(action_id, actor=f"user:{who.name}", reason=body.reason)

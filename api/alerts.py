@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, TypeAdapter
 from pydantic.json_schema import SkipJsonSchema
 from starlette.concurrency import run_in_threadpool
 
@@ -36,6 +36,9 @@ MAX_ALERTS_PER_REQUEST = 10_000
 SLOT_WAIT_S = 0.5
 SLOT_POLL_S = 0.005
 WEBHOOK_SOURCE = "alertmanager"
+BUSY: dict[int | str, dict[str, Any]] = {
+    429: {"description": "too many batches in progress; retry after Retry-After seconds"}
+}
 
 
 async def ingest_slot(request: Request) -> AsyncIterator[None]:
@@ -89,7 +92,7 @@ class AlertmanagerWebhook(BaseModel):
     commonAnnotations: dict[str, str] = Field(default_factory=dict)
     externalURL: str = ""
     groupKey: str = ""
-    truncatedAlerts: int = Field(default=0, ge=0)
+    truncatedAlerts: StrictInt = Field(default=0, ge=0)
 
 
 GENERIC_BODY: TypeAdapter[list[AlertIn]] = TypeAdapter(
@@ -134,6 +137,7 @@ def _ingest_generic(engine: AlertOps, body: JsonBody) -> IngestOut:
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[Authorized],
     openapi_extra=openapi_request_body(WEBHOOK_BODY),
+    responses=BUSY,
 )
 async def ingest_alertmanager(body: RequestBody, engine: AlertOpsDep, _slot: IngestSlot) -> IngestOut:
     # Validation and ingest share one worker thread: the event loop stays free for other requests.
@@ -146,6 +150,7 @@ async def ingest_alertmanager(body: RequestBody, engine: AlertOpsDep, _slot: Ing
     status_code=status.HTTP_202_ACCEPTED,
     dependencies=[Authorized],
     openapi_extra=openapi_request_body(GENERIC_BODY),
+    responses=BUSY,
 )
 async def ingest_generic(body: RequestBody, engine: AlertOpsDep, _slot: IngestSlot) -> IngestOut:
     return await run_in_threadpool(_ingest_generic, engine, body)
@@ -155,7 +160,9 @@ async def ingest_generic(body: RequestBody, engine: AlertOpsDep, _slot: IngestSl
 def list_alerts(
     kb: KbDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")] = None,
+    cursor: Annotated[
+        str | None, Query(max_length=512, pattern=r"^[A-Za-z0-9_-]+$", description="next_cursor of the previous page")
+    ] = None,
     incident_id: Annotated[str | None, Query(max_length=64)] = None,
     fingerprint: Annotated[str | None, Query(max_length=128)] = None,
     status: AlertState | None = None,

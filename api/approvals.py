@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import ApprovalDeciderDep, ApprovalsDep, Authorized
+from api.deps import ApprovalDeciderDep, ApprovalsDep, OperatorDep
 from config.approvals import Approval, ApprovalState
 from data.errors import NotFound
+from data.text import OneLine
 
 router = APIRouter(prefix="/api", tags=["approvals"])
 
 
 class DecisionIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="why (audited)")
-    actor: str = Field(default="api", min_length=1, max_length=100, description="who decides (audited as user:<actor>)")
+    actor: OneLine | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="who the client says decides; the decider is the token's identity, audited as user:<identity>",
+    )
 
 
 @router.get("/approvals", response_model=list[Approval])
@@ -34,7 +40,14 @@ def list_approvals(
     return page.items
 
 
-@router.get("/approvals/{approval_id}", response_model=Approval)
+APPROVAL_UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"description": "no approval has this id"}}
+DECISION_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **APPROVAL_UNKNOWN,
+    409: {"description": "already decided or expired, the requester's own request, or refused by a guardrail"},
+}
+
+
+@router.get("/approvals/{approval_id}", response_model=Approval, responses=APPROVAL_UNKNOWN)
 def get_approval(approval_id: str, approvals: ApprovalsDep) -> Approval:
     approval = approvals.get(approval_id)
     if approval is None:
@@ -42,13 +55,13 @@ def get_approval(approval_id: str, approvals: ApprovalsDep) -> Approval:
     return approval
 
 
-@router.post("/approvals/{approval_id}/approve", response_model=Approval, dependencies=[Authorized])
-def approve(approval_id: str, body: DecisionIn, decide: ApprovalDeciderDep) -> Approval:
+@router.post("/approvals/{approval_id}/approve", response_model=Approval, responses=DECISION_RESPONSES)
+def approve(approval_id: str, body: DecisionIn, decide: ApprovalDeciderDep, who: OperatorDep) -> Approval:
     """Approve a pending action (409 when already decided or expired, 404 when unknown)."""
-    return decide(approval_id, True, f"user:{body.actor}", body.reason)
+    return decide(approval_id, True, f"user:{who.name}", body.reason)
 
 
-@router.post("/approvals/{approval_id}/reject", response_model=Approval, dependencies=[Authorized])
-def reject(approval_id: str, body: DecisionIn, decide: ApprovalDeciderDep) -> Approval:
+@router.post("/approvals/{approval_id}/reject", response_model=Approval, responses=DECISION_RESPONSES)
+def reject(approval_id: str, body: DecisionIn, decide: ApprovalDeciderDep, who: OperatorDep) -> Approval:
     """Reject a pending action (409 when already decided or expired, 404 when unknown)."""
-    return decide(approval_id, False, f"user:{body.actor}", body.reason)
+    return decide(approval_id, False, f"user:{who.name}", body.reason)

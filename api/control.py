@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool
 
-from api.deps import AlertOpsDep, Authorized, KbDep, KillSwitchDep, SimulationDep
+from api.deps import AlertOpsDep, KbDep, KillSwitchDep, OperatorDep, SimulationDep
 from config.kill_switch import KillSwitchState
+from data.text import OneLine
 from data.timeutil import UtcDatetime
 
 router = APIRouter(prefix="/api", tags=["control"])
@@ -22,15 +23,27 @@ class HealthOut(BaseModel):
     quarantined: int = Field(description="stored alert records set aside at start-up because they cannot be loaded")
 
 
+Reason = Annotated[OneLine, Field(min_length=1, max_length=500, description="why the switch is changed (audited)")]
+ClientActor = Annotated[
+    OneLine | None,
+    Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="who the client says acts: kept as a note; the audited actor is the token's identity",
+    ),
+]
+
+
 class KillSwitchIn(BaseModel):
-    active: bool
-    reason: str = Field(min_length=1, max_length=500, description="why the switch is changed (audited)")
-    actor: str = Field(default="api", min_length=1, max_length=100, description="who changes it (audited)")
+    active: StrictBool
+    reason: Reason
+    actor: ClientActor = None
 
 
 class ToggleIn(BaseModel):
-    reason: str = Field(default="toggled", min_length=1, max_length=500)
-    actor: str = Field(default="api", min_length=1, max_length=100)
+    reason: Reason = "toggled"
+    actor: ClientActor = None
 
 
 class KillSwitchOut(BaseModel):
@@ -69,13 +82,14 @@ def kill_switch_status(switch: KillSwitchDep) -> KillSwitchOut:
     return _switch_out(switch.state())
 
 
-@router.put("/kill-switch", response_model=KillSwitchOut, dependencies=[Authorized])
-def set_kill_switch(body: KillSwitchIn, switch: KillSwitchDep) -> KillSwitchOut:
-    state, changed = switch.set(body.active, reason=body.reason, actor=body.actor)
+@router.put("/kill-switch", response_model=KillSwitchOut)
+def set_kill_switch(body: KillSwitchIn, switch: KillSwitchDep, identity: OperatorDep) -> KillSwitchOut:
+    state, changed = switch.set(body.active, reason=body.reason, actor=identity.name, client_actor=body.actor)
     return _switch_out(state, changed)
 
 
-@router.post("/kill-switch/toggle", response_model=KillSwitchOut, dependencies=[Authorized])
-def toggle_kill_switch(switch: KillSwitchDep, body: ToggleIn | None = None) -> KillSwitchOut:
+@router.post("/kill-switch/toggle", response_model=KillSwitchOut)
+def toggle_kill_switch(switch: KillSwitchDep, identity: OperatorDep, body: ToggleIn | None = None) -> KillSwitchOut:
     request = body or ToggleIn()
-    return _switch_out(switch.toggle(reason=request.reason, actor=request.actor), True)
+    state = switch.toggle(reason=request.reason, actor=identity.name, client_actor=request.actor)
+    return _switch_out(state, True)

@@ -1,11 +1,10 @@
-"""Dependencies shared by routers: the objects the lifespan built, and the bearer-token check.
+"""Dependencies shared by routers: the objects the lifespan built, the caller's identity and role checks.
 
 Every router takes what it needs from here, so no router imports another.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
@@ -15,9 +14,11 @@ from agents.alert_ops import AlertOps
 from agents.base import AgentRegistry
 from agents.predictive_ops import PredictiveOps
 from agents.task_ops import TaskOps
+from api.security import identity_of
 from config.action_executor import Executor
 from config.approvals import Approval, ApprovalStore
 from config.audit import AuditLog
+from config.auth import Identity, Role
 from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase
 from config.settings import Settings
@@ -51,24 +52,31 @@ ApprovalDecider = Callable[[str, bool, str, str], Approval]
 """What approves or rejects, ``(approval_id, approve, actor, reason) -> Approval``; the lifespan sets it."""
 
 
-async def require_token(request: Request) -> None:
-    """Refuse a mutating request without the right bearer token (401 missing, 403 wrong), if one is set.
+def get_identity(request: Request) -> Identity:
+    """Return who the request acts as, from the credential `api.security.SecurityGate` checked."""
+    identity = identity_of(request)
+    if identity is None:  # only the public paths pass the gate without one, and they do not ask
+        challenge = {"WWW-Authenticate": "Bearer"}
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, detail="no credential", headers=challenge)
+    return identity
 
-    Async: it only compares a header, so it runs on the event loop rather than costing a worker thread."""
-    settings: Settings = request.app.state.settings
-    expected = settings.api_token
-    if expected is None:
-        return
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            detail="missing bearer token: send 'Authorization: Bearer <OPSFORGE_API_TOKEN>'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if not secrets.compare_digest(token.encode(), expected.encode()):
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="invalid bearer token")
+
+def _require(role: Role) -> Callable[[Request], Awaitable[Identity]]:
+    async def check(request: Request) -> Identity:
+        # async: it only reads the request's state, so it runs on the event loop rather than a worker thread
+        identity = get_identity(request)
+        if not identity.allows(role):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN, detail=f"{identity.name} is a {identity.role.value}: this needs {role.value}"
+            )
+        return identity
+
+    return check
+
+
+require_token = _require(Role.OPERATOR)
+"""Refuse a request whose identity is not an operator or admin (403); the gate already refused no token (401)."""
+require_admin = _require(Role.ADMIN)
 
 
 SettingsDep = Annotated[Settings, Depends(state_dep("settings"))]
@@ -87,3 +95,6 @@ ExecutorDep = Annotated[Executor, Depends(state_dep("executor"))]
 TaskOpsDep = Annotated[TaskOps, Depends(state_dep("task_ops"))]
 WorldDep = Annotated[World, Depends(get_world)]
 Authorized = Depends(require_token)
+AdminOnly = Depends(require_admin)
+IdentityDep = Annotated[Identity, Depends(get_identity)]
+OperatorDep = Annotated[Identity, Depends(require_token)]

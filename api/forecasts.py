@@ -172,7 +172,7 @@ def get_forecasts(engine: PredictiveDep) -> ForecastsOut:
     )
 
 
-@router.get("/forecasts/{host}/{metric}", response_model=SeriesOut)
+@router.get("/forecasts/{host}/{metric}", response_model=SeriesOut, responses={404: {"description": "no such series"}})
 def get_series(host: str, metric: str, engine: PredictiveDep) -> SeriesOut:
     series = engine.series(host, metric)
     if series is None:

@@ -8,16 +8,25 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import AlertOpsDep, Authorized, KbDep
+from api.deps import AlertOpsDep, KbDep, OperatorDep
 from data.errors import NotFound
 from data.labels import DEFAULT_TENANT
 from data.models import Alert, Incident, IncidentStatus, Severity, TenantName, TimelineEntry
+from data.text import OneLine
 from data.timeutil import UtcDatetime, age_text, utc_now
 
 router = APIRouter(prefix="/api", tags=["incidents"])
 
 Limit = Annotated[int, Query(ge=1, le=500)]
-Cursor = Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")]
+Cursor = Annotated[
+    str | None,
+    Query(max_length=512, pattern=r"^[A-Za-z0-9_-]+$", description="X-Next-Cursor of the previous page (opaque)"),
+]
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "no incident has this id"}}
+CHANGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **NOT_FOUND,
+    409: {"description": "the incident is resolved, or no longer active in the engine"},
+}
 
 
 class IncidentSummary(BaseModel):
@@ -74,8 +83,13 @@ class IncidentDetail(IncidentSummary):
 
 
 class StatusChangeIn(BaseModel):
-    reason: str = Field(min_length=1, max_length=500)
-    actor: str = Field(default="api", min_length=1, max_length=100)
+    reason: OneLine = Field(min_length=1, max_length=500, description="why (audited; one line)")
+    actor: OneLine | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="who the client says acts: kept as a note; the audited actor is the token's identity",
+    )
 
 
 def summary(incident: Incident, now: datetime) -> IncidentSummary:
@@ -96,7 +110,9 @@ def list_incidents(
     status: IncidentStatus | None = None,
     severity: Severity | None = None,
     tenant: Annotated[TenantName | None, Query()] = None,
-    since: UtcDatetime | None = None,
+    since: Annotated[
+        UtcDatetime | None, Query(description="only incidents created since (ISO-8601 with a zone)")
+    ] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> list[IncidentSummary]:
@@ -108,7 +124,7 @@ def list_incidents(
     return [summary(incident, now) for incident in page.items]
 
 
-@router.get("/incidents/{incident_id}", response_model=IncidentDetail)
+@router.get("/incidents/{incident_id}", response_model=IncidentDetail, responses=NOT_FOUND)
 def get_incident(incident_id: str, kb: KbDep) -> IncidentDetail:
     incident = kb.get_incident(incident_id)
     if incident is None:
@@ -145,11 +161,13 @@ def get_incident(incident_id: str, kb: KbDep) -> IncidentDetail:
     )
 
 
-@router.post("/incidents/{incident_id}/acknowledge", response_model=IncidentSummary, dependencies=[Authorized])
-def acknowledge(incident_id: str, body: StatusChangeIn, engine: AlertOpsDep) -> IncidentSummary:
-    return summary(engine.acknowledge(incident_id, reason=body.reason, actor=body.actor), utc_now())
+@router.post("/incidents/{incident_id}/acknowledge", response_model=IncidentSummary, responses=CHANGE_RESPONSES)
+def acknowledge(incident_id: str, body: StatusChangeIn, engine: AlertOpsDep, who: OperatorDep) -> IncidentSummary:
+    changed = engine.acknowledge(incident_id, reason=body.reason, actor=who.name, client_actor=body.actor)
+    return summary(changed, utc_now())
 
 
-@router.post("/incidents/{incident_id}/resolve", response_model=IncidentSummary, dependencies=[Authorized])
-def resolve(incident_id: str, body: StatusChangeIn, engine: AlertOpsDep) -> IncidentSummary:
-    return summary(engine.resolve(incident_id, reason=body.reason, actor=body.actor), utc_now())
+@router.post("/incidents/{incident_id}/resolve", response_model=IncidentSummary, responses=CHANGE_RESPONSES)
+def resolve(incident_id: str, body: StatusChangeIn, engine: AlertOpsDep, who: OperatorDep) -> IncidentSummary:
+    changed = engine.resolve(incident_id, reason=body.reason, actor=who.name, client_actor=body.actor)
+    return summary(changed, utc_now())

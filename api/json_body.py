@@ -10,6 +10,7 @@ form); the schema stays in OpenAPI (`openapi_request_body`).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -96,3 +97,16 @@ def _inline(node: Any, definitions: dict[str, Any], within: tuple[str, ...]) -> 
         siblings = {key: _inline(value, definitions, within) for key, value in node.items() if key != "$ref"}
         return {**_inline(definitions[name], definitions, (*within, name)), **siblings}
     return {key: _inline(value, definitions, within) for key, value in node.items()}
+
+
+def json_safe(value: Any) -> Any:
+    """Return ``value`` (decoded JSON-like data) with each NaN or infinite float replaced by its name as a string.
+
+    Python's ``json`` reads ``NaN`` and ``Infinity`` but strict JSON cannot write them back."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, dict):
+        return {key: json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_safe(item) for item in value]
+    return value

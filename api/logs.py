@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import AsyncIterator
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from data.models import LogEntry
 
 router = APIRouter(prefix="/api", tags=["logs"])
 
+SEQ = re.compile(r"[0-9]{1,18}")
 STREAM_POLL_S = 0.25
 STREAM_HEARTBEAT_S = 15.0
 
@@ -77,7 +79,8 @@ async def stream_logs(
     tail: Annotated[int, Query(ge=0, le=1000, description="recent entries to send first")] = 100,
 ) -> StreamingResponse:
     """Stream entries as SSE events (``id`` = seq); a reconnect with Last-Event-ID resumes without gaps."""
-    resume = int(last_event_id) if last_event_id and last_event_id.isdigit() else None
+    # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+    resume = int(last_event_id) if last_event_id and SEQ.fullmatch(last_event_id) else None
 
     async def events() -> AsyncIterator[str]:
         backlog = handler.entries(after_seq=resume) if resume is not None else handler.entries(limit=tail or None)

@@ -4,7 +4,7 @@ injection, and the ground truth (for evaluation only)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from fastapi import APIRouter, Body, HTTPException, Query, status
 from pydantic import BaseModel, Field
@@ -14,6 +14,7 @@ from data.models import TenantName
 from data.sim.scenarios import CATALOGUE
 from data.sim.truth import AlertTruth, FaultRecord
 from data.timeutil import UtcDatetime
+from live_data_generator import SimulationRunner
 
 router = APIRouter(prefix="/api", tags=["simulation"])
 
@@ -72,12 +73,21 @@ class AlertTruthPage(BaseModel):
     next_cursor: str | None
 
 
+# A truth page's cursor is an offset in ASCII digits (str.isdigit() would also pass "²", which int() refuses).
+Cursor = Annotated[
+    str | None, Query(pattern=r"^[0-9]{1,18}$", description="next_cursor of the previous page (an offset)")
+]
+STOPPED: dict[int | str, dict[str, Any]] = {status.HTTP_409_CONFLICT: {"description": "the simulation is stopped"}}
+
+
 def _offset(cursor: str | None) -> int:
-    if cursor is None:
-        return 0
-    if not cursor.isdigit():
-        raise HTTPException(422, detail="cursor must come from next_cursor")
-    return int(cursor)
+    return int(cursor) if cursor is not None else 0
+
+
+def _require_running(simulation: SimulationRunner) -> None:
+    # The truth says which host is the root cause of what is happening now: never served while nothing runs.
+    if not simulation.running:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail="the simulation is stopped: start it first")
 
 
 def _page(read: Callable[[int, int], list[T]], limit: int, cursor: str | None) -> tuple[list[T], str | None]:
@@ -143,36 +153,36 @@ def scenarios() -> ScenarioListOut:
     response_model=FaultRecord,
     status_code=status.HTTP_201_CREATED,
     dependencies=[Authorized],
-    responses={404: {"description": "unknown scenario, tenant or host"}, 409: {"description": "simulation stopped"}},
+    responses={
+        404: {"description": "unknown scenario, tenant or host"},
+        409: {"description": "the simulation is stopped, or no host can carry the fault now"},
+    },
 )
 def inject(
     name: str, simulation: SimulationDep, world: WorldDep, body: Annotated[InjectIn | None, Body()] = None
 ) -> FaultRecord:
     if name not in SCENARIO_NAMES:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"unknown scenario {name!r}")
-    if not simulation.running:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail="the simulation is stopped: start it first")
+    _require_running(simulation)
     target = body or InjectIn()
     return world.inject(name, tenant=target.tenant, host=target.host)
 
 
-@router.get("/simulation/truth", response_model=FaultPage)
+@router.get("/simulation/truth", response_model=FaultPage, responses=STOPPED)
 def truth(
-    world: WorldDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    world: WorldDep, simulation: SimulationDep, limit: Annotated[int, Query(ge=1, le=500)] = 100, cursor: Cursor = None
 ) -> FaultPage:
     """Faults in start order with their root cause, remedy, end and affected hosts (evaluation only)."""
+    _require_running(simulation)
     items, next_cursor = _page(world.truth.faults, limit, cursor)
     return FaultPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/simulation/truth/alerts", response_model=AlertTruthPage)
+@router.get("/simulation/truth/alerts", response_model=AlertTruthPage, responses=STOPPED)
 def truth_alerts(
-    world: WorldDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
-    cursor: Annotated[str | None, Query(max_length=20)] = None,
+    world: WorldDep, simulation: SimulationDep, limit: Annotated[int, Query(ge=1, le=1000)] = 200, cursor: Cursor = None
 ) -> AlertTruthPage:
     """Alert occurrences in emission order with the fault that caused each (null: noise or hygiene)."""
+    _require_running(simulation)
     items, next_cursor = _page(world.truth.alerts, limit, cursor)
     return AlertTruthPage(items=items, next_cursor=next_cursor)

@@ -53,7 +53,11 @@ class ProposalOut(BaseModel):
     risk: RiskLevel
 
 
-@router.get("/proposals", response_model=list[ProposalOut])
+@router.get(
+    "/proposals",
+    response_model=list[ProposalOut],
+    responses={404: {"description": "no incident or risk has this id"}},
+)
 def proposals(
     task_ops: TaskOpsDep,
     incident_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,

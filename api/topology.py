@@ -11,9 +11,10 @@ from pydantic import BaseModel, Field
 
 from agents.alert_ops import AlertOps
 from agents.alert_ops.learned_topology import LearnedEdge
-from api.deps import AlertOpsDep, Authorized, WorldDep
+from api.deps import AlertOpsDep, Authorized, OperatorDep, WorldDep
 from data.errors import NotFound
 from data.models import ServiceIn, TenantName, TopologyIn
+from data.text import OneLine
 
 router = APIRouter(prefix="/api", tags=["topology"])
 
@@ -62,8 +63,13 @@ class TopologyRead(BaseModel):
 class EdgeDecisionIn(BaseModel):
     caller: str = Field(min_length=1, max_length=200)
     callee: str = Field(min_length=1, max_length=200)
-    reason: str = Field(min_length=1, max_length=500)
-    actor: str = Field(default="api", min_length=1, max_length=100)
+    reason: OneLine = Field(min_length=1, max_length=500, description="why (audited; one line)")
+    actor: OneLine | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="who the client says acts: kept as a note; the audited actor is the token's identity",
+    )
 
 
 def edge_out(edge: LearnedEdge) -> LearnedEdgeOut:
@@ -93,22 +99,36 @@ def put_topology(body: TopologyIn, engine: AlertOpsDep) -> TopologyRead:
     return topology_read(engine, body.tenant)
 
 
-@router.get("/topology/{tenant}", response_model=TopologyRead)
+@router.get(
+    "/topology/{tenant}", response_model=TopologyRead, responses={404: {"description": "no topology for the tenant"}}
+)
 def get_topology(tenant: TenantName, engine: AlertOpsDep) -> TopologyRead:
     return topology_read(engine, tenant)
 
 
-@router.post("/topology/{tenant}/edges/confirm", response_model=LearnedEdgeOut, dependencies=[Authorized])
-def confirm_edge(tenant: TenantName, body: EdgeDecisionIn, engine: AlertOpsDep) -> LearnedEdgeOut:
+@router.post(
+    "/topology/{tenant}/edges/confirm",
+    response_model=LearnedEdgeOut,
+    responses={404: {"description": "the edge was never learned for the tenant"}},
+)
+def confirm_edge(tenant: TenantName, body: EdgeDecisionIn, engine: AlertOpsDep, who: OperatorDep) -> LearnedEdgeOut:
     """Confirm a learned edge: correlation treats it as a call (one hop) from now on (audited)."""
-    edge = engine.decide_edge(tenant, body.caller, body.callee, confirmed=True, reason=body.reason, actor=body.actor)
+    edge = engine.decide_edge(
+        tenant, body.caller, body.callee, confirmed=True, reason=body.reason, actor=who.name, client_actor=body.actor
+    )
     return edge_out(edge)
 
 
-@router.post("/topology/{tenant}/edges/reject", response_model=LearnedEdgeOut, dependencies=[Authorized])
-def reject_edge(tenant: TenantName, body: EdgeDecisionIn, engine: AlertOpsDep) -> LearnedEdgeOut:
+@router.post(
+    "/topology/{tenant}/edges/reject",
+    response_model=LearnedEdgeOut,
+    responses={404: {"description": "the edge was never learned for the tenant"}},
+)
+def reject_edge(tenant: TenantName, body: EdgeDecisionIn, engine: AlertOpsDep, who: OperatorDep) -> LearnedEdgeOut:
     """Reject a learned edge: correlation never links the two services through it again (audited)."""
-    edge = engine.decide_edge(tenant, body.caller, body.callee, confirmed=False, reason=body.reason, actor=body.actor)
+    edge = engine.decide_edge(
+        tenant, body.caller, body.callee, confirmed=False, reason=body.reason, actor=who.name, client_actor=body.actor
+    )
     return edge_out(edge)
 
 

@@ -71,8 +71,13 @@ class KillSwitch:
         with self._lock:
             yield self._state.active
 
-    def set(self, active: bool, *, reason: str, actor: str) -> tuple[KillSwitchState, bool]:
-        """Set the switch; return the state and whether it changed (setting the current value is a no-op)."""
+    def set(
+        self, active: bool, *, reason: str, actor: str, client_actor: str | None = None
+    ) -> tuple[KillSwitchState, bool]:
+        """Set the switch; return the state and whether it changed (setting the current value is a no-op).
+
+        ``actor`` is the authenticated identity; ``client_actor``, a name the client sent, is audited as a note
+        (``details["client_actor"]``), never as the actor."""
         with self._lock:
             if self._state.active == active:
                 return self._state, False
@@ -89,6 +94,7 @@ class KillSwitch:
                     action="kill_switch.activate" if active else "kill_switch.deactivate",
                     target="fleet",
                     reason=reason,
+                    details={"client_actor": client_actor} if client_actor is not None else {},
                 )
             )
             self._state = state
@@ -97,7 +103,7 @@ class KillSwitch:
         )
         return state, True
 
-    def toggle(self, *, reason: str, actor: str) -> KillSwitchState:
+    def toggle(self, *, reason: str, actor: str, client_actor: str | None = None) -> KillSwitchState:
         """Flip the switch (kept for the seed's toggle endpoint) and return the new state."""
         with self._lock:
-            return self.set(not self._state.active, reason=reason, actor=actor)[0]
+            return self.set(not self._state.active, reason=reason, actor=actor, client_actor=client_actor)[0]

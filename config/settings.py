@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -18,6 +19,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from config.auth import ADMIN_NAME, Role, TokenSpec, check_secret, parse_token_list
 
 
 class KbBackend(StrEnum):
@@ -73,6 +76,7 @@ ActuatorConfig = Annotated[
 
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
+DEFAULT_ALLOWED_HOSTS = "localhost,127.0.0.1,::1"
 
 
 def is_loopback(host: str) -> bool:
@@ -176,13 +180,42 @@ class Settings(BaseSettings):
     # Which back-end acts on each tenant's fleet: JSON {tenant or "*": {"kind": "sim" | "ansible" | "webhook", ...}}.
     ACTUATORS: dict[str, ActuatorConfig] = Field(default_factory=dict)
     OPSFORGE_API_TOKEN: SecretStr | None = None
+    OPSFORGE_API_TOKENS: SecretStr | None = None
+    OPSFORGE_TOKEN_FILE: Path = Path("var/api-token")
     OPSFORGE_ALLOW_INSECURE: bool = False
+    ALLOWED_HOSTS: str = DEFAULT_ALLOWED_HOSTS
+    DASHBOARD_AUTO_LOGIN: bool = True
     FRONTEND_DIST: Path = Path("frontend/dist")
 
-    @field_validator("OPSFORGE_API_TOKEN", mode="before")
+    @field_validator("OPSFORGE_API_TOKEN", "OPSFORGE_API_TOKENS", mode="before")
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("OPSFORGE_API_TOKEN")
+    @classmethod
+    def _token_is_strong(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            check_secret(value.get_secret_value(), "OPSFORGE_API_TOKEN")
+        return value
+
+    @field_validator("OPSFORGE_API_TOKENS")
+    @classmethod
+    def _token_list_is_valid(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not parse_token_list(value.get_secret_value()):
+            raise ValueError("OPSFORGE_API_TOKENS: no name:role:token entry")
+        return value
+
+    @field_validator("ALLOWED_HOSTS")
+    @classmethod
+    def _hosts_are_names(cls, value: str) -> str:
+        hosts = cls.split_origins(value)
+        if not hosts:
+            raise ValueError("ALLOWED_HOSTS: name at least one host (or '*' for any)")
+        for host in hosts:
+            if host != "*" and not re.fullmatch(r"[A-Za-z0-9.:_-]{1,253}", host):
+                raise ValueError(f"ALLOWED_HOSTS: {host!r} is not a host name or address (no scheme, no port)")
+        return value
 
     @field_validator("AWS_ENDPOINT_URL", mode="before")
     @classmethod
@@ -219,9 +252,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_open_bind_without_token(self) -> Settings:
         # An unauthenticated control plane on a routable address lets anyone flip the kill switch.
-        if not is_loopback(self.HOST) and self.OPSFORGE_API_TOKEN is None and not self.OPSFORGE_ALLOW_INSECURE:
+        explicit = self.OPSFORGE_API_TOKEN is not None or self.OPSFORGE_API_TOKENS is not None
+        if not is_loopback(self.HOST) and not explicit and not self.OPSFORGE_ALLOW_INSECURE:
             raise ValueError(
-                f"HOST={self.HOST} is not a loopback address: set OPSFORGE_API_TOKEN "
+                f"HOST={self.HOST} is not a loopback address: set OPSFORGE_API_TOKEN or OPSFORGE_API_TOKENS "
                 "(or OPSFORGE_ALLOW_INSECURE=1 to accept an unauthenticated API)"
             )
         return self
@@ -238,6 +272,22 @@ class Settings(BaseSettings):
     @property
     def api_token(self) -> str | None:
         return self.OPSFORGE_API_TOKEN.get_secret_value() if self.OPSFORGE_API_TOKEN else None
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        """Return the host names the server answers to, lower-cased (``*``: any)."""
+        return [host.lower() for host in self.split_origins(self.ALLOWED_HOSTS)]
+
+    @property
+    def token_specs(self) -> list[TokenSpec]:
+        """Return the configured tokens: each of ``OPSFORGE_API_TOKENS``, and ``OPSFORGE_API_TOKEN`` as admin.
+
+        Empty when neither is set: the service then uses the token generated in ``OPSFORGE_TOKEN_FILE``."""
+        specs = parse_token_list(self.OPSFORGE_API_TOKENS.get_secret_value()) if self.OPSFORGE_API_TOKENS else []
+        if self.api_token is not None and all(spec.secret != self.api_token for spec in specs):
+            name = ADMIN_NAME if all(spec.name != ADMIN_NAME for spec in specs) else "api-token"
+            specs.append(TokenSpec(name, Role.ADMIN, self.api_token))
+        return specs
 
 
 def describe_error(error: ValidationError) -> str:

@@ -150,8 +150,12 @@ class SilenceStore:
         ends_at: datetime,
         comment: str,
         created_by: str,
+        client_actor: str | None = None,
     ) -> Silence:
-        """Validate and store a new silence; a start in the past starts it now. Returns it."""
+        """Validate and store a new silence; a start in the past starts it now. Returns it.
+
+        ``created_by`` is the authenticated identity; a name the client sent (``client_actor``) is audited as a
+        note (``details["client_actor"]``)."""
         validate_matchers(matchers)
         now = self._now()
         starts = max(starts_at or now, now)
@@ -169,6 +173,8 @@ class SilenceStore:
         if not self._store.compare_and_put(Collection.SILENCES, doc, None):  # created, not replaced: ids are fresh
             raise Conflict(f"silence {silence.id} already exists")
         details = {key: doc.body[key] for key in ("tenant", "matchers", "startsAt", "endsAt")}
+        if client_actor is not None:
+            details["client_actor"] = client_actor
         self._audit.record(
             actor=created_by, action="silence.create", target=silence.id, reason=comment, decision="created",
             details=details,

@@ -16,6 +16,7 @@ from typing import TextIO
 
 from config.settings import TerminalOutput
 from data.models import LogEntry, LogType
+from data.text import escape_controls
 
 # In `selective` mode only these reach the console: what an operator must see even when skimming.
 SELECTIVE_TYPES = frozenset(
@@ -49,12 +50,14 @@ class TerminalLogHandler(logging.Handler):
             message = record.getMessage()
             if record.exc_info and record.levelno >= logging.ERROR:
                 message = f"{message} ({record.exc_info[1]!r})"
+            # One record is one line: text from a client (a reason, a label) cannot forge another entry.
+            message = escape_controls(message)
             with self._cond:
                 entry = LogEntry(
                     seq=self._next_seq,
                     timestamp=datetime.fromtimestamp(record.created, UTC),
                     type=log_type,
-                    agent=str(agent) if agent is not None else None,
+                    agent=escape_controls(str(agent)) if agent is not None else None,
                     message=message,
                 )
                 self._next_seq += 1

@@ -55,6 +55,11 @@ def is_zero_time(value: object) -> bool:
     return isinstance(value, datetime) and value.year == 1 and value.replace(tzinfo=None) == datetime(1, 1, 1)
 
 
+def _document_zero_time(schema: dict[str, Any]) -> None:
+    # The schema says what `is_zero_time` accepts besides a time: the number 0 means "no end yet".
+    schema.setdefault("anyOf", []).append({"const": 0, "description": "no end yet (as null)"})
+
+
 class Model(BaseModel):
     """Base for domain models: unknown fields are refused so typos surface as 422s."""
 
@@ -142,7 +147,7 @@ class AlertIn(Model):
     annotations: LabelSet = Field(default_factory=dict)
     status: AlertState = AlertState.FIRING
     startsAt: EventTime
-    endsAt: EventTime | None = None
+    endsAt: EventTime | None = Field(default=None, json_schema_extra=_document_zero_time)
     generatorURL: str | None = None
     fingerprint: str | None = Field(default=None, max_length=128)
     source: str | None = Field(default=None, max_length=64)
@@ -168,12 +173,24 @@ class AlertIn(Model):
         return self
 
 
+# The schema states what the metric store requires of a sample's labels (a non-empty host or an instance whose
+# host part is not empty, and a non-empty metric or __name__), so a client can know a sample is valid.
+SAMPLE_LABELS_SCHEMA: dict[str, Any] = {
+    "allOf": [
+        {"anyOf": [{"required": ["host"], "properties": {"host": {"minLength": 1}}},
+                   {"required": ["instance"], "properties": {"instance": {"pattern": "^[^:]"}}}]},
+        {"anyOf": [{"required": ["metric"], "properties": {"metric": {"minLength": 1}}},
+                   {"required": ["__name__"], "properties": {"__name__": {"minLength": 1}}}]},
+    ]
+}  # fmt: skip
+
+
 class MetricSampleIn(Model):
     """One metric sample: the series is named by its label set (``host``/``instance`` + ``metric``/``__name__``)."""
 
-    labels: LabelSet = Field(min_length=1)
+    labels: LabelSet = Field(min_length=1, json_schema_extra=SAMPLE_LABELS_SCHEMA)
     timestamp: UtcDatetime
-    value: float = Field(allow_inf_nan=False)
+    value: float = Field(allow_inf_nan=False, strict=True)  # a number: not "1", not true
 
 
 class ServiceIn(Model):

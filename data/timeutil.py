@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated
 
-from pydantic import AfterValidator, PlainSerializer
+from pydantic import AfterValidator, BeforeValidator, PlainSerializer
 
 
 def utc_now() -> datetime:
@@ -47,12 +48,24 @@ def parse_iso(text: str) -> datetime:
     return to_utc(datetime.fromisoformat(text.replace("Z", "+00:00")))
 
 
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def refuse_numbers(value: object) -> object:
+    """Return ``value`` unless it is a number or a number's text: seconds or milliseconds since the epoch are
+    a guess, not a time."""
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise ValueError("a time is ISO-8601 text with a zone, e.g. 2026-11-24T10:00:00Z, not a number")
+    return value
+
+
 UtcDatetime = Annotated[
     datetime,
+    BeforeValidator(refuse_numbers),
     AfterValidator(to_utc),
     PlainSerializer(iso_z, return_type=str, when_used="json"),
 ]
-"""An aware UTC datetime field: naive input is a validation error, JSON output ends with ``Z``."""
+"""An aware UTC datetime field: naive input and numbers are validation errors, JSON output ends with ``Z``."""
 
 
 def age_text(moment: datetime, now: datetime) -> str:

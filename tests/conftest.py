@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED_DIR = REPO_ROOT.parent / "shared"
@@ -24,9 +25,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+# The admin token of test apps, and the host name the test client sends (added to the allowed hosts).
+TEST_TOKEN = "test-admin-token-0123456789"
+TEST_HOST = "testserver"
+PEOPLE = {"ana": "operator", "bob": "operator", "vic": "viewer"}
+PEOPLE_TOKENS = ",".join(f"{name}:{role}:{name}-token-0123456789" for name, role in PEOPLE.items())
+"""`OPSFORGE_API_TOKENS` naming two operators (ana, bob) and a viewer (vic), next to `TEST_TOKEN` (admin)."""
+
+
+def bearer(name: str) -> dict[str, str]:
+    """Return the Authorization header of one of `PEOPLE`."""
+    return {"Authorization": f"Bearer {name}-token-0123456789"}
+
+
 def make_settings(tmp_path: Path, **overrides: Any) -> Any:
-    """Return Settings for a test: temp SQLite file, no .env, simulator not auto-started."""
-    from config.settings import Settings
+    """Return Settings for a test: temp SQLite file, no .env, simulator not auto-started, `TEST_TOKEN` as admin."""
+    from config.settings import DEFAULT_ALLOWED_HOSTS, Settings
 
     values: dict[str, Any] = {
         "KB_BACKEND": "sqlite",
@@ -34,9 +48,18 @@ def make_settings(tmp_path: Path, **overrides: Any) -> Any:
         "TERMINAL_OUTPUT": "none",
         "SIM_AUTOSTART": False,
         "FRONTEND_DIST": tmp_path / "no-dist",
+        "OPSFORGE_API_TOKEN": TEST_TOKEN,
+        "OPSFORGE_TOKEN_FILE": tmp_path / "api-token",
+        "ALLOWED_HOSTS": f"{DEFAULT_ALLOWED_HOSTS},{TEST_HOST}",
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)
+
+
+def api_client(app: Any, token: str | None = TEST_TOKEN, **kwargs: Any) -> TestClient:
+    """Return a `TestClient` for ``app`` that sends ``token`` as its bearer token (none when None)."""
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return TestClient(app, headers={**headers, **kwargs.pop("headers", {})}, **kwargs)
 
 
 @pytest.fixture

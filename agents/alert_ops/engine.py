@@ -121,9 +121,19 @@ class AlertOps:
             return self._scorer.learned_topology.edges(tenant)
 
     def decide_edge(
-        self, tenant: str, caller: str, callee: str, *, confirmed: bool, reason: str, actor: str
+        self,
+        tenant: str,
+        caller: str,
+        callee: str,
+        *,
+        confirmed: bool,
+        reason: str,
+        actor: str,
+        client_actor: str | None = None,
     ) -> LearnedEdge:
-        """Confirm or reject a learned edge, audited and stored; raise `NotFound` when it was never learned."""
+        """Confirm or reject a learned edge, audited and stored; raise `NotFound` when it was never learned.
+
+        ``actor`` is the authenticated identity; a name the client sent (``client_actor``) is audited as a note."""
         with self._lock:
             edge = self._scorer.learned_topology.decide(tenant, caller, callee, confirmed=confirmed)
             decisions = self._scorer.learned_topology.decisions()
@@ -135,7 +145,8 @@ class AlertOps:
             AuditEntry(
                 id=f"AUD-{uuid.uuid4().hex[:12]}", time=utc_now(), actor=actor, action=action,
                 target=f"{tenant}:{caller}->{callee}", reason=reason,
-                details={"tenant": tenant, "caller": caller, "callee": callee, "count": edge.count},
+                details={"tenant": tenant, "caller": caller, "callee": callee, "count": edge.count}
+                | ({"client_actor": client_actor} if client_actor is not None else {}),
             )
         )  # fmt: skip
         log.info("Learned edge %s -> %s of %s %s by %s", caller, callee, tenant, action, actor)
@@ -328,19 +339,26 @@ class AlertOps:
 
     # ------------------------------------------------------------------ operator actions
 
-    def acknowledge(self, incident_id: str, *, reason: str, actor: str) -> Incident:
-        return self._operator_change(incident_id, IncidentStatus.ACKNOWLEDGED, reason=reason, actor=actor)
+    def acknowledge(self, incident_id: str, *, reason: str, actor: str, client_actor: str | None = None) -> Incident:
+        return self._operator_change(
+            incident_id, IncidentStatus.ACKNOWLEDGED, reason=reason, actor=actor, client_actor=client_actor
+        )
 
-    def resolve(self, incident_id: str, *, reason: str, actor: str) -> Incident:
-        return self._operator_change(incident_id, IncidentStatus.RESOLVED, reason=reason, actor=actor)
+    def resolve(self, incident_id: str, *, reason: str, actor: str, client_actor: str | None = None) -> Incident:
+        return self._operator_change(
+            incident_id, IncidentStatus.RESOLVED, reason=reason, actor=actor, client_actor=client_actor
+        )
 
     def mark_mitigating(self, incident_id: str, *, reason: str, actor: str) -> Incident:
         return self._operator_change(incident_id, IncidentStatus.MITIGATING, reason=reason, actor=actor)
 
-    def _operator_change(self, incident_id: str, status: IncidentStatus, *, reason: str, actor: str) -> Incident:
+    def _operator_change(
+        self, incident_id: str, status: IncidentStatus, *, reason: str, actor: str, client_actor: str | None = None
+    ) -> Incident:
         """Apply an operator's status change. The audit log keeps the wall time; the timeline entry is never
         stamped before the incident's tenant's event time, so it stays in order where event time runs ahead
-        of the wall clock (a simulator above 1x, a sender with a fast clock)."""
+        of the wall clock (a simulator above 1x, a sender with a fast clock). ``actor`` is the authenticated
+        identity; a name the client sent (``client_actor``) is audited as a note only."""
         now = utc_now()
         with self._lock:
             state = self.state.incidents.get(incident_id)
@@ -364,6 +382,7 @@ class AlertOps:
                 AuditEntry(
                     id=f"AUD-{uuid.uuid4().hex[:12]}", time=now, actor=actor, action=f"incident.{status.value}",
                     target=incident_id, reason=reason, incident_id=incident_id,
+                    details={"client_actor": client_actor} if client_actor is not None else {},
                 )
             )  # fmt: skip
             model = state.to_model()

@@ -6,14 +6,15 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO, freePort, launchChromium, newPage as openPage, parseCsv, waitFor } from "./support.mjs";
+import { REPO, authedFetch, freePort, launchChromium, newPage as openPage, parseCsv, tokenEnv, waitFor } from "./support.mjs";
 
 let server;
 let browser;
 let base;
 let workdir;
 
-const json = async (path, init) => (await fetch(`${base}${path}`, init)).json();
+let authed;
+const json = async (path, init) => (await authed(`${base}${path}`, init)).json();
 const newPage = () => openPage(browser);
 
 before(async () => {
@@ -25,11 +26,12 @@ before(async () => {
     env: {
       ...process.env, PORT: String(port), KB_BACKEND: "sqlite", KB_PATH: join(workdir, "kb.sqlite3"),
       SIM_SPEED: "600", SIM_AUTOSTART: "true", TERMINAL_OUTPUT: "none", FORECAST_INTERVAL_S: "2",
-      FRONTEND_DIST: join(REPO, "frontend/dist"), OPSFORGE_API_TOKEN: "",
+      FRONTEND_DIST: join(REPO, "frontend/dist"), ...tokenEnv(workdir),
     },
     stdio: "ignore",
   });
   await waitFor(async () => (await fetch(`${base}/api/health`)).ok, "the API");
+  authed = authedFetch(workdir);
   browser = await launchChromium();
   await waitFor(async () => (await json("/api/incidents?limit=5")).length >= 3, "incidents from the simulator");
 });
@@ -89,7 +91,7 @@ test("an incident's page lists the actions taken on it with each guardrail decis
 test("an operator acknowledges then resolves an incident with reasons; timeline, audit and the API agree", async () => {
   await waitFor(async () => (await json("/api/incidents?status=open&limit=1")).length === 1, "an open incident");
   // Freeze the world so the engine does not resolve the incident on its own while the operator works on it.
-  await fetch(`${base}/api/simulation/stop`, { method: "POST" });
+  await authed(`${base}/api/simulation/stop`, { method: "POST" });
   try {
     const [{ id }] = await json("/api/incidents?status=open&limit=1");
     const page = await newPage();
@@ -103,8 +105,8 @@ test("an operator acknowledges then resolves an incident with reasons; timeline,
     const status = page.locator("h1 + p .badge").nth(1);
     await page.locator("h1 + p .badge-acknowledged").waitFor();
     assert.equal(await status.innerText(), "acknowledged");
-    await timeline.filter({ hasText: "Status acknowledged: e2e on-call is looking (by dashboard)" }).waitFor();
-    await audit.filter({ hasText: "dashboard: incident.acknowledged — e2e on-call is looking" }).waitFor();
+    await timeline.filter({ hasText: "Status acknowledged: e2e on-call is looking (by local-dashboard)" }).waitFor();
+    await audit.filter({ hasText: "local-dashboard: incident.acknowledged — e2e on-call is looking" }).waitFor();
     assert.equal(await page.getByRole("button", { name: "Acknowledge" }).count(), 0, "no second acknowledge");
     let stored = await json(`/api/incidents/${id}`);
     assert.equal(stored.status, "acknowledged");
@@ -113,8 +115,8 @@ test("an operator acknowledges then resolves an incident with reasons; timeline,
     await page.getByLabel("Reason").fill("e2e fixed the upstream");
     await page.getByRole("button", { name: "Resolve" }).click();
     await page.locator("h1 + p .badge-resolved").waitFor();
-    await timeline.filter({ hasText: "Status resolved: e2e fixed the upstream (by dashboard)" }).waitFor();
-    await audit.filter({ hasText: "dashboard: incident.resolved — e2e fixed the upstream" }).waitFor();
+    await timeline.filter({ hasText: "Status resolved: e2e fixed the upstream (by local-dashboard)" }).waitFor();
+    await audit.filter({ hasText: "local-dashboard: incident.resolved — e2e fixed the upstream" }).waitFor();
     assert.equal(await page.getByLabel("Reason").count(), 0, "a resolved incident has no status form");
     stored = await json(`/api/incidents/${id}`);
     assert.equal(stored.status, "resolved");
@@ -125,7 +127,7 @@ test("an operator acknowledges then resolves an incident with reasons; timeline,
     assert.deepEqual(page.errors, []);
     await page.close();
   } finally {
-    await fetch(`${base}/api/simulation/start`, { method: "POST" });
+    await authed(`${base}/api/simulation/start`, { method: "POST" });
   }
 });
 
@@ -167,13 +169,13 @@ test("the log panel streams new lines", async () => {
   const lines = page.getByTestId("log-lines").locator("div");
   await lines.first().waitFor();
   const before = await lines.count();
-  await fetch(`${base}/api/kill-switch`, {
+  await authed(`${base}/api/kill-switch`, {
     method: "PUT", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ active: true, reason: "stream probe", actor: "e2e" }),
   });
   await waitFor(async () => (await page.getByTestId("log-lines").innerText()).includes("stream probe"), "streamed line");
   assert.ok((await lines.count()) > before);
-  await fetch(`${base}/api/kill-switch`, {
+  await authed(`${base}/api/kill-switch`, {
     method: "PUT", headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ active: false, reason: "stream probe done", actor: "e2e" }),
   });
@@ -182,7 +184,7 @@ test("the log panel streams new lines", async () => {
 
 test("CSV export downloads exactly the filtered rows of every page", async () => {
   // Freeze the world so the export and the API see the same incidents.
-  await fetch(`${base}/api/simulation/stop`, { method: "POST" });
+  await authed(`${base}/api/simulation/stop`, { method: "POST" });
   const page = await newPage();
   await page.goto(`${base}/incidents`);
   await page.getByTestId("incident-row").first().waitFor();
@@ -198,7 +200,7 @@ test("CSV export downloads exactly the filtered rows of every page", async () =>
   const ids = [];
   let cursor = "";
   for (;;) {
-    const response = await fetch(`${base}/api/incidents?status=open&limit=7${cursor ? `&cursor=${cursor}` : ""}`);
+    const response = await authed(`${base}/api/incidents?status=open&limit=7${cursor ? `&cursor=${cursor}` : ""}`);
     ids.push(...(await response.json()).map((incident) => incident.id));
     cursor = response.headers.get("X-Next-Cursor") ?? "";
     if (!cursor) break;
@@ -206,7 +208,7 @@ test("CSV export downloads exactly the filtered rows of every page", async () =>
   assert.deepEqual(rows.map((row) => row[0]), ids);
   assert.deepEqual(page.errors, []);
   await page.close();
-  await fetch(`${base}/api/simulation/start`, { method: "POST" });
+  await authed(`${base}/api/simulation/start`, { method: "POST" });
 });
 
 test("forecasting page charts a series with its forecast and lists risks", async () => {
@@ -228,7 +230,7 @@ test("forecasting page shows detection accuracy and risk confidence as the API c
     return body.anomaly_detection_accuracy !== null && body.risk_prediction_confidence !== null;
   }, "real forecast-quality figures", 240_000);
   // Freeze the world so the page and the API see the same figures.
-  await fetch(`${base}/api/simulation/stop`, { method: "POST" });
+  await authed(`${base}/api/simulation/stop`, { method: "POST" });
   // Scoring runs within a time budget per refresh, so it may still be catching up on the frozen store:
   // wait until two reads more than a refresh apart (one every 2 s, each up to ~5 s long) agree.
   let previous = null;
@@ -266,7 +268,7 @@ test("forecasting page shows detection accuracy and risk confidence as the API c
   assert.match(risk, new RegExp(`${calibration.hits} of ${calibration.predictions} predictions`));
   assert.deepEqual(page.errors, []);
   await page.close();
-  await fetch(`${base}/api/simulation/start`, { method: "POST" });
+  await authed(`${base}/api/simulation/start`, { method: "POST" });
 });
 
 test("alerts page: rows, a status filter the API agrees with, the incident link, a deep link that survives reload", async () => {
@@ -274,7 +276,7 @@ test("alerts page: rows, a status filter the API agrees with, the incident link,
     const [firing, resolved] = await Promise.all([json("/api/alerts?status=firing&limit=1"), json("/api/alerts?status=resolved&limit=1")]);
     return firing.items.length > 0 && resolved.items.length > 0;
   }, "firing and resolved alerts", 120_000);
-  await fetch(`${base}/api/simulation/stop`, { method: "POST" });
+  await authed(`${base}/api/simulation/stop`, { method: "POST" });
   try {
     const page = await newPage();
     const shown = () => page.getByTestId("alert-row").evaluateAll((rows) => rows.map((row) => row.dataset.fingerprint));
@@ -316,7 +318,7 @@ test("alerts page: rows, a status filter the API agrees with, the incident link,
     assert.deepEqual(page.errors, []);
     await page.close();
   } finally {
-    await fetch(`${base}/api/simulation/start`, { method: "POST" });
+    await authed(`${base}/api/simulation/start`, { method: "POST" });
   }
 });
 
@@ -328,7 +330,7 @@ test("a tenant without a topology: the Topology page shows what was learned, an 
       { labels: { alertname: "DbDown", service: "db", instance: "db-1:9100", tenant, severity: "critical" }, startsAt: at(round) },
       { labels: { alertname: "ApiErrors", service: "api", instance: "api-1:9100", tenant, severity: "warning" }, startsAt: at(round - 1) },
     ];
-    const response = await fetch(`${base}/api/alerts`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(alerts) });
+    const response = await authed(`${base}/api/alerts`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(alerts) });
     assert.ok(response.ok, `ingest answered ${response.status}`);
   }
   const page = await newPage();

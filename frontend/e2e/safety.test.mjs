@@ -7,7 +7,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { REPO, freePort, launchChromium, newPage as openPage, parseCsv, waitFor } from "./support.mjs";
+import { REPO, authedFetch, freePort, launchChromium, newPage as openPage, parseCsv, tokenEnv, waitFor } from "./support.mjs";
 
 const PYTHON = join(REPO, ".venv/bin/python");
 let server;
@@ -29,7 +29,8 @@ db.execute("UPDATE docs SET body = ? WHERE collection = 'audit' AND id = ?",
 db.commit()
 `;
 
-const json = async (path, init) => (await fetch(`${base}${path}`, init)).json();
+let authed;
+const json = async (path, init) => (await authed(`${base}${path}`, init)).json();
 const newPage = () => openPage(browser, { width: 1280, height: 900 });
 
 before(async () => {
@@ -41,12 +42,13 @@ before(async () => {
     cwd: REPO,
     env: {
       ...process.env, PORT: String(port), KB_BACKEND: "sqlite", KB_PATH: kbPath, SIM_AUTOSTART: "false",
-      SIM_HISTORY_HOURS: "0", TERMINAL_OUTPUT: "none", FRONTEND_DIST: join(REPO, "frontend/dist"), OPSFORGE_API_TOKEN: "",
-      SILENCE_CACHE_S: "0",
+      SIM_HISTORY_HOURS: "0", TERMINAL_OUTPUT: "none", FRONTEND_DIST: join(REPO, "frontend/dist"), SILENCE_CACHE_S: "0",
+      ...tokenEnv(workdir),
     },
     stdio: "ignore",
   });
   await waitFor(async () => (await fetch(`${base}/api/health`)).ok, "the API");
+  authed = authedFetch(workdir);
   // Two high-risk catalogue actions an operator asks for: each waits in the queue for a second person.
   for (const [action, reason] of [["reboot", REBOOT], ["failover_database", FAILOVER]]) {
     const body = JSON.stringify({ action, target: "acme-db-01", reason, actor: "taskops" });
@@ -82,14 +84,14 @@ test("the approvals queue: approve one and reject one with reasons; the API and 
   await page.getByText("Nothing waits for approval.").waitFor();
 
   await page.getByLabel("State").selectOption("");
-  await reboot.getByTestId("decision").filter({ hasText: "approved by user:dashboard" }).waitFor();
-  await failover.getByTestId("decision").filter({ hasText: "rejected by user:dashboard" }).waitFor();
+  await reboot.getByTestId("decision").filter({ hasText: "approved by user:local-dashboard" }).waitFor();
+  await failover.getByTestId("decision").filter({ hasText: "rejected by user:local-dashboard" }).waitFor();
   const stored = await json(`/api/approvals/APR-${actionIds[0]}`);
   assert.equal(stored.state, "approved");
   assert.equal(stored.reason, "e2e: change window agreed");
   const audit = await json("/api/audit-logs?action=approval.rejected");
   assert.equal(audit[0].target, actionIds[1]);
-  assert.equal((await json(`/api/actions/${actionIds[0]}`)).approved_by, "user:dashboard");
+  assert.equal((await json(`/api/actions/${actionIds[0]}`)).approved_by, "user:local-dashboard");
   assert.equal(audit[0].reason, "e2e: not during business hours");
   assert.deepEqual(page.errors, []);
   await page.close();
@@ -131,7 +133,7 @@ test("silences: a bad regex is refused naming the field; create one, see it acti
 });
 
 test("audit logs: entries, filters, CSV of every page, and a tampered entry named by the chain check", async () => {
-  await fetch(`${base}/api/kill-switch`, {
+  await authed(`${base}/api/kill-switch`, {
     method: "PUT",
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ active: true, reason: "e2e freeze", actor: "user:e2e" }),

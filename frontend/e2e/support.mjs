@@ -1,7 +1,8 @@
-// Shared by the e2e files: free loopback ports, polling, Debian's headless Chromium, pages that collect errors,
-// and an RFC 4180 CSV reader for the downloads.
+// Shared by the e2e files: free loopback ports, polling, the server's generated token and a fetch that sends it,
+// Debian's headless Chromium, pages that collect errors, and an RFC 4180 CSV reader for the downloads.
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { chromium } from "playwright-core";
 
 export const REPO = resolve(import.meta.dirname, "../..");
@@ -29,6 +30,20 @@ export async function waitFor(check, what, timeoutMs = 60_000) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((ok) => setTimeout(ok, 200));
   }
+}
+
+/** Server environment: no configured token, so the server generates an admin token into ``workdir``. */
+export function tokenEnv(workdir) {
+  return { OPSFORGE_API_TOKEN: "", OPSFORGE_API_TOKENS: "", OPSFORGE_TOKEN_FILE: join(workdir, "api-token") };
+}
+
+/**
+ * A fetch for the test's own requests (not the browser's, which get the loopback session cookie): it sends the
+ * admin token the server generated in ``workdir``. Call it once the server answers.
+ */
+export function authedFetch(workdir) {
+  const token = readFileSync(join(workdir, "api-token"), "utf8").trim();
+  return (url, init = {}) => fetch(url, { ...init, headers: { Authorization: `Bearer ${token}`, ...init.headers } });
 }
 
 export function launchChromium() {

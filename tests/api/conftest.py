@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from backend_api import create_app
 from data.sim.world import World
 from data.sinks import RecordingSink
-from tests.conftest import make_settings
+from tests.conftest import api_client, make_settings
 
 TOPOLOGY = {
     "tenant": "acme",
@@ -41,7 +41,7 @@ def build(tmp_path: Path, **settings: Any) -> tuple[TestClient, FakeRunner]:
     world = World(seed=3, alert_sink=RecordingSink())
     for minute in range(30):
         world.step(START + timedelta(minutes=minute))
-    return TestClient(app), FakeRunner(world)
+    return api_client(app), FakeRunner(world)
 
 
 @pytest.fixture

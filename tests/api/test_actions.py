@@ -13,15 +13,18 @@ from fastapi.testclient import TestClient
 
 from backend_api import create_app
 from config.action_executor import Executor
-from tests.conftest import make_settings
+from tests.conftest import PEOPLE_TOKENS, api_client, bearer, make_settings
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    settings = make_settings(tmp_path, AUTONOMY_ENABLED=False, SCHEDULED_TASKS_ENABLED=False, EXEC_RETRY_BACKOFF_S=0)
-    with TestClient(create_app(settings)) as test_client:
+    settings = make_settings(
+        tmp_path, AUTONOMY_ENABLED=False, SCHEDULED_TASKS_ENABLED=False, EXEC_RETRY_BACKOFF_S=0,
+        OPSFORGE_API_TOKENS=PEOPLE_TOKENS,
+    )  # fmt: skip
+    with api_client(create_app(settings)) as test_client:
         test_client.app.state.simulation.world.step(START)  # type: ignore[attr-defined]
         yield test_client
 
@@ -30,18 +33,20 @@ def executor(client: TestClient) -> Executor:
     return client.app.state.executor  # type: ignore[attr-defined, no-any-return]
 
 
-def post(client: TestClient, **body: Any) -> Any:
+def post(client: TestClient, who: str | None = None, **body: Any) -> Any:
+    """Request an action as one of the test `PEOPLE` (``who``), or as the admin token when None."""
     values: dict[str, Any] = {"action": "cleanup_disk", "target": "acme-web-01", "reason": "disk filling"}
     values.update(body)
-    return client.post("/api/actions", json=values)
+    return client.post("/api/actions", json=values, headers=bearer(who) if who else {})
 
 
 def test_a_requested_action_runs_and_shows_its_decisions(client: TestClient) -> None:
-    response = post(client, actor="ana", incident_id="INC-1")
+    response = post(client, "ana", actor="someone else", incident_id="INC-1")
     assert response.status_code == 202, response.text
     started = response.json()
     assert started["state"] == "running" and started["request"]["requested_by"] == "user:ana"
     assert started["request"]["tenant"] == "acme"
+    assert started["request"]["context"] == {"client_actor": "someone else"}  # the body's actor is only a note
     done = executor(client).wait(started["id"], 10)
     shown = client.get(f"/api/actions/{started['id']}").json()
     assert shown["state"] == done.state.value in {"succeeded", "failed"}
@@ -77,7 +82,7 @@ def test_the_kill_switch_refuses_with_409_naming_it(client: TestClient) -> None:
 )
 def test_bad_requests_are_422_naming_the_field(client: TestClient, body: dict[str, Any], field: str) -> None:
     response = post(client, **body)
-    assert response.status_code == 422 and response.json()["detail"].startswith(f"{field}:")
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == field.split(".")
     assert client.get("/api/actions").json()["items"] == []
 
 
@@ -90,18 +95,25 @@ def test_bad_bodies_are_422(client: TestClient) -> None:
 
 
 def test_high_risk_waits_for_a_second_person(client: TestClient) -> None:
-    response = post(client, action="reboot", actor="bob")
+    response = post(client, "bob", action="reboot", actor="bob")
     assert response.status_code == 202 and response.json()["state"] == "awaiting_approval"
     action_id = response.json()["id"]
-    own = client.post(f"/api/actions/{action_id}/approve", json={"actor": "bob", "reason": "mine"})
+    url = f"/api/actions/{action_id}/approve"
+    own = client.post(url, json={"actor": "ana", "reason": "mine"}, headers=bearer("bob"))  # the body cannot lie
     assert own.status_code == 409
-    approved = client.post(f"/api/actions/{action_id}/approve", json={"actor": "ana", "reason": "window ok"})
+    assert client.post(url, json={"reason": "looks fine"}, headers=bearer("vic")).status_code == 403  # a viewer
+    assert post(client, "vic", action="reboot").status_code == 403
+    approved = client.post(url, json={"actor": "bob", "reason": "window ok"}, headers=bearer("ana"))
     assert approved.status_code == 200 and approved.json()["state"] == "running"
     assert approved.json()["approved_by"] == "user:ana"
+    executor(client).wait(action_id, 10)  # one reboot in flight per service (blast radius): let it finish first
     other = post(client, action="reboot", target="acme-web-02").json()
-    rejected = client.post(f"/api/actions/{other['id']}/reject", json={"actor": "ana", "reason": "no"})
+    assert other["state"] == "awaiting_approval", other
+    rejected = client.post(f"/api/actions/{other['id']}/reject", json={"reason": "no"}, headers=bearer("ana"))
     assert rejected.json()["state"] == "rejected"
-    again = client.post(f"/api/actions/{other['id']}/approve", json={"actor": "ana", "reason": "changed my mind"})
+    again = client.post(
+        f"/api/actions/{other['id']}/approve", json={"reason": "changed my mind"}, headers=bearer("ana")
+    )
     assert again.status_code == 409
 
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
 from backend_api import create_app
-from tests.conftest import make_settings
+from tests.conftest import api_client, make_settings
 
 
 def test_agents_and_audit_logs(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         agents = client.get("/api/agents").json()
         assert agents[0]["name"] == "AlertOps" and agents[0]["actions"] == 0 and agents[0]["lastAction"] == "N/A"
         client.post(
@@ -20,11 +18,11 @@ def test_agents_and_audit_logs(tmp_path: Path) -> None:
         assert client.get("/api/agents").json()[0]["actions"] == 1
         client.put("/api/kill-switch", json={"active": True, "reason": "freeze", "actor": "carol"})
         rows = client.get("/api/audit-logs").json()
-        assert rows[0]["agent"] == "carol" and rows[0]["action"] == "kill_switch.activate"
+        assert rows[0]["agent"] == "admin" and rows[0]["action"] == "kill_switch.activate"
 
 
 def test_agents_report_their_state_and_autonomy(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         client.put("/api/kill-switch", json={"active": True, "reason": "freeze"})
         agents = client.get("/api/agents").json()
         assert [a["name"] for a in agents] == ["AlertOps", "PredictiveOps", "TaskOps"]

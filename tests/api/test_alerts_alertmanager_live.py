@@ -28,7 +28,7 @@ from tests.conftest import free_port, make_settings
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")
 pytestmark = pytest.mark.skipif(ALERTMANAGER is None, reason="prometheus-alertmanager is not installed")
 
-TOKEN = "live-test-token"
+TOKEN = "live-test-token-0123456789"
 T = TypeVar("T")
 
 # The README's receiver, with the timings shortened so a test does not wait minutes for a notification.
@@ -134,7 +134,7 @@ def test_alertmanager_notifications_open_and_resolve_one_incident(opsforge: str,
     request(f"{alertmanager}/api/v2/alerts", alerts, method="POST")
 
     def stored(status: str) -> list[dict[str, Any]] | None:
-        items: list[dict[str, Any]] = request(f"{opsforge}/api/alerts?status={status}")["items"]
+        items: list[dict[str, Any]] = request(f"{opsforge}/api/alerts?status={status}", token=TOKEN)["items"]
         return items if len(items) == 2 else None
 
     firing = wait_for(lambda: stored("firing"), "Alertmanager's firing notification")
@@ -143,11 +143,11 @@ def test_alertmanager_notifications_open_and_resolve_one_incident(opsforge: str,
     assert {a["labels"]["alertname"]: a["fingerprint"] for a in firing} == sent
     assert {a["startsAt"] for a in firing} == {t.strftime("%Y-%m-%dT%H:%M:%S.000Z") for t in starts}
     assert len({a["incident_id"] for a in firing}) == 1
-    incident = request(f"{opsforge}/api/incidents/{firing[0]['incident_id']}")
+    incident = request(f"{opsforge}/api/incidents/{firing[0]['incident_id']}", token=TOKEN)
     assert incident["alerts"] == 2 and incident["rootCauseService"] == "db" and incident["rootCauseHost"] == "db-1"
 
     ended = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
     request(f"{alertmanager}/api/v2/alerts", [{**a, "endsAt": ended.isoformat()} for a in alerts], method="POST")
     resolved = wait_for(lambda: stored("resolved"), "Alertmanager's resolved notification")
     assert {a["fingerprint"] for a in resolved} == set(sent.values())
-    assert request(f"{opsforge}/api/alerts?status=firing")["items"] == []
+    assert request(f"{opsforge}/api/alerts?status=firing", token=TOKEN)["items"] == []

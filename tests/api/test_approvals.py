@@ -8,35 +8,49 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from backend_api import create_app
-from tests.conftest import make_settings
+from tests.conftest import PEOPLE_TOKENS, TEST_TOKEN, api_client, bearer, make_settings
 
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
 def waiting_action(client: TestClient, target: str) -> str:
     """Request a high-risk catalogue action as an operator; return its id (it waits for a second person)."""
-    body = {"action": "reboot", "target": target, "reason": "kernel update", "actor": "bob"}
-    response = client.post("/api/actions", json=body)
+    body = {"action": "reboot", "target": target, "reason": "kernel update", "actor": "bob's script"}
+    response = client.post("/api/actions", json=body, headers=bearer("bob"))
     assert response.status_code == 202 and response.json()["state"] == "awaiting_approval"
     return str(response.json()["id"])
 
 
 def test_queue_approve_reject_and_conflicts(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, AUTONOMY_ENABLED=False, SCHEDULED_TASKS_ENABLED=False, EXEC_RETRY_BACKOFF_S=0)
-    with TestClient(create_app(settings)) as client:
+    settings = make_settings(
+        tmp_path, AUTONOMY_ENABLED=False, SCHEDULED_TASKS_ENABLED=False, EXEC_RETRY_BACKOFF_S=0,
+        OPSFORGE_API_TOKENS=PEOPLE_TOKENS,
+    )  # fmt: skip
+    with api_client(create_app(settings)) as client:
         client.app.state.simulation.world.step(START)  # type: ignore[attr-defined]
         first, second = waiting_action(client, "acme-web-01"), waiting_action(client, "acme-web-02")
         queue = client.get("/api/approvals", params={"state": "pending"}).json()
         assert {a["action_id"] for a in queue} == {first, second}
-        assert {a["requested_by"] for a in queue} == {"user:bob"}
-        own = client.post(f"/api/approvals/APR-{first}/approve", json={"reason": "mine", "actor": "bob"})
-        assert own.status_code == 409 and "different person" in own.json()["detail"]  # the Executor's four eyes
-        ok = client.post(f"/api/approvals/APR-{first}/approve", json={"reason": "window agreed", "actor": "al"})
-        assert ok.status_code == 200 and ok.json()["state"] == "approved" and ok.json()["decided_by"] == "user:al"
-        assert client.get(f"/api/actions/{first}").json()["approved_by"] == "user:al"
-        again = client.post(f"/api/approvals/APR-{first}/reject", json={"reason": "no", "actor": "bo"})
+        assert {a["requested_by"] for a in queue} == {"user:bob"}  # the token's identity, not the body's actor
+        # The Executor's four eyes: bob's token cannot approve bob's request, whatever actor the body names.
+        own = client.post(
+            f"/api/approvals/APR-{first}/approve", json={"reason": "mine", "actor": "ana"}, headers=bearer("bob")
+        )
+        assert own.status_code == 409 and "different person" in own.json()["detail"]
+        viewer = client.post(
+            f"/api/approvals/APR-{first}/approve", json={"reason": "looks fine"}, headers=bearer("vic")
+        )
+        assert viewer.status_code == 403
+        ok = client.post(
+            f"/api/approvals/APR-{first}/approve",
+            json={"reason": "window agreed", "actor": "bob"},
+            headers=bearer("ana"),
+        )
+        assert ok.status_code == 200 and ok.json()["state"] == "approved" and ok.json()["decided_by"] == "user:ana"
+        assert client.get(f"/api/actions/{first}").json()["approved_by"] == "user:ana"
+        again = client.post(f"/api/approvals/APR-{first}/reject", json={"reason": "no"}, headers=bearer("ana"))
         assert again.status_code == 409
-        no = client.post(f"/api/approvals/APR-{second}/reject", json={"reason": "not now", "actor": "bo"})
+        no = client.post(f"/api/approvals/APR-{second}/reject", json={"reason": "not now"}, headers=bearer("ana"))
         assert no.json()["state"] == "rejected"
         assert client.get(f"/api/actions/{second}").json()["state"] == "rejected"
         assert client.get("/api/approvals", params={"state": "pending"}).json() == []
@@ -49,10 +63,10 @@ def test_queue_approve_reject_and_conflicts(tmp_path: Path) -> None:
         assert "approval.rejected" in actions and "approval.approved" in actions
 
 
-def test_deciding_needs_the_token_when_one_is_set(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path, OPSFORGE_API_TOKEN="s3cret"))) as client:
+def test_deciding_needs_a_token(tmp_path: Path) -> None:
+    with api_client(create_app(make_settings(tmp_path)), token=None) as client:
         approval = client.app.state.approvals.request("ACT-1", "x")  # type: ignore[attr-defined]
         url = f"/api/approvals/{approval.id}/approve"
         assert client.post(url, json={"reason": "x"}).status_code == 401
-        authorised = client.post(url, json={"reason": "x"}, headers={"Authorization": "Bearer s3cret"})
+        authorised = client.post(url, json={"reason": "x"}, headers={"Authorization": f"Bearer {TEST_TOKEN}"})
         assert authorised.status_code == 404  # past the token; the approval has no action behind it

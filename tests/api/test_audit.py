@@ -6,16 +6,14 @@ import json
 import sqlite3
 from pathlib import Path
 
-from fastapi.testclient import TestClient
-
 from backend_api import create_app
-from tests.conftest import make_settings
+from tests.conftest import PEOPLE_TOKENS, api_client, bearer, make_settings
 
 SEED_FIELDS = {"id", "agent", "action", "target", "status", "time", "reason", "incident_id"}
 
 
 def test_rows_keep_the_seed_fields_and_add_the_chain(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         client.put("/api/kill-switch", json={"active": True, "reason": "freeze", "actor": "user:carol"})
         client.put("/api/kill-switch", json={"active": False, "reason": "thaw", "actor": "user:dave"})
         rows = client.get("/api/audit-logs").json()
@@ -29,15 +27,18 @@ def test_rows_keep_the_seed_fields_and_add_the_chain(tmp_path: Path) -> None:
 
 
 def test_filters_and_the_next_cursor_header(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
-        for n in range(5):
-            client.put("/api/kill-switch", json={"active": n % 2 == 0, "reason": f"r{n}", "actor": f"user:u{n % 2}"})
+    with api_client(create_app(make_settings(tmp_path, OPSFORGE_API_TOKENS=PEOPLE_TOKENS))) as client:
+        for n in range(5):  # ana and bob take turns; the audited actor is the token's identity
+            body = {"active": n % 2 == 0, "reason": f"r{n}", "actor": "user:someone"}
+            client.put("/api/kill-switch", json=body, headers=bearer(("ana", "bob")[n % 2]))
         first = client.get("/api/audit-logs", params={"limit": 2})
         cursor = first.headers["X-Next-Cursor"]
         second = client.get("/api/audit-logs", params={"limit": 10, "cursor": cursor})
         assert "X-Next-Cursor" not in second.headers
         assert [r["seq"] for r in first.json() + second.json()] == [5, 4, 3, 2, 1]
-        assert {r["agent"] for r in client.get("/api/audit-logs", params={"actor": "user:u1"}).json()} == {"user:u1"}
+        by_bob = client.get("/api/audit-logs", params={"actor": "bob"}).json()
+        assert {r["agent"] for r in by_bob} == {"bob"} and len(by_bob) == 2
+        assert {r["details"]["client_actor"] for r in by_bob} == {"user:someone"}
         assert len(client.get("/api/audit-logs", params={"action": "kill_switch.activate"}).json()) == 3
         assert client.get("/api/audit-logs", params={"since": "2999-01-01T00:00:00Z"}).json() == []
         naive = client.get("/api/audit-logs", params={"since": "2026-01-01T00:00:00"})
@@ -48,7 +49,7 @@ def test_filters_and_the_next_cursor_header(tmp_path: Path) -> None:
 
 def test_verify_names_an_entry_edited_in_the_sqlite_file(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         for n in range(3):
             client.put("/api/kill-switch", json={"active": n % 2 == 0, "reason": f"r{n}", "actor": "user:a"})
         target = client.get("/api/audit-logs").json()[1]["id"]
@@ -58,7 +59,7 @@ def test_verify_names_an_entry_edited_in_the_sqlite_file(tmp_path: Path) -> None
             "UPDATE docs SET body = ? WHERE collection = 'audit' AND id = ?",
             (json.dumps({**json.loads(body), "target": "nothing"}), target),
         )
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         assert client.get("/api/audit-logs/verify").json() == {
             "ok": False, "entries": 3, "firstBroken": target, "unchained": 0
         }  # fmt: skip

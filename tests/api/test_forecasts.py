@@ -6,16 +6,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from agents.predictive_ops.engine import SCORE_POINTS
 from backend_api import create_app
-from tests.conftest import make_settings
+from tests.conftest import api_client, make_settings
 
 
 def test_samples_forecast_and_risks(tmp_path: Path) -> None:
     app = create_app(make_settings(tmp_path))
-    with TestClient(app) as client:
+    with api_client(app) as client:
         empty = client.get("/api/forecasts").json()
         assert empty["anomaly_detection_accuracy"] is None and empty["upcoming_risks"] == []
         samples = [
@@ -47,7 +46,7 @@ def _ramp(first: int, last: int) -> list[dict[str, object]]:
 def test_risk_prediction_confidence_from_predictions_that_came_due(tmp_path: Path) -> None:
     settings = make_settings(tmp_path)
     app = create_app(settings)
-    with TestClient(app) as client:
+    with api_client(app) as client:
         client.post("/api/metrics/samples", json={"samples": _ramp(0, 171)})
         app.state.predictive_ops.refresh()
         body = client.get("/api/forecasts").json()
@@ -61,14 +60,14 @@ def test_risk_prediction_confidence_from_predictions_that_came_due(tmp_path: Pat
         assert calibration["predictions"] == 1 and calibration["hits"] == 1 and calibration["hit_rate"] == 1.0
         assert body["risk_prediction_confidence"] == pytest.approx(100 * (1 - calibration["brier_score"]), abs=0.01)
         assert calibration["window_end"] == "2026-05-01T04:19:00.000Z"
-    with TestClient(create_app(settings)) as client:  # the ledger survives a restart (SQLite settings)
+    with api_client(create_app(settings)) as client:  # the ledger survives a restart (SQLite settings)
         _, settled = client.app.state.predictive_ops.ledger.predictions()  # type: ignore[attr-defined]
         assert [p.host for p in settled] == ["app-1"]
 
 
 def test_anomaly_detection_accuracy_against_the_simulator(tmp_path: Path) -> None:
     app = create_app(make_settings(tmp_path))
-    with TestClient(app) as client:
+    with api_client(app) as client:
         world, ops = app.state.simulation.world, app.state.predictive_ops
         ops.score_budget_s = float("inf")  # every refresh scores the whole fleet, so the figures are reproducible
         start = datetime(2026, 5, 1, tzinfo=UTC)

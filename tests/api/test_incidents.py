@@ -6,14 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi.testclient import TestClient
-
 from backend_api import create_app
-from tests.conftest import make_settings
+from tests.conftest import api_client, make_settings
 
 
 def test_incident_listing_filters_pagination_and_errors(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         batch = [
             {"labels": {"alertname": f"Alert{n}", "service": f"svc{n}", "tenant": "acme" if n % 2 else "globex"},
              "startsAt": f"2026-05-01T12:{n:02d}:00Z"}
@@ -40,8 +38,36 @@ def test_incident_listing_filters_pagination_and_errors(tmp_path: Path) -> None:
         assert client.post(f"/api/incidents/{ids[0]}/acknowledge", json={"reason": "late"}).status_code == 409
 
 
+def test_the_audited_actor_is_the_token_identity_and_reasons_are_one_line(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path, OPSFORGE_API_TOKENS="otto:operator:operator-token-0123456789,"
+                                                          "vera:viewer:viewer-token-0123456789")  # fmt: skip
+    with api_client(create_app(settings), token="operator-token-0123456789") as client:
+        client.post(
+            "/api/alerts", json=[{"labels": {"alertname": "X", "tenant": "t"}, "startsAt": "2026-05-01T12:00:00Z"}]
+        )
+        [incident] = client.get("/api/incidents").json()
+        path = f"/api/incidents/{incident['id']}/acknowledge"
+        forged = {"reason": "looking\n12:00:00 INFO Incident resolved by admin", "actor": "mallory"}
+        assert client.post(path, json=forged).status_code == 422
+        viewer = {"Authorization": "Bearer viewer-token-0123456789"}
+        assert client.post(path, json={"reason": "x"}, headers=viewer).status_code == 403
+        assert client.post(path, json={"reason": "looking", "actor": "mallory"}).status_code == 200
+        audit = client.app.state.kb.list_audit().items  # type: ignore[attr-defined]
+        assert [(a.actor, a.action, a.details) for a in audit] == [
+            ("otto", "incident.acknowledged", {"client_actor": "mallory"})
+        ]
+
+
+def test_since_is_a_zoned_time_not_a_number(tmp_path: Path) -> None:
+    with api_client(create_app(make_settings(tmp_path))) as client:
+        for since in ("0.5", "1764000000", "2026-05-01T12:00:00", "yesterday"):
+            response = client.get("/api/incidents", params={"since": since})
+            assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "since"], since
+        assert client.get("/api/incidents", params={"since": "2026-05-01T12:00:00Z"}).status_code == 200
+
+
 def test_since_out_of_range_or_without_a_zone_is_422_naming_it(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         for since in ("9999-12-31T23:30:00-01:00", "0001-01-01T00:30:00+01:00", "2026-05-01T12:00:00"):
             response = client.get("/api/incidents", params={"since": since})
             assert response.status_code == 422, since
@@ -59,7 +85,7 @@ def topology(tenant: str, services: int, *, star: bool = False) -> dict[str, Any
 
 
 def test_a_tenant_name_is_one_pattern_everywhere(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         assert client.put("/api/topology", json=topology("a/b", 2)).status_code == 422
         assert client.put("/api/topology", json=topology("../x", 2)).status_code == 422
         assert client.get("/api/incidents", params={"tenant": "a/b"}).status_code == 422

@@ -10,12 +10,12 @@ from fastapi.testclient import TestClient
 
 from backend_api import create_app
 from tests.api.conftest import FakeRunner, build
-from tests.conftest import make_settings
+from tests.conftest import api_client, make_settings
 
 
 def test_simulation_start_stop_and_thread_gone_after_shutdown(tmp_path: Path) -> None:
     app = create_app(make_settings(tmp_path, SIM_SPEED=600))
-    with TestClient(app) as client:
+    with api_client(app) as client:
         assert client.get("/api/simulation/status").json()["running"] is False
         started = client.post("/api/simulation/start").json()
         assert started == {
@@ -33,7 +33,7 @@ def test_simulation_start_stop_and_thread_gone_after_shutdown(tmp_path: Path) ->
 
 
 def test_simulation_status_reports_the_world(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         status = client.get("/api/simulation/status").json()
         assert status["alerts_emitted"] == 0 and status["active_faults"] == 0 and status["seed"] == 42
 
@@ -43,7 +43,7 @@ def test_first_start_steps_the_simulated_past_and_a_restart_does_not(tmp_path: P
 
     def run(app: Any, until_ticks: int, within_s: float) -> tuple[int, int]:
         """Start the simulation, wait for ``until_ticks`` ticks or ``within_s``; return ticks and stored alerts."""
-        with TestClient(app) as client:
+        with api_client(app) as client:
             client.post("/api/simulation/start")
             deadline = time.monotonic() + within_s
             while client.get("/api/simulation/status").json()["ticks"] < until_ticks and time.monotonic() < deadline:
@@ -61,14 +61,14 @@ def test_first_start_steps_the_simulated_past_and_a_restart_does_not(tmp_path: P
 
 def test_after_a_restart_sim_time_resumes_after_the_stored_alerts(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, SIM_SPEED=3600, SIM_HISTORY_HOURS=0)
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         client.post("/api/simulation/start")
         deadline = time.monotonic() + 30
         while client.get("/api/simulation/status").json()["ticks"] < 60 and time.monotonic() < deadline:
             time.sleep(0.05)  # an hour of sim time ahead of the wall clock
         client.post("/api/simulation/stop")
         newest = client.get("/api/alerts?limit=1").json()["items"][0]["startsAt"]
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         assert client.get("/api/simulation/status").json()["sim_time"] > newest
 
 
@@ -99,14 +99,28 @@ def test_truth_is_paginated(sim_client: tuple[TestClient, FakeRunner]) -> None:
     assert [f["id"] for f in first["items"] + rest["items"]] == [f.id for f in runner.world.truth.faults()]
     alerts = http.get("/api/simulation/truth/alerts", params={"limit": 5}).json()
     assert len(alerts["items"]) == 5 and alerts["next_cursor"] == "5"
-    assert http.get("/api/simulation/truth", params={"cursor": "abc"}).status_code == 422
+    for cursor in ("abc", "²", "٣"):  # the last two are digits to str.isdigit(), not to int()
+        response = http.get("/api/simulation/truth", params={"cursor": cursor})
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["query", "cursor"]
+        assert http.get("/api/simulation/truth/alerts", params={"cursor": cursor}).status_code == 422
 
 
-def test_injection_needs_the_token_when_one_is_set(tmp_path: Path) -> None:
+def test_truth_is_not_served_while_the_simulation_is_stopped(sim_client: tuple[TestClient, FakeRunner]) -> None:
+    http, runner = sim_client
+    runner.running = False
+    for path in ("/api/simulation/truth", "/api/simulation/truth/alerts"):
+        response = http.get(path)
+        assert response.status_code == 409 and "stopped" in response.json()["detail"]
+
+
+def test_injection_and_reads_need_the_token(tmp_path: Path) -> None:
     test_client, runner = build(tmp_path, OPSFORGE_API_TOKEN="s3cret-token-value-for-tests")
     with test_client as http:
         http.app.state.simulation = runner  # type: ignore[attr-defined]
+        http.headers.pop("Authorization")
         assert http.post("/api/simulation/scenarios/cpu_spike").status_code == 401
+        assert http.get("/api/fleet").status_code == 401
+        assert http.get("/api/simulation/truth").status_code == 401
         headers = {"Authorization": "Bearer s3cret-token-value-for-tests"}
         assert http.post("/api/simulation/scenarios/cpu_spike", headers=headers).status_code == 201
-        assert http.get("/api/fleet").status_code == 200
+        assert http.get("/api/fleet", headers=headers).status_code == 200

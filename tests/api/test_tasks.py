@@ -12,14 +12,14 @@ from fastapi.testclient import TestClient
 from backend_api import create_app
 from config.knowledge_base import KnowledgeBase
 from data.models import Alert, AlertState, Incident, Risk
-from tests.conftest import make_settings
+from tests.conftest import api_client, make_settings
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
 
 
 @pytest.fixture
 def client(tmp_path: Path) -> Iterator[TestClient]:
-    with TestClient(create_app(make_settings(tmp_path, AUTONOMY_ENABLED=False))) as test_client:
+    with api_client(create_app(make_settings(tmp_path, AUTONOMY_ENABLED=False))) as test_client:
         yield test_client
 
 

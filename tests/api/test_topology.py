@@ -9,11 +9,11 @@ from fastapi.testclient import TestClient
 
 from backend_api import create_app
 from tests.api.conftest import TOPOLOGY, FakeRunner
-from tests.conftest import make_settings
+from tests.conftest import PEOPLE_TOKENS, api_client, bearer, make_settings
 
 
 def test_put_replaces_one_tenant_and_get_returns_it(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         assert client.get("/api/topology/acme").status_code == 404
         stored = client.put("/api/topology", json=TOPOLOGY).json()
         assert stored["tenant"] == "acme" and stored["dependencies"] == [["api", "db"]]
@@ -24,9 +24,10 @@ def test_put_replaces_one_tenant_and_get_returns_it(tmp_path: Path) -> None:
 
 
 def test_topology_needs_the_token_when_one_is_set(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path, OPSFORGE_API_TOKEN="s3cret"))) as client:
+    settings = make_settings(tmp_path, OPSFORGE_API_TOKEN="s3cret-token-0123456789")
+    with api_client(create_app(settings), token=None) as client:
         assert client.put("/api/topology", json=TOPOLOGY).status_code == 401
-        ok = client.put("/api/topology", json=TOPOLOGY, headers={"Authorization": "Bearer s3cret"})
+        ok = client.put("/api/topology", json=TOPOLOGY, headers={"Authorization": "Bearer s3cret-token-0123456789"})
         assert ok.status_code == 200
 
 
@@ -49,17 +50,17 @@ def topology(tenant: str, services: int, *, star: bool = False) -> dict[str, Any
 
 def test_a_topology_over_the_limits_is_422_and_keeps_the_current_graph(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, TOPOLOGY_MAX_SERVICES=100, TOPOLOGY_MAX_DEPENDENCIES=50)
-    with TestClient(create_app(settings)) as client:
+    with api_client(create_app(settings)) as client:
         assert client.put("/api/topology", json=topology("acme", 10, star=True)).status_code == 200
         response = client.put("/api/topology", json=topology("acme", 101))
-        assert response.status_code == 422 and response.json()["detail"].startswith("services:")
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["services"]
         response = client.put("/api/topology", json=topology("acme", 60, star=True))
-        assert response.status_code == 422 and response.json()["detail"].startswith("dependencies:")
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["dependencies"]
         crowded = topology("acme", 70)
         for service in crowded["services"]:
             service["hosts"] = ["one-host"]
         response = client.put("/api/topology", json=crowded)
-        assert response.status_code == 422 and "one-host" in response.json()["detail"]
+        assert response.status_code == 422 and "one-host" in response.json()["detail"][0]["msg"]
         assert len(client.get("/api/topology/acme").json()["services"]) == 10
 
 
@@ -71,7 +72,7 @@ def alert(name: str, service: str, minute: int) -> dict[str, Any]:
 
 
 def test_without_a_pushed_graph_get_shows_learned_edges_and_an_operator_decides_on_them(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
+    with api_client(create_app(make_settings(tmp_path))) as client:
         assert client.get("/api/topology/initech").status_code == 404
         for hour in range(3):  # db fails, api follows a minute later, three times
             batch = [alert("DbDown", "db", hour * 120), alert("ApiErrors", "api", hour * 120 + 1)]
@@ -85,6 +86,8 @@ def test_without_a_pushed_graph_get_shows_learned_edges_and_an_operator_decides_
         decision = {"caller": "api", "callee": "db", "reason": "api reads from db", "actor": "alice"}
         confirmed = client.post("/api/topology/initech/edges/confirm", json=decision).json()
         assert confirmed["decision"] == "confirmed" and confirmed["confidence"] == 1.0
+        (audited,) = client.get("/api/audit-logs", params={"action": "topology.edge.confirmed"}).json()
+        assert audited["agent"] == "admin" and audited["details"]["client_actor"] == "alice"  # the token decides
         rejected = client.post("/api/topology/initech/edges/reject", json=decision)
         assert rejected.status_code == 200 and rejected.json()["decision"] == "rejected"
         assert client.get("/api/topology/initech").json()["learnedEdges"][0]["decision"] == "rejected"
@@ -98,7 +101,8 @@ def test_without_a_pushed_graph_get_shows_learned_edges_and_an_operator_decides_
         assert pushed["learnedEdges"][0]["caller"] == "api"  # shown beside the pushed graph, which wins
 
 
-def test_edge_decisions_need_the_token_when_one_is_set(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path, OPSFORGE_API_TOKEN="s3cret"))) as client:
+def test_edge_decisions_need_an_operator_token(tmp_path: Path) -> None:
+    with api_client(create_app(make_settings(tmp_path, OPSFORGE_API_TOKENS=PEOPLE_TOKENS)), token=None) as client:
         decision = {"caller": "api", "callee": "db", "reason": "r"}
         assert client.post("/api/topology/acme/edges/reject", json=decision).status_code == 401
+        assert client.post("/api/topology/acme/edges/reject", json=decision, headers=bearer("vic")).status_code == 403

@@ -39,7 +39,7 @@ def test_public_bind_needs_token_or_explicit_opt_in() -> None:
     with pytest.raises(ValidationError) as excinfo:
         build(HOST="0.0.0.0")
     assert "OPSFORGE_API_TOKEN" in describe_error(excinfo.value)
-    assert build(HOST="0.0.0.0", OPSFORGE_API_TOKEN="t").api_token == "t"
+    assert build(HOST="0.0.0.0", OPSFORGE_API_TOKEN="t" * 16).api_token == "t" * 16
     assert build(HOST="0.0.0.0", OPSFORGE_ALLOW_INSECURE=True).HOST == "0.0.0.0"
 
 
@@ -59,3 +59,30 @@ def test_the_executor_allowlist_is_json_per_tenant_and_refuses_bad_names() -> No
     for bad in ({"*": ["rm -rf"]}, {"": ["clear_cache"]}, {"*": [""]}):
         with pytest.raises(ValidationError, match="EXEC_ALLOWLIST"):
             build(EXEC_ALLOWLIST=bad)
+
+
+def test_tokens_shorter_than_16_or_blank_are_refused_naming_the_variable() -> None:
+    for value in ("   ", "\t", "fifteen-chars-x", "has space in the token"):
+        with pytest.raises(ValidationError) as excinfo:
+            build(OPSFORGE_API_TOKEN=value)
+        assert "OPSFORGE_API_TOKEN" in describe_error(excinfo.value)
+    with pytest.raises(ValidationError) as excinfo:
+        build(OPSFORGE_API_TOKENS="ci:operator:short")
+    assert "OPSFORGE_API_TOKENS" in describe_error(excinfo.value)
+    assert build(OPSFORGE_API_TOKEN="").api_token is None
+
+
+def test_token_list_and_legacy_token_become_identities() -> None:
+    settings = build(OPSFORGE_API_TOKENS="ci:operator:ci-token-0123456789", OPSFORGE_API_TOKEN="legacy-token-0123456")
+    assert [(s.name, s.role.value) for s in settings.token_specs] == [("ci", "operator"), ("admin", "admin")]
+    assert build().token_specs == []  # the service generates one
+    assert build(HOST="0.0.0.0", OPSFORGE_API_TOKENS="ci:viewer:ci-token-0123456789").HOST == "0.0.0.0"
+
+
+def test_allowed_hosts() -> None:
+    assert build().allowed_hosts == ["localhost", "127.0.0.1", "::1"]
+    assert build(ALLOWED_HOSTS="Ops.Example.com, localhost").allowed_hosts == ["ops.example.com", "localhost"]
+    for bad in ("", "http://ops.example.com", "ops.example.com/x", " , "):
+        with pytest.raises(ValidationError) as excinfo:
+            build(ALLOWED_HOSTS=bad)
+        assert "ALLOWED_HOSTS" in describe_error(excinfo.value)

@@ -50,3 +50,13 @@ def test_third_party_info_is_filtered() -> None:
     assert not handler.filter(record)
     warning = other.makeRecord("somelib.client", logging.WARNING, __file__, 1, "retrying", (), None)
     assert handler.filter(warning)
+
+
+def test_a_message_with_control_characters_stays_one_line() -> None:
+    logger, handler, stream = make(10, TerminalOutput.FULL)
+    reason = "ok\n12:00:00 KILLSWITCH     Kill switch deactivated by admin\x1b[2K"
+    logger.warning("Kill switch activated by %s: %s", "otto", reason, extra={"agent": "a\rb"})
+    assert stream.getvalue().count("\n") == 1
+    entry = handler.entries()[-1]
+    assert "\n" not in entry.message and "\\n12:00:00 KILLSWITCH" in entry.message and "\\x1b[2K" in entry.message
+    assert entry.agent == "a\\rb"

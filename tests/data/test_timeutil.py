@@ -6,8 +6,9 @@ from datetime import UTC, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import TypeAdapter, ValidationError
 
-from data.timeutil import iso_text, iso_z, parse_iso
+from data.timeutil import UtcDatetime, iso_text, iso_z, parse_iso
 
 T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -18,6 +19,16 @@ def test_iso_text_equals_iso_z_for_any_zone() -> None:
     for moment in [*moments, repeated, repeated.replace(fold=1)]:
         assert iso_text(moment) == iso_z(moment)
     assert iso_text(repeated) != iso_text(repeated.replace(fold=1))  # equal datetimes, different instants
+
+
+def test_a_number_is_not_a_time() -> None:
+    adapter: TypeAdapter[datetime] = TypeAdapter(UtcDatetime)
+    for number in (0, 1_764_000_000, 1.5e12, True, "1764000000", "0.5", " -1e3 "):
+        with pytest.raises(ValidationError, match="ISO-8601"):
+            adapter.validate_python(number)
+        with pytest.raises(ValidationError, match="ISO-8601"):
+            adapter.validate_json(str(number).lower())
+    assert adapter.validate_json('"2026-11-24T10:00:00Z"').isoformat() == "2026-11-24T10:00:00+00:00"
 
 
 def test_a_time_out_of_range_in_utc_is_a_value_error_not_an_overflow() -> None:

@@ -33,6 +33,27 @@ export function getToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/**
+ * The message of an error body: a string ``detail`` as is; a validation error's list of ``{loc, msg}`` as
+ * ``field.path[0]: msg`` lines (the request part, body/query/path, left out), so a form can name the field.
+ */
+export function errorMessage(detail: unknown): string {
+  if (typeof detail === "string") return detail;
+  if (!Array.isArray(detail)) return JSON.stringify(detail);
+  return detail
+    .map((item: { loc?: unknown; msg?: unknown }) => {
+      const loc = Array.isArray(item?.loc) ? item.loc : [];
+      const parts = loc[0] === "body" || loc[0] === "query" || loc[0] === "path" ? loc.slice(1) : loc;
+      const field = parts.reduce<string>(
+        (path, part) => (typeof part === "number" ? `${path}[${part}]` : path ? `${path}.${String(part)}` : String(part)),
+        "",
+      );
+      const message = typeof item?.msg === "string" ? item.msg : JSON.stringify(item);
+      return field ? `${field}: ${message}` : message;
+    })
+    .join("; ");
+}
+
 async function request<T>(path: string, init: RequestInit = {}): Promise<{ body: T; headers: Headers }> {
   const headers = new Headers(init.headers);
   if (init.body) headers.set("Content-Type", "application/json");
@@ -44,7 +65,7 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<{ body:
     let detail = response.statusText;
     try {
       const body = (await response.json()) as { detail?: unknown };
-      detail = typeof body.detail === "string" ? body.detail : JSON.stringify(body.detail);
+      detail = errorMessage(body.detail);
     } catch {
       // not JSON: keep the status text
     }

@@ -33,6 +33,17 @@ describe("api client", () => {
     expect(headers.get("Authorization")).toBe("Bearer s3cret");
   });
 
+  it("names the field of each validation error", async () => {
+    const detail = [
+      { type: "invalid_input", loc: ["matchers", 0, "value"], msg: "invalid regex: missing )" },
+      { type: "missing", loc: ["body", "reason"], msg: "Field required" },
+    ];
+    vi.spyOn(globalThis, "fetch").mockResolvedValue(reply(422, { detail }));
+    await expect(api.incident("INC-x")).rejects.toThrow(
+      "matchers[0].value: invalid regex: missing ); reason: Field required",
+    );
+  });
+
   it("turns error bodies into messages", async () => {
     vi.spyOn(globalThis, "fetch").mockResolvedValue(reply(404, { detail: "incident INC-x not found" }));
     await expect(api.incident("INC-x")).rejects.toThrow("incident INC-x not found");
