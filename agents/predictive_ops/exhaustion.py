@@ -26,6 +26,9 @@ RESET_SIGMAS = 8.0  # a fall this many noise sds below the recent peak is a clea
 RESET_LOOKBACK = 30  # samples a clean-up may take to complete
 MIN_SEGMENT = 10  # samples since a clean-up needed before a trend is fitted
 MAX_AUTOCORRELATION = 0.99
+KINK_CANDIDATES = 96  # bends tried per fit (evenly spaced)
+KINK_RESOLUTION = 240  # points the bend is looked for on (block means of a longer series)
+MAX_KINKS = 3  # changes of rate looked for, most significant first
 
 
 @dataclass(frozen=True)
@@ -95,31 +98,92 @@ def last_reset(values: Array, *, sigmas: float = RESET_SIGMAS, lookback: int = R
     return first + int(np.argmin(values[first : last + 1]))
 
 
-def fit_exhaustion(times: Array, values: Array, limit: float) -> Exhaustion | None:
-    """Fit the fill since the last clean-up and project when it reaches ``limit``; None with too few samples.
+@dataclass(frozen=True)
+class _Line:
+    slope: float
+    level: float  # at the newest sample
+    sigma: float  # residual sd
+    r: float  # residual lag-1 autocorrelation, clipped to [0, MAX_AUTOCORRELATION]
+    se: float  # slope standard error, widened for r
+    rss: float
 
-    ``times`` are seconds (any origin), increasing. The interval treats the slope as normal with its OLS
-    standard error inflated by sqrt((1 + r) / (1 - r)) for residual lag-1 autocorrelation r > 0.
-    """
-    start = last_reset(values)
-    t, y = times[start:], values[start:]
-    if len(t) < MIN_SEGMENT:
-        return None
+
+def _line(t: Array, y: Array) -> _Line | None:
     t_mean = float(t.mean())
     dt = t - t_mean
     sxx = float(dt @ dt)
     if sxx <= 0:
         return None
     slope = float(dt @ (y - y.mean())) / sxx
-    level = float(y.mean()) + slope * (float(t[-1]) - t_mean)
     residual = y - (float(y.mean()) + slope * dt)
-    dof = len(t) - 2
-    sigma = math.sqrt(float(residual @ residual) / dof) if dof > 0 else 0.0
-    r = 0.0
-    if len(residual) > 2 and float(residual @ residual) > 0:
-        r = float(residual[1:] @ residual[:-1]) / float(residual @ residual)
-        r = min(max(r, 0.0), MAX_AUTOCORRELATION)
+    rss = float(residual @ residual)
+    sigma = math.sqrt(rss / (len(t) - 2)) if len(t) > 2 else 0.0
+    r = min(max(float(residual[1:] @ residual[:-1]) / rss, 0.0), MAX_AUTOCORRELATION) if rss > 0 else 0.0
     se = sigma / math.sqrt(sxx) * math.sqrt((1 + r) / (1 - r))
+    return _Line(slope, float(y.mean()) + slope * (float(t[-1]) - t_mean), sigma, r, se, rss)
+
+
+def _block_means(t: Array, y: Array, most: int) -> tuple[Array, Array, int]:
+    """Return (times, values) averaged over blocks of k consecutive samples ending at the newest, and k, so
+    that at most ``most`` blocks remain (k = 1 when the series is short enough)."""
+    k = max(1, math.ceil(len(t) / most))
+    usable = len(t) - len(t) % k
+    offset = len(t) - usable
+    return t[offset:].reshape(-1, k).mean(axis=1), y[offset:].reshape(-1, k).mean(axis=1), k
+
+
+def last_kink(
+    t: Array, y: Array, *, candidates: int = KINK_CANDIDATES, resolution: int = KINK_RESOLUTION
+) -> int | None:
+    """Return the index at which the fill's rate last changed, or None when one straight line is as good.
+
+    Each candidate bend joins two lines at that sample (a hinge regression, on block means of at most
+    ``resolution`` points); the best bend is kept when it lowers the BIC, counted over the effective
+    number of independent points n (1 - r) / (1 + r), so that autocorrelated noise does not pass for a
+    change of rate.
+    """
+    tb, yb, k = _block_means(t, y, resolution)
+    n = len(tb)
+    line = _line(tb, yb)
+    if n < 3 * MIN_SEGMENT or line is None or line.rss <= 0:
+        return None
+    at = np.unique(np.linspace(MIN_SEGMENT, n - MIN_SEGMENT, candidates).astype(np.int64))
+    hinge = np.maximum(0.0, tb[:, None] - tb[at][None, :])  # (n, candidates)
+    q, _ = np.linalg.qr(np.column_stack([np.ones(n), tb - tb.mean()]))  # what one line explains
+    y_r = yb - q @ (q.T @ yb)
+    h_r = hinge - q @ (q.T @ hinge)
+    hh = np.einsum("ij,ij->j", h_r, h_r)
+    gain = np.where(hh > 0, (h_r.T @ y_r) ** 2 / np.where(hh > 0, hh, 1.0), 0.0)
+    best = int(np.argmax(gain))
+    rss = max(line.rss - float(gain[best]), 1e-300)
+    n_eff = max(n * (1 - line.r) / (1 + line.r), 3.0)
+    if n_eff * math.log(rss / line.rss) + 2 * math.log(n_eff) >= 0:
+        return None
+    return len(t) - (n - int(at[best])) * k
+
+
+def fit_exhaustion(times: Array, values: Array, limit: float) -> Exhaustion | None:
+    """Fit the fill since the last clean-up and its last change of rate, and project when it reaches ``limit``;
+    None with too few samples.
+
+    ``times`` are seconds (any origin), increasing. The interval treats the slope as normal with its OLS
+    standard error inflated by sqrt((1 + r) / (1 - r)) for residual lag-1 autocorrelation r > 0.
+    """
+    start = last_reset(values)
+    if len(values) - start < MIN_SEGMENT:
+        return None
+    line = _line(times[start:], values[start:])
+    for _ in range(MAX_KINKS):
+        if line is None:
+            return None
+        kink = last_kink(times[start:], values[start:])
+        if kink is None:
+            break
+        start += kink
+        line = _line(times[start:], values[start:])
+    if line is None:
+        return None
+    slope, level, se, sigma = line.slope, line.level, line.se, line.sigma
     gap = limit - level
     if gap <= 0:
         return Exhaustion(slope, se, level, start, 0.0, 0.0, 0.0)

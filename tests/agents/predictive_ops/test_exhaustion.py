@@ -84,3 +84,15 @@ def test_probability_by_follows_the_slope_distribution() -> None:
     assert fill.probability_by(90.0, 10 * fill.eta_s) > 0.95
     assert fill.probability_by(90.0, 0.1 * fill.eta_s) < 0.05
     assert fit_exhaustion(t[:5], values[:5], 90.0) is None
+
+
+def test_after_a_change_of_rate_the_eta_follows_the_new_rate() -> None:
+    rng = np.random.default_rng(9)
+    rate = np.where(np.arange(1440) < 1200, 0.005, 0.04)  # four hours ago the fill went eight times faster
+    values = 40 + np.cumsum(rate) + rng.normal(0, 0.1, 1440)
+    fill = fit_exhaustion(seconds(1440), values, 90.0)
+    truth = (90 - (40 + rate.sum())) / 0.04 * STEP
+    assert fill is not None and fill.eta_s is not None and 1150 <= fill.start <= 1250
+    assert abs(fill.eta_s - truth) < 0.1 * truth
+    steady = 40 + 0.02 * np.arange(1440) + rng.normal(0, 0.3, 1440)
+    assert fit_exhaustion(seconds(1440), steady, 90.0).start == 0  # type: ignore[union-attr]
