@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from agents.alert_ops import AlertOps, CorrelationWeights
-from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
+from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger, labels_to_series
 from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics
 from api.limits import BodySizeLimit
 from config import terminal_logger
@@ -27,6 +27,8 @@ from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
 from data.clock import SimClock
 from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
+from data.prometheus import HttpPrometheus, PrometheusSource
+from data.series_sources import SeriesSources, SourcedSink
 from data.sim.metric_truth import SimulatorTruth
 from data.sim.world import World
 from data.timeutil import utc_now
@@ -44,10 +46,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     kill_switch = KillSwitch(kb)
     alert_ops = AlertOps(kb, weights=correlation_weights(settings))
     metric_store = MetricStore()
+    sources = SeriesSources()
     world = World(
         seed=settings.SIM_SEED,
         alert_sink=alert_ops,
-        metric_sink=metric_store,
+        metric_sink=SourcedSink(metric_store, sources, "simulator", key_of=labels_to_series),
         topology_sink=alert_ops,
         faults_paused=lambda: kill_switch.active,
         tick_seconds=settings.SIM_TICK_SECONDS,
@@ -61,8 +64,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         truth=SimulatorTruth(world),
         ledger=ledger,
         seasonal=settings.FORECAST_SEASONAL,
+        source_of=sources.source_of,
+        exhaustion_horizon=timedelta(hours=settings.EXHAUSTION_HORIZON_HOURS),
     )
     forecaster = PeriodicWorker("forecasts", settings.FORECAST_INTERVAL_S, predictive.refresh)
+    prometheus = prometheus_source(settings, metric_store, sources)
 
     def step(sim_time: datetime) -> None:
         world.step(sim_time)
@@ -88,21 +94,43 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.kill_switch = kill_switch
     app.state.alert_ops = alert_ops
     app.state.predictive_ops = predictive
+    app.state.series_sources = sources
+    app.state.prometheus = prometheus
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
     app.state.simulation = simulation
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
+    if prometheus is not None:
+        prometheus.start()
     if settings.SIM_AUTOSTART:
         simulation.start()
     try:
         yield
     finally:
         simulation.shutdown()
+        if prometheus is not None:
+            prometheus.stop()
         forecaster.stop()
         alert_ops.close()
         kb.close()
         log.info("OpsForge stopped")
         terminal_logger.uninstall(handler)
+
+
+def prometheus_source(settings: Settings, store: MetricStore, sources: SeriesSources) -> PrometheusSource | None:
+    """Return the Prometheus pull source ``settings`` configure (not started), or None without a URL."""
+    if settings.PROMETHEUS_URL is None:
+        return None
+    return PrometheusSource(
+        HttpPrometheus(settings.PROMETHEUS_URL, timeout_s=settings.PROMETHEUS_TIMEOUT_S),
+        settings.PROMETHEUS_QUERIES,
+        store,
+        url=settings.PROMETHEUS_URL,
+        sources=sources,
+        step=timedelta(seconds=settings.PROMETHEUS_STEP_S),
+        backfill=timedelta(hours=settings.PROMETHEUS_BACKFILL_HOURS),
+        max_backoff=timedelta(seconds=settings.PROMETHEUS_MAX_BACKOFF_S),
+    )
 
 
 def correlation_weights(settings: Settings) -> CorrelationWeights:

@@ -6,7 +6,7 @@ The ETS forecasting family lives in the `ets` subpackage. Other code imports the
 from agents.predictive_ops.anomaly import DetectorParams, scores
 from agents.predictive_ops.detection_quality import DetectionQuality
 from agents.predictive_ops.engine import ANOMALY_FLAG, PredictiveOps, SeriesForecast
-from agents.predictive_ops.metric_store import MetricStore
+from agents.predictive_ops.metric_store import MetricStore, labels_to_series
 from agents.predictive_ops.risk_calibration import LEDGER_SETTING, Calibration, RiskLedger
 
 __all__ = [
@@ -19,5 +19,6 @@ __all__ = [
     "PredictiveOps",
     "RiskLedger",
     "SeriesForecast",
+    "labels_to_series",
     "scores",
 ]
