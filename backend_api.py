@@ -1,4 +1,8 @@
-"""Composition root: `create_app(settings)` builds the service; `python backend_api.py` runs it with uvicorn."""
+"""Composition root: `create_app(settings)` builds the service; `python backend_api.py` runs it with uvicorn.
+
+This module only wires: settings, the knowledge base, the agents (each registered once in the agent
+registry), the simulated world and its runner, and the routers.
+"""
 
 from __future__ import annotations
 
@@ -7,34 +11,31 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
 
 from agents.alert_ops import AlertOps, CorrelationWeights
+from agents.base import AgentRegistry
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger, labels_to_series
-from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics
+from api import agents, alerts, audit, control, fleet, forecasts, incidents, logs, metrics, simulation, topology
+from api.dashboard import serve_dashboard
+from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from config import terminal_logger
-from config.document_store import InvalidCursor
 from config.kill_switch import KillSwitch
 from config.knowledge_base import build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
-from data.clock import SimClock
-from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
 from data.prometheus import HttpPrometheus, PrometheusSource
 from data.series_sources import SeriesSources, SourcedSink
 from data.sim.metric_truth import SimulatorTruth
-from data.sim.world import World
-from data.timeutil import utc_now
-from live_data_generator import SimulationRunner
+from live_data_generator import build_simulation, build_world
 
 log = logging.getLogger("opsforge")
+
+ROUTERS = (control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts)
 
 
 @asynccontextmanager
@@ -47,13 +48,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     alert_ops = AlertOps(kb, weights=correlation_weights(settings))
     metric_store = MetricStore()
     sources = SeriesSources()
-    world = World(
-        seed=settings.SIM_SEED,
+    world = build_world(
+        settings,
         alert_sink=alert_ops,
         metric_sink=SourcedSink(metric_store, sources, "simulator", key_of=labels_to_series),
         topology_sink=alert_ops,
         faults_paused=lambda: kill_switch.active,
-        tick_seconds=settings.SIM_TICK_SECONDS,
     )
     ledger = RiskLedger(
         load=lambda: kb.get_setting(LEDGER_SETTING), save=lambda body: kb.put_setting(LEDGER_SETTING, body)
@@ -69,26 +69,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     )
     forecaster = PeriodicWorker("forecasts", settings.FORECAST_INTERVAL_S, predictive.refresh)
     prometheus = prometheus_source(settings, metric_store, sources)
+    registry = AgentRegistry(paused=lambda: kill_switch.active)
+    registry.register("AlertOps", alert_ops, autonomous=False)
+    registry.register("PredictiveOps", predictive, autonomous=False)
 
-    def step(sim_time: datetime) -> None:
-        world.step(sim_time)
+    def advance(sim_time: datetime) -> None:
         alert_ops.advance_to(sim_time)
 
-    # Only a first start gets a simulated past. After a restart the stored alerts are the past, and sim time
-    # (which runs ahead of the wall clock above 1x) resumes after the newest of them, so event time never
-    # goes backwards across restarts.
     newest = kb.list_alerts(limit=1).items
-    tick = timedelta(seconds=settings.SIM_TICK_SECONDS)
-    start = max(utc_now(), newest[0].startsAt + tick) if newest else utc_now()
-    simulation = SimulationRunner(
-        seed=settings.SIM_SEED,
-        speed=settings.SIM_SPEED,
-        tick_seconds=settings.SIM_TICK_SECONDS,
-        step=step,
-        world=world,
-        clock=SimClock(start, settings.SIM_SPEED),
-        history=timedelta(0) if newest else timedelta(hours=settings.SIM_HISTORY_HOURS),
-    )
+    runner = build_simulation(settings, world, after_step=advance, newest_alert=newest[0].startsAt if newest else None)
     app.state.log_handler = handler
     app.state.kb = kb
     app.state.kill_switch = kill_switch
@@ -96,18 +85,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.predictive_ops = predictive
     app.state.series_sources = sources
     app.state.prometheus = prometheus
+    app.state.agents = registry
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
-    app.state.simulation = simulation
+    app.state.simulation = runner
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
     if prometheus is not None:
         prometheus.start()
     if settings.SIM_AUTOSTART:
-        simulation.start()
+        runner.start()
     try:
         yield
     finally:
-        simulation.shutdown()
+        runner.shutdown()
         if prometheus is not None:
             prometheus.stop()
         forecaster.stop()
@@ -147,41 +137,6 @@ def correlation_weights(settings: Settings) -> CorrelationWeights:
     )
 
 
-def _error_handlers(app: FastAPI) -> None:
-    statuses: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409, InvalidInput: 422}
-
-    @app.exception_handler(DomainError)
-    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
-        if isinstance(error, Overloaded):
-            headers = {"Retry-After": str(max(1, round(error.retry_after)))}
-            return JSONResponse({"detail": str(error)}, status_code=429, headers=headers)
-        code = next((c for kind, c in statuses.items() if isinstance(error, kind)), 400)
-        return JSONResponse({"detail": str(error)}, status_code=code)
-
-    @app.exception_handler(InvalidCursor)
-    async def invalid_cursor(_: Request, error: InvalidCursor) -> JSONResponse:
-        return JSONResponse({"detail": [{"loc": ["query", "cursor"], "msg": str(error)}]}, status_code=422)
-
-
-def _serve_dashboard(app: FastAPI, dist: Path) -> None:
-    """Serve the built dashboard at `/` with an SPA fallback that never shadows `/api/*`."""
-    index = dist / "index.html"
-    if not index.is_file():
-        return
-    if (dist / "assets").is_dir():
-        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
-    root = dist.resolve()
-
-    @app.get("/{path:path}", include_in_schema=False)
-    def spa(path: str) -> FileResponse:
-        if path == "api" or path.startswith("api/"):
-            raise HTTPException(404, detail=f"no API route /{path}")
-        candidate = (root / path).resolve()
-        if path and candidate.is_relative_to(root) and candidate.is_file():
-            return FileResponse(candidate)
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
-
-
 def create_app(settings: Settings) -> FastAPI:
     """Return the OpsForge app for ``settings``; nothing starts until its lifespan runs."""
     app = FastAPI(title="OpsForge", version="0.1.0", lifespan=lifespan)
@@ -195,10 +150,10 @@ def create_app(settings: Settings) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
-    _error_handlers(app)
-    for module in (control, logs, metrics, ingest, incidents, agents, fleet, forecasts):
+    install_error_handlers(app)
+    for module in ROUTERS:
         app.include_router(module.router)
-    _serve_dashboard(app, settings.FRONTEND_DIST)
+    serve_dashboard(app, settings.FRONTEND_DIST)
     return app
 
 

@@ -1,24 +1,16 @@
-"""`GET /api/metrics`: the dashboard's KPI cards (the seed's six keys; null = not enough data yet)."""
+"""Metrics: the dashboard's KPI cards (`GET /api/metrics`, the seed's six keys; null = not enough data
+yet) and metric sample ingestion (`POST /api/metrics/samples`)."""
 
 from __future__ import annotations
 
-from typing import Protocol
-
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
 from agents.kpis import compute_kpis
-from api.deps import KbDep
+from api.deps import AlertOpsDep, Authorized, KbDep, PredictiveDep
+from data.models import MetricSampleIn
 
 router = APIRouter(prefix="/api", tags=["metrics"])
-
-
-class AlertReduction(Protocol):
-    def alerts_reduced(self) -> float | None: ...
-
-
-class RiskCount(Protocol):
-    def open_risk_count(self) -> int | None: ...
 
 
 class MetricsOut(BaseModel):
@@ -32,13 +24,23 @@ class MetricsOut(BaseModel):
     upcomingRisks: int | None = Field(description="open predicted threshold crossings")
 
 
+class SamplesIn(BaseModel):
+    samples: list[MetricSampleIn] = Field(min_length=1, max_length=50_000)
+
+
+class AcceptedOut(BaseModel):
+    accepted: int
+
+
 @router.get("/metrics", response_model=MetricsOut)
-def get_metrics(request: Request, kb: KbDep) -> MetricsOut:
-    alert_ops: AlertReduction | None = getattr(request.app.state, "alert_ops", None)
-    predictive: RiskCount | None = getattr(request.app.state, "predictive_ops", None)
-    kpis = compute_kpis(
-        kb,
-        alerts_reduced=alert_ops.alerts_reduced() if alert_ops else None,
-        upcoming_risks=predictive.open_risk_count() if predictive else None,
-    )
+def get_metrics(kb: KbDep, alert_ops: AlertOpsDep, predictive: PredictiveDep) -> MetricsOut:
+    kpis = compute_kpis(kb, alerts_reduced=alert_ops.alerts_reduced(), upcoming_risks=predictive.open_risk_count())
     return MetricsOut(**kpis.__dict__)
+
+
+@router.post(
+    "/metrics/samples", response_model=AcceptedOut, status_code=status.HTTP_202_ACCEPTED, dependencies=[Authorized]
+)
+def post_samples(body: SamplesIn, engine: PredictiveDep) -> AcceptedOut:
+    engine.store.ingest_samples(body.samples)
+    return AcceptedOut(accepted=len(body.samples))

@@ -50,3 +50,17 @@ UtcDatetime = Annotated[
     PlainSerializer(iso_z, return_type=str, when_used="json"),
 ]
 """An aware UTC datetime field: naive input is a validation error, JSON output ends with ``Z``."""
+
+
+def age_text(moment: datetime, now: datetime) -> str:
+    """Return the seed's relative age text: 'Just now', 'N min ago', 'N hour(s) ago', 'N day(s) ago'."""
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return "Just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours > 1 else ''} ago"
+    days = seconds // 86400
+    return f"{days} day{'s' if days > 1 else ''} ago"

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from agents.alert_ops.signals import AlertTraits
 from data.labels import label_fingerprint
-from data.models import AlertIn, AlertState
+from data.models import Alert, AlertIn, AlertState
 from data.timeutil import iso_text
 
 FLAP_WINDOW = timedelta(minutes=30)
@@ -83,6 +83,26 @@ class AlertRecord:
     incident_id: str | None = None
     transitions: deque[datetime] = field(default_factory=deque)
     traits: AlertTraits | None = field(default=None, compare=False, repr=False)  # memo of correlation's view
+
+    @classmethod
+    def of(cls, fingerprint: str, tenant: str, alert: AlertIn | Alert) -> AlertRecord:
+        """Return the engine's record of ``alert`` under ``fingerprint`` for ``tenant``: a stored `Alert` keeps its
+        status, last-seen time, count and incident; a delivered `AlertIn` is a new firing record, seen once, at
+        its ``startsAt``. Labels and annotations are copied, so the record never shares the caller's dicts."""
+        stored = alert if isinstance(alert, Alert) else None
+        return cls(
+            fingerprint=fingerprint,
+            tenant=tenant,
+            labels=dict(alert.labels),
+            annotations=dict(alert.annotations),
+            status=stored.status if stored is not None else AlertState.FIRING,
+            starts_at=alert.startsAt,
+            ends_at=alert.endsAt,
+            last_seen=stored.lastSeen if stored is not None else alert.startsAt,
+            source=alert.source,
+            count=stored.count if stored is not None else 1,
+            incident_id=stored.incident_id if stored is not None else None,
+        )
 
     @property
     def flapping(self) -> bool:

@@ -14,18 +14,17 @@ import logging
 import threading
 import time
 import uuid
-from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from agents.alert_ops.correlator import Correlator
-from agents.alert_ops.dedup import AlertRecord, FingerprintIndex, is_resolved
-from agents.alert_ops.hot_set import HotSet
+from agents.alert_ops.dedup import AlertRecord, is_resolved
 from agents.alert_ops.incident_state import AGENT, IncidentState
 from agents.alert_ops.lifecycle import Lifecycle, LifecyclePolicy
 from agents.alert_ops.link_score import CooccurrenceStats, CorrelationWeights, Learned, Scorer
 from agents.alert_ops.restore import Restore
+from agents.alert_ops.state import EngineState
 from agents.alert_ops.topology import TopologyRegistry
 from config.knowledge_base import KnowledgeBase
 from data.errors import Conflict, NotFound
@@ -50,8 +49,13 @@ class IngestResult:
     incidents_touched: int
 
 
-class AlertOps(Correlator, Lifecycle, Restore):
-    """The alert engine. Thread-safe; implements the `AlertSink` and `TopologySink` protocols."""
+class AlertOps:
+    """The alert engine. Thread-safe; implements the `AlertSink` and `TopologySink` protocols.
+
+    It holds the lock and the shared `EngineState`, and hands that state to its collaborators: the
+    ``correlator`` (where an alert goes), the ``lifecycle`` (what event time resolves and forgets) and
+    ``restorer`` (what a restart takes back from the knowledge base).
+    """
 
     def __init__(
         self,
@@ -65,26 +69,23 @@ class AlertOps(Correlator, Lifecycle, Restore):
         self.weights = weights or CorrelationWeights()
         self.policy = policy or LifecyclePolicy()
         self.topology = topology or TopologyRegistry()
-        self.cooccurrence = CooccurrenceStats()
-        self._scorer = Scorer(self.weights, self.cooccurrence)
+        self._scorer = Scorer(self.weights, CooccurrenceStats())
         self._lock = threading.RLock()
-        self._records: dict[str, AlertRecord] = {}
-        self._fingerprints = FingerprintIndex()
-        self._incidents: dict[str, IncidentState] = {}
-        self._hot = HotSet()
-        self._resolving: dict[str, IncidentState] = {}  # open incidents out of the hot set whose alerts all ended
-        self._watermark: datetime | None = None
-        self._new_fingerprints: deque[tuple[datetime, bool]] = deque()
-        self._since_prune = 0
-        self._last_sweep: datetime | None = None
+        self.state = EngineState()
+        self.correlator = Correlator(self.state, self.weights, self.policy, self.topology, self._scorer)
+        self.lifecycle = Lifecycle(self.state, self.weights, self.policy, self._scorer)
+        self.restorer = Restore(self.state, kb, self.correlator)
         self._decisions = 0  # alerts placed into incidents (opened or joined)
         self._last_decision: datetime | None = None  # wall time
-        self._opened_in_batch: list[str] = []
-        self._moved_alerts: list[AlertRecord] = []  # alerts re-pointed by merges, stored with the batch
         self._learned_saved = time.monotonic()
         self._load_topologies()
         self._load_learned()
-        self._restore(self.policy.max_tracked_alerts)
+        self.restorer.restore(self.policy.max_tracked_alerts)
+
+    @property
+    def cooccurrence(self) -> CooccurrenceStats:
+        """The co-occurrence statistics correlation learned (replaced when stored ones are loaded)."""
+        return self._scorer.cooccurrence
 
     # ------------------------------------------------------------------ sinks
 
@@ -115,7 +116,6 @@ class AlertOps(Correlator, Lifecycle, Restore):
             log.warning("Ignoring the stored correlation statistics (%r); learning afresh", error)
             return
         self._scorer.install(learned)
-        self.cooccurrence = learned.cooccurrence  # what closing incidents teach (`Lifecycle`) must reach the scorer
 
     def save_learned(self) -> None:
         """Store what correlation learned, so a restarted engine correlates as this one would."""
@@ -144,28 +144,29 @@ class AlertOps(Correlator, Lifecycle, Restore):
             new_alerts = opened = 0
             for alert in alerts:
                 at = alert.startsAt
-                self._watermark = at if self._watermark is None or at > self._watermark else self._watermark
+                if self.state.watermark is None or at > self.state.watermark:
+                    self.state.watermark = at
                 record, is_new, incident_opened = self._apply(alert, touched)
                 touched_alerts[record.fingerprint] = record
                 new_alerts += is_new
                 opened += incident_opened
-            self._sweep(touched)
-            if len(self._records) > self.policy.max_tracked_alerts and self._watermark is not None:
-                self._expire(self._watermark)
+            self.lifecycle.sweep(touched)
+            if len(self.state.records) > self.policy.max_tracked_alerts and self.state.watermark is not None:
+                self.lifecycle.expire(self.state.watermark)
             for state in touched.values():
                 state.refresh_root_cause(self.topology.get(state.hot.tenant), self._scorer.roles.open_share)
-            for record in self._moved_alerts:
+            for record in self.state.moved_alerts:
                 touched_alerts[record.fingerprint] = record
-            self._moved_alerts = []
+            self.state.moved_alerts = []
             self._persist(touched_alerts.values(), touched.values())
             save_learned = time.monotonic() - self._learned_saved >= LEARNED_SAVE_S
             if new_alerts:
                 self._decisions += new_alerts
                 self._last_decision = utc_now()
             # Titles only for what is logged: a storm must not flood the log panel, nor pay for lines it never shows.
-            logged = [i for i in self._opened_in_batch if i in self._incidents][:20]
-            opened_now = [(i, self._incidents[i].title()) for i in logged]
-            self._opened_in_batch = []
+            logged = [i for i in self.state.opened_in_batch if i in self.state.incidents][:20]
+            opened_now = [(i, self.state.incidents[i].title()) for i in logged]
+            self.state.opened_in_batch = []
         if save_learned:
             self.save_learned()
         extra = {"log_type": LogType.INCIDENT, "agent": AGENT}
@@ -176,27 +177,28 @@ class AlertOps(Correlator, Lifecycle, Restore):
     def advance_to(self, now: datetime) -> None:
         """Move event time forward without alerts (e.g. the simulator's clock) so quiet incidents resolve."""
         with self._lock:
-            if self._watermark is None or now > self._watermark:
-                self._watermark = now
+            if self.state.watermark is None or now > self.state.watermark:
+                self.state.watermark = now
             touched: dict[str, IncidentState] = {}
-            self._sweep(touched)
-            moved, self._moved_alerts = self._moved_alerts, []
+            self.lifecycle.sweep(touched)
+            moved, self.state.moved_alerts = self.state.moved_alerts, []
             if touched or moved:
                 self._persist(moved, touched.values())
 
     # ------------------------------------------------------------------ one alert
 
     def _apply(self, alert: AlertIn, touched: dict[str, IncidentState]) -> tuple[AlertRecord, bool, bool]:
-        fingerprint = self._fingerprints.fingerprint(alert)
-        now = self._watermark or alert.startsAt
+        fingerprint = self.state.fingerprints.fingerprint(alert)
+        now = self.state.watermark or alert.startsAt
         resolved = is_resolved(alert, now)
-        record = self._records.get(fingerprint)
+        record = self.state.records.get(fingerprint)
         if record is None:
-            record = self._new_record(fingerprint, alert)
+            record = AlertRecord.of(fingerprint, alert.labels.get("tenant") or NO_TENANT, alert)
+            self.state.records[fingerprint] = record
             if not alert.fingerprint:
-                self._fingerprints.remember(record)
-            opened = self._correlate(record, alert, touched)
-            self._new_fingerprints.append((alert.startsAt, opened))
+                self.state.fingerprints.remember(record)
+            opened = self.correlator.correlate(record, alert, touched)
+            self.state.new_fingerprints.append((alert.startsAt, opened))
             if resolved:
                 self._resolve_alert(record, alert, touched)
             return record, True, opened
@@ -220,36 +222,24 @@ class AlertOps(Correlator, Lifecycle, Restore):
         previous_end = record.ends_at or record.last_seen
         record.status, record.starts_at, record.ends_at = AlertState.FIRING, alert.startsAt, alert.endsAt
         record.note_transition(alert.startsAt)
-        opened = self._refire(record, alert, previous_end, touched)
+        opened = self.correlator.refire(record, alert, previous_end, touched)
         return record, False, opened
-
-    def _new_record(self, fingerprint: str, alert: AlertIn) -> AlertRecord:
-        labels = dict(alert.labels)
-        record = AlertRecord(
-            fingerprint=fingerprint,
-            tenant=labels.get("tenant") or NO_TENANT,
-            labels=labels,
-            annotations=dict(alert.annotations),
-            status=AlertState.FIRING,
-            starts_at=alert.startsAt,
-            ends_at=alert.endsAt,
-            last_seen=alert.startsAt,
-            source=alert.source,
-        )
-        self._records[fingerprint] = record
-        return record
 
     def _resolve_alert(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> None:
         record.status = AlertState.RESOLVED
         record.ends_at = alert.endsAt or alert.startsAt
         record.note_transition(record.ends_at)
-        state = self._incidents.get(record.incident_id or "")
+        state = self.state.incidents.get(record.incident_id or "")
         if state is not None and state.fingerprints.get(record.fingerprint):
             state.mark(record.fingerprint, False)
             state.updated_at = max(state.updated_at, record.ends_at)
             touched[state.id] = state
-            if state.all_resolved and state.status is not IncidentStatus.RESOLVED and not self._hot.contains(state):
-                self._resolving[state.id] = state
+            if (
+                state.all_resolved
+                and state.status is not IncidentStatus.RESOLVED
+                and not self.state.hot.contains(state)
+            ):
+                self.state.resolving[state.id] = state
 
     def _end_unseen(self, record: AlertRecord, last_seen: datetime, touched: dict[str, IncidentState]) -> None:
         """End an occurrence whose resolve never arrived: the alert is firing with a later ``startsAt``,
@@ -258,7 +248,7 @@ class AlertOps(Correlator, Lifecycle, Restore):
         record.status = AlertState.RESOLVED
         record.ends_at = last_seen
         record.note_transition(last_seen)
-        state = self._incidents.get(record.incident_id or "")
+        state = self.state.incidents.get(record.incident_id or "")
         if state is not None and state.fingerprints.get(record.fingerprint):
             state.mark(record.fingerprint, False)
             touched[state.id] = state
@@ -280,8 +270,8 @@ class AlertOps(Correlator, Lifecycle, Restore):
         of the wall clock (a simulator above 1x, a sender with a fast clock)."""
         now = utc_now()
         with self._lock:
-            stamp = max(now, self._watermark) if self._watermark is not None else now
-            state = self._incidents.get(incident_id)
+            stamp = max(now, self.state.watermark) if self.state.watermark is not None else now
+            state = self.state.incidents.get(incident_id)
             if state is None:
                 stored = self.kb.get_incident(incident_id)
                 if stored is None:
@@ -293,9 +283,9 @@ class AlertOps(Correlator, Lifecycle, Restore):
                 raise Conflict(f"incident {incident_id} is already resolved")
             if state.status is status:
                 return state.to_model()
-            self._set_status(state, status, stamp, f"{reason} (by {actor})", operator=True)
+            self.lifecycle.set_status(state, status, stamp, f"{reason} (by {actor})", operator=True)
             if status is IncidentStatus.RESOLVED:
-                self._learn(state)
+                self.lifecycle.learn(state)
             self.kb.append_audit(
                 AuditEntry(
                     id=f"AUD-{uuid.uuid4().hex[:12]}", time=now, actor=actor, action=f"incident.{status.value}",
@@ -314,9 +304,9 @@ class AlertOps(Correlator, Lifecycle, Restore):
     def alerts_reduced(self) -> float | None:
         """Return the % of distinct alerts in the last 24 h (event time) that joined an existing incident."""
         with self._lock:
-            if self._watermark is not None:
-                cutoff = self._watermark - self.policy.reduction_window
-                rows = [opened for at, opened in self._new_fingerprints if at >= cutoff]
+            if self.state.watermark is not None:
+                cutoff = self.state.watermark - self.policy.reduction_window
+                rows = [opened for at, opened in self.state.new_fingerprints if at >= cutoff]
             else:
                 rows = []
         if not rows:
@@ -331,24 +321,24 @@ class AlertOps(Correlator, Lifecycle, Restore):
     def incident_of(self, fingerprint: str) -> str | None:
         """Return the id of the incident an alert currently belongs to (following merges), if known."""
         with self._lock:
-            record = self._records.get(fingerprint)
-            state = self._follow(record.incident_id) if record else None
+            record = self.state.records.get(fingerprint)
+            state = self.state.follow(record.incident_id) if record else None
             return state.id if state else None
 
     def canonical_id(self, incident_id: str) -> str:
         """Return the id that ``incident_id`` was merged into (itself when it was never merged)."""
         with self._lock:
-            state = self._follow(incident_id)
+            state = self.state.follow(incident_id)
             return state.id if state else incident_id
 
     def hot_incident_count(self) -> int:
         with self._lock:
-            return len(self._hot)
+            return len(self.state.hot)
 
     def tracked_alert_count(self) -> int:
         """Return how many alerts the engine holds in memory (bounded by `LifecyclePolicy.max_tracked_alerts`)."""
         with self._lock:
-            return len(self._records)
+            return len(self.state.records)
 
     def _persist(self, records: Iterable[AlertRecord], states: Iterable[IncidentState]) -> None:
         alerts = [(r.starts_at, r.to_body()) for r in records]

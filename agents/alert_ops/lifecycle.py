@@ -12,14 +12,13 @@ of alerts that never resolve cannot grow memory without bound.
 from __future__ import annotations
 
 import logging
-from collections import deque
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from agents.alert_ops.dedup import AlertRecord, FingerprintIndex
-from agents.alert_ops.hot_set import HotSet
+from agents.alert_ops.dedup import AlertRecord
 from agents.alert_ops.incident_state import IncidentState
-from agents.alert_ops.link_score import CooccurrenceStats, CorrelationWeights
+from agents.alert_ops.link_score import CorrelationWeights, Scorer
+from agents.alert_ops.state import EngineState
 from data.models import AlertState, IncidentStatus
 
 log = logging.getLogger(__name__)
@@ -40,118 +39,111 @@ class LifecyclePolicy:
 
 
 class Lifecycle:
-    """The lifecycle half of `agents.alert_ops.engine.AlertOps` (which owns the state declared here and the lock)."""
+    """Resolves, times out and forgets on event time, in the engine's shared ``state`` (the engine holds the lock);
+    what a resolved incident teaches goes to the ``scorer``'s co-occurrence statistics."""
 
-    policy: LifecyclePolicy
-    weights: CorrelationWeights
-    cooccurrence: CooccurrenceStats
-    _records: dict[str, AlertRecord]
-    _fingerprints: FingerprintIndex
-    _incidents: dict[str, IncidentState]
-    _hot: HotSet
-    _resolving: dict[str, IncidentState]
-    _watermark: datetime | None
-    _new_fingerprints: deque[tuple[datetime, bool]]
-    _since_prune: int
-    _last_sweep: datetime | None
-    _moved_alerts: list[AlertRecord]
+    def __init__(
+        self, state: EngineState, weights: CorrelationWeights, policy: LifecyclePolicy, scorer: Scorer
+    ) -> None:
+        self.state = state
+        self.weights = weights
+        self.policy = policy
+        self._scorer = scorer
 
-    def _follow(self, incident_id: str | None) -> IncidentState | None:
-        state = self._incidents.get(incident_id or "")
-        while state is not None and state.merged_into is not None:
-            state = self._incidents.get(state.merged_into)
-        return state
-
-    def _sweep(self, touched: dict[str, IncidentState]) -> None:
+    def sweep(self, touched: dict[str, IncidentState]) -> None:
         """Auto-resolve quiet incidents and drop stale ones from the hot set (event time).
 
         Runs when event time has moved by a sweep step since the last run: lifecycle times are minutes,
         so checking every batch would only repeat work. An incident leaves the hot set once its last
         alert is older than the correlation horizon (no new alert can link to it then), firing or not;
-        one still open waits in ``_resolving`` for its alerts to end and the quiet period to pass.
+        one still open waits in ``state.resolving`` for its alerts to end and the quiet period to pass.
         """
-        now = self._watermark
-        if now is None or (self._last_sweep is not None and now - self._last_sweep < SWEEP_STEP):
+        now = self.state.watermark
+        if now is None or (self.state.last_sweep is not None and now - self.state.last_sweep < SWEEP_STEP):
             return
-        self._last_sweep = now
+        self.state.last_sweep = now
         horizon = timedelta(seconds=self.weights.max_gap_s)
-        for state in self._hot:
+        for state in self.state.hot:
             self._maybe_resolve(state, now, touched)
             if now - state.hot.last_at > horizon:
-                self._hot.remove(state)
+                self.state.hot.remove(state)
                 if state.status is not IncidentStatus.RESOLVED and state.all_resolved:
-                    self._resolving[state.id] = state
-        for state in list(self._resolving.values()):
-            if self._hot.contains(state) or state.status is IncidentStatus.RESOLVED or not state.all_resolved:
-                del self._resolving[state.id]  # reopened, resolved by an operator, or firing again
+                    self.state.resolving[state.id] = state
+        for state in list(self.state.resolving.values()):
+            if self.state.hot.contains(state) or state.status is IncidentStatus.RESOLVED or not state.all_resolved:
+                del self.state.resolving[state.id]  # reopened, resolved by an operator, or firing again
             elif self._maybe_resolve(state, now, touched):
-                del self._resolving[state.id]
-        self._since_prune += 1
-        if self._since_prune >= 100:  # about every 50 minutes of event time, or every 100 batches in a fast replay
+                del self.state.resolving[state.id]
+        self.state.since_prune += 1
+        if self.state.since_prune >= 100:  # about every 50 minutes of event time, or every 100 batches in a fast replay
             self._prune(now)
 
     def _maybe_resolve(self, state: IncidentState, now: datetime, touched: dict[str, IncidentState]) -> bool:
         quiet = now - state.updated_at >= self.policy.quiet_period
         if state.status is not IncidentStatus.RESOLVED and state.all_resolved and quiet:
-            self._set_status(state, IncidentStatus.RESOLVED, now, "all alerts resolved and quiet")
-            self._learn(state)
+            self.set_status(state, IncidentStatus.RESOLVED, now, "all alerts resolved and quiet")
+            self.learn(state)
             touched[state.id] = state
             return True
         return False
 
-    def _expire(self, now: datetime) -> None:
+    def expire(self, now: datetime) -> None:
         """Resolve firing alerts past their endsAt or silent for `stale_after`, then, while more than
         `max_tracked_alerts` are held, the least recently seen firing ones (so a storm of alerts that
         never resolve cannot grow memory without bound)."""
-        firing = [r for r in self._records.values() if r.status is AlertState.FIRING]
+        firing = [r for r in self.state.records.values() if r.status is AlertState.FIRING]
         for record in firing:
             if record.ends_at is not None and record.ends_at <= now:
                 self._time_out(record, record.ends_at)
             elif record.ends_at is None and now - record.last_seen >= self.policy.stale_after:
                 self._time_out(record, record.last_seen + self.policy.stale_after)
         cap = self.policy.max_tracked_alerts
-        excess = len(self._records) - cap * 9 // 10  # down to 90 %, so the scan is not repeated every batch
-        if len(self._records) > cap:
+        excess = len(self.state.records) - cap * 9 // 10  # down to 90 %, so the scan is not repeated every batch
+        if len(self.state.records) > cap:
             firing = sorted((r for r in firing if r.status is AlertState.FIRING), key=lambda r: r.last_seen)
-            log.warning("Tracking %d alerts; timing out the %d least recently seen", len(self._records), excess)
+            log.warning("Tracking %d alerts; timing out the %d least recently seen", len(self.state.records), excess)
             for record in firing[:excess]:
                 self._time_out(record, max(record.last_seen, record.starts_at))
-                del self._records[record.fingerprint]
-            self._fingerprints.retain(self._records)
+                del self.state.records[record.fingerprint]
+            self.state.fingerprints.retain(self.state.records)
 
     def _time_out(self, record: AlertRecord, at: datetime) -> None:
         record.status = AlertState.RESOLVED
         record.ends_at = at
-        self._moved_alerts.append(record)
-        state = self._follow(record.incident_id)
+        self.state.moved_alerts.append(record)
+        state = self.state.follow(record.incident_id)
         if state is not None and state.fingerprints.get(record.fingerprint):
             state.mark(record.fingerprint, False)  # nothing stored changes until the incident resolves
-            if state.all_resolved and state.status is not IncidentStatus.RESOLVED and not self._hot.contains(state):
-                self._resolving[state.id] = state
+            if (
+                state.all_resolved
+                and state.status is not IncidentStatus.RESOLVED
+                and not self.state.hot.contains(state)
+            ):
+                self.state.resolving[state.id] = state
 
     def _prune(self, now: datetime) -> None:
         """Time out stale alerts, then forget resolved alerts and incidents past the reopen window: the store
         keeps them."""
-        self._since_prune = 0
-        self._expire(now)
+        self.state.since_prune = 0
+        self.expire(now)
         keep_after = now - max(self.policy.reopen_window, timedelta(seconds=self.weights.max_gap_s))
-        for fingerprint, record in list(self._records.items()):
+        for fingerprint, record in list(self.state.records.items()):
             if record.status is AlertState.RESOLVED and (record.ends_at or record.last_seen) < keep_after:
-                del self._records[fingerprint]
-        self._fingerprints.retain(self._records)
-        live = {r.incident_id for r in self._records.values()}
-        hot_ids = self._hot.ids()
-        for incident_id in list(self._incidents):
-            if incident_id not in live and incident_id not in hot_ids and incident_id not in self._resolving:
-                del self._incidents[incident_id]
+                del self.state.records[fingerprint]
+        self.state.fingerprints.retain(self.state.records)
+        live = {r.incident_id for r in self.state.records.values()}
+        hot_ids = self.state.hot.ids()
+        for incident_id in list(self.state.incidents):
+            if incident_id not in live and incident_id not in hot_ids and incident_id not in self.state.resolving:
+                del self.state.incidents[incident_id]
         cutoff = now - self.policy.reduction_window
-        while self._new_fingerprints and self._new_fingerprints[0][0] < cutoff:
-            self._new_fingerprints.popleft()
+        while self.state.new_fingerprints and self.state.new_fingerprints[0][0] < cutoff:
+            self.state.new_fingerprints.popleft()
 
-    def _learn(self, state: IncidentState) -> None:
-        self.cooccurrence.learn(set(state.hot.alertnames))
+    def learn(self, state: IncidentState) -> None:
+        self._scorer.cooccurrence.learn(set(state.hot.alertnames))
 
-    def _set_status(
+    def set_status(
         self, state: IncidentState, status: IncidentStatus, at: datetime, why: str, *, operator: bool = False
     ) -> None:
         state.status = status

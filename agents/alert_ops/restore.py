@@ -11,16 +11,15 @@ them from there on event time.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from datetime import datetime
 
-from agents.alert_ops.dedup import AlertRecord, FingerprintIndex
-from agents.alert_ops.hot_set import HotSet
+from agents.alert_ops.correlator import Correlator
+from agents.alert_ops.dedup import AlertRecord
 from agents.alert_ops.incident_state import IncidentState
-from agents.alert_ops.signals import HotIncident, Signal
+from agents.alert_ops.signals import HotIncident
+from agents.alert_ops.state import EngineState
 from config.knowledge_base import KnowledgeBase
 from data.labels import label_fingerprint
-from data.models import Alert, AlertState, Incident, IncidentStatus
+from data.models import AlertState, Incident, IncidentStatus
 
 log = logging.getLogger(__name__)
 
@@ -29,17 +28,15 @@ PAGE = 500
 
 
 class Restore:
-    """The restart half of `agents.alert_ops.engine.AlertOps` (which owns the state declared here)."""
+    """Takes back the unresolved incidents ``kb`` holds into the engine's shared ``state``, deriving each alert's
+    signal with the engine's ``correlator`` (so a restored alert is seen exactly as a delivered one)."""
 
-    kb: KnowledgeBase
-    _records: dict[str, AlertRecord]
-    _fingerprints: FingerprintIndex
-    _incidents: dict[str, IncidentState]
-    _hot: HotSet
-    _watermark: datetime | None
-    _signal: Callable[[AlertRecord, datetime], Signal]
+    def __init__(self, state: EngineState, kb: KnowledgeBase, correlator: Correlator) -> None:
+        self.state = state
+        self.kb = kb
+        self._correlator = correlator
 
-    def _restore(self, max_alerts: int) -> int:
+    def restore(self, max_alerts: int) -> int:
         """Load the stored unresolved incidents and their alerts (at most ``max_alerts`` alerts, newest
         incidents first); return how many incidents were restored."""
         restored = 0
@@ -48,7 +45,7 @@ class Restore:
             while True:
                 page = self.kb.list_incidents(status=status.value, limit=PAGE, cursor=cursor)
                 for incident in page.items:
-                    if len(self._records) + len(incident.alert_fingerprints) > max_alerts:
+                    if len(self.state.records) + len(incident.alert_fingerprints) > max_alerts:
                         log.warning("Restart: alert bound reached after %d incidents; older ones stay stored", restored)
                         return restored
                     restored += self._restore_incident(incident)
@@ -64,8 +61,11 @@ class Restore:
         tenant = incident.tenant  # the engine stores every incident with its tenant
         if not alerts or tenant is None:
             return 0
-        records = sorted((_record(a, tenant) for a in alerts), key=lambda r: (r.starts_at, r.fingerprint))
-        signals = [self._signal(record, record.starts_at) for record in records]
+        # Each alert's tenant is its incident's: incidents never span tenants.
+        records = sorted(
+            (AlertRecord.of(a.fingerprint, tenant, a) for a in alerts), key=lambda r: (r.starts_at, r.fingerprint)
+        )
+        signals = [self._correlator.signal(record, record.starts_at) for record in records]
         opener = signals[0]
         hot = HotIncident(incident.id, opener.tenant, opener.traits.hygiene, opener.at, opener.at)
         body = incident.model_dump(mode="json")
@@ -83,35 +83,18 @@ class Restore:
             own = record.incident_id == incident.id
             state.add_signal(signal, record.annotations.get("summary"))
             state.mark(record.fingerprint, own and record.status is AlertState.FIRING)
-            if own or record.fingerprint not in self._records:
-                self._records[record.fingerprint] = record
+            if own or record.fingerprint not in self.state.records:
+                self.state.records[record.fingerprint] = record
                 if record.fingerprint == label_fingerprint(record.labels):  # not one its sender gave
-                    self._fingerprints.remember(record)
+                    self.state.fingerprints.remember(record)
         # The stored updatedAt may be an operator's (wall) time: alert activity restarts the quiet period.
         activity = max(r.ends_at or r.last_seen if r.status is AlertState.RESOLVED else r.last_seen for r in records)
         state.updated_at = max(state.updated_at, activity)
         if incident.updatedAt > state.updated_at:
             state.acted_at = incident.updatedAt
         state.stored_body = body
-        self._incidents[incident.id] = state
-        self._hot.add(state)
+        self.state.incidents[incident.id] = state
+        self.state.hot.add(state)
         newest = state.updated_at
-        self._watermark = newest if self._watermark is None else max(self._watermark, newest)
+        self.state.watermark = newest if self.state.watermark is None else max(self.state.watermark, newest)
         return 1
-
-
-def _record(alert: Alert, tenant: str) -> AlertRecord:
-    """The engine's record of a stored alert; its tenant is its incident's (incidents never span tenants)."""
-    return AlertRecord(
-        fingerprint=alert.fingerprint,
-        tenant=tenant,
-        labels=dict(alert.labels),
-        annotations=dict(alert.annotations),
-        status=alert.status,
-        starts_at=alert.startsAt,
-        ends_at=alert.endsAt,
-        last_seen=alert.lastSeen,
-        source=alert.source,
-        count=alert.count,
-        incident_id=alert.incident_id,
-    )

@@ -158,3 +158,8 @@ def risk_for(
         return None if steps is None else step * steps
 
     return make(step * found.median, ahead(found.earliest), ahead(found.latest), found.probability, horizon, ETS_METHOD)
+
+
+def risk_severity(probability: float) -> str:
+    """Return the severity a risk of ``probability`` is shown with: critical from 0.9, high from 0.7, else medium."""
+    return "critical" if probability >= 0.9 else "high" if probability >= 0.7 else "medium"

@@ -331,7 +331,7 @@ def test_an_unchanged_incident_is_not_rewritten_and_the_store_stays_equal_to_the
     assert incident_id is not None
     ops.acknowledge(incident_id, reason="looking", actor="alice")
     ops.ingest([alert("ApiErrors", "api", "api-1", 1)])
-    state = ops._incidents[ops.canonical_id(incident_id)]
+    state = ops.state.incidents[ops.canonical_id(incident_id)]
     stored = kb.get_incident(state.id)
     assert stored is not None and stored.model_dump(mode="json") == state.to_body()
 

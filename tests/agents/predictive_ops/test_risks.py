@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from agents.predictive_ops.ets.forecaster import fit, forecast
-from agents.predictive_ops.risks import ETS_METHOD, EXHAUSTION_METHOD, breach_for, crossing, risk_for
+from agents.predictive_ops.risks import ETS_METHOD, EXHAUSTION_METHOD, breach_for, crossing, risk_for, risk_severity
 from data.models import Risk
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
@@ -97,3 +97,9 @@ def test_crossing_steps_from_point_and_bounds() -> None:
     assert found.probability > 0.9
     mirrored = crossing(-point, -point - 2, -point + 2, -5.0, above=False)
     assert (mirrored.earliest, mirrored.median, mirrored.latest) == (4, 6, 8)
+
+
+def test_severity_cut_offs() -> None:
+    assert [risk_severity(p) for p in (0.5, 0.69, 0.7, 0.89, 0.9, 1.0)] == [
+        "medium", "medium", "high", "high", "critical", "critical",
+    ]  # fmt: skip

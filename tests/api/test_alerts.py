@@ -1,4 +1,4 @@
-"""Alert ingestion over HTTP: Alertmanager webhook, generic batch, 413/422/429, durability, incidents API."""
+"""Alerts over HTTP: Alertmanager webhook, generic batch, 413/422/429, durability, the stored alerts' listing."""
 
 from __future__ import annotations
 
@@ -15,8 +15,9 @@ import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
 
-from api.ingest import MAX_ALERTS_PER_REQUEST, ingest_slot
+from api.alerts import MAX_ALERTS_PER_REQUEST, ingest_slot
 from backend_api import create_app
+from tests.api.conftest import TOPOLOGY
 from tests.conftest import make_settings
 
 # A notification as Prometheus Alertmanager 0.27 sends it to a webhook receiver (firing alerts carry the
@@ -54,15 +55,6 @@ ALERTMANAGER_PAYLOAD: dict[str, Any] = {
     "groupKey": '{}:{tenant="acme"}',
     "truncatedAlerts": 0,
 }  # fmt: skip
-
-TOPOLOGY = {
-    "tenant": "acme",
-    "services": [
-        {"name": "api", "hosts": ["api-1"], "site": "fra1"},
-        {"name": "db", "hosts": ["db-1"], "site": "fra1"},
-    ],
-    "dependencies": [["api", "db"]],
-}
 
 
 def test_alertmanager_webhook_round_trip_opens_one_incident_with_root_cause(tmp_path: Path) -> None:
@@ -157,31 +149,6 @@ def test_acknowledged_alerts_survive_a_restart_with_sqlite(tmp_path: Path) -> No
         detail = client.get(f"/api/incidents/{incident_id}").json()
         assert detail["audit_logs"][0]["agent"] == "alice" and detail["audit_logs"][0]["description"] == "on it"
         assert client.get("/api/topology/acme").json()["dependencies"] == [["api", "db"]]
-
-
-def test_incident_listing_filters_pagination_and_errors(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
-        batch = [
-            {"labels": {"alertname": f"Alert{n}", "service": f"svc{n}", "tenant": "acme" if n % 2 else "globex"},
-             "startsAt": f"2026-05-01T12:{n:02d}:00Z"}
-            for n in range(7)
-        ]  # fmt: skip
-        client.post("/api/alerts", json=batch)
-        first = client.get("/api/incidents", params={"limit": 3})
-        assert len(first.json()) == 3 and "X-Next-Cursor" in first.headers
-        rest = client.get("/api/incidents", params={"limit": 10, "cursor": first.headers["X-Next-Cursor"]})
-        assert len(rest.json()) == 4 and "X-Next-Cursor" not in rest.headers
-        ids = [i["id"] for i in first.json() + rest.json()]
-        assert len(set(ids)) == 7
-        assert {i["tenant"] for i in client.get("/api/incidents", params={"tenant": "acme"}).json()} == {"acme"}
-        since = client.get("/api/incidents", params={"since": "2026-05-01T12:05:00Z"}).json()
-        assert len(since) == 2
-        assert client.get("/api/incidents", params={"status": "bogus"}).status_code == 422
-        assert client.get("/api/incidents/INC-none").status_code == 404
-        assert client.post("/api/incidents/INC-none/resolve", json={"reason": "x"}).status_code == 404
-        resolved = client.post(f"/api/incidents/{ids[0]}/resolve", json={"reason": "fixed"})
-        assert resolved.json()["status"] == "resolved"
-        assert client.post(f"/api/incidents/{ids[0]}/acknowledge", json={"reason": "late"}).status_code == 409
 
 
 # ------------------------------------------------------------------ request bodies: one-pass validation, errors

@@ -1,4 +1,5 @@
-"""Alert ingestion over HTTP: the Prometheus Alertmanager webhook (v4) and a generic batch API.
+"""Alerts: the stored alerts with filters and cursor pagination, and alert ingestion over HTTP (the
+Prometheus Alertmanager webhook, v4, and a generic batch API).
 
 Both paths call the same engine method the simulator uses in-process. A 2xx means every alert of the
 request is stored. When too many batches are already being processed the request gets 429 with
@@ -18,29 +19,23 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
 from pydantic.json_schema import SkipJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from agents.alert_ops import AlertOps, IngestResult
-from api.deps import Authorized
+from api.deps import AlertOpsDep, Authorized, KbDep
 from api.json_body import JsonBody, openapi_request_body, read_json_body, validate_body
 from data.errors import Overloaded
-from data.models import AlertIn, AlertState
+from data.models import Alert, AlertIn, AlertState
 
-router = APIRouter(prefix="/api", tags=["ingest"])
+router = APIRouter(prefix="/api", tags=["alerts"])
 
 MAX_ALERTS_PER_REQUEST = 10_000
 SLOT_WAIT_S = 0.5
 SLOT_POLL_S = 0.005
 WEBHOOK_SOURCE = "alertmanager"
-
-
-async def get_alert_ops(request: Request) -> AlertOps:
-    # async: a lookup on app.state needs no worker thread
-    engine: AlertOps = request.app.state.alert_ops
-    return engine
 
 
 async def ingest_slot(request: Request) -> AsyncIterator[None]:
@@ -60,7 +55,6 @@ async def ingest_slot(request: Request) -> AsyncIterator[None]:
         slots.release()
 
 
-AlertOpsDep = Annotated[AlertOps, Depends(get_alert_ops)]
 # Parameters are solved in order: the body is read before a slot is taken, so a slow sender holds no slot.
 RequestBody = Annotated[JsonBody, Depends(read_json_body)]
 IngestSlot = Annotated[None, Depends(ingest_slot)]
@@ -114,6 +108,11 @@ GENERIC_BODY: TypeAdapter[list[AlertIn]] = TypeAdapter(
 WEBHOOK_BODY: TypeAdapter[AlertmanagerWebhook] = TypeAdapter(AlertmanagerWebhook)
 
 
+class AlertPage(BaseModel):
+    items: list[Alert]
+    next_cursor: str | None
+
+
 class IngestOut(BaseModel):
     accepted: int
     new_alerts: int
@@ -160,3 +159,16 @@ async def ingest_alertmanager(body: RequestBody, engine: AlertOpsDep, _slot: Ing
 )
 async def ingest_generic(body: RequestBody, engine: AlertOpsDep, _slot: IngestSlot) -> IngestOut:
     return await run_in_threadpool(_ingest_generic, engine, body)
+
+
+@router.get("/alerts", response_model=AlertPage)
+def list_alerts(
+    kb: KbDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")] = None,
+    incident_id: Annotated[str | None, Query(max_length=64)] = None,
+    fingerprint: Annotated[str | None, Query(max_length=128)] = None,
+    status: AlertState | None = None,
+) -> AlertPage:
+    page = kb.list_alerts(limit=limit, cursor=cursor, incident_id=incident_id, fingerprint=fingerprint, status=status)
+    return AlertPage(items=page.items, next_cursor=page.next_cursor)
