@@ -29,6 +29,7 @@ from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
 from data.prometheus import HttpPrometheus, PrometheusSource
+from data.remote_write import SOURCE as REMOTE_WRITE_SOURCE
 from data.series_sources import SeriesSources, SourcedSink
 from data.sim.metric_truth import SimulatorTruth
 from live_data_generator import build_simulation, build_world
@@ -84,6 +85,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.alert_ops = alert_ops
     app.state.predictive_ops = predictive
     app.state.series_sources = sources
+    app.state.api_metrics = SourcedSink(metric_store, sources, "api", key_of=labels_to_series)
+    app.state.remote_write_metrics = SourcedSink(metric_store, sources, REMOTE_WRITE_SOURCE, key_of=labels_to_series)
     app.state.prometheus = prometheus
     app.state.agents = registry
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)

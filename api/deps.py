@@ -18,6 +18,8 @@ from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase
 from config.settings import Settings
 from config.terminal_logger import TerminalLogHandler
+from data.prometheus import PrometheusSource
+from data.series_sources import SourcedSink
 from data.sim.world import World
 from live_data_generator import SimulationRunner
 
@@ -71,4 +73,7 @@ AlertOpsDep = Annotated[AlertOps, Depends(state_dep("alert_ops"))]
 PredictiveDep = Annotated[PredictiveOps, Depends(state_dep("predictive_ops"))]
 AgentsDep = Annotated[AgentRegistry, Depends(state_dep("agents"))]
 WorldDep = Annotated[World, Depends(get_world)]
+PrometheusDep = Annotated[PrometheusSource | None, Depends(state_dep("prometheus"))]
+ApiMetricsDep = Annotated[SourcedSink, Depends(state_dep("api_metrics"))]
+RemoteWriteDep = Annotated[SourcedSink, Depends(state_dep("remote_write_metrics"))]
 Authorized = Depends(require_token)

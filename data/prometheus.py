@@ -65,6 +65,18 @@ class PromQuery(BaseModel):
         return (host_of(host) if self.host_label == "instance" else host), metric
 
 
+def redact(url: str) -> str:
+    """Return ``url`` without a user:password part, for showing it."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    netloc = f"[{host}]" if ":" in host else host
+    if parts.port is not None:
+        netloc += f":{parts.port}"
+    return urllib.parse.urlunsplit(parts._replace(netloc=netloc))
+
+
 class PrometheusError(Exception):
     """Prometheus could not be reached or answered with something other than a successful result."""
 
@@ -178,7 +190,7 @@ class PrometheusSource:
         self._now = now
         self._join_timeout_s = join_timeout_s
         self._lock = threading.Lock()
-        self._status = SourceStatus(url=url, queries=[q.query for q in self.queries])
+        self._status = SourceStatus(url=redact(url), queries=[q.query for q in self.queries])
         self._until: dict[int, float] = {}  # per query: the newest evaluation time read
         self._series: set[tuple[str, str]] = set()
         self._stop = threading.Event()

@@ -22,6 +22,7 @@ from data.errors import InvalidInput
 from data.models import MetricSampleIn
 
 FIELD = descriptor_pb2.FieldDescriptorProto
+SOURCE = "prometheus-remote-write"  # how series written through remote-write are labelled
 
 
 def _message_types() -> tuple[type[Any], type[Any]]:

@@ -9,7 +9,7 @@ from agents.predictive_ops.engine import ANOMALY_FLAG, PredictiveOps, SeriesDeta
 from agents.predictive_ops.fleet_chart import CHART_POINTS, FleetChart
 from agents.predictive_ops.metric_store import MetricStore, labels_to_series
 from agents.predictive_ops.risk_calibration import LEDGER_SETTING, Calibration, RiskLedger
-from agents.predictive_ops.risks import risk_severity
+from agents.predictive_ops.risks import risk_severity, threshold_of
 
 __all__ = [
     "ANOMALY_FLAG",
@@ -27,4 +27,5 @@ __all__ = [
     "labels_to_series",
     "risk_severity",
     "scores",
+    "threshold_of",
 ]

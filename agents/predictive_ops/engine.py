@@ -309,6 +309,20 @@ class PredictiveOps:
         with self._lock:
             return sorted(self._breaches.values(), key=lambda b: (b.since, b.id))
 
+    def risk_of(self, host: str, metric: str) -> Risk | None:
+        """Return the open risk of (host, metric), or None."""
+        with self._lock:
+            return self._risks.get(f"RISK-{host}-{metric}")
+
+    def breach_of(self, host: str, metric: str) -> Breach | None:
+        """Return the breach of (host, metric) as of the last refresh, or None."""
+        with self._lock:
+            return self._breaches.get(f"BREACH-{host}-{metric}")
+
+    def source_of(self, host: str, metric: str) -> str | None:
+        """Return the source that wrote (host, metric) (simulator, api, prometheus, ...), or None if unknown."""
+        return self._source_of(host, metric) if self._source_of is not None else None
+
     def forecasts(self) -> list[SeriesForecast]:
         with self._lock:
             return list(self._forecasts.values())

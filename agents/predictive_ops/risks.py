@@ -46,6 +46,12 @@ THRESHOLDS = {
 }
 
 
+def threshold_of(metric: str) -> float | None:
+    """Return the threshold a metric's breaches and risks are judged against, or None for a metric without one."""
+    rule = THRESHOLDS.get(metric)
+    return None if rule is None else rule.value
+
+
 @dataclass(frozen=True)
 class Crossing:
     """Steps ahead (1 = the next sample) at which a forecast reaches the threshold: ``median`` by the point
