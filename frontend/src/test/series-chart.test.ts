@@ -29,6 +29,13 @@ describe("chartColumns", () => {
     expect(threshold).toEqual([90, 90, 90]);
   });
 
+  it("reaches an ETA past the forecast with an empty row", () => {
+    const columns = chartColumns(detail, 90, "2026-05-01T01:00:00Z");
+    expect(columns[0].at(-1)).toBe(1777597200);
+    expect(columns.slice(1, 6).map((c) => c.at(-1))).toEqual([null, null, null, null, null]);
+    expect(chartColumns(detail, 90, "2026-05-01T00:01:30Z")[0]).toHaveLength(3); // inside: no gap added
+  });
+
   it("leaves the threshold empty when the metric has none", () => {
     expect(chartColumns(detail, null)[6]).toEqual([null, null, null]);
   });

@@ -49,19 +49,19 @@ function etaPlugin(marks: ChartMarks): uPlot.Plugin {
  * Drag to zoom the time axis, double-click to reset; the legend shows the values under the cursor. */
 export function SeriesChart({ data, marks }: { data: SeriesDetail; marks: ChartMarks }) {
   const holder = useRef<HTMLDivElement>(null);
+  const zoomed = useRef<[number, number] | null>(null); // kept while the data refreshes under it
   const enough = data.history.length >= 2;
   useEffect(() => {
     const element = holder.current;
     if (!element || !enough) return;
-    const columns = chartColumns(data, marks.threshold);
-    // The x range reaches the ETA when it lies past the forecast, so the marker is on the chart.
-    const eta = marks.eta ? Date.parse(marks.eta) / 1000 : null;
+    // The time axis reaches the ETA when it lies past the forecast, so the marker is on the chart.
+    const columns = chartColumns(data, marks.threshold, marks.eta);
     const times = columns[0] as number[];
-    const xMax = Math.max(times[times.length - 1], eta ?? -Infinity);
+    const xMax = times[times.length - 1];
     const options: uPlot.Options = {
       width: element.clientWidth || 800,
       height: 280,
-      scales: { x: { time: true, range: () => [times[0], xMax] } },
+      scales: { x: { time: true } },
       cursor: { drag: { x: true, y: false } },
       series: [
         {},
@@ -74,8 +74,24 @@ export function SeriesChart({ data, marks }: { data: SeriesDetail; marks: ChartM
       ],
       bands: [{ series: [4, 3], fill: "rgba(31, 94, 255, .15)" }],
       plugins: [etaPlugin(marks)],
+      hooks: {
+        setScale: [
+          (u, key) => {
+            if (key !== "x") return;
+            const [min, max] = [u.scales.x.min ?? times[0], u.scales.x.max ?? xMax];
+            element.dataset.xMin = String(min);
+            element.dataset.xMax = String(max);
+            // A drag narrows the range; a double-click gives the whole range back.
+            if (ready) zoomed.current = min > times[0] || max < xMax ? [min, max] : null;
+          },
+        ],
+      },
     };
+    const keep = zoomed.current;
+    let ready = false;
     const chart = new uPlot(options, columns as uPlot.AlignedData, element);
+    if (keep) chart.setScale("x", { min: keep[0], max: keep[1] });
+    ready = true;
     const resize = () => chart.setSize({ width: element.clientWidth || 800, height: 280 });
     window.addEventListener("resize", resize);
     return () => {
