@@ -78,7 +78,10 @@ class RiskCalibrationOut(BaseModel):
 
     window_start: UtcDatetime
     window_end: UtcDatetime = Field(description="the newest sample's event time")
-    predictions: int = Field(description="predictions whose deadline (ETA + tolerance) passed in the window")
+    predictions: int = Field(
+        description="predictions settled in the window: the series reached the threshold, or the deadline "
+        "(the risk's probability_by; ETA + tolerance for risks without one) passed"
+    )
     hits: int = Field(description="of those, how many series did reach the threshold by the deadline")
     brier_score: float = Field(description="mean (probability - outcome)^2; 0 is perfect, 0.25 is a coin toss")
     hit_rate: float = Field(description="hits / predictions")
