@@ -256,7 +256,21 @@ test("CSV export downloads exactly the filtered rows of every page", async () =>
 
 test("forecasting page charts a series with hover, zoom, band, threshold and ETA; breaches and risks apart", async () => {
   await waitFor(async () => (await json("/api/forecasts")).ets_forecasts.series.length > 0, "forecasts", 120_000);
-  const risk = await waitFor(async () => (await json("/api/forecasts")).upcoming_risks[0], "a risk", 180_000);
+  // Two disks of our own next to the simulated fleet: one filling (a risk), one already full (a breach).
+  const start = Date.now() - 240 * 60_000;
+  const samples = [];
+  for (let i = 0; i < 240; i += 1) {
+    const timestamp = new Date(start + i * 60_000).toISOString();
+    samples.push({ labels: { host: "e2e-filling", metric: "disk" }, timestamp, value: 50 + 0.1 * i });
+    samples.push({ labels: { host: "e2e-full", metric: "disk" }, timestamp, value: 80 + 0.1 * i });
+  }
+  const posted = await fetch(`${base}/api/metrics/samples`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ samples }),
+  });
+  assert.equal(posted.status, 202);
+  const risk = await waitFor(async () => (await json("/api/forecasts")).upcoming_risks.find((r) => r.host === "e2e-filling"),
+    "the filling disk's risk", 60_000);
+  assert.ok(risk.eta_earliest && risk.eta_latest && risk.source === "api");
   const page = await newPage();
   await page.goto(`${base}/forecasting`);
   await page.getByRole("heading", { name: "Forecasting" }).waitFor();
@@ -294,7 +308,8 @@ test("forecasting page charts a series with hover, zoom, band, threshold and ETA
   await page.getByRole("heading", { name: "Breaches" }).waitFor();
   await page.getByRole("heading", { name: "Upcoming risks" }).waitFor();
   const riskRows = page.getByTestId("risks-table").locator("tbody tr");
-  assert.ok((await riskRows.count()) >= 1);
+  assert.ok((await riskRows.filter({ hasText: "e2e-filling" }).count()) === 1);
+  await page.getByTestId("breaches-table").locator("tbody tr").filter({ hasText: "e2e-full" }).waitFor();
   assert.deepEqual(page.errors, []);
   await page.close();
 });
