@@ -7,12 +7,25 @@ from typing import Annotated, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field, StrictBool
 
-from api.deps import AlertOpsDep, KbDep, KillSwitchDep, OperatorDep, SimulationDep
+from api.deps import AlertOpsDep, KbDep, KillSwitchDep, OperatorDep, PrometheusDep, SimulationDep
 from config.kill_switch import KillSwitchState
 from data.text import OneLine
 from data.timeutil import UtcDatetime
 
 router = APIRouter(prefix="/api", tags=["control"])
+
+
+class PrometheusHealthOut(BaseModel):
+    """The Prometheus pull source: whether its last round succeeded, and when it tries again if not."""
+
+    url: str = Field(description="the configured server, without any user:password part")
+    up: bool | None = Field(description="whether the last round of queries succeeded; null before the first")
+    last_success: UtcDatetime | None
+    last_error: str | None
+    consecutive_failures: int
+    retry_in_s: float | None = Field(description="back-off before the next attempt after a failure")
+    series: int = Field(description="series read from it so far")
+    samples: int = Field(description="samples read from it so far")
 
 
 class HealthOut(BaseModel):
@@ -21,6 +34,9 @@ class HealthOut(BaseModel):
     simulation_running: bool
     kill_switch_active: bool
     quarantined: int = Field(description="stored alert records set aside at start-up because they cannot be loaded")
+    prometheus: PrometheusHealthOut | None = Field(
+        default=None, description="the Prometheus source; null when none is configured (a down one is not an error)"
+    )
 
 
 Reason = Annotated[OneLine, Field(min_length=1, max_length=500, description="why the switch is changed (audited)")]
@@ -67,13 +83,23 @@ def _switch_out(state: KillSwitchState, changed: bool | None = None) -> KillSwit
 
 
 @router.get("/health", response_model=HealthOut)
-def health(kb: KbDep, switch: KillSwitchDep, simulation: SimulationDep, engine: AlertOpsDep) -> HealthOut:
+def health(
+    kb: KbDep, switch: KillSwitchDep, simulation: SimulationDep, engine: AlertOpsDep, prometheus: PrometheusDep
+) -> HealthOut:
+    source = None
+    if prometheus is not None:
+        s = prometheus.status()
+        source = PrometheusHealthOut(
+            url=s.url, up=s.up, last_success=s.last_success, last_error=s.last_error,
+            consecutive_failures=s.consecutive_failures, retry_in_s=s.retry_in_s, series=s.series, samples=s.samples,
+        )  # fmt: skip
     return HealthOut(
         status="ok",
         kb_backend=type(kb.store).__name__,
         simulation_running=simulation.running,
         kill_switch_active=switch.active,
         quarantined=len(engine.quarantined()),
+        prometheus=source,
     )
 
 

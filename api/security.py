@@ -8,8 +8,9 @@ forget it. In order, a request is refused when:
    reaches the server under its own host name, which is not on the list;
 3. it carries an ``Origin`` that is neither the server's own nor one of ``CORS_ORIGIN`` (403): another web
    page, whatever its content type;
-4. it is a POST/PUT/PATCH/DELETE whose body is not declared JSON (415): a cross-site HTML form or a
-   ``text/plain`` fetch can only send "simple" content types, and a JSON one makes the browser ask first;
+4. it is a POST/PUT/PATCH/DELETE whose body is not declared JSON (415; `BINARY_BODIES` names the exception):
+   a cross-site HTML form or a ``text/plain`` fetch can only send "simple" content types, and a JSON one makes
+   the browser ask first;
 5. it is for ``/api/*`` (except `PUBLIC_PATHS`) without a valid credential (401), or it changes state and
    its identity is a viewer (403). The identity goes into ``request.state.identity``.
 
@@ -69,8 +70,17 @@ def is_loopback_host(name: str) -> bool:
         return False
 
 
+BINARY_BODIES = {"/api/metrics/remote-write": "application/x-protobuf"}
+"""The one non-JSON body each listed path takes: Prometheus' remote-write protobuf. It is not a "simple" content
+type either (a browser asks first), and the route still needs an operator's bearer token."""
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.partition(";")[0].strip().lower()
+
+
 def _is_json(content_type: str) -> bool:
-    maintype, _, subtype = content_type.partition(";")[0].strip().lower().partition("/")
+    maintype, _, subtype = _media_type(content_type).partition("/")
     return maintype == "application" and (subtype == "json" or subtype.endswith("+json"))
 
 
@@ -119,7 +129,10 @@ class SecurityGate:
         if scope["method"] in MUTATING_METHODS:
             content_type = headers.get("content-type")
             has_body = headers.get("content-length", "0") not in ("", "0") or "transfer-encoding" in headers
-            if (content_type is not None and not _is_json(content_type)) or (content_type is None and has_body):
+            binary = content_type is not None and BINARY_BODIES.get(path) == _media_type(content_type)
+            if (content_type is not None and not _is_json(content_type) and not binary) or (
+                content_type is None and has_body
+            ):
                 return Refusal(415, "a request that changes state must be sent with Content-Type: application/json")
         return None
 

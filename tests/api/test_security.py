@@ -139,3 +139,17 @@ def test_host_name(header: str, expected: str | None) -> None:
 def test_loopback_hosts() -> None:
     assert is_loopback_host("localhost") and is_loopback_host("127.0.0.2") and is_loopback_host("::1")
     assert not is_loopback_host("192.0.2.1") and not is_loopback_host("localhost.example.com")
+
+
+def test_only_remote_write_takes_a_protobuf_body_and_it_still_needs_an_operator(tmp_path: Path) -> None:
+    protobuf = {"Content-Type": "application/x-protobuf", "Content-Encoding": "snappy"}
+    with api_client(create_app(make_settings(tmp_path, OPSFORGE_API_TOKENS=TOKENS)), token=None) as client:
+        assert client.post("/api/metrics/samples", headers=protobuf, content=b"x").status_code == 415
+        assert client.post("/api/alerts", headers=protobuf, content=b"x").status_code == 415
+        assert client.post("/api/metrics/remote-write", headers=protobuf, content=b"x").status_code == 401
+        viewer = {**protobuf, "Authorization": "Bearer viewer-token-0123456789"}
+        assert client.post("/api/metrics/remote-write", headers=viewer, content=b"x").status_code == 403
+        operator = {**protobuf, "Authorization": "Bearer operator-token-0123456789"}
+        assert client.post("/api/metrics/remote-write", headers=operator, content=b"x").status_code == 422  # not snappy
+        text = {"Content-Type": "text/plain", "Authorization": "Bearer operator-token-0123456789"}
+        assert client.post("/api/metrics/remote-write", headers=text, content=b"x").status_code == 415
