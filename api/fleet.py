@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, sta
 from pydantic import BaseModel, Field
 
 from api.deps import require_token
-from data.sim.advisories import Advisory
+from data.advisories import Advisory
 from data.sim.scenarios import CATALOGUE
 from data.sim.truth import AlertTruth, FaultRecord
 from data.sim.world import World

@@ -1,0 +1,192 @@
+"""The canary judge: are the hosts just patched worse than their unpatched peers and their own past?
+
+For each patched host and metric (higher is worse: error rate, latency, CPU, memory) the samples of
+the bake window are compared with a one-sided Mann-Whitney U test against (a) the pooled samples of
+unpatched hosts of the same role over the same window and (b) the host's own samples before its
+install. A comparison needs ``min_samples`` on both sides. The level is Bonferroni-corrected over every
+comparison of the check, and a significant result must also be a real shift (the patched median at
+least ``min_relative_increase`` above the comparator's), as Kayenta-style judges require an effect size.
+
+Per (host, metric): both available comparators worse -> fail; one worse and the other not -> inconclusive;
+neither worse -> pass; no comparator with enough samples -> inconclusive. The check fails if any host
+metric fails, else is inconclusive if any is, else passes. PredictiveOps' anomaly flags are extra
+evidence: a pass becomes inconclusive when the patched hosts carry at least one flag each on average
+and more than twice the peers' rate per host.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.stats import mannwhitneyu
+
+from agents.patch_ops.policy import RolloutPolicy
+from data.models import HealthCheck, MetricComparison, Verdict
+
+Array = NDArray[np.float64]
+CHART_METRIC = "error_rate"
+CHART_POINTS = 60
+MIN_BASELINE = timedelta(minutes=30)
+
+
+class MetricSource(Protocol):
+    def arrays(self, host: str, metric: str) -> tuple[Array, Array] | None:
+        """Return (epoch seconds, values) of a series in time order, or None when it is unknown."""
+
+
+# (hosts, metrics, start, end) -> how many anomaly flags were raised on those series in [start, end)
+AnomalyCount = Callable[[Sequence[str], Sequence[str], datetime, datetime], int]
+
+
+@dataclass(frozen=True)
+class Subject:
+    """A patched host to judge, when its patch went in, and its unpatched peers (same role)."""
+
+    host: str
+    installed_at: datetime
+    peers: tuple[str, ...] = ()
+
+
+def _window(source: MetricSource, host: str, metric: str, start: float, end: float) -> Array:
+    series = source.arrays(host, metric)
+    if series is None:
+        return np.empty(0)
+    times, values = series
+    mask = (times >= start) & (times < end) & np.isfinite(values)
+    return values[mask]
+
+
+def _worse(patched: Array, other: Array, alpha: float, policy: RolloutPolicy) -> tuple[bool | None, float | None]:
+    """Return (is patched worse, p-value), or (None, None) when ``other`` has too few samples."""
+    if len(other) < policy.min_samples:
+        return None, None
+    if np.ptp(np.concatenate([patched, other])) == 0:
+        return False, 1.0
+    p = float(mannwhitneyu(patched, other, alternative="greater").pvalue)
+    shift = float(np.median(patched)) > float(np.median(other)) * (1 + policy.min_relative_increase) + 1e-9
+    return bool(p < alpha and shift), p
+
+
+def _median(values: Array) -> float | None:
+    return round(float(np.median(values)), 4) if len(values) else None
+
+
+def judge(
+    *,
+    wave: int,
+    subjects: Sequence[Subject],
+    start: datetime,
+    end: datetime,
+    source: MetricSource,
+    policy: RolloutPolicy,
+    anomalies: AnomalyCount | None = None,
+) -> HealthCheck:
+    """Return the health check of one phase: ``subjects`` judged over ``[start, end)`` (see the module doc)."""
+    t0, t1 = start.timestamp(), end.timestamp()
+    span = max(t1 - t0, MIN_BASELINE.total_seconds())
+    alpha = policy.alpha / max(1, 2 * len(subjects) * len(policy.metrics))
+    comparisons: list[MetricComparison] = []
+    peers = sorted({peer for subject in subjects for peer in subject.peers})
+    for metric in policy.metrics:
+        pooled: dict[tuple[str, ...], Array] = {}
+        for subject in subjects:
+            if subject.peers not in pooled:
+                parts = [_window(source, peer, metric, t0, t1) for peer in subject.peers]
+                pooled[subject.peers] = np.concatenate(parts) if parts else np.empty(0)
+            peer_values = pooled[subject.peers]
+            patched = _window(source, subject.host, metric, t0, t1)
+            installed = subject.installed_at.timestamp()
+            baseline = _window(source, subject.host, metric, installed - span, installed)
+            verdict = Verdict.INCONCLUSIVE
+            p_peers = p_base = None
+            if len(patched) >= policy.min_samples:
+                worse_peers, p_peers = _worse(patched, peer_values, alpha, policy)
+                worse_base, p_base = _worse(patched, baseline, alpha, policy)
+                said = [w for w in (worse_peers, worse_base) if w is not None]
+                if said:
+                    verdict = Verdict.FAIL if all(said) else Verdict.INCONCLUSIVE if any(said) else Verdict.PASS
+            comparisons.append(
+                MetricComparison(
+                    host=subject.host,
+                    metric=metric,
+                    n_patched=len(patched),
+                    n_peers=len(peer_values),
+                    n_baseline=len(baseline),
+                    patched_median=_median(patched),
+                    peers_median=_median(peer_values),
+                    baseline_median=_median(baseline),
+                    p_peers=None if p_peers is None else float(f"{p_peers:.3g}"),
+                    p_baseline=None if p_base is None else float(f"{p_base:.3g}"),
+                    verdict=verdict,
+                )
+            )
+    verdict, reason = _overall(comparisons, subjects)
+    flags_patched = flags_peers = None
+    if anomalies is not None and subjects:
+        hosts = [s.host for s in subjects]
+        flags_patched = anomalies(hosts, policy.metrics, start, end)
+        flags_peers = anomalies(peers, policy.metrics, start, end) if peers else 0
+        patched_rate = flags_patched / len(hosts)
+        peers_rate = flags_peers / len(peers) if peers else 0.0
+        if verdict is Verdict.PASS and patched_rate >= 1 and patched_rate > 2 * peers_rate:
+            verdict = Verdict.INCONCLUSIVE
+            reason = f"tests pass but anomaly flags: {patched_rate:.1f} per patched host, {peers_rate:.1f} per peer"
+    return HealthCheck(
+        wave=wave,
+        at=end,
+        window_start=start,
+        window_end=end,
+        verdict=verdict,
+        reason=reason,
+        hosts=[s.host for s in subjects],
+        comparisons=comparisons,
+        anomaly_flags_patched=flags_patched,
+        anomaly_flags_peers=flags_peers,
+        chart=_chart(source, [s.host for s in subjects], peers, t0, t1),
+    )
+
+
+def _overall(comparisons: Sequence[MetricComparison], subjects: Sequence[Subject]) -> tuple[Verdict, str]:
+    if not subjects:
+        return Verdict.INCONCLUSIVE, "no host of this phase was patched"
+    failed = [c for c in comparisons if c.verdict is Verdict.FAIL]
+    if failed:
+        worst = ", ".join(sorted({f"{c.host} {c.metric}" for c in failed}))
+        return Verdict.FAIL, f"worse than unpatched peers and own baseline: {worst}"
+    unsure = [c for c in comparisons if c.verdict is Verdict.INCONCLUSIVE]
+    if unsure:
+        which = ", ".join(sorted({f"{c.host} {c.metric}" for c in unsure})[:6])
+        return Verdict.INCONCLUSIVE, f"evidence split or too few samples: {which}"
+    return Verdict.PASS, f"{len(subjects)} patched hosts no worse than peers and own baseline"
+
+
+def _chart(
+    source: MetricSource, hosts: Sequence[str], peers: Sequence[str], t0: float, t1: float
+) -> list[dict[str, float | None]]:
+    buckets: dict[float, tuple[list[float], list[float]]] = defaultdict(lambda: ([], []))
+    for group, names in ((0, hosts), (1, peers)):
+        for name in names:
+            series = source.arrays(name, CHART_METRIC)
+            if series is None:
+                continue
+            times, values = series
+            for t, v in zip(times.tolist(), values.tolist(), strict=True):
+                if t0 <= t < t1:
+                    buckets[t][group].append(v)
+    points = []
+    for t in sorted(buckets)[-CHART_POINTS:]:
+        patched, peer = buckets[t]
+        points.append(
+            {
+                "t": t,
+                "patched": round(float(np.median(patched)), 4) if patched else None,
+                "peers": round(float(np.median(peer)), 4) if peer else None,
+            }
+        )
+    return points
