@@ -110,6 +110,9 @@ class AdvisoryFeed:
                 return advisory
         raise KeyError(advisory_id)
 
+    def knows(self, advisory_id: str) -> bool:
+        return advisory_id in self._truth
+
     def is_bad(self, advisory_id: str, host: str) -> bool:
         truth = self._truth.get(advisory_id)
         return truth is not None and host in truth.bad_hosts
