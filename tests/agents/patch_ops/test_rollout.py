@@ -170,7 +170,7 @@ def test_inconclusive_analysis_extends_the_bake_once_then_asks_for_approval() ->
     assert paused.pause_kind == "approval"
     assert [c.verdict for c in paused.health_checks] == [Verdict.INCONCLUSIVE, Verdict.INCONCLUSIVE]
     assert paused.canary_phases[0].extended
-    first, second = paused.health_checks
+    second = paused.health_checks[1]
     assert (second.window_end - second.window_start).total_seconds() >= 2 * paused.canary_phases[0].bake_seconds
     installs = sim.actuator.count("apply_patch")
     assert installs == paused.canary_size
