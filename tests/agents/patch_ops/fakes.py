@@ -52,11 +52,11 @@ class FakeExecutor:
 
     def _store(self, record: ExecutedAction) -> None:
         key = record.request.idempotency_key or record.id
-        self.kb.put_setting(f"fake-exec:{key}", record.model_dump(mode="json"))
-        self.kb.put_setting(f"fake-exec-id:{record.id}", {"key": key})
-        keys = self._keys()
+        keys = self._keys()  # index and id first: a kill between the writes never hides a stored record
         if key not in keys:
             self.kb.put_setting("fake-exec-index", {"keys": [*keys, key]})
+        self.kb.put_setting(f"fake-exec-id:{record.id}", {"key": key})
+        self.kb.put_setting(f"fake-exec:{key}", record.model_dump(mode="json"))
 
     def submit(self, request: ActionRequest) -> ExecutedAction:
         with self.lock:
