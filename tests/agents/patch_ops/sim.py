@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from agents.patch_ops import ExecutionState, MaintenanceWindows, PatchOps, RolloutEngine, RolloutPolicy, build_plan
@@ -19,7 +19,7 @@ T0 = datetime(2026, 11, 24, 2, 0, tzinfo=UTC)
 
 
 class NullAlerts:
-    def ingest_alerts(self, alerts: list[AlertIn]) -> None:
+    def ingest_alerts(self, alerts: Sequence[AlertIn]) -> None:
         pass
 
 

@@ -6,7 +6,8 @@ from datetime import time
 
 import pytest
 
-from agents.patch_ops import ExecutionState, MaintenanceWindows, RolloutPolicy
+from agents.patch_ops import ActionRequest, ExecutionState, MaintenanceWindows, RolloutPolicy
+from data.advisories import Advisory
 from data.errors import Conflict
 from data.models import HostPatchStatus, PatchStatus, RolloutState, Verdict
 from tests.agents.patch_ops.sim import PatchSim
@@ -15,11 +16,11 @@ S = RolloutState
 H = HostPatchStatus
 
 
-def good_advisory(sim: PatchSim, min_hosts: int = 6):
+def good_advisory(sim: PatchSim, min_hosts: int = 6) -> Advisory:
     return next(a for a in sim.advisories() if not sim.bad_hosts(a) and len(a.affected_hosts) >= min_hosts)
 
 
-def bad_canary_advisory(sim: PatchSim):
+def bad_canary_advisory(sim: PatchSim) -> Advisory:
     """An advisory whose planned canary includes a host the patch breaks."""
     for advisory in sim.advisories():
         bad = sim.bad_hosts(advisory)
@@ -81,7 +82,8 @@ def test_kill_switch_pauses_between_hosts_and_nothing_installs_until_resumed() -
     sim.run_until(lambda p: p.state is S.BAKING and p.wave_index == 0, plan.id)
     seen = sim.actuator.count("apply_patch")
 
-    def flip_during_second_install(request):  # an operator flips the switch while a wave is being installed
+    def flip_during_second_install(request: ActionRequest) -> ExecutionState | None:
+        # an operator flips the switch while a wave is being installed
         if sim.actuator.count("apply_patch") == seen + 1:
             sim.kill = True
         return None
@@ -110,7 +112,8 @@ def test_kill_switch_refusal_by_the_executor_pauses_without_losing_the_host() ->
     plan = sim.plan_for(advisory)
     calls = {"n": 0}
 
-    def refuse_second(request):  # the switch flips between the engine's check and the Executor's
+    def refuse_second(request: ActionRequest) -> ExecutionState | None:
+        # the switch flips between the engine's check and the Executor's
         calls["n"] += 1
         return ExecutionState.BLOCKED if calls["n"] == 2 else None
 
