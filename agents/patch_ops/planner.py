@@ -56,9 +56,10 @@ def select_canary(targets: Sequence[HostInfo], policy: RolloutPolicy) -> list[Ho
 def assign_waves(
     targets: Sequence[HostInfo], canary: Sequence[HostInfo], policy: RolloutPolicy, replicas: dict[str, int]
 ) -> dict[str, int]:
-    """Return host -> wave (0 = canary). Later waves reach the policy's cumulative shares, least critical hosts
-    first and one replica of each service at a time; no wave holds every replica of a service that has more
-    than one (``replicas``: hosts per service in the whole fleet), which may add a last wave."""
+    """Return host -> wave (0 = canary). Later waves reach the policy's cumulative shares taking one replica of
+    each service at a time (least critical services first), so each wave holds a slice of every service; no wave
+    holds every replica of a service that has more than one (``replicas``: hosts per service in the whole
+    fleet), which may add a last wave."""
     wave_of = {h.name: 0 for h in canary}
     rest = [h for h in targets if h.name not in wave_of]
     rank: dict[str, int] = defaultdict(int)
@@ -66,7 +67,7 @@ def assign_waves(
     for host in sorted(rest, key=lambda h: (_weight(h), h.service, h.name)):
         ordered.append((rank[host.service], _weight(host), host))
         rank[host.service] += 1
-    ordered.sort(key=lambda item: (item[1], item[0], item[2].service, item[2].name))
+    ordered.sort(key=lambda item: (item[0], item[1], item[2].service, item[2].name))
     done, wave = len(canary), 1
     for share in policy.waves:
         goal = min(len(targets), math.ceil(share * len(targets)))
