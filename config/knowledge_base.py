@@ -19,6 +19,7 @@ from pydantic import BaseModel
 from config.document_store import Doc, DocumentStore, InvalidCursor, JsonDict
 from config.settings import KbBackend, Settings
 from data.advisories import Advisory
+from data.execution import ExecutedAction
 from data.models import Action, Alert, AuditEntry, Incident, OutcomeRecord, PatchPlan, Risk
 from data.timeutil import to_utc
 
@@ -39,6 +40,7 @@ class Collection(StrEnum):
     SELECTION_STATS = "selection_stats"
     ACTION_STATS = "action_stats"
     SETTINGS = "settings"
+    EXECUTIONS = "executions"
 
 
 @dataclass(frozen=True)
@@ -214,6 +216,47 @@ class KnowledgeBase:
     ) -> Page[Action]:
         where = {"incident_id": incident_id, "status": status}
         return self._page(Action, Collection.ACTIONS, limit=limit, cursor=cursor, where=where)
+
+    def save_execution(self, record: ExecutedAction) -> None:
+        """Insert or replace an Executor record (keyed by id, ordered by creation time)."""
+        request = record.request
+        doc = self._doc(
+            record.id,
+            record.created_at,
+            record,
+            state=record.state,
+            tenant=request.tenant,
+            target=request.target,
+            incident_id=request.incident_id,
+            idempotency_key=request.idempotency_key,
+            correlation_id=request.correlation_id,
+        )
+        self.store.put(Collection.EXECUTIONS, [doc])
+
+    def get_execution(self, action_id: str) -> ExecutedAction | None:
+        return self._get(ExecutedAction, Collection.EXECUTIONS, action_id)
+
+    def list_executions(
+        self,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        state: str | None = None,
+        tenant: str | None = None,
+        incident_id: str | None = None,
+        idempotency_key: str | None = None,
+        correlation_id: str | None = None,
+        since: datetime | None = None,
+    ) -> Page[ExecutedAction]:
+        """Return Executor records newest first (by creation), filtered by equality and ``created_at >= since``."""
+        where = {
+            "state": state,
+            "tenant": tenant,
+            "incident_id": incident_id,
+            "idempotency_key": idempotency_key,
+            "correlation_id": correlation_id,
+        }
+        return self._page(ExecutedAction, Collection.EXECUTIONS, limit=limit, cursor=cursor, where=where, since=since)
 
     def save_patch_plan(self, plan: PatchPlan) -> None:
         """Insert or replace a plan (keyed by id, ordered by creation; filterable by status, state, advisory)."""
