@@ -346,6 +346,7 @@ class PatchPlan(Model):
     paused_from: RolloutState | None = None
     pause_kind: str | None = Field(default=None, description="kill_switch | operator | window | approval | blocked")
     pause_reason: str | None = None
+    hold_until: UtcDatetime | None = Field(default=None, description="a guardrail asked to wait until then")
     severity: Severity = Severity.MEDIUM
     cvss: float | None = None
     priority: Probability = 0.0

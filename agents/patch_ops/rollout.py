@@ -21,11 +21,18 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from agents.patch_ops.analysis import AnomalyCount, MetricSource, Subject, judge
-from agents.patch_ops.executor_port import ActionRequest, ExecutedAction, ExecutionState, ExecutorPort
+from agents.patch_ops.executor_port import (
+    TEMPORARY_REFUSALS,
+    ActionRequest,
+    ExecutedAction,
+    ExecutionState,
+    ExecutorPort,
+)
 from agents.patch_ops.policy import RolloutPolicy
 from agents.patch_ops.windows import MaintenanceWindows
 from data.advisories import version_key
 from data.clock import Clock
+from data.errors import DomainError
 from data.inventory import HostInventory
 from data.models import (
     AuditEntry,
@@ -83,7 +90,10 @@ class RolloutEngine:
         incident_hosts: IncidentHosts | None = None,
         anomalies: AnomalyCount | None = None,
         wait_s: float = 5.0,
+        hold_s: float = 60.0,
     ) -> None:
+        """``wait_s``: wall seconds a tick waits for one action; ``hold_s``: clock seconds a temporary
+        guardrail refusal (rate limit, blast radius, cooldown, silence) holds the plan before asking again."""
         self._save = save
         self.executor = executor
         self.inventory = inventory
@@ -96,6 +106,7 @@ class RolloutEngine:
         self.incident_hosts = incident_hosts or set
         self.anomalies = anomalies
         self.wait_s = wait_s
+        self.hold_s = hold_s
         self.lock = threading.RLock()
 
     # ------------------------------------------------------------------------------------------ transitions
@@ -234,7 +245,12 @@ class RolloutEngine:
         phase.status = PatchStatus.IN_PROGRESS
         phase.started_at = self.clock.now()
 
+    def _held(self, plan: PatchPlan) -> bool:
+        return plan.hold_until is not None and self.clock.now() < plan.hold_until
+
     def _install_step(self, plan: PatchPlan) -> bool:
+        if self._held(plan):
+            return False
         in_flight = self._phase_hosts(plan, H.INSTALLING)
         if in_flight:
             return self._run_host(plan, in_flight[0], "install")
@@ -261,16 +277,23 @@ class RolloutEngine:
         return self._run_host(plan, host, "install")
 
     def _request(self, plan: PatchPlan, host: PatchHost, step: str) -> ActionRequest:
+        """The host step as the Executor sees it. A plan approved by a person is that person's request (the
+        agent only schedules it: the Executor's risk policy sees who decided); a plan approved by policy is
+        the agent's, so the Executor's own policy decides whether a person must approve each step."""
         install = step == "install"
-        params = {"advisory_id": plan.advisory_id} if plan.advisory_id else {}
-        params.update({"package": plan.package, "version": plan.fixed_version if install else (host.rollback_to or "")})
+        params: dict[str, str] = {"advisory_id": plan.advisory_id} if plan.advisory_id else {}
+        params["package"] = plan.package
+        if install:
+            params["version"] = plan.fixed_version
+        approver = plan.approved_by or ""
         return ActionRequest(
             action="apply_patch" if install else "rollback_patch",
             target=host.host,
             tenant=host.tenant,
             params=params,
-            reason=f"{plan.name}: {'install' if install else 'roll back'} ({plan.canary_phases[host.wave].name})",
-            requested_by=AGENT,
+            reason=f"{plan.name}: {'install' if install else 'roll back'} ({plan.canary_phases[host.wave].name}); "
+            f"plan {plan.id} approved by {approver or 'nobody'}, scheduled by PatchOps",
+            requested_by=approver if approver.startswith("user:") else AGENT,
             idempotency_key=f"patch:{plan.id}:{host.host}:{step}:{host.attempt}",
             correlation_id=plan.id,
         )
@@ -280,7 +303,13 @@ class RolloutEngine:
         if self.kill_switch_active():
             self.transition(plan, S.PAUSED, reason="kill switch is active", kind="kill_switch")
             return False
-        record = self.executor.submit(self._request(plan, host, step))
+        try:
+            record = self.executor.submit(self._request(plan, host, step))
+        except DomainError as refused:  # the Executor will not take this request at all (target, params, tenant)
+            host.status = H.FAILED if step == "install" else H.INSTALLED
+            host.note = f"{step} refused: {refused}"
+            self.transition(plan, S.PAUSED, reason=f"{step} on {host.host} refused: {refused}", kind="blocked")
+            return False
         if step == "install":
             host.action_id = record.id
         else:
@@ -325,6 +354,11 @@ class RolloutEngine:
             return False
         host.status = H.PENDING if install else H.INSTALLED
         host.note = f"{record.id} {state.value}" + (f" by {record.blocked_by}" if record.blocked_by else "")
+        if state is ExecutionState.BLOCKED and record.blocked_by in TEMPORARY_REFUSALS:
+            plan.hold_until = self.clock.now() + timedelta(seconds=self.hold_s)
+            host.note += f"; asking again after {plan.hold_until.isoformat()}"
+            self.save(plan)
+            return False
         if install and rolling_back:
             self.save(plan)
             return True
@@ -402,6 +436,8 @@ class RolloutEngine:
     # ------------------------------------------------------------------------------------------ rolling back
 
     def _rollback_step(self, plan: PatchPlan) -> bool:
+        if self._held(plan):
+            return False
         in_flight = [h for h in plan.affected_hosts if h.status is H.ROLLING_BACK]
         if in_flight:
             return self._run_host(plan, in_flight[0], "rollback")

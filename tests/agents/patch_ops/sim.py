@@ -7,10 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from agents.patch_ops import ExecutionState, MaintenanceWindows, PatchOps, RolloutEngine, RolloutPolicy, build_plan
 from agents.predictive_ops import MetricStore
+from agents.task_ops import SPECS
+from config.action_executor import Executor
+from config.guardrails import Limits
+from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase, MemoryKnowledgeBase
 from data.advisories import Advisory
 from data.models import AlertIn, AuditEntry, PatchPlan
-from data.sim.actuator import SimulatedActuator
+from data.sim.actuator import SimulatedActuator, SimulatedInventory
 from data.sim.inventory import SimInventory
 from data.sim.world import World
 from tests.agents.patch_ops.fakes import CountingActuator, FakeExecutor
@@ -23,6 +27,11 @@ class NullAlerts:
         pass
 
 
+class NoSilences:
+    def active_for(self, tenant: str, labels: dict[str, str], at: datetime) -> None:
+        return None
+
+
 class PatchSim:
     def __init__(
         self,
@@ -33,7 +42,10 @@ class PatchSim:
         windows: MaintenanceWindows | None = None,
         gate: Callable[..., ExecutionState | None] | None = None,
         history_min: int = 40,
+        real_executor: bool = False,
+        limits: Limits | None = None,
     ) -> None:
+        self.t = T0
         self.store = MetricStore()
         self.world = World(
             seed=seed, alert_sink=NullAlerts(), metric_sink=self.store, random_faults=False, noise=False, auto_end=False
@@ -41,9 +53,23 @@ class PatchSim:
         self.kb = kb or MemoryKnowledgeBase()
         self.kill = False
         self.actuator = CountingActuator(SimulatedActuator(self.world, transient_failure_p=0.0))
-        self.executor = FakeExecutor(
-            self.kb, self.actuator, kill_switch=lambda: self.kill, gate=gate or (lambda r: None), now=self.now
-        )
+        self.switch = KillSwitch(self.kb)
+        self.executor: FakeExecutor | Executor
+        if real_executor:
+            self.executor = Executor(
+                actuator_for=lambda tenant: self.actuator,
+                kill_switch=self.switch,
+                kb=self.kb,
+                clock=self,
+                catalogue=SPECS,
+                inventory=SimulatedInventory(self.world),
+                silences=NoSilences(),
+                limits=limits or Limits(retry_backoff_s=0.0, timeout_s=5.0),
+            )
+        else:
+            self.executor = FakeExecutor(
+                self.kb, self.actuator, kill_switch=lambda: self.kill, gate=gate or (lambda r: None), now=self.now
+            )
         self.audits: list[AuditEntry] = []
         self.inventory = SimInventory(self.world)
         self.engine = RolloutEngine(
@@ -52,7 +78,7 @@ class PatchSim:
             inventory=self.inventory,
             metrics=self.store,
             clock=self,
-            kill_switch_active=lambda: self.kill,
+            kill_switch_active=(lambda: self.switch.active) if real_executor else (lambda: self.kill),
             audit=self._audit,
             policy=policy or RolloutPolicy(),
             windows=windows,
@@ -109,6 +135,10 @@ class PatchSim:
     def bad_hosts(self, advisory: Advisory) -> set[str]:
         truth = {t.id: t for t in self.world.advisories.truth()}
         return set(truth[advisory.id].bad_hosts)
+
+    def stop(self) -> None:
+        if isinstance(self.executor, Executor):
+            self.executor.stop()
 
     def version(self, host: str, package: str) -> str | None:
         return self.inventory.package_version(host, package)
