@@ -136,6 +136,16 @@ class PatchSim:
         truth = {t.id: t for t in self.world.advisories.truth()}
         return set(truth[advisory.id].bad_hosts)
 
+    @property
+    def fake(self) -> FakeExecutor:
+        assert isinstance(self.executor, FakeExecutor)
+        return self.executor
+
+    @property
+    def real(self) -> Executor:
+        assert isinstance(self.executor, Executor)
+        return self.executor
+
     def stop(self) -> None:
         if isinstance(self.executor, Executor):
             self.executor.stop()

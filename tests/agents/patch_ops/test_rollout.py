@@ -10,6 +10,7 @@ from agents.patch_ops import ActionRequest, ExecutionState, MaintenanceWindows, 
 from data.advisories import Advisory
 from data.errors import Conflict
 from data.models import HostPatchStatus, PatchStatus, RolloutState, Verdict
+from tests.agents.patch_ops.fakes import FakeExecutor
 from tests.agents.patch_ops.sim import PatchSim
 
 S = RolloutState
@@ -88,7 +89,7 @@ def test_kill_switch_pauses_between_hosts_and_nothing_installs_until_resumed() -
             sim.kill = True
         return None
 
-    sim.executor.gate = flip_during_second_install
+    sim.fake.gate = flip_during_second_install
     sim.run_until(lambda p: p.state is S.PAUSED, plan.id)
     paused = sim.ops.get(plan.id)
     assert paused.pause_kind == "kill_switch" and paused.paused_from is S.WAVE
@@ -117,7 +118,7 @@ def test_kill_switch_refusal_by_the_executor_pauses_without_losing_the_host() ->
         calls["n"] += 1
         return ExecutionState.BLOCKED if calls["n"] == 2 else None
 
-    sim.executor.gate = refuse_second
+    sim.fake.gate = refuse_second
     sim.run_until(lambda p: p.state is S.PAUSED, plan.id)
     paused = sim.ops.get(plan.id)
     assert paused.pause_kind == "blocked"
@@ -126,7 +127,7 @@ def test_kill_switch_refusal_by_the_executor_pauses_without_losing_the_host() ->
     sim.ops.resume(plan.id, actor="user:ops", reason="retry")
     done = sim.run_until(lambda p: p.state in (S.COMPLETED, S.ROLLED_BACK, S.FAILED), plan.id)
     assert done.state is S.COMPLETED
-    keys = [r.idempotency_key for r in sim.executor.submitted if r.target == refused[0].host]
+    keys = [r.idempotency_key for r in sim.fake.submitted if r.target == refused[0].host]
     assert keys == [f"patch:{plan.id}:{refused[0].host}:install:0", f"patch:{plan.id}:{refused[0].host}:install:1"]
 
 
@@ -134,15 +135,15 @@ def test_awaiting_approval_holds_the_host_then_continues() -> None:
     sim = PatchSim()
     advisory = good_advisory(sim)
     plan = sim.plan_for(advisory)
-    sim.executor.gate = lambda request: ExecutionState.AWAITING_APPROVAL
+    sim.fake.gate = lambda request: ExecutionState.AWAITING_APPROVAL
     sim.run(5)
     waiting = sim.ops.get(plan.id)
     assert waiting.state is S.CANARY
     host = next(h for h in waiting.affected_hosts if h.status is H.INSTALLING)
     assert sim.actuator.count("apply_patch") == 0
-    sim.executor.gate = lambda request: None
+    sim.fake.gate = lambda request: None
     assert host.action_id is not None
-    sim.executor.resolve(host.action_id, ExecutionState.SUCCEEDED)
+    sim.fake.resolve(host.action_id, ExecutionState.SUCCEEDED)
     sim.run(2)
     after = sim.ops.get(plan.id)
     assert next(h for h in after.affected_hosts if h.host == host.host).status is H.INSTALLED
@@ -225,12 +226,12 @@ def test_a_stored_plan_resumes_in_a_new_engine_without_repeating_a_host(record_s
     sim.kb.save_patch_plan(stored)
     record = sim.executor.submit(sim.engine._request(stored, host, "install"))
     if record_state == "running":
-        sim.executor._store(record.model_copy(update={"state": ExecutionState.RUNNING}))
+        sim.fake._store(record.model_copy(update={"state": ExecutionState.RUNNING}))
     assert sim.actuator.count("apply_patch", host.host) == 1
     # a new process: new Executor (it marks what it left running UNKNOWN), new engine, same store and fleet
     restarted = PatchSim.__new__(PatchSim)
     restarted.__dict__.update(sim.__dict__)
-    restarted.executor = type(sim.executor)(sim.kb, sim.actuator, kill_switch=lambda: False, now=sim.now)
+    restarted.executor = FakeExecutor(sim.kb, sim.actuator, kill_switch=lambda: False, now=sim.now)
     restarted.engine = type(sim.engine)(
         save=sim.kb.save_patch_plan,
         executor=restarted.executor,
