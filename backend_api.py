@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -14,19 +14,26 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from agents import task_ops
 from agents.alert_ops import AlertOps, CorrelationWeights
+from agents.patch_ops import PatchOps, RolloutEngine, RolloutPolicy
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
-from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics
+from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics, patches
 from api.limits import BodySizeLimit
 from config import terminal_logger
+from config.action_executor import Executor
 from config.document_store import InvalidCursor
+from config.guardrails import Limits
 from config.kill_switch import KillSwitch
-from config.knowledge_base import build_knowledge_base
+from config.knowledge_base import KnowledgeBase, build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
 from data.clock import SimClock
 from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
+from data.patch_windows import MaintenanceWindows
+from data.sim.actuator import SimulatedActuator, SimulatedInventory
+from data.sim.inventory import SimInventory, WorldClock
 from data.sim.metric_truth import SimulatorTruth
 from data.sim.world import World
 from data.timeutil import utc_now
@@ -45,6 +52,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     alert_ops = AlertOps(kb, weights=correlation_weights(settings))
     metric_store = MetricStore()
     world = World(
+        on_advisory=lambda advisory: patch_ops.receive(advisory),
         seed=settings.SIM_SEED,
         alert_sink=alert_ops,
         metric_sink=metric_store,
@@ -63,6 +71,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         seasonal=settings.FORECAST_SEASONAL,
     )
     forecaster = PeriodicWorker("forecasts", settings.FORECAST_INTERVAL_S, predictive.refresh)
+    executor, patch_ops = build_patch_ops(settings, kb, kill_switch, world, metric_store, predictive)
+    patcher = PeriodicWorker("patch-ops", settings.PATCH_TICK_S, patch_ops.tick)
 
     def step(sim_time: datetime) -> None:
         world.step(sim_time)
@@ -90,19 +100,83 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.predictive_ops = predictive
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
     app.state.simulation = simulation
+    app.state.executor = executor
+    app.state.patch_ops = patch_ops
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
+    patcher.start()
     if settings.SIM_AUTOSTART:
         simulation.start()
     try:
         yield
     finally:
         simulation.shutdown()
+        patcher.stop()
+        executor.stop()
         forecaster.stop()
         alert_ops.close()
         kb.close()
         log.info("OpsForge stopped")
         terminal_logger.uninstall(handler)
+
+
+class _NoSilences:
+    """No silence store yet: nothing is silenced (the Executor's silence rule always allows)."""
+
+    def active_for(self, tenant: str, labels: dict[str, str], at: datetime) -> None:
+        return None
+
+
+def build_patch_ops(
+    settings: Settings,
+    kb: KnowledgeBase,
+    kill_switch: KillSwitch,
+    world: World,
+    metric_store: MetricStore,
+    predictive: PredictiveOps,
+) -> tuple[Executor, PatchOps]:
+    """Return the guarded Executor over the simulated fleet and PatchOps running its roll-outs through it."""
+    clock = WorldClock(world, utc_now)
+    executor = Executor(
+        actuator_for=lambda tenant: SimulatedActuator(world),
+        kill_switch=kill_switch,
+        kb=kb,
+        clock=clock,
+        catalogue=task_ops.SPECS,
+        inventory=SimulatedInventory(world),
+        silences=_NoSilences(),
+        limits=Limits.from_settings(settings),
+        workers=settings.EXEC_WORKERS,
+    )
+
+    def anomalies(hosts: Sequence[str], metrics: Sequence[str], start: datetime, end: datetime) -> int:
+        chosen, names = set(hosts), set(metrics)
+        return sum(1 for f in predictive.flags() if f.host in chosen and f.metric in names and start <= f.time < end)
+
+    def incident_hosts() -> set[str]:
+        return {h for i in kb.list_incidents(status="open", limit=500).items for h in i.hosts}
+
+    policy = RolloutPolicy(
+        canary_fraction=settings.PATCH_CANARY_FRACTION,
+        waves=settings.patch_waves,
+        canary_bake_s=settings.PATCH_CANARY_BAKE_S,
+        wave_bake_s=settings.PATCH_WAVE_BAKE_S,
+        auto_approve_min_cvss=settings.PATCH_AUTO_APPROVE_MIN_CVSS,
+    )
+    engine = RolloutEngine(
+        save=kb.save_patch_plan,
+        executor=executor,
+        inventory=SimInventory(world),
+        metrics=metric_store,
+        clock=clock,
+        kill_switch_active=lambda: kill_switch.active,
+        audit=kb.append_audit,
+        policy=policy,
+        windows=MaintenanceWindows(settings.PATCH_MAINTENANCE_WINDOWS),
+        incident_hosts=incident_hosts,
+        anomalies=anomalies,
+    )
+    return executor, PatchOps(kb, engine)
 
 
 def correlation_weights(settings: Settings) -> CorrelationWeights:
@@ -168,7 +242,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
     _error_handlers(app)
-    for module in (control, logs, metrics, ingest, incidents, agents, fleet, forecasts):
+    for module in (control, logs, metrics, ingest, incidents, agents, fleet, forecasts, patches):
         app.include_router(module.router)
     _serve_dashboard(app, settings.FRONTEND_DIST)
     return app

@@ -34,18 +34,19 @@ def compute_kpis(
     *,
     alerts_reduced: float | None,
     upcoming_risks: int | None,
+    patches_pending: int | None = None,
 ) -> Kpis:
     """Return the KPI figures; the callers pass what their engines measured (None when they cannot yet).
 
-    ``mttrReduction``, ``tasksAutomated`` and ``patchesPending`` stay None until remediation and
-    patching record outcomes: a reduction needs a stated baseline, and a count of zero would claim
-    that a subsystem ran when it does not exist yet.
+    ``mttrReduction`` and ``tasksAutomated`` stay None until remediation records outcomes: a reduction
+    needs a stated baseline, and a count of zero would claim that a subsystem ran when it does not
+    exist yet. ``patchesPending`` is PatchOps' count of plans not finished (None without PatchOps).
     """
     return Kpis(
         alertsReduced=alerts_reduced,
         mttrReduction=None,
         tasksAutomated=None,
         activeIncidents=active_incident_count(kb),
-        patchesPending=None,
+        patchesPending=patches_pending,
         upcomingRisks=upcoming_risks,
     )

@@ -89,7 +89,9 @@ class ForecastsOut(BaseModel):
     risk_calibration: RiskCalibrationOut | None = Field(
         default=None, description="Brier score, hit rate and counts behind risk_prediction_confidence"
     )
-    patch_success_rate: float | None = Field(description="null until PatchOps records outcomes")
+    patch_success_rate: float | None = Field(
+        description="% of finished patch roll-outs that completed (the rest rolled back or failed); null before one"
+    )
     upcoming_risks: list[RiskOut]
     ets_forecasts: dict[str, Any] = Field(
         description="per series: anomaly_score = causal score of its newest scored sample (null until scored); "
@@ -157,7 +159,7 @@ def _calibration_out(calibration: Calibration | None) -> RiskCalibrationOut | No
 
 
 @router.get("/forecasts", response_model=ForecastsOut)
-def get_forecasts(engine: PredictiveDep) -> ForecastsOut:
+def get_forecasts(engine: PredictiveDep, request: Request) -> ForecastsOut:
     forecasts = engine.forecasts()
     hours: list[str] = []
     if forecasts:
@@ -199,7 +201,7 @@ def get_forecasts(engine: PredictiveDep) -> ForecastsOut:
         risk_prediction_confidence=None if calibration is None else round(100 * (1 - calibration.brier), 2),
         anomaly_detection=_detection_out(quality),
         risk_calibration=_calibration_out(calibration),
-        patch_success_rate=None,
+        patch_success_rate=_patch_success_rate(request),
         upcoming_risks=risks,
         ets_forecasts={
             "generated_at": engine.generated_at,
@@ -208,6 +210,11 @@ def get_forecasts(engine: PredictiveDep) -> ForecastsOut:
             "top_anomalies": top,
         },
     )
+
+
+def _patch_success_rate(request: Request) -> float | None:
+    patch_ops = getattr(request.app.state, "patch_ops", None)
+    return None if patch_ops is None else patch_ops.success_rate()
 
 
 @router.get("/forecasts/{host}/{metric}", response_model=SeriesOut)

@@ -10,7 +10,7 @@ from agents.patch_ops.planner import affected, build_plan
 from agents.patch_ops.policy import RolloutPolicy
 from agents.patch_ops.rollout import RolloutEngine
 from agents.patch_ops.service import PatchOps
-from agents.patch_ops.windows import MaintenanceWindows
+from data.patch_windows import MaintenanceWindows
 
 __all__ = [
     "ActionRequest",

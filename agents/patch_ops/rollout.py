@@ -29,7 +29,6 @@ from agents.patch_ops.executor_port import (
     ExecutorPort,
 )
 from agents.patch_ops.policy import RolloutPolicy
-from agents.patch_ops.windows import MaintenanceWindows
 from data.advisories import version_key
 from data.clock import Clock
 from data.errors import DomainError
@@ -44,6 +43,7 @@ from data.models import (
     RolloutState,
     Verdict,
 )
+from data.patch_windows import MaintenanceWindows
 
 log = logging.getLogger(__name__)
 

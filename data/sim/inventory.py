@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from data.inventory import HostInfo, HostProbe
@@ -48,3 +50,15 @@ class SimInventory:
             return None
         with self.world.lock:
             return self.world.fleet.hosts[index].packages.get(package)
+
+
+class WorldClock:
+    """Sim time as the simulated world last stepped it (what its metrics are stamped with); ``fallback``
+    before the first step."""
+
+    def __init__(self, world: World, fallback: Callable[[], datetime]) -> None:
+        self.world = world
+        self.fallback = fallback
+
+    def now(self) -> datetime:
+        return self.world.now or self.fallback()

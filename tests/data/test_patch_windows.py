@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from agents.patch_ops import MaintenanceWindows
 from data.errors import InvalidInput
+from data.patch_windows import MaintenanceWindows
 
 
 def at(hour: int, minute: int = 0) -> datetime:
