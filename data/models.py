@@ -281,6 +281,7 @@ class PatchHost(Model):
     criticality: str = ""
     rollback_to: str | None = Field(default=None, description="the version installed before the patch")
     attempt: int = Field(default=0, ge=0, description="install/rollback submissions that never reached the fleet")
+    deferrals: int = Field(default=0, ge=0, description="times its install waited for the host to pass pre-flight")
     action_id: str | None = None
     rollback_action_id: str | None = None
     installed_at: UtcDatetime | None = None

@@ -7,11 +7,15 @@ install. A comparison needs ``min_samples`` on both sides. The level is Bonferro
 comparison of the check, and a significant result must also be a real shift (the patched median at
 least ``min_relative_increase`` above the comparator's), as Kayenta-style judges require an effect size.
 
-Per (host, metric): both available comparators worse -> fail; one worse and the other not -> inconclusive;
-neither worse -> pass; no comparator with enough samples -> inconclusive. The check fails if any host
-metric fails, else is inconclusive if any is, else passes. PredictiveOps' anomaly flags are extra
-evidence: a pass becomes inconclusive when the patched hosts carry at least one flag each on average
-and more than twice the peers' rate per host.
+Per (host, metric), the peers are the control (same window, same conditions), the host's own past guards
+against a difference it already had: worse than both -> fail; worse than the peers only -> inconclusive
+(it was already worse before its install); worse than its own past only -> pass (its peers moved too:
+the time did it, not the patch); with one comparator, that one decides; with none -> inconclusive.
+A failure must also show in the first samples after the install (a change the patch made starts when it
+went in; one that begins later in the bake is something else, so it is inconclusive). The check fails if
+any host metric fails, else is inconclusive if any is, else passes. PredictiveOps'
+anomaly flags are extra evidence: a pass becomes inconclusive when the patched hosts carry at least one
+flag each on average and more than twice the peers' rate per host.
 """
 
 from __future__ import annotations
@@ -73,6 +77,12 @@ def _worse(patched: Array, other: Array, alpha: float, policy: RolloutPolicy) ->
     return bool(p < alpha and shift), p
 
 
+def _early(patched: Array, baseline: Array, policy: RolloutPolicy) -> bool:
+    """Return True when the first samples after the install are already shifted above the baseline."""
+    early = patched[: max(policy.min_samples, len(patched) // 3)]
+    return float(np.median(early)) > float(np.median(baseline)) * (1 + policy.min_relative_increase) + 1e-9
+
+
 def _median(values: Array) -> float | None:
     return round(float(np.median(values)), 4) if len(values) else None
 
@@ -94,23 +104,25 @@ def judge(
     comparisons: list[MetricComparison] = []
     peers = sorted({peer for subject in subjects for peer in subject.peers})
     for metric in policy.metrics:
-        pooled: dict[tuple[str, ...], Array] = {}
+        pooled: dict[tuple[tuple[str, ...], float], Array] = {}
         for subject in subjects:
-            if subject.peers not in pooled:
-                parts = [_window(source, peer, metric, t0, t1) for peer in subject.peers]
-                pooled[subject.peers] = np.concatenate(parts) if parts else np.empty(0)
-            peer_values = pooled[subject.peers]
-            patched = _window(source, subject.host, metric, t0, t1)
             installed = subject.installed_at.timestamp()
+            since = installed  # from its own install: what it did since the patch went in
+            key = (subject.peers, since)
+            if key not in pooled:
+                parts = [_window(source, peer, metric, since, t1) for peer in subject.peers]
+                pooled[key] = np.concatenate(parts) if parts else np.empty(0)
+            peer_values = pooled[key]
+            patched = _window(source, subject.host, metric, since, t1)
             baseline = _window(source, subject.host, metric, installed - span, installed)
             verdict = Verdict.INCONCLUSIVE
             p_peers = p_base = None
             if len(patched) >= policy.min_samples:
                 worse_peers, p_peers = _worse(patched, peer_values, alpha, policy)
                 worse_base, p_base = _worse(patched, baseline, alpha, policy)
-                said = [w for w in (worse_peers, worse_base) if w is not None]
-                if said:
-                    verdict = Verdict.FAIL if all(said) else Verdict.INCONCLUSIVE if any(said) else Verdict.PASS
+                verdict = _combine(worse_peers, worse_base)
+                if verdict is Verdict.FAIL and len(baseline) and not _early(patched, baseline, policy):
+                    verdict = Verdict.INCONCLUSIVE  # it got worse later in the bake, not when the patch went in
             comparisons.append(
                 MetricComparison(
                     host=subject.host,
@@ -150,6 +162,16 @@ def judge(
         anomaly_flags_peers=flags_peers,
         chart=_chart(source, [s.host for s in subjects], peers, t0, t1),
     )
+
+
+def _combine(worse_peers: bool | None, worse_base: bool | None) -> Verdict:
+    if worse_peers is None and worse_base is None:
+        return Verdict.INCONCLUSIVE
+    if worse_peers is None or worse_base is None:
+        return Verdict.FAIL if (worse_peers or worse_base) else Verdict.PASS
+    if worse_peers:
+        return Verdict.FAIL if worse_base else Verdict.INCONCLUSIVE
+    return Verdict.PASS  # worse than its past only: the peers moved too, so the time did it, not the patch
 
 
 def _overall(comparisons: Sequence[MetricComparison], subjects: Sequence[Subject]) -> tuple[Verdict, str]:

@@ -28,6 +28,7 @@ class RolloutPolicy:
     min_relative_increase: float = 0.5
     metrics: tuple[str, ...] = ("error_rate", "latency_p95", "cpu", "memory")
     install_retries: int = 1
+    max_deferrals: int = 30  # pre-flight re-checks (one per hold) before a host that stays unfit is skipped
     max_disk_percent: float = 90.0
     exposed_roles: frozenset[str] = field(default_factory=lambda: frozenset({"lb", "web", "api"}))
 

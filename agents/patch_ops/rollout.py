@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 AGENT = "agent:PatchOps"
 MAX_HEALTH_CHECKS = 40
 MAX_STEPS_PER_ADVANCE = 500
+STATIC_CHECKS = ("known", "needs_patch")
 S = RolloutState
 H = HostPatchStatus
 TERMINAL = frozenset({S.COMPLETED, S.ROLLED_BACK, S.FAILED})
@@ -208,17 +209,23 @@ class RolloutEngine:
     # ------------------------------------------------------------------------------------------ pre-flight
 
     def _preflight_all(self, plan: PatchPlan) -> None:
+        """Check every host once and record it; a host that no longer needs the patch (or is unknown) is skipped.
+        Health, disk, backup and incidents are checked again right before each install."""
         incident_hosts = self.incident_hosts()
         for host in plan.affected_hosts:
             if host.status is H.PENDING:
-                self._preflight(plan, host, incident_hosts)
+                checks = self._checks(plan, host, incident_hosts)
+                host.preflight = checks
+                static = [name for name in STATIC_CHECKS if not checks[name]]
+                if static:
+                    host.status = H.SKIPPED
+                    host.note = "pre-flight failed: " + ", ".join(static)
         self.save(plan)
 
-    def _preflight(self, plan: PatchPlan, host: PatchHost, incident_hosts: set[str]) -> bool:
-        """Run the host's checks, record them on it; a failing host is skipped with the checks it failed."""
+    def _checks(self, plan: PatchPlan, host: PatchHost, incident_hosts: set[str]) -> dict[str, bool]:
         probe = self.inventory.probe(host.host)
         installed = self.inventory.package_version(host.host, plan.package)
-        checks = {
+        return {
             "known": probe is not None,
             "needs_patch": installed is not None and version_key(installed) < version_key(plan.fixed_version),
             "healthy": probe is not None and probe.state == "healthy",
@@ -227,13 +234,22 @@ class RolloutEngine:
             "recent_backup": probe is not None and probe.backup_ok is not False,
             "no_open_incident": host.host not in incident_hosts,
         }
+
+    def _fit(self, plan: PatchPlan, host: PatchHost, incident_hosts: set[str]) -> bool:
+        """Re-run the host's checks before its install: True when it may go now. A host that no longer needs
+        the patch is skipped; one that is unfit now waits (deferred) and is skipped after ``max_deferrals``."""
+        checks = self._checks(plan, host, incident_hosts)
         host.preflight = checks
         failed = [name for name, ok in checks.items() if not ok]
-        if failed:
+        if not failed:
+            return True
+        if any(name in STATIC_CHECKS for name in failed) or host.deferrals >= self.policy.max_deferrals:
             host.status = H.SKIPPED
             host.note = "pre-flight failed: " + ", ".join(failed)
-            return False
-        return True
+        else:
+            host.deferrals += 1
+            host.note = "waiting for pre-flight: " + ", ".join(failed)
+        return False
 
     # ------------------------------------------------------------------------------------------ installing
 
@@ -255,6 +271,12 @@ class RolloutEngine:
         if in_flight:
             return self._run_host(plan, in_flight[0], "install")
         pending = self._phase_hosts(plan, H.PENDING)
+        if not pending and not self._phase_hosts(plan, H.INSTALLED):
+            if plan.wave_index == 0 and self._replace_canary(plan):
+                return True
+            if plan.wave_index > 0:
+                self.pass_phase(plan, "every host of this wave was skipped: nothing to bake")
+                return True
         if not pending:
             phase = plan.canary_phases[plan.wave_index]
             now = self.clock.now()
@@ -268,13 +290,39 @@ class RolloutEngine:
             tenants = ", ".join(sorted({h.tenant for h in pending}))
             self.transition(plan, S.PAUSED, reason=f"maintenance window closed for {tenants}", kind="window")
             return False
-        host = ready[0]
-        if not self._preflight(plan, host, self.incident_hosts()):
+        incident_hosts = self.incident_hosts()
+        host = next((h for h in ready if self._fit(plan, h, incident_hosts)), None)
+        if host is None:
+            if any(h.status is H.PENDING for h in ready):  # unfit for now: look again after a hold
+                plan.hold_until = now + timedelta(seconds=self.hold_s)
+                self.save(plan)
+                return False
             self.save(plan)
             return True
         host.status = H.INSTALLING
         self.save(plan)  # the intent is stored before the request exists
         return self._run_host(plan, host, "install")
+
+    def _replace_canary(self, plan: PatchPlan) -> bool:
+        """Every canary host was skipped: move the first fit host of a later wave (of a skipped canary's role
+        when there is one) into the canary, keeping a replica of its service outside it. False when none is."""
+        roles = {h.role for h in plan.affected_hosts if h.wave == 0}
+        candidates = sorted(
+            (h for h in plan.affected_hosts if h.wave > 0 and h.status is H.PENDING),
+            key=lambda h: (h.role not in roles, h.wave, h.host),
+        )
+        for host in candidates:
+            siblings = [o for o in plan.affected_hosts if o.service == host.service and o is not host]
+            if siblings and all(o.wave == 0 for o in siblings):
+                continue
+            plan.canary_phases[host.wave].hosts.remove(host.host)
+            plan.canary_phases[0].hosts.append(host.host)
+            host.wave = 0
+            plan.canary_size += 1
+            plan.notes.append(f"every canary host was skipped; {host.host} joined the canary")
+            self.save(plan)
+            return True
+        return False
 
     def _request(self, plan: PatchPlan, host: PatchHost, step: str) -> ActionRequest:
         """The host step as the Executor sees it. A plan approved by a person is that person's request (the
@@ -379,10 +427,13 @@ class RolloutEngine:
         if phase.bake_until is not None and now < phase.bake_until:
             return False
         verdict, reason = Verdict.PASS, "analysis off: fixed waves"
-        if self.policy.analyse:
+        subjects = self._subjects(plan) if self.policy.analyse else []
+        if self.policy.analyse and not subjects and plan.wave_index > 0:
+            reason = "no host of this wave was installed (all skipped): nothing new to judge"
+        elif self.policy.analyse:
             check = judge(
                 wave=plan.wave_index,
-                subjects=self._subjects(plan),
+                subjects=subjects,
                 start=phase.started_at or now,
                 end=now,
                 source=self.metrics,

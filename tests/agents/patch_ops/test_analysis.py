@@ -68,6 +68,13 @@ def test_a_small_shift_is_not_a_failure() -> None:
     assert run(source, ["c1"], PEERS).verdict is not Verdict.FAIL  # type: ignore[attr-defined]
 
 
+def test_a_regression_that_starts_late_in_the_bake_is_not_the_patch() -> None:
+    source = Series({"c1": 0.3, **dict.fromkeys(PEERS, 0.3)})
+    source.data["c1"][source.times >= (INSTALL + timedelta(minutes=10)).timestamp()] = 9.0  # a fault, 10 min on
+    check = run(source, ["c1"], PEERS)
+    assert check.verdict is Verdict.INCONCLUSIVE  # type: ignore[attr-defined]
+
+
 def test_worse_than_peers_but_not_its_own_past_is_inconclusive() -> None:
     # the host was already this high before its install: the patch did not do it
     source = Series({"c1": 5.0, **dict.fromkeys(PEERS, 0.3)})
@@ -77,8 +84,8 @@ def test_worse_than_peers_but_not_its_own_past_is_inconclusive() -> None:
 
 def test_too_few_samples_is_inconclusive_and_no_comparator_too() -> None:
     source = Series({"c1": 0.3, **dict.fromkeys(PEERS, 0.3)})
-    short = judge(wave=0, subjects=[Subject("c1", INSTALL, PEERS)], start=END - timedelta(minutes=3), end=END,
-                  source=source, policy=POLICY)  # fmt: skip
+    late = END - timedelta(minutes=3)
+    short = judge(wave=0, subjects=[Subject("c1", late, PEERS)], start=late, end=END, source=source, policy=POLICY)
     assert short.verdict is Verdict.INCONCLUSIVE
     assert run(source, [], PEERS).verdict is Verdict.INCONCLUSIVE  # type: ignore[attr-defined]
     # no peers left unpatched: the own baseline alone decides
