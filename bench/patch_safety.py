@@ -6,7 +6,7 @@ after 40 minutes of history for the baselines; plans are approved by an operator
 limits are raised so the policies are compared on their own (its other guardrails stay). The simulator's
 ground truth says which patches are bad and on which hosts; PatchOps never reads it.
 
-    python -m bench.patch_safety                 # 200 advisories (seeds 1-10, 20 each)
+    python -m bench.patch_safety                 # every distinct advisory of seeds 1-14 (about 200)
     python -m bench.patch_safety --seeds 2 --per-seed 5
 """
 
@@ -268,8 +268,8 @@ def _started(fleet: Fleet, plan_id: str) -> set[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seeds", type=int, default=10)
-    parser.add_argument("--per-seed", type=int, default=20)
+    parser.add_argument("--seeds", type=int, default=14)
+    parser.add_argument("--per-seed", type=int, default=15)
     parser.add_argument("--kill-trials", type=int, default=40)
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # the roll-outs' own log lines would drown the figures

@@ -27,6 +27,13 @@ SCHEMA_OF = {
     "RiskRow": "RiskOut",
     "DetectionQuality": "DetectionQualityOut",
     "RiskCalibration": "RiskCalibrationOut",
+    "PatchSummary": "PatchSummary",
+    "PatchPlan": "PatchPlan",
+    "PatchHost": "PatchHost",
+    "CanaryPhase": "CanaryPhase",
+    "HealthCheck": "HealthCheck",
+    "MetricComparison": "MetricComparison",
+    "Advisory": "Advisory",
 }
 
 

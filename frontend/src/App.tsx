@@ -6,6 +6,7 @@ import { DashboardPage } from "./features/dashboard/DashboardPage";
 import { ForecastingPage } from "./features/forecasting/ForecastingPage";
 import { IncidentDetailPage } from "./features/incidents/IncidentDetailPage";
 import { IncidentsPage } from "./features/incidents/IncidentsPage";
+import { PatchesPage } from "./features/patches/PatchesPage";
 
 export const queryClient = new QueryClient({ defaultOptions: { queries: { retry: 1, staleTime: 1000 } } });
 
@@ -19,6 +20,7 @@ export function App() {
           <Route path="/incidents/:id" element={<IncidentDetailPage />} />
           <Route path="/alerts" element={<AlertsPage />} />
           <Route path="/forecasting" element={<ForecastingPage />} />
+          <Route path="/patches" element={<PatchesPage />} />
           <Route path="*" element={<p>Page not found.</p>} />
         </Routes>
       </Layout>
