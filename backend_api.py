@@ -1,4 +1,8 @@
-"""Composition root: `create_app(settings)` builds the service; `python backend_api.py` runs it with uvicorn."""
+"""Composition root: `create_app(settings)` builds the service; `python backend_api.py` runs it with uvicorn.
+
+This module only wires: settings, the knowledge base, the agents (each registered once in the agent
+registry), the simulated world and its runner, and the routers.
+"""
 
 from __future__ import annotations
 
@@ -7,39 +11,92 @@ import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI, HTTPException, Request
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
 
-from agents import task_ops
-from agents.alert_ops import AlertOps, CorrelationWeights
+from agents.alert_ops import (
+    AlertLimits,
+    AlertOps,
+    CorrelationWeights,
+    LifecyclePolicy,
+    TopologyLimits,
+    TopologyRegistry,
+)
+from agents.base import AgentRegistry
 from agents.patch_ops import PatchOps, RolloutEngine, RolloutPolicy
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
-from api import agents, control, fleet, forecasts, incidents, ingest, logs, metrics, patches
+from agents.task_ops import SPECS, TaskOps
+from api import (
+    actions,
+    agents,
+    alerts,
+    audit,
+    control,
+    fleet,
+    forecasts,
+    incidents,
+    logs,
+    metrics,
+    patches,
+    simulation,
+    tasks,
+    topology,
+)
+from api.dashboard import serve_dashboard
+from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from config import terminal_logger
-from config.action_executor import Executor
-from config.document_store import InvalidCursor
-from config.guardrails import Limits
+from config.action_executor import Executor, Limits
 from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase, build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
-from data.clock import SimClock
-from data.errors import Conflict, DomainError, InvalidInput, NotFound, Overloaded
+from data.clock import Clock
 from data.patch_windows import MaintenanceWindows
 from data.sim.actuator import SimulatedActuator, SimulatedInventory
 from data.sim.inventory import SimInventory, WorldClock
 from data.sim.metric_truth import SimulatorTruth
 from data.sim.world import World
 from data.timeutil import utc_now
-from live_data_generator import SimulationRunner
+from live_data_generator import build_simulation, build_world
 
 log = logging.getLogger("opsforge")
+
+ROUTERS = (
+    control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts, actions, tasks,
+    patches,
+)  # fmt: skip
+LIVE_TICKS = 10  # TaskOps acts on ticks this close to the sim clock, never on the simulated past stepped at start-up
+
+
+def alert_ops_bounds(settings: Settings) -> dict[str, Any]:
+    """Return the alert engine's bounds configured in ``settings``: its ``policy``, ``topology`` and ``limits``."""
+    return {
+        "policy": LifecyclePolicy(
+            max_tracked_alerts=settings.ALERTOPS_MAX_TRACKED_ALERTS,
+            max_tracked_bytes=settings.ALERTOPS_MAX_TRACKED_BYTES,
+        ),
+        "topology": TopologyRegistry(
+            TopologyLimits(
+                max_services=settings.TOPOLOGY_MAX_SERVICES,
+                max_dependencies=settings.TOPOLOGY_MAX_DEPENDENCIES,
+                max_services_per_host=settings.TOPOLOGY_MAX_SERVICES_PER_HOST,
+                max_fanout=settings.TOPOLOGY_MAX_FANOUT,
+                cache_entries=settings.TOPOLOGY_CACHE_ENTRIES,
+            )
+        ),
+        "limits": AlertLimits(
+            max_labels=settings.ALERT_MAX_LABELS,
+            max_label_name_chars=settings.ALERT_MAX_LABEL_NAME_CHARS,
+            max_label_value_chars=settings.ALERT_MAX_LABEL_VALUE_CHARS,
+            max_annotation_bytes=settings.ALERT_MAX_ANNOTATION_BYTES,
+            max_clock_skew=timedelta(seconds=settings.ALERT_MAX_CLOCK_SKEW_S),
+            max_ends_ahead=timedelta(seconds=settings.ALERT_MAX_ENDS_AHEAD_S),
+        ),
+    }
 
 
 @asynccontextmanager
@@ -49,16 +106,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
-    alert_ops = AlertOps(kb, weights=correlation_weights(settings))
+    alert_ops = AlertOps(kb, weights=correlation_weights(settings), **alert_ops_bounds(settings))
     metric_store = MetricStore()
-    world = World(
-        on_advisory=lambda advisory: patch_ops.receive(advisory),
-        seed=settings.SIM_SEED,
+    world = build_world(
+        settings,
         alert_sink=alert_ops,
         metric_sink=metric_store,
         topology_sink=alert_ops,
         faults_paused=lambda: kill_switch.active,
-        tick_seconds=settings.SIM_TICK_SECONDS,
+        on_advisory=lambda advisory: patch_ops.receive(advisory),
     )
     ledger = RiskLedger(
         load=lambda: kb.get_setting(LEDGER_SETTING), save=lambda body: kb.put_setting(LEDGER_SETTING, body)
@@ -71,46 +127,42 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         seasonal=settings.FORECAST_SEASONAL,
     )
     forecaster = PeriodicWorker("forecasts", settings.FORECAST_INTERVAL_S, predictive.refresh)
-    executor, patch_ops = build_patch_ops(settings, kb, kill_switch, world, metric_store, predictive)
-    patcher = PeriodicWorker("patch-ops", settings.PATCH_TICK_S, patch_ops.tick)
+    registry = AgentRegistry(paused=lambda: kill_switch.active)
+    registry.register("AlertOps", alert_ops, autonomous=False)
+    registry.register("PredictiveOps", predictive, autonomous=False)
 
-    def step(sim_time: datetime) -> None:
-        world.step(sim_time)
+    def advance(sim_time: datetime) -> None:
         alert_ops.advance_to(sim_time)
+        if sim_time >= runner.clock.now() - LIVE_TICKS * timedelta(seconds=settings.SIM_TICK_SECONDS):
+            task_ops.tick()
+            executor.expire_due()
 
-    # Only a first start gets a simulated past. After a restart the stored alerts are the past, and sim time
-    # (which runs ahead of the wall clock above 1x) resumes after the newest of them, so event time never
-    # goes backwards across restarts.
     newest = kb.list_alerts(limit=1).items
-    tick = timedelta(seconds=settings.SIM_TICK_SECONDS)
-    start = max(utc_now(), newest[0].startsAt + tick) if newest else utc_now()
-    simulation = SimulationRunner(
-        seed=settings.SIM_SEED,
-        speed=settings.SIM_SPEED,
-        tick_seconds=settings.SIM_TICK_SECONDS,
-        step=step,
-        world=world,
-        clock=SimClock(start, settings.SIM_SPEED),
-        history=timedelta(0) if newest else timedelta(hours=settings.SIM_HISTORY_HOURS),
-    )
+    runner = build_simulation(settings, world, after_step=advance, newest_alert=newest[0].startsAt if newest else None)
+    executor, task_ops = build_remediation(settings, kb, kill_switch, world, runner.clock)
+    registry.register("TaskOps", task_ops, autonomous=True)
+    patch_ops = build_patch_ops(settings, kb, kill_switch, world, executor, metric_store, predictive)
+    patcher = PeriodicWorker("patch-ops", settings.PATCH_TICK_S, patch_ops.tick)
     app.state.log_handler = handler
     app.state.kb = kb
     app.state.kill_switch = kill_switch
     app.state.alert_ops = alert_ops
     app.state.predictive_ops = predictive
+    app.state.agents = registry
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
-    app.state.simulation = simulation
+    app.state.simulation = runner
     app.state.executor = executor
+    app.state.task_ops = task_ops
     app.state.patch_ops = patch_ops
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
     patcher.start()
     if settings.SIM_AUTOSTART:
-        simulation.start()
+        runner.start()
     try:
         yield
     finally:
-        simulation.shutdown()
+        runner.shutdown()
         patcher.stop()
         executor.stop()
         forecaster.stop()
@@ -120,11 +172,35 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         terminal_logger.uninstall(handler)
 
 
-class _NoSilences:
-    """No silence store yet: nothing is silenced (the Executor's silence rule always allows)."""
-
-    def active_for(self, tenant: str, labels: dict[str, str], at: datetime) -> None:
-        return None
+def build_remediation(
+    settings: Settings, kb: KnowledgeBase, kill_switch: KillSwitch, world: World, clock: Clock
+) -> tuple[Executor, TaskOps]:
+    """Return the Executor over the simulated fleet (on sim time) and TaskOps, which acts only through it."""
+    inventory = SimulatedInventory(world)
+    actuator = SimulatedActuator(world)
+    executor = Executor(
+        actuator_for=lambda tenant: actuator,
+        kill_switch=kill_switch,
+        kb=kb,
+        clock=clock,
+        catalogue=SPECS,
+        inventory=inventory,
+        limits=Limits.from_settings(settings),
+        observe=inventory.observe,
+        workers=settings.EXEC_WORKERS,
+    )
+    task_ops = TaskOps(
+        kb,
+        executor,
+        inventory,
+        SPECS,
+        clock.now,
+        autonomy=lambda: settings.AUTONOMY_ENABLED,
+        scheduled=lambda: settings.SCHEDULED_TASKS_ENABLED,
+        min_confidence=settings.AUTONOMY_MIN_CONFIDENCE,
+    )
+    executor.subscribe(task_ops.learner)
+    return executor, task_ops
 
 
 def build_patch_ops(
@@ -132,22 +208,12 @@ def build_patch_ops(
     kb: KnowledgeBase,
     kill_switch: KillSwitch,
     world: World,
+    executor: Executor,
     metric_store: MetricStore,
     predictive: PredictiveOps,
-) -> tuple[Executor, PatchOps]:
-    """Return the guarded Executor over the simulated fleet and PatchOps running its roll-outs through it."""
-    clock = WorldClock(world, utc_now)
-    executor = Executor(
-        actuator_for=lambda tenant: SimulatedActuator(world),
-        kill_switch=kill_switch,
-        kb=kb,
-        clock=clock,
-        catalogue=task_ops.SPECS,
-        inventory=SimulatedInventory(world),
-        silences=_NoSilences(),
-        limits=Limits.from_settings(settings),
-        workers=settings.EXEC_WORKERS,
-    )
+) -> PatchOps:
+    """Return PatchOps running its roll-outs through ``executor`` on the simulated fleet's time, with
+    PredictiveOps' anomaly flags and the open incidents as evidence."""
 
     def anomalies(hosts: Sequence[str], metrics: Sequence[str], start: datetime, end: datetime) -> int:
         chosen, names = set(hosts), set(metrics)
@@ -168,7 +234,7 @@ def build_patch_ops(
         executor=executor,
         inventory=SimInventory(world),
         metrics=metric_store,
-        clock=clock,
+        clock=WorldClock(world, utc_now),
         kill_switch_active=lambda: kill_switch.active,
         audit=kb.append_audit,
         policy=policy,
@@ -176,7 +242,7 @@ def build_patch_ops(
         incident_hosts=incident_hosts,
         anomalies=anomalies,
     )
-    return executor, PatchOps(kb, engine)
+    return PatchOps(kb, engine)
 
 
 def correlation_weights(settings: Settings) -> CorrelationWeights:
@@ -193,41 +259,6 @@ def correlation_weights(settings: Settings) -> CorrelationWeights:
     )
 
 
-def _error_handlers(app: FastAPI) -> None:
-    statuses: dict[type[DomainError], int] = {NotFound: 404, Conflict: 409, InvalidInput: 422}
-
-    @app.exception_handler(DomainError)
-    async def domain_error(_: Request, error: DomainError) -> JSONResponse:
-        if isinstance(error, Overloaded):
-            headers = {"Retry-After": str(max(1, round(error.retry_after)))}
-            return JSONResponse({"detail": str(error)}, status_code=429, headers=headers)
-        code = next((c for kind, c in statuses.items() if isinstance(error, kind)), 400)
-        return JSONResponse({"detail": str(error)}, status_code=code)
-
-    @app.exception_handler(InvalidCursor)
-    async def invalid_cursor(_: Request, error: InvalidCursor) -> JSONResponse:
-        return JSONResponse({"detail": [{"loc": ["query", "cursor"], "msg": str(error)}]}, status_code=422)
-
-
-def _serve_dashboard(app: FastAPI, dist: Path) -> None:
-    """Serve the built dashboard at `/` with an SPA fallback that never shadows `/api/*`."""
-    index = dist / "index.html"
-    if not index.is_file():
-        return
-    if (dist / "assets").is_dir():
-        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
-    root = dist.resolve()
-
-    @app.get("/{path:path}", include_in_schema=False)
-    def spa(path: str) -> FileResponse:
-        if path == "api" or path.startswith("api/"):
-            raise HTTPException(404, detail=f"no API route /{path}")
-        candidate = (root / path).resolve()
-        if path and candidate.is_relative_to(root) and candidate.is_file():
-            return FileResponse(candidate)
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
-
-
 def create_app(settings: Settings) -> FastAPI:
     """Return the OpsForge app for ``settings``; nothing starts until its lifespan runs."""
     app = FastAPI(title="OpsForge", version="0.1.0", lifespan=lifespan)
@@ -241,10 +272,10 @@ def create_app(settings: Settings) -> FastAPI:
         allow_headers=["Authorization", "Content-Type", "Last-Event-ID"],
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
-    _error_handlers(app)
-    for module in (control, logs, metrics, ingest, incidents, agents, fleet, forecasts, patches):
+    install_error_handlers(app)
+    for module in ROUTERS:
         app.include_router(module.router)
-    _serve_dashboard(app, settings.FRONTEND_DIST)
+    serve_dashboard(app, settings.FRONTEND_DIST)
     return app
 
 

@@ -1,4 +1,5 @@
-"""The simulation thread: start/stop, the sim clock and its speed, one world step per sim tick.
+"""The simulated world and its thread: `build_world` builds the world wired to the engine's sinks,
+`build_simulation` the runner that steps it; start/stop, the sim clock and its speed, one step per sim tick.
 
 `SimulationRunner` owns one named, non-daemon thread while the simulation runs. Stopping sets an
 `Event` and joins with a timeout; the sim clock pauses while stopped and resumes where it was. A
@@ -12,12 +13,15 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
 
+from config.settings import Settings
+from data.advisories import Advisory
 from data.clock import SimClock
-from data.models import LogType
+from data.models import LATEST_EVENT, LogType
+from data.sim.world import World
+from data.sinks import AlertSink, MetricSink, TopologySink
 from data.timeutil import utc_now
 
 log = logging.getLogger(__name__)
@@ -27,11 +31,17 @@ StepFn = Callable[[datetime], None]
 
 @dataclass(frozen=True)
 class SimulationStatus:
+    """The runner's state; the world's counters are None when the runner drives no world."""
+
     running: bool
     sim_time: datetime
     speed: float
     seed: int
     ticks: int
+    active_faults: int | None = None
+    faults_started: int | None = None
+    alerts_emitted: int | None = None
+    storm: bool | None = None
 
 
 class SimulationRunner:
@@ -47,7 +57,7 @@ class SimulationRunner:
         tick_seconds: float = 60.0,
         step: StepFn | None = None,
         clock: SimClock | None = None,
-        world: Any = None,
+        world: World | None = None,
         history: timedelta = timedelta(0),
     ) -> None:
         self.seed = seed
@@ -60,6 +70,11 @@ class SimulationRunner:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+
+    @property
+    def clock(self) -> SimClock:
+        """The sim clock this runner steps by (frozen while stopped)."""
+        return self._clock
 
     @property
     def running(self) -> bool:
@@ -104,7 +119,15 @@ class SimulationRunner:
         return thread is not None and thread.is_alive()
 
     def status(self) -> SimulationStatus:
-        return SimulationStatus(self.running, self._clock.now(), self._clock.speed, self.seed, self._ticks)
+        """Return the runner's state with the world's fault and alert counters (None without a world)."""
+        state = SimulationStatus(self.running, self._clock.now(), self._clock.speed, self.seed, self._ticks)
+        if self.world is None:
+            return state
+        world = self.world.status()
+        return replace(
+            state, active_faults=world.active_faults, faults_started=world.faults_started,
+            alerts_emitted=world.alerts_emitted, storm=world.storm,
+        )  # fmt: skip
 
     def _run(self, stop: threading.Event) -> None:
         wall_per_tick = self._tick.total_seconds() / self._clock.speed
@@ -123,3 +146,55 @@ class SimulationRunner:
                 self._step(self._next_tick)
             self._next_tick += self._tick
             self._ticks += 1
+
+
+def build_world(
+    settings: Settings,
+    *,
+    alert_sink: AlertSink,
+    metric_sink: MetricSink,
+    topology_sink: TopologySink,
+    faults_paused: Callable[[], bool],
+    on_advisory: Callable[[Advisory], None] | None = None,
+) -> World:
+    """Return the simulated fleet of ``settings`` (seed, tick) feeding the given sinks; while ``faults_paused()``
+    holds (the kill switch) no fault starts at random. ``on_advisory`` receives each advisory it publishes."""
+    return World(
+        seed=settings.SIM_SEED,
+        alert_sink=alert_sink,
+        metric_sink=metric_sink,
+        topology_sink=topology_sink,
+        faults_paused=faults_paused,
+        tick_seconds=settings.SIM_TICK_SECONDS,
+        on_advisory=on_advisory,
+    )
+
+
+def build_simulation(
+    settings: Settings, world: World, *, after_step: StepFn, newest_alert: datetime | None
+) -> SimulationRunner:
+    """Return the (stopped) runner that steps ``world`` and then ``after_step`` once per sim tick.
+
+    ``newest_alert`` is the start time of the newest stored alert. Only a first start (None) gets a
+    simulated past of ``SIM_HISTORY_HOURS``. After a restart the stored alerts are the past, and sim time
+    (which runs ahead of the wall clock above 1x) resumes after the newest of them, so event time never
+    goes backwards across restarts.
+    """
+
+    def step(sim_time: datetime) -> None:
+        world.step(sim_time)
+        after_step(sim_time)
+
+    tick = timedelta(seconds=settings.SIM_TICK_SECONDS)
+    # A stored alert from outside the event-time range (kept from before times were bounded) is not a past.
+    usable = newest_alert is not None and newest_alert < LATEST_EVENT - tick
+    start = max(utc_now(), newest_alert + tick) if usable and newest_alert is not None else utc_now()
+    return SimulationRunner(
+        seed=settings.SIM_SEED,
+        speed=settings.SIM_SPEED,
+        tick_seconds=settings.SIM_TICK_SECONDS,
+        step=step,
+        world=world,
+        clock=SimClock(start, settings.SIM_SPEED),
+        history=timedelta(hours=settings.SIM_HISTORY_HOURS) if newest_alert is None else timedelta(0),
+    )

@@ -1,83 +1,41 @@
-"""Agent status and the audit trail (the seed's `/api/agents` and `/api/audit-logs`)."""
+"""Agent status (the seed's `/api/agents`): every registered agent with its state and what it has done."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Protocol
-
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import KbDep, KillSwitchDep
-from api.incidents import age_text
-from data.timeutil import UtcDatetime, utc_now
+from api.deps import AgentsDep
+from data.timeutil import UtcDatetime, age_text, utc_now
 
 router = APIRouter(prefix="/api", tags=["agents"])
 
 
-class Activity(Protocol):
-    def activity(self) -> tuple[int, datetime | None]: ...
-
-
 class AgentOut(BaseModel):
     name: str
-    status: str = Field(description="active, or paused while the kill switch stops autonomous actions")
+    status: str = Field(description="the agent's state: active, idle, paused (the kill switch holds it) or failing")
     actions: int = Field(description="what the agent has done: alerts placed into incidents, forecast refreshes")
     lastAction: str
     lastActionTime: UtcDatetime | None
     autonomous: bool = Field(description="whether the agent acts on the fleet (and so obeys the kill switch)")
 
 
-class AuditLogRow(BaseModel):
-    id: str
-    agent: str
-    action: str
-    target: str
-    status: str
-    time: UtcDatetime
-    reason: str
-    incident_id: str | None
-
-
-# (app.state attribute, display name, acts on the fleet)
-AGENTS = (("alert_ops", "AlertOps", False), ("predictive_ops", "PredictiveOps", False))
-
-
 @router.get("/agents", response_model=list[AgentOut])
-def list_agents(request: Request, switch: KillSwitchDep) -> list[AgentOut]:
+def list_agents(registry: AgentsDep) -> list[AgentOut]:
     """The agents this build runs, in the seed's order, with counts of what they have done."""
     now = utc_now()
     rows = []
-    for attribute, name, autonomous in AGENTS:
-        agent: Activity | None = getattr(request.app.state, attribute, None)
-        if agent is None:
-            continue
-        count, last = agent.activity()
+    for agent in registry.agents():
+        activity = agent.activity()
+        last = activity.last_action
         rows.append(
             AgentOut(
-                name=name,
-                status="paused" if autonomous and switch.active else "active",
-                actions=count,
+                name=agent.name,
+                status=agent.state().value,
+                actions=activity.actions,
                 lastAction=age_text(last, now) if last else "N/A",
                 lastActionTime=last,
-                autonomous=autonomous,
+                autonomous=agent.autonomous,
             )
         )
     return rows
-
-
-@router.get("/audit-logs", response_model=list[AuditLogRow])
-def audit_logs(
-    kb: KbDep,
-    incident_id: Annotated[str | None, Query(max_length=64)] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-) -> list[AuditLogRow]:
-    """Who changed what, newest first (kill switch, acknowledgements, resolutions, actions)."""
-    entries = kb.list_audit(incident_id=incident_id, limit=limit).items
-    return [
-        AuditLogRow(
-            id=e.id, agent=e.actor, action=e.action, target=e.target, status="completed", time=e.time,
-            reason=e.reason, incident_id=e.incident_id,
-        )
-        for e in entries
-    ]  # fmt: skip

@@ -1,14 +1,13 @@
-"""Control endpoints: health, kill switch, simulation start/stop/status (seed paths and field names)."""
+"""Control endpoints: health and the kill switch (seed paths and field names)."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import Authorized, KbDep, KillSwitchDep, SimulationDep
+from api.deps import AlertOpsDep, Authorized, KbDep, KillSwitchDep, SimulationDep
 from config.kill_switch import KillSwitchState
 from data.timeutil import UtcDatetime
 
@@ -20,6 +19,7 @@ class HealthOut(BaseModel):
     kb_backend: str
     simulation_running: bool
     kill_switch_active: bool
+    quarantined: int = Field(description="stored alert records set aside at start-up because they cannot be loaded")
 
 
 class KillSwitchIn(BaseModel):
@@ -42,24 +42,6 @@ class KillSwitchOut(BaseModel):
     changed: bool | None = Field(default=None, description="whether this request changed the state")
 
 
-class SimulationCommandOut(BaseModel):
-    status: Literal["started", "already_running", "stopped", "already_stopped"]
-    running: bool
-    message: str
-
-
-class SimulationStatusOut(BaseModel):
-    running: bool
-    sim_time: UtcDatetime
-    speed: float
-    seed: int
-    ticks: int
-    active_faults: int | None = Field(default=None, description="faults in progress in the simulated fleet")
-    faults_started: int | None = None
-    alerts_emitted: int | None = Field(default=None, description="alerts the simulator has sent to the engine")
-    storm: bool | None = None
-
-
 def _switch_out(state: KillSwitchState, changed: bool | None = None) -> KillSwitchOut:
     return KillSwitchOut(
         active=state.active,
@@ -72,12 +54,13 @@ def _switch_out(state: KillSwitchState, changed: bool | None = None) -> KillSwit
 
 
 @router.get("/health", response_model=HealthOut)
-def health(kb: KbDep, switch: KillSwitchDep, simulation: SimulationDep) -> HealthOut:
+def health(kb: KbDep, switch: KillSwitchDep, simulation: SimulationDep, engine: AlertOpsDep) -> HealthOut:
     return HealthOut(
         status="ok",
         kb_backend=type(kb.store).__name__,
         simulation_running=simulation.running,
         kill_switch_active=switch.active,
+        quarantined=len(engine.quarantined()),
     )
 
 
@@ -96,40 +79,3 @@ def set_kill_switch(body: KillSwitchIn, switch: KillSwitchDep) -> KillSwitchOut:
 def toggle_kill_switch(switch: KillSwitchDep, body: ToggleIn | None = None) -> KillSwitchOut:
     request = body or ToggleIn()
     return _switch_out(switch.toggle(reason=request.reason, actor=request.actor), True)
-
-
-@router.post("/simulation/start", response_model=SimulationCommandOut, dependencies=[Authorized])
-def start_simulation(simulation: SimulationDep) -> SimulationCommandOut:
-    if simulation.start():
-        return SimulationCommandOut(
-            status="started",
-            running=True,
-            message="Incident simulation started - generating incidents every 30-60 seconds",
-        )
-    return SimulationCommandOut(status="already_running", running=True, message="Simulation is already active")
-
-
-@router.post("/simulation/stop", response_model=SimulationCommandOut, dependencies=[Authorized])
-def stop_simulation(simulation: SimulationDep) -> SimulationCommandOut:
-    if simulation.stop():
-        return SimulationCommandOut(
-            status="stopped", running=False, message="Incident simulation stopped - no new incidents will be generated"
-        )
-    return SimulationCommandOut(status="already_stopped", running=False, message="Simulation is already inactive")
-
-
-@router.get("/simulation/status", response_model=SimulationStatusOut)
-def simulation_status(simulation: SimulationDep) -> SimulationStatusOut:
-    state = simulation.status()
-    sim_time: datetime = state.sim_time
-    out = SimulationStatusOut(
-        running=state.running, sim_time=sim_time, speed=state.speed, seed=state.seed, ticks=state.ticks
-    )
-    world = getattr(simulation, "world", None)
-    if world is not None:
-        world_state = world.status()
-        out.active_faults = world_state.active_faults
-        out.faults_started = world_state.faults_started
-        out.alerts_emitted = world_state.alerts_emitted
-        out.storm = world_state.storm
-    return out

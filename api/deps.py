@@ -1,49 +1,56 @@
-"""Dependencies shared by routers: the objects the lifespan built, and the bearer-token check."""
+"""Dependencies shared by routers: the objects the lifespan built, and the bearer-token check.
+
+Every router takes what it needs from here, so no router imports another.
+"""
 
 from __future__ import annotations
 
 import secrets
-from typing import Annotated
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any
 
 from fastapi import Depends, HTTPException, Request, status
 
+from agents.alert_ops import AlertOps
+from agents.base import AgentRegistry
+from agents.patch_ops import PatchOps
+from agents.predictive_ops import PredictiveOps
+from agents.task_ops import TaskOps
+from config.action_executor import Executor
 from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase
 from config.settings import Settings
 from config.terminal_logger import TerminalLogHandler
+from data.sim.world import World
 from live_data_generator import SimulationRunner
 
 
-def get_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
-    return settings
+def state_dep(name: str) -> Callable[[Request], Awaitable[Any]]:
+    """Return a dependency that answers ``app.state.<name>``, the object the lifespan stored under that name.
+
+    Async: a lookup on app.state needs no worker thread."""
+
+    async def dependency(request: Request) -> Any:
+        return getattr(request.app.state, name)
+
+    dependency.__name__ = f"get_{name}"
+    return dependency
 
 
-def get_kb(request: Request) -> KnowledgeBase:
-    kb: KnowledgeBase = request.app.state.kb
-    return kb
-
-
-def get_kill_switch(request: Request) -> KillSwitch:
-    switch: KillSwitch = request.app.state.kill_switch
-    return switch
-
-
-def get_log_handler(request: Request) -> TerminalLogHandler:
-    handler: TerminalLogHandler = request.app.state.log_handler
-    return handler
-
-
-def get_simulation(request: Request) -> SimulationRunner:
-    runner: SimulationRunner = request.app.state.simulation
-    return runner
+async def get_world(request: Request) -> World:
+    """Return the simulated world the simulation runner drives, or answer 503 when there is none."""
+    world: World | None = getattr(request.app.state.simulation, "world", None)
+    if world is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="no simulated fleet is configured")
+    return world
 
 
 async def require_token(request: Request) -> None:
     """Refuse a mutating request without the right bearer token (401 missing, 403 wrong), if one is set.
 
     Async: it only compares a header, so it runs on the event loop rather than costing a worker thread."""
-    expected = get_settings(request).api_token
+    settings: Settings = request.app.state.settings
+    expected = settings.api_token
     if expected is None:
         return
     header = request.headers.get("authorization", "")
@@ -58,9 +65,16 @@ async def require_token(request: Request) -> None:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="invalid bearer token")
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-KbDep = Annotated[KnowledgeBase, Depends(get_kb)]
-KillSwitchDep = Annotated[KillSwitch, Depends(get_kill_switch)]
-LogHandlerDep = Annotated[TerminalLogHandler, Depends(get_log_handler)]
-SimulationDep = Annotated[SimulationRunner, Depends(get_simulation)]
+SettingsDep = Annotated[Settings, Depends(state_dep("settings"))]
+KbDep = Annotated[KnowledgeBase, Depends(state_dep("kb"))]
+KillSwitchDep = Annotated[KillSwitch, Depends(state_dep("kill_switch"))]
+LogHandlerDep = Annotated[TerminalLogHandler, Depends(state_dep("log_handler"))]
+SimulationDep = Annotated[SimulationRunner, Depends(state_dep("simulation"))]
+AlertOpsDep = Annotated[AlertOps, Depends(state_dep("alert_ops"))]
+PredictiveDep = Annotated[PredictiveOps, Depends(state_dep("predictive_ops"))]
+AgentsDep = Annotated[AgentRegistry, Depends(state_dep("agents"))]
+ExecutorDep = Annotated[Executor, Depends(state_dep("executor"))]
+TaskOpsDep = Annotated[TaskOps, Depends(state_dep("task_ops"))]
+PatchOpsDep = Annotated[PatchOps, Depends(state_dep("patch_ops"))]
+WorldDep = Annotated[World, Depends(get_world)]
 Authorized = Depends(require_token)

@@ -1,30 +1,18 @@
-"""Forecasts and risks (the seed's `/api/forecasts`), one series' forecast, and metric sample ingestion."""
+"""Forecasts and risks (the seed's `/api/forecasts`) and one series' forecast with its anomalies."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-import numpy as np
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from agents.predictive_ops import ANOMALY_FLAG, Calibration, DetectionQuality, PredictiveOps, SeriesForecast, scores
-from api.deps import Authorized
+from agents.predictive_ops import CHART_POINTS, Calibration, DetectionQuality, risk_severity
+from api.deps import PatchOpsDep, PredictiveDep
 from data.errors import NotFound
-from data.models import MetricSampleIn
 from data.timeutil import UtcDatetime, iso_z
 
 router = APIRouter(prefix="/api", tags=["forecasts"])
-
-CHART_POINTS = 12
-
-
-def get_predictive_ops(request: Request) -> PredictiveOps:
-    engine: PredictiveOps = request.app.state.predictive_ops
-    return engine
-
-
-PredictiveDep = Annotated[PredictiveOps, Depends(get_predictive_ops)]
 
 
 class RiskOut(BaseModel):
@@ -120,27 +108,6 @@ class SeriesOut(BaseModel):
     anomalies: list[AnomalyOut] = Field(description="samples whose causal anomaly score is at least 0.5")
 
 
-class SamplesIn(BaseModel):
-    samples: list[MetricSampleIn] = Field(min_length=1, max_length=50_000)
-
-
-class AcceptedOut(BaseModel):
-    accepted: int
-
-
-def _fleet_chart(forecasts: list[SeriesForecast], engine: PredictiveOps, metric: str) -> dict[str, Any]:
-    rows = [f for f in forecasts if f.metric == metric]
-    if not rows:
-        return {"actual": [], "predicted": []}
-    histories = [engine.store.history(f.host, f.metric) for f in rows]
-    actual = np.mean([h[1][-CHART_POINTS:] for h in histories if h and len(h[1]) >= CHART_POINTS], axis=0)
-    predicted = np.mean([f.point[:CHART_POINTS] for f in rows], axis=0)
-    return {
-        "actual": [round(float(v), 2) for v in actual] + [None] * CHART_POINTS,
-        "predicted": [None] * CHART_POINTS + [round(float(v), 2) for v in predicted],
-    }
-
-
 def _detection_out(quality: DetectionQuality | None) -> DetectionQualityOut | None:
     if quality is None:
         return None
@@ -159,19 +126,14 @@ def _calibration_out(calibration: Calibration | None) -> RiskCalibrationOut | No
 
 
 @router.get("/forecasts", response_model=ForecastsOut)
-def get_forecasts(engine: PredictiveDep, request: Request) -> ForecastsOut:
+def get_forecasts(engine: PredictiveDep, patch_ops: PatchOpsDep) -> ForecastsOut:
     forecasts = engine.forecasts()
-    hours: list[str] = []
-    if forecasts:
-        first = forecasts[0]
-        start = first.last_time - first.step * (CHART_POINTS - 1)
-        hours = [(start + first.step * i).strftime("%H:%M") for i in range(2 * CHART_POINTS)]
-    cpu = _fleet_chart(forecasts, engine, "cpu")
-    memory = _fleet_chart(forecasts, engine, "memory")
+    chart = engine.chart(forecasts)
+    memory = {"actual": chart.memory["actual"], "threshold": 90.0}  # the seed's memory chart: no forecast line
     risks = [
         RiskOut(
             id=r.id, title=f"{r.metric} on {r.host} reaches {r.threshold:g}",
-            severity="critical" if r.probability >= 0.9 else "high" if r.probability >= 0.7 else "medium",
+            severity=risk_severity(r.probability),
             host=r.host, metric=r.metric, threshold=r.threshold, eta=r.eta, expected_time=r.eta,
             expected_time_text=r.eta.strftime("%b %d, %I:%M %p"), probability=r.probability,
             confidence=round(100 * r.probability, 1), recommended_action=r.recommended_action,
@@ -196,12 +158,12 @@ def get_forecasts(engine: PredictiveDep, request: Request) -> ForecastsOut:
     quality = engine.detection_quality()
     calibration = engine.risk_calibration()
     return ForecastsOut(
-        metrics={"hours": hours, "cpu": cpu, "memory": {"actual": memory["actual"], "threshold": 90.0}},
+        metrics={"hours": chart.hours, "cpu": chart.cpu, "memory": memory},
         anomaly_detection_accuracy=None if quality is None or quality.f1 is None else round(100 * quality.f1, 2),
         risk_prediction_confidence=None if calibration is None else round(100 * (1 - calibration.brier), 2),
         anomaly_detection=_detection_out(quality),
         risk_calibration=_calibration_out(calibration),
-        patch_success_rate=_patch_success_rate(request),
+        patch_success_rate=patch_ops.success_rate(),
         upcoming_risks=risks,
         ets_forecasts={
             "generated_at": engine.generated_at,
@@ -212,18 +174,12 @@ def get_forecasts(engine: PredictiveDep, request: Request) -> ForecastsOut:
     )
 
 
-def _patch_success_rate(request: Request) -> float | None:
-    patch_ops = getattr(request.app.state, "patch_ops", None)
-    return None if patch_ops is None else patch_ops.success_rate()
-
-
 @router.get("/forecasts/{host}/{metric}", response_model=SeriesOut)
 def get_series(host: str, metric: str, engine: PredictiveDep) -> SeriesOut:
-    stored = engine.store.history(host, metric)
-    if stored is None:
+    series = engine.series(host, metric)
+    if series is None:
         raise NotFound(f"no metric {metric} for host {host}")
-    times, values = stored
-    found = engine.forecast_of(host, metric)
+    found = series.forecast
     points: list[PointOut] = []
     model = None
     step_seconds = None
@@ -234,12 +190,8 @@ def get_series(host: str, metric: str, engine: PredictiveDep) -> SeriesOut:
                      lower=float(found.lower[i]), upper=float(found.upper[i]))
             for i in range(len(found.point))
         ]  # fmt: skip
-    history = [PointOut(timestamp=t, value=float(v)) for t, v in zip(times, values, strict=True)]
-    anomaly = scores(values)
-    flagged = [
-        AnomalyOut(timestamp=times[i], value=float(values[i]), score=round(float(anomaly[i]), 4))
-        for i in np.flatnonzero(anomaly >= ANOMALY_FLAG)
-    ]
+    history = [PointOut(timestamp=t, value=float(v)) for t, v in zip(series.times, series.values, strict=True)]
+    flagged = [AnomalyOut(timestamp=a.time, value=a.value, score=round(a.score, 4)) for a in series.anomalies]
     return SeriesOut(
         host=host,
         metric=metric,
@@ -247,11 +199,3 @@ def get_series(host: str, metric: str, engine: PredictiveDep) -> SeriesOut:
         anomalies=flagged,
         forecast={"model": model, "step_seconds": step_seconds, "points": [p.model_dump(mode="json") for p in points]},
     )
-
-
-@router.post(
-    "/metrics/samples", response_model=AcceptedOut, status_code=status.HTTP_202_ACCEPTED, dependencies=[Authorized]
-)
-def post_samples(body: SamplesIn, engine: PredictiveDep) -> AcceptedOut:
-    engine.store.ingest_samples(body.samples)
-    return AcceptedOut(accepted=len(body.samples))

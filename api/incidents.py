@@ -1,4 +1,4 @@
-"""Incidents and alerts: listing with filters and cursor pagination, detail, acknowledge/resolve, topology."""
+"""Incidents: listing with filters and cursor pagination, detail, acknowledge and resolve."""
 
 from __future__ import annotations
 
@@ -8,11 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import Authorized, KbDep
-from api.ingest import AlertOpsDep
-from data.errors import InvalidInput, NotFound
-from data.models import Alert, AlertState, Incident, IncidentStatus, Severity, TimelineEntry, TopologyIn
-from data.timeutil import UtcDatetime, utc_now
+from api.deps import AlertOpsDep, Authorized, KbDep
+from data.errors import NotFound
+from data.models import Alert, Incident, IncidentStatus, Severity, TenantName, TimelineEntry
+from data.timeutil import UtcDatetime, age_text, utc_now
 
 router = APIRouter(prefix="/api", tags=["incidents"])
 
@@ -73,28 +72,9 @@ class IncidentDetail(IncidentSummary):
     details: dict[str, Any]
 
 
-class AlertPage(BaseModel):
-    items: list[Alert]
-    next_cursor: str | None
-
-
 class StatusChangeIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500)
     actor: str = Field(default="api", min_length=1, max_length=100)
-
-
-def age_text(moment: datetime, now: datetime) -> str:
-    """Return the seed's relative age text: 'Just now', 'N min ago', 'N hour(s) ago', 'N day(s) ago'."""
-    seconds = max(0, int((now - moment).total_seconds()))
-    if seconds < 60:
-        return "Just now"
-    if seconds < 3600:
-        return f"{seconds // 60} min ago"
-    if seconds < 86400:
-        hours = seconds // 3600
-        return f"{hours} hour{'s' if hours > 1 else ''} ago"
-    days = seconds // 86400
-    return f"{days} day{'s' if days > 1 else ''} ago"
 
 
 def summary(incident: Incident, now: datetime) -> IncidentSummary:
@@ -114,14 +94,12 @@ def list_incidents(
     response: Response,
     status: IncidentStatus | None = None,
     severity: Severity | None = None,
-    tenant: Annotated[str | None, Query(max_length=200)] = None,
-    since: datetime | None = None,
+    tenant: Annotated[TenantName | None, Query()] = None,
+    since: UtcDatetime | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> list[IncidentSummary]:
     """Newest first; the next page's cursor is in the ``X-Next-Cursor`` header (absent on the last page)."""
-    if since is not None and since.tzinfo is None:
-        raise InvalidInput("since", "must carry a time zone, e.g. 2026-11-24T10:00:00Z")
     page = kb.list_incidents(limit=limit, cursor=cursor, status=status, severity=severity, tenant=tenant, since=since)
     if page.next_cursor:
         response.headers["X-Next-Cursor"] = page.next_cursor
@@ -173,33 +151,3 @@ def acknowledge(incident_id: str, body: StatusChangeIn, engine: AlertOpsDep) -> 
 @router.post("/incidents/{incident_id}/resolve", response_model=IncidentSummary, dependencies=[Authorized])
 def resolve(incident_id: str, body: StatusChangeIn, engine: AlertOpsDep) -> IncidentSummary:
     return summary(engine.resolve(incident_id, reason=body.reason, actor=body.actor), utc_now())
-
-
-@router.get("/alerts", response_model=AlertPage)
-def list_alerts(
-    kb: KbDep,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-    incident_id: Annotated[str | None, Query(max_length=64)] = None,
-    fingerprint: Annotated[str | None, Query(max_length=128)] = None,
-    status: AlertState | None = None,
-) -> AlertPage:
-    page = kb.list_alerts(limit=limit, cursor=cursor, incident_id=incident_id, fingerprint=fingerprint, status=status)
-    return AlertPage(items=page.items, next_cursor=page.next_cursor)
-
-
-@router.put("/topology", response_model=TopologyIn, dependencies=[Authorized])
-def put_topology(body: TopologyIn, engine: AlertOpsDep) -> TopologyIn:
-    """Replace one tenant's service graph (``[a, b]`` = a calls b); other tenants are untouched."""
-    engine.set_topology(body)
-    stored = engine.topology.snapshot(body.tenant)
-    assert stored is not None
-    return stored
-
-
-@router.get("/topology/{tenant}", response_model=TopologyIn)
-def get_topology(tenant: str, engine: AlertOpsDep) -> TopologyIn:
-    stored = engine.topology.snapshot(tenant)
-    if stored is None:
-        raise NotFound(f"no topology for tenant {tenant}")
-    return stored

@@ -1,28 +1,16 @@
-"""`GET /api/metrics`: the dashboard's KPI cards (the seed's six keys; null = not enough data yet)."""
+"""Metrics: the dashboard's KPI cards (`GET /api/metrics`, the seed's six keys; null = not enough data
+yet) and metric sample ingestion (`POST /api/metrics/samples`)."""
 
 from __future__ import annotations
 
-from typing import Protocol
-
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from agents.kpis import compute_kpis
-from api.deps import KbDep
+from agents.kpis import automated_task_count, compute_kpis
+from api.deps import AlertOpsDep, Authorized, ExecutorDep, KbDep, PatchOpsDep, PredictiveDep
+from data.models import MetricSampleIn
 
 router = APIRouter(prefix="/api", tags=["metrics"])
-
-
-class AlertReduction(Protocol):
-    def alerts_reduced(self) -> float | None: ...
-
-
-class RiskCount(Protocol):
-    def open_risk_count(self) -> int | None: ...
-
-
-class PatchCount(Protocol):
-    def pending_count(self) -> int: ...
 
 
 class MetricsOut(BaseModel):
@@ -30,7 +18,10 @@ class MetricsOut(BaseModel):
         description="% of distinct alerts (fingerprints) that joined an existing incident instead of opening one"
     )
     mttrReduction: float | None = Field(description="MTTR reduction against a stated baseline; null until measurable")
-    tasksAutomated: int | None = Field(description="remediation actions executed successfully; null until TaskOps runs")
+    tasksAutomated: int | None = Field(
+        description="actions an agent requested and no person approved that were verified successful, "
+        "created in the last 24 h of the Executor's clock (sim time when simulated)"
+    )
     activeIncidents: int | None = Field(description="incidents not yet resolved")
     patchesPending: int | None = Field(
         description="patch plans not finished (draft, approved, rolling out or paused); null without PatchOps"
@@ -38,15 +29,31 @@ class MetricsOut(BaseModel):
     upcomingRisks: int | None = Field(description="open predicted threshold crossings")
 
 
+class SamplesIn(BaseModel):
+    samples: list[MetricSampleIn] = Field(min_length=1, max_length=50_000)
+
+
+class AcceptedOut(BaseModel):
+    accepted: int
+
+
 @router.get("/metrics", response_model=MetricsOut)
-def get_metrics(request: Request, kb: KbDep) -> MetricsOut:
-    alert_ops: AlertReduction | None = getattr(request.app.state, "alert_ops", None)
-    predictive: RiskCount | None = getattr(request.app.state, "predictive_ops", None)
-    patch_ops: PatchCount | None = getattr(request.app.state, "patch_ops", None)
+def get_metrics(
+    kb: KbDep, alert_ops: AlertOpsDep, predictive: PredictiveDep, executor: ExecutorDep, patch_ops: PatchOpsDep
+) -> MetricsOut:
     kpis = compute_kpis(
         kb,
-        alerts_reduced=alert_ops.alerts_reduced() if alert_ops else None,
-        upcoming_risks=predictive.open_risk_count() if predictive else None,
-        patches_pending=patch_ops.pending_count() if patch_ops else None,
+        alerts_reduced=alert_ops.alerts_reduced(),
+        upcoming_risks=predictive.open_risk_count(),
+        tasks_automated=automated_task_count(kb, executor.now()),
+        patches_pending=patch_ops.pending_count(),
     )
     return MetricsOut(**kpis.__dict__)
+
+
+@router.post(
+    "/metrics/samples", response_model=AcceptedOut, status_code=status.HTTP_202_ACCEPTED, dependencies=[Authorized]
+)
+def post_samples(body: SamplesIn, engine: PredictiveDep) -> AcceptedOut:
+    engine.store.ingest_samples(body.samples)
+    return AcceptedOut(accepted=len(body.samples))

@@ -168,7 +168,7 @@ def run_engine(case: Case, batch: int = 200) -> tuple[dict[Key, str], dict[str, 
         for alert in chunk:
             key = (fingerprint_of(alert), alert.startsAt)
             if alert.status is AlertState.FIRING and key not in assigned:
-                incident = engine.incident_of(key[0])
+                incident = engine.incident_of(key[0], alert.labels.get("tenant"))
                 if incident is not None:
                     assigned[key] = incident
     elapsed = time.perf_counter() - started

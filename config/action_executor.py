@@ -18,8 +18,18 @@ import threading
 import uuid
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Protocol
 
+from config.executor_ports import (
+    AuditWriter,
+    KbAudit,
+    Observer,
+    Silences,
+    as_action,
+    audit_entry,
+    call_actuator,
+    check_silence,
+)
+from config.executor_recovery import recover
 from config.guardrails import (
     ActionSpec,
     Ledger,
@@ -34,9 +44,9 @@ from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase
 from data.actuation import ActionResult, FleetActuator, Inventory, TargetInfo
 from data.clock import Clock
-from data.errors import Conflict, DomainError, InvalidInput, NotFound
+from data.errors import Conflict, InvalidInput, NotFound
 from data.execution import ActionRequest, ExecutedAction, ExecutionState, GuardDecision
-from data.models import Action, ActionStatus, AuditEntry, LogType, RiskLevel
+from data.models import ActionStatus, LogType
 
 __all__ = [
     "ActionRequest",
@@ -50,32 +60,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-
-class Silence(Protocol):
-    id: str
-
-
-class Silences(Protocol):
-    def active_for(self, tenant: str, labels: dict[str, str], at: datetime) -> Silence | None:
-        """Return a silence or maintenance window covering ``labels`` of ``tenant`` at ``at``, or None."""
-
-
-class AuditWriter(Protocol):
-    def append(self, entry: AuditEntry) -> None: ...
-
-
-class KbAudit:
-    """Audit writer over `KnowledgeBase.append_audit` (until the hash-chained log replaces it)."""
-
-    def __init__(self, kb: KnowledgeBase) -> None:
-        self._kb = kb
-
-    def append(self, entry: AuditEntry) -> None:
-        self._kb.append_audit(entry)
-
-
-Observer = Callable[[list[str]], Mapping[str, Mapping[str, float]]]
 _STOP = ""  # queue sentinel: no action id is empty
 
 
@@ -91,7 +75,7 @@ class Executor:
         clock: Clock,
         catalogue: Mapping[str, ActionSpec],
         inventory: Inventory,
-        silences: Silences,
+        silences: Silences | None = None,
         limits: Limits | None = None,
         audit: AuditWriter | None = None,
         observe: Observer | None = None,
@@ -131,6 +115,10 @@ class Executor:
         """Call ``listener`` with every record that reaches a final state (on the thread that finished it)."""
         self._listeners.append(listener)
 
+    def now(self) -> datetime:
+        """Return the time of the Executor's clock (sim time when simulated)."""
+        return self._clock.now()
+
     def spec(self, action: str) -> ActionSpec:
         spec = self._catalogue.get(action)
         if spec is None:
@@ -147,8 +135,9 @@ class Executor:
     def submit(self, request: ActionRequest) -> ExecutedAction:
         """Run the guardrails atomically with the start; return at once with BLOCKED, AWAITING_APPROVAL,
         DRY_RUN or RUNNING (the action then runs on a worker). A known idempotency key returns the record
-        it created, unchanged. Raises InvalidInput for an unknown action or target, bad params, a tenant
-        that does not own the target, or a target that fails the action's preconditions."""
+        it created, unchanged (Conflict when the key came with a different action, target or params).
+        Raises InvalidInput for an unknown action or target, bad params, a tenant that does not own the
+        target, or a target that fails the action's preconditions."""
         spec = self.spec(request.action)
         params = spec.validate_params(request.params)
         target = self.resolve(request.target)
@@ -160,6 +149,13 @@ class Executor:
             if request.idempotency_key is not None:
                 earlier = self._by_key(request.idempotency_key)
                 if earlier is not None:
+                    asked = (earlier.request.action, earlier.request.target, earlier.request.params)
+                    if asked != (request.action, request.target, request.params):
+                        raise Conflict(
+                            f"idempotency key {request.idempotency_key!r} was used by {earlier.id} for "
+                            f"{earlier.request.action} on {earlier.request.target}; "
+                            "a different request needs its own key"
+                        )
                     self._record_duplicate(earlier, request)
                     return earlier
             now = self._clock.now()
@@ -210,7 +206,7 @@ class Executor:
         expired = []
         with self._lock:
             now = self._clock.now()
-            for record in self._all(state=ExecutionState.AWAITING_APPROVAL):
+            for record in self._kb.iter_executions(state=ExecutionState.AWAITING_APPROVAL.value):
                 if self._expire_if_due(record, now):
                     expired.append(record)
         return expired
@@ -269,7 +265,7 @@ class Executor:
                 reason=self._switch_reason() if switch_active else "kill switch is off",
                 at=now,
             ),
-            lambda: self._check_silence(request, target, now),
+            lambda: check_silence(self._silences, request, target, now),
             lambda: check_allowlist(limits, request, now),
             lambda: check_cooldown(limits, self._ledger, request, now),
             lambda: check_rate(limits, self._ledger, request, now),
@@ -309,15 +305,6 @@ class Executor:
         state = self._switch.state()
         by = f" by {state.changed_by}" if state.changed_by else ""
         return f"kill switch is active{by}: {state.reason or 'no reason given'}"
-
-    def _check_silence(self, request: ActionRequest, target: TargetInfo, now: datetime) -> GuardDecision:
-        for host in target.hosts:
-            labels = {"host": host, "instance": host, "service": target.service, "action": request.action}
-            silence = self._silences.active_for(request.tenant, labels, now)
-            if silence is not None:
-                reason = f"silence/maintenance window {silence.id} covers {host} ({target.service})"
-                return GuardDecision(rule="silence", allowed=False, reason=reason, at=now)
-        return GuardDecision(rule="silence", allowed=True, reason="no silence or maintenance window applies", at=now)
 
     def _awaiting(self, action_id: str) -> ExecutedAction:
         record = self._kb.get_execution(action_id)
@@ -403,37 +390,8 @@ class Executor:
 
     def _call(self, record: ExecutedAction) -> ActionResult | str:
         """Return the actuator's result, or a text saying why there is none (timeout, refusal, error)."""
-        request = record.request
-        action = Action(
-            action_id=record.id,
-            action_type=request.action,
-            agent=request.requested_by,
-            target=request.target,
-            params=request.params,
-            risk_level=record.risk or RiskLevel.LOW,
-            status=ActionStatus.RUNNING,
-            incident_id=request.incident_id,
-            description=request.reason,
-            created_at=record.created_at,
-        )
-        box: list[ActionResult | str] = []
-
-        def call() -> None:
-            try:
-                box.append(self._actuator_for(request.tenant).apply(action))
-            except DomainError as error:
-                box.append(f"the actuator refused it: {error}")
-            except Exception as error:  # a broken back-end must not kill the worker
-                log.exception("actuator failed on %s", record.id)
-                box.append(f"the actuator failed: {type(error).__name__}: {error}")
-
-        # A daemon thread only so that a call hung past its timeout cannot keep the process alive.
-        caller = threading.Thread(target=call, name=f"actuate-{record.id}", daemon=True)
-        caller.start()
-        caller.join(self.limits.timeout_s)
-        if caller.is_alive() or not box:
-            return f"the actuator call timed out after {self.limits.timeout_s:g} s; it may still complete"
-        return box[0]
+        actuator = self._actuator_for(record.request.tenant)
+        return call_actuator(actuator, as_action(record), self.limits.timeout_s)
 
     def _conclude(self, record: ExecutedAction, result: ActionResult) -> None:
         spec = self.spec(record.request.action)
@@ -478,69 +436,14 @@ class Executor:
         self, record: ExecutedAction, what: str, reason: str, rule: str | None, actor: str | None = None
     ) -> None:
         """The one place decisions reach the audit log (swap the writer here for the chained log)."""
-        request = record.request
-        self._audit.append(
-            AuditEntry(
-                id=f"AUD-{uuid.uuid4().hex[:12]}",
-                time=self._clock.now(),
-                actor=actor or request.requested_by,
-                action=what,
-                target=request.target,
-                reason=reason,
-                incident_id=request.incident_id,
-                details={
-                    "action_id": record.id,
-                    "action": request.action,
-                    "tenant": request.tenant,
-                    "state": record.state.value,
-                    "rule": rule,
-                    "decisions": [d.model_dump(mode="json") for d in record.decisions],
-                },
-            )
-        )
+        self._audit.append(audit_entry(record, what, reason, rule, actor, self._clock.now()))
         level = logging.WARNING if record.state in (ExecutionState.FAILED, ExecutionState.UNKNOWN) else logging.INFO
+        request = record.request
         log.log(
             level, "%s %s on %s: %s", what, request.action, request.target, reason, extra={"log_type": LogType.TASKOPS}
         )
 
-    def _all(self, *, state: ExecutionState) -> list[ExecutedAction]:
-        records: list[ExecutedAction] = []
-        cursor: str | None = None
-        while True:
-            page = self._kb.list_executions(state=state.value, limit=200, cursor=cursor)
-            records.extend(page.items)
-            cursor = page.next_cursor
-            if cursor is None:
-                return records
-
     def _recover(self) -> list[ExecutedAction]:
-        """Find actions left RUNNING by a process that died: never re-run them, mark them UNKNOWN (or
-        finish their verification when the actuator's result was recorded). Rebuild the ledger."""
-        recovered = []
-        now = self._clock.now()
         with self._lock:
-            for record in self._all(state=ExecutionState.RUNNING):
-                state, note = ExecutionState.UNKNOWN, "outcome unknown"
-                spec = self._catalogue.get(record.request.action)
-                result = record.result
-                if spec is not None and result is not None and result.status is ActionStatus.COMPLETED:
-                    record.verified, record.verification = spec.judge(result.observed, tuple(record.hosts))
-                    if record.verified is not None:
-                        state = ExecutionState.SUCCEEDED if record.verified else ExecutionState.FAILED
-                        note = f"finished from its recorded result: {record.verification}"
-                started = f"attempt {record.attempts} had started" if record.attempts else "no attempt had started"
-                self._finish(
-                    record,
-                    state,
-                    f"in flight when the process stopped ({started}); not run again; {note}",
-                    actor="system:executor",
-                )
-                recovered.append(record)
-            horizon = now - timedelta(seconds=max(3600.0, self.limits.cooldown_s))
-            recent = [r for r in self._kb.list_executions(since=horizon, limit=1000).items if r.started_at is not None]
-            for record in sorted(recent, key=lambda r: r.started_at or now):
-                target = self._inventory.resolve(record.request.target)
-                if record.started_at is not None and target is not None:
-                    self._ledger.record_start(record.id, record.request, target, record.started_at)
-                    self._ledger.finish(record.id)
-        return recovered
+            return recover(self._kb, self._catalogue, self._inventory, self._ledger, self._finish, self._clock.now(),
+                           timedelta(seconds=max(3600.0, self.limits.cooldown_s)))  # fmt: skip

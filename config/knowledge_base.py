@@ -7,7 +7,7 @@ suite (`tests/config/test_knowledge_base.py`). Methods are thread-safe and retur
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -246,6 +246,7 @@ class KnowledgeBase:
         incident_id: str | None = None,
         idempotency_key: str | None = None,
         correlation_id: str | None = None,
+        target: str | None = None,
         since: datetime | None = None,
     ) -> Page[ExecutedAction]:
         """Return Executor records newest first (by creation), filtered by equality and ``created_at >= since``."""
@@ -255,8 +256,19 @@ class KnowledgeBase:
             "incident_id": incident_id,
             "idempotency_key": idempotency_key,
             "correlation_id": correlation_id,
+            "target": target,
         }
         return self._page(ExecutedAction, Collection.EXECUTIONS, limit=limit, cursor=cursor, where=where, since=since)
+
+    def iter_executions(self, **filters: Any) -> Iterator[ExecutedAction]:
+        """Yield every Executor record matching `list_executions` filters, newest first, page by page."""
+        cursor: str | None = None
+        while True:
+            page = self.list_executions(limit=500, cursor=cursor, **filters)
+            yield from page.items
+            cursor = page.next_cursor
+            if cursor is None:
+                return
 
     def save_patch_plan(self, plan: PatchPlan) -> None:
         """Insert or replace a plan (keyed by id, ordered by creation; filterable by status, state, advisory)."""

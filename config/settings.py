@@ -62,6 +62,22 @@ class Settings(BaseSettings):
     SIM_HISTORY_HOURS: Annotated[float, Field(ge=0, le=168)] = 24.0
     INGEST_MAX_BODY_BYTES: Annotated[int, Field(ge=1024)] = 5 * 1024 * 1024
     INGEST_MAX_INFLIGHT: Annotated[int, Field(ge=1, le=64)] = 4
+    # What one alert may hold, and how far ahead of this receiver's clock its times may be (422 above).
+    ALERT_MAX_LABELS: Annotated[int, Field(ge=1)] = 64
+    ALERT_MAX_LABEL_NAME_CHARS: Annotated[int, Field(ge=1)] = 256
+    ALERT_MAX_LABEL_VALUE_CHARS: Annotated[int, Field(ge=1)] = 4_096
+    ALERT_MAX_ANNOTATION_BYTES: Annotated[int, Field(ge=0)] = 65_536
+    ALERT_MAX_CLOCK_SKEW_S: Annotated[float, Field(ge=0, le=86_400)] = 300.0
+    ALERT_MAX_ENDS_AHEAD_S: Annotated[float, Field(ge=0, le=30 * 86_400)] = 86_400.0
+    # Alerts the engine holds in memory, by count and by estimated bytes.
+    ALERTOPS_MAX_TRACKED_ALERTS: Annotated[int, Field(ge=100)] = 200_000
+    ALERTOPS_MAX_TRACKED_BYTES: Annotated[int, Field(ge=1024 * 1024)] = 512 * 1024 * 1024
+    # One tenant's topology (422 above) and the neighbourhood work it may cost.
+    TOPOLOGY_MAX_SERVICES: Annotated[int, Field(ge=1)] = 5_000
+    TOPOLOGY_MAX_DEPENDENCIES: Annotated[int, Field(ge=0)] = 20_000
+    TOPOLOGY_MAX_SERVICES_PER_HOST: Annotated[int, Field(ge=1)] = 64
+    TOPOLOGY_MAX_FANOUT: Annotated[int, Field(ge=1)] = 32
+    TOPOLOGY_CACHE_ENTRIES: Annotated[int, Field(ge=16)] = 4_096
     CORR_W_TOPOLOGY: Annotated[float, Field(ge=0)] = 0.55
     CORR_W_TIME: Annotated[float, Field(ge=0)] = 0.25
     CORR_W_LABELS: Annotated[float, Field(ge=0)] = 0.08

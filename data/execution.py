@@ -30,6 +30,9 @@ class ActionRequest(Model):
     incident_id: str | None = Field(default=None, max_length=200)
     correlation_id: str | None = Field(default=None, max_length=200)
     dry_run: bool = Field(default=False, description="decide and record, but never call the actuator")
+    context: dict[str, str] = Field(
+        default_factory=dict, max_length=20, description="what the requester based it on (e.g. symptom, target role)"
+    )
 
 
 class ExecutionState(StrEnum):

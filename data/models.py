@@ -7,15 +7,52 @@ names follow the public JSON contract of the earlier prototype where one exists 
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from data.timeutil import UtcDatetime, utc_now
 
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 LabelSet = dict[str, str]
+
+TENANT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$"
+TenantName = Annotated[str, StringConstraints(pattern=TENANT_PATTERN)]
+"""A tenant's name: a letter or digit, then up to 62 letters, digits, ``_``, ``.`` or ``-`` (no ``/``, no spaces),
+so it is safe in a URL path, a storage key and a log line."""
+
+# Event times outside these bounds are refused: no sender means them, and the engine adds hours and days to
+# them (time-outs, windows), which must never overflow. The receiver's own, tighter bound on how far ahead of its
+# clock an alert may be is the HTTP layer's (`ALERT_MAX_CLOCK_SKEW_S`).
+EARLIEST_EVENT = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST_EVENT = datetime(9000, 1, 1, tzinfo=UTC)
+
+
+def _event_time(value: datetime) -> datetime:
+    if value <= EARLIEST_EVENT:
+        raise ValueError("must be after 1970-01-01T00:00:00Z (0 or the Unix epoch is not an event time)")
+    if value >= LATEST_EVENT:
+        raise ValueError("must be before 9000-01-01T00:00:00Z")
+    return value
+
+
+EventTime = Annotated[UtcDatetime, AfterValidator(_event_time)]
+"""An aware UTC datetime an event can have happened at: after the Unix epoch, before the year 9000."""
+
+_TENANT_RE = re.compile(TENANT_PATTERN)
+
+
+def is_zero_time(value: object) -> bool:
+    """Return True for the "no time" values senders use: Alertmanager's (Go's) zero time 0001-01-01T00:00:00Z,
+    and the number or text 0."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return value == 0
+    if isinstance(value, str):
+        return value.strip() in ("0", "0.0") or value.startswith("0001-01-01T00:00:00")
+    return isinstance(value, datetime) and value.year == 1 and value.replace(tzinfo=None) == datetime(1, 1, 1)
 
 
 class Model(BaseModel):
@@ -104,11 +141,31 @@ class AlertIn(Model):
     labels: LabelSet = Field(min_length=1)
     annotations: LabelSet = Field(default_factory=dict)
     status: AlertState = AlertState.FIRING
-    startsAt: UtcDatetime
-    endsAt: UtcDatetime | None = None
+    startsAt: EventTime
+    endsAt: EventTime | None = None
     generatorURL: str | None = None
     fingerprint: str | None = Field(default=None, max_length=128)
     source: str | None = Field(default=None, max_length=64)
+
+    @field_validator("labels")
+    @classmethod
+    def _tenant_label_is_a_tenant_name(cls, labels: LabelSet) -> LabelSet:
+        tenant = labels.get("tenant")
+        if tenant is not None and tenant != "" and not _TENANT_RE.fullmatch(tenant):
+            raise ValueError(f"the tenant label must match {TENANT_PATTERN}")
+        return labels
+
+    @field_validator("endsAt", mode="before")
+    @classmethod
+    def _zero_time_is_absent(cls, value: object) -> object:
+        # Alertmanager's convention: the zero time means "no end yet". 0 is read the same way, not as 1970.
+        return None if is_zero_time(value) else value
+
+    @model_validator(mode="after")
+    def _ends_after_it_starts(self) -> AlertIn:
+        if self.endsAt is not None and self.endsAt < self.startsAt:
+            raise ValueError("endsAt must not be before startsAt")
+        return self
 
 
 class MetricSampleIn(Model):
@@ -130,7 +187,7 @@ class ServiceIn(Model):
 class TopologyIn(Model):
     """One tenant's service graph; ``[a, b]`` in ``dependencies`` means a calls b."""
 
-    tenant: str = Field(min_length=1, max_length=200)
+    tenant: TenantName
     services: list[ServiceIn]
     dependencies: list[tuple[str, str]] = Field(default_factory=list)
 

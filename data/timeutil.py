@@ -18,7 +18,10 @@ def to_utc(value: datetime) -> datetime:
     """Return ``value`` converted to UTC; naive datetimes are refused because their zone is unknown."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError("timestamp must carry a time zone (e.g. a trailing 'Z')")
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 9999-12-31T23:30:00-01:00: in UTC, after the last representable year
+        raise ValueError("timestamp is out of range in UTC") from None
 
 
 def iso_z(value: datetime) -> str:
@@ -50,3 +53,17 @@ UtcDatetime = Annotated[
     PlainSerializer(iso_z, return_type=str, when_used="json"),
 ]
 """An aware UTC datetime field: naive input is a validation error, JSON output ends with ``Z``."""
+
+
+def age_text(moment: datetime, now: datetime) -> str:
+    """Return the seed's relative age text: 'Just now', 'N min ago', 'N hour(s) ago', 'N day(s) ago'."""
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return "Just now"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        hours = seconds // 3600
+        return f"{hours} hour{'s' if hours > 1 else ''} ago"
+    days = seconds // 86400
+    return f"{days} day{'s' if days > 1 else ''} ago"

@@ -5,8 +5,20 @@ merge decision (`correlator`), incident lifecycle (`lifecycle`), restore after a
 root-cause ranking and the pushed and learned topology. Other code imports the names below.
 """
 
+from agents.alert_ops.admission import AlertLimits
 from agents.alert_ops.dedup import fingerprint_of
 from agents.alert_ops.engine import AlertOps, IngestResult
+from agents.alert_ops.lifecycle import LifecyclePolicy
 from agents.alert_ops.link_score import CorrelationWeights
+from agents.alert_ops.topology import TopologyLimits, TopologyRegistry
 
-__all__ = ["AlertOps", "CorrelationWeights", "IngestResult", "fingerprint_of"]
+__all__ = [
+    "AlertLimits",
+    "AlertOps",
+    "CorrelationWeights",
+    "IngestResult",
+    "LifecyclePolicy",
+    "TopologyLimits",
+    "TopologyRegistry",
+    "fingerprint_of",
+]

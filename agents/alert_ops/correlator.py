@@ -10,37 +10,39 @@ Every decision is written to the incident's timeline and why-trace.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
 from agents.alert_ops.dedup import AlertRecord, severity_rank
-from agents.alert_ops.hot_set import HotSet
 from agents.alert_ops.incident_state import IncidentState, incident_id_for
 from agents.alert_ops.lifecycle import LifecyclePolicy
 from agents.alert_ops.link_score import CorrelationWeights, HopSample, LinkScore, Scorer
 from agents.alert_ops.roles import link_passes
 from agents.alert_ops.signals import AlertTraits, HotIncident, Signal, is_availability, is_hygiene
+from agents.alert_ops.state import EngineState
 from agents.alert_ops.topology import TenantGraph, TopologyRegistry
 from data.labels import host_of
 from data.models import AlertIn, IncidentStatus
 
 
 class Correlator:
-    """The correlation half of `agents.alert_ops.engine.AlertOps` (which owns the state declared here and the lock)."""
+    """Decides where a new or re-firing alert goes, in the engine's shared ``state`` (the engine holds the lock)."""
 
-    weights: CorrelationWeights
-    policy: LifecyclePolicy
-    topology: TopologyRegistry
-    _scorer: Scorer
-    _records: dict[str, AlertRecord]
-    _incidents: dict[str, IncidentState]
-    _hot: HotSet
-    _opened_in_batch: list[str]
-    _moved_alerts: list[AlertRecord]
-    _follow: Callable[[str | None], IncidentState | None]
+    def __init__(
+        self,
+        state: EngineState,
+        weights: CorrelationWeights,
+        policy: LifecyclePolicy,
+        topology: TopologyRegistry,
+        scorer: Scorer,
+    ) -> None:
+        self.state = state
+        self.weights = weights
+        self.policy = policy
+        self.topology = topology
+        self._scorer = scorer
 
-    def _signal(self, record: AlertRecord, at: datetime) -> Signal:
+    def signal(self, record: AlertRecord, at: datetime) -> Signal:
         """Return the occurrence of ``record`` starting ``at``, with the record's traits (derived again only when
         its tenant's graph was replaced)."""
         graph = self.topology.get(record.tenant)
@@ -49,9 +51,9 @@ class Correlator:
             traits = record.traits = _traits(record.labels, graph)
         return Signal(record.fingerprint, record.tenant, traits, at)
 
-    def _correlate(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:
+    def correlate(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:
         """Attach the alert to the best-linked hot incident, merging any others it bridges; True if it opened one."""
-        signal = self._signal(record, alert.startsAt)
+        signal = self.signal(record, alert.startsAt)
         traits = signal.traits
         distinct = record.count == 1  # a distinct alert's first occurrence, not a re-fire
         if distinct and traits.host:
@@ -101,11 +103,11 @@ class Correlator:
     def _candidates(self, signal: Signal, graph: TenantGraph | None) -> list[IncidentState]:
         """Return the hot incidents ``signal`` may link to: those the hot set finds within the correlation horizon,
         and those holding the other alerts of a site burst it belongs to."""
-        candidates = self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s))
+        candidates = self.state.hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s))
         for fingerprint in self._scorer.site_bursts.burst(signal):  # a site outage: no call path between them
-            member = self._records.get(fingerprint)
-            held = self._follow(member.incident_id) if member is not None else None
-            if held is not None and self._hot.contains(held) and held not in candidates:
+            member = self.state.records.get((signal.tenant, fingerprint))
+            held = self.state.follow(member.incident_id) if member is not None else None
+            if held is not None and self.state.hot.contains(held) and held not in candidates:
                 candidates.append(held)
         return candidates
 
@@ -141,7 +143,7 @@ class Correlator:
                 if other is not survivor:
                     self._merge(other, survivor, signal, touched)
         survivor.add_signal(signal, summary)
-        self._hot.index(survivor, signal)
+        self.state.hot.index(survivor, signal)
         alertname = signal.traits.alertname
         survivor.note(signal.at, f"Alert {alertname} joined", fingerprint=signal.fingerprint)
         decision: dict[str, Any] = {
@@ -190,10 +192,10 @@ class Correlator:
         ended) scores at least its best link to any other hot incident (the reopen window bounds it)."""
         if record.flapping:
             return True
-        signal = self._signal(record, alert.startsAt)
+        signal = self.signal(record, alert.startsAt)
         graph = self.topology.get(record.tenant)
         own = self._scorer.continuation(signal, state.hot, (alert.startsAt - previous_end).total_seconds())
-        for other in self._hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s)):
+        for other in self.state.hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s)):
             if other is not state:
                 link = self._scorer.score(signal, other.hot, graph, _root_of(other))
                 if link is not None and link.total > own:
@@ -247,9 +249,9 @@ class Correlator:
             decision |= {"nearest_incident": nearest.id} | link.as_evidence()
         state.note(signal.at, f"Incident opened by {alertname}", fingerprint=signal.fingerprint)
         state.trace(decision)
-        self._incidents[incident_id] = state
-        self._opened_in_batch.append(incident_id)
-        self._hot.add(state)
+        self.state.incidents[incident_id] = state
+        self.state.opened_in_batch.append(incident_id)
+        self.state.hot.add(state)
         return state
 
     def _merge(
@@ -257,17 +259,17 @@ class Correlator:
     ) -> None:
         """Move every alert of ``absorbed`` into ``survivor`` (the ``bridge`` alert links both) and resolve
         ``absorbed`` as merged into it; both timelines say so, and the moved alerts are stored with the batch."""
-        self._hot.remove(absorbed)
+        self.state.hot.remove(absorbed)
         survivor.hot.absorb(absorbed.hot)
-        self._hot.add(survivor)
+        self.state.hot.add(survivor)
         survivor.merge_fingerprints(absorbed)
         for fingerprint, title in absorbed.titles.items():
             survivor.titles.setdefault(fingerprint, title)
         for fingerprint in absorbed.fingerprints:
-            record = self._records.get(fingerprint)
+            record = self.state.records.get((absorbed.hot.tenant, fingerprint))
             if record is not None:
                 record.incident_id = survivor.id
-                self._moved_alerts.append(record)
+                self.state.moved_alerts.append(record)
         text = f"Merged {absorbed.id} into {survivor.id}: alert {bridge.traits.alertname} links both"
         survivor.note(bridge.at, text, merged=absorbed.id, bridge=bridge.fingerprint)
         absorbed.note(bridge.at, text, merged_into=survivor.id, bridge=bridge.fingerprint)
@@ -286,23 +288,23 @@ class Correlator:
         state.processing_state = "reopened"
         state.add_signal(signal, alert.annotations.get("summary"))
         state.note(signal.at, f"Reopened: {signal.traits.alertname} fired again", fingerprint=signal.fingerprint)
-        self._hot.add(state)
+        self.state.hot.add(state)
         touched[state.id] = state
 
-    def _refire(
+    def refire(
         self, record: AlertRecord, alert: AlertIn, previous_end: datetime, touched: dict[str, IncidentState]
     ) -> bool:
         """Attach a re-firing alert to its incident when it is back within the reopen window (or flapping), unless
         the incident's fault is stale (`_stale`) or another hot incident explains it better (`_refire_continues`),
         whether its incident is still open or resolved and would be reopened; otherwise it is a new problem and is
         correlated afresh. Returns True when it opened an incident."""
-        state = self._follow(record.incident_id)
+        state = self.state.follow(record.incident_id)
         soon = alert.startsAt - previous_end <= self.policy.reopen_window
         if state is None or not (soon or record.flapping) or self._stale(record, alert, state):
-            return self._correlate(record, alert, touched)
+            return self.correlate(record, alert, touched)
         if state.status is not IncidentStatus.RESOLVED:
             if not self._refire_continues(record, alert, state, previous_end):
-                return self._correlate(record, alert, touched)
+                return self.correlate(record, alert, touched)
             # Same problem still open: mark the alert firing again, without stretching the incident's time span.
             state.mark(record.fingerprint, True)
             if not record.flapping:
@@ -316,9 +318,9 @@ class Correlator:
             and alert.startsAt - state.resolved_at <= self.policy.reopen_window
             and self._refire_continues(record, alert, state, previous_end)
         ):
-            self._reopen(state, self._signal(record, alert.startsAt), alert, touched)
+            self._reopen(state, self.signal(record, alert.startsAt), alert, touched)
             return False
-        return self._correlate(record, alert, touched)
+        return self.correlate(record, alert, touched)
 
 
 _UNSTABLE_LABELS = frozenset({"alertname", "instance", "severity"})  # left out of an alert's stable labels

@@ -9,8 +9,13 @@ from datetime import datetime, timedelta
 
 from agents.alert_ops.signals import AlertTraits
 from data.labels import label_fingerprint
-from data.models import AlertIn, AlertState
+from data.models import Alert, AlertIn, AlertState
 from data.timeutil import iso_text
+
+RecordKey = tuple[str, str]  # (tenant, fingerprint): a sender's fingerprint only names an alert within its tenant
+
+# Estimated bytes of a record beyond its label and annotation text (the object, its dicts, datetimes, deque).
+RECORD_OVERHEAD_BYTES = 1_024
 
 FLAP_WINDOW = timedelta(minutes=30)
 FLAP_TRANSITIONS = 4  # state changes within the window that mark an alert as flapping
@@ -39,7 +44,7 @@ class FingerprintIndex:
     """
 
     def __init__(self) -> None:
-        self._known: dict[int, tuple[Mapping[str, str], str]] = {}
+        self._known: dict[int, tuple[Mapping[str, str], str, RecordKey]] = {}
 
     def __len__(self) -> int:
         return len(self._known)
@@ -56,13 +61,13 @@ class FingerprintIndex:
 
     def remember(self, record: AlertRecord) -> None:
         """Index a new record whose fingerprint is the hash of its labels (not one its sender gave)."""
-        self._known[hash(tuple(record.labels.items()))] = (record.labels, record.fingerprint)
+        self._known[hash(tuple(record.labels.items()))] = (record.labels, record.fingerprint, record.key)
 
-    def retain(self, records: Mapping[str, AlertRecord]) -> None:
+    def retain(self, records: Mapping[RecordKey, AlertRecord]) -> None:
         """Forget the label sets of alerts no longer in ``records`` (keeps memory bounded by them)."""
         self._known = {
             key: entry for key, entry in self._known.items()
-            if (record := records.get(entry[1])) is not None and record.labels is entry[0]
+            if (record := records.get(entry[2])) is not None and record.labels is entry[0]
         }  # fmt: skip
 
 
@@ -83,6 +88,40 @@ class AlertRecord:
     incident_id: str | None = None
     transitions: deque[datetime] = field(default_factory=deque)
     traits: AlertTraits | None = field(default=None, compare=False, repr=False)  # memo of correlation's view
+    size: int = field(default=0, compare=False, repr=False)  # estimated bytes held (`estimate_size`)
+
+    def __post_init__(self) -> None:
+        self.size = self.estimate_size()
+
+    def estimate_size(self) -> int:
+        """Return the estimated bytes the record holds: its label and annotation text plus a fixed overhead."""
+        text = sum(len(k) + len(v) for d in (self.labels, self.annotations) for k, v in d.items())
+        return RECORD_OVERHEAD_BYTES + text
+
+    @classmethod
+    def of(cls, fingerprint: str, tenant: str, alert: AlertIn | Alert) -> AlertRecord:
+        """Return the engine's record of ``alert`` under ``fingerprint`` for ``tenant``: a stored `Alert` keeps its
+        status, last-seen time, count and incident; a delivered `AlertIn` is a new firing record, seen once, at
+        its ``startsAt``. Labels and annotations are copied, so the record never shares the caller's dicts."""
+        stored = alert if isinstance(alert, Alert) else None
+        return cls(
+            fingerprint=fingerprint,
+            tenant=tenant,
+            labels=dict(alert.labels),
+            annotations=dict(alert.annotations),
+            status=stored.status if stored is not None else AlertState.FIRING,
+            starts_at=alert.startsAt,
+            ends_at=alert.endsAt,
+            last_seen=stored.lastSeen if stored is not None else alert.startsAt,
+            source=alert.source,
+            count=stored.count if stored is not None else 1,
+            incident_id=stored.incident_id if stored is not None else None,
+        )
+
+    @property
+    def key(self) -> RecordKey:
+        """The engine's key of the record: its tenant and fingerprint."""
+        return (self.tenant, self.fingerprint)
 
     @property
     def flapping(self) -> bool:

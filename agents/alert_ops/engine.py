@@ -19,20 +19,23 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from pydantic import ValidationError
+
+from agents.alert_ops.admission import AlertLimits, check_batch
 from agents.alert_ops.correlator import Correlator
-from agents.alert_ops.dedup import AlertRecord, FingerprintIndex, is_resolved
-from agents.alert_ops.hot_set import HotSet
+from agents.alert_ops.dedup import AlertRecord, RecordKey, is_resolved
 from agents.alert_ops.incident_state import AGENT, IncidentState
 from agents.alert_ops.lifecycle import Lifecycle, LifecyclePolicy
 from agents.alert_ops.link_score import CooccurrenceStats, CorrelationWeights, Learned, Scorer
 from agents.alert_ops.restore import Restore
+from agents.alert_ops.state import EngineState
 from agents.alert_ops.topology import TopologyRegistry
 from config.knowledge_base import KnowledgeBase
-from data.errors import Conflict, NotFound
+from data.errors import Conflict, InvalidInput, NotFound
 from data.models import AlertIn, AlertState, AuditEntry, Incident, IncidentStatus, LogType, TopologyIn
 from data.timeutil import utc_now
 
-__all__ = ["AlertOps", "IngestResult", "LifecyclePolicy"]
+__all__ = ["AlertLimits", "AlertOps", "IngestResult", "LifecyclePolicy"]
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,11 @@ NO_TENANT = "default"
 TOPOLOGY_KEY = "topology"
 LEARNED_KEY = "alertops:learned"  # what correlation learned from the stream (`Scorer.learned_state`)
 LEARNED_SAVE_S = 30.0  # wall seconds between saves of it: a crash loses at most this much learning
+
+
+def tenant_of(alert: AlertIn) -> str:
+    """Return the tenant an alert belongs to: its ``tenant`` label, else the default tenant."""
+    return alert.labels.get("tenant") or NO_TENANT
 
 
 @dataclass(frozen=True)
@@ -50,8 +58,13 @@ class IngestResult:
     incidents_touched: int
 
 
-class AlertOps(Correlator, Lifecycle, Restore):
-    """The alert engine. Thread-safe; implements the `AlertSink` and `TopologySink` protocols."""
+class AlertOps:
+    """The alert engine. Thread-safe; implements the `AlertSink` and `TopologySink` protocols.
+
+    It holds the lock and the shared `EngineState`, and hands that state to its collaborators: the
+    ``correlator`` (where an alert goes), the ``lifecycle`` (what event time resolves and forgets) and
+    ``restorer`` (what a restart takes back from the knowledge base).
+    """
 
     def __init__(
         self,
@@ -60,31 +73,30 @@ class AlertOps(Correlator, Lifecycle, Restore):
         weights: CorrelationWeights | None = None,
         policy: LifecyclePolicy | None = None,
         topology: TopologyRegistry | None = None,
+        limits: AlertLimits | None = None,
     ) -> None:
         self.kb = kb
+        self.limits = limits or AlertLimits()
         self.weights = weights or CorrelationWeights()
         self.policy = policy or LifecyclePolicy()
         self.topology = topology or TopologyRegistry()
-        self.cooccurrence = CooccurrenceStats()
-        self._scorer = Scorer(self.weights, self.cooccurrence)
+        self._scorer = Scorer(self.weights, CooccurrenceStats())
         self._lock = threading.RLock()
-        self._records: dict[str, AlertRecord] = {}
-        self._fingerprints = FingerprintIndex()
-        self._incidents: dict[str, IncidentState] = {}
-        self._hot = HotSet()
-        self._resolving: dict[str, IncidentState] = {}  # open incidents out of the hot set whose alerts all ended
-        self._watermark: datetime | None = None
-        self._new_fingerprints: deque[tuple[datetime, bool]] = deque()
-        self._since_prune = 0
-        self._last_sweep: datetime | None = None
+        self.state = EngineState()
+        self.correlator = Correlator(self.state, self.weights, self.policy, self.topology, self._scorer)
+        self.lifecycle = Lifecycle(self.state, self.weights, self.policy, self._scorer)
+        self.restorer = Restore(self.state, kb, self.correlator)
         self._decisions = 0  # alerts placed into incidents (opened or joined)
         self._last_decision: datetime | None = None  # wall time
-        self._opened_in_batch: list[str] = []
-        self._moved_alerts: list[AlertRecord] = []  # alerts re-pointed by merges, stored with the batch
         self._learned_saved = time.monotonic()
         self._load_topologies()
         self._load_learned()
-        self._restore(self.policy.max_tracked_alerts)
+        self.restorer.restore(self.policy.max_tracked_alerts)
+
+    @property
+    def cooccurrence(self) -> CooccurrenceStats:
+        """The co-occurrence statistics correlation learned (replaced when stored ones are loaded)."""
+        return self._scorer.cooccurrence
 
     # ------------------------------------------------------------------ sinks
 
@@ -98,10 +110,21 @@ class AlertOps(Correlator, Lifecycle, Restore):
         log.info("Topology for tenant %s: %d services", topology.tenant, len(topology.services))
 
     def _load_topologies(self) -> None:
+        """Take back every stored tenant graph; one that no longer validates (or is over today's limits) is logged
+        and set aside (`quarantined`), never fatal."""
         for tenant in (self.kb.get_setting(TOPOLOGY_KEY) or {}).get("tenants", []):
-            stored = self.kb.get_setting(f"{TOPOLOGY_KEY}:{tenant}")
-            if stored is not None:
-                self.topology.set_topology(TopologyIn.model_validate(stored))
+            try:
+                stored = self.kb.get_setting(f"{TOPOLOGY_KEY}:{tenant}")
+                if stored is not None:
+                    self.topology.set_topology(TopologyIn.model_validate(stored))
+            except (ValidationError, InvalidInput, TypeError, ValueError) as error:
+                log.warning("Topology of tenant %r set aside, it cannot be loaded: %s", tenant, error)
+                self.state.quarantined.append(f"topology:{tenant}")
+
+    def quarantined(self) -> list[str]:
+        """Return the stored records set aside at start-up because they could not be loaded (they stay stored)."""
+        with self._lock:
+            return list(self.state.quarantined)
 
     def _load_learned(self) -> None:
         """Take back what an earlier engine on this knowledge base learned; a malformed record is ignored (logged)
@@ -115,7 +138,6 @@ class AlertOps(Correlator, Lifecycle, Restore):
             log.warning("Ignoring the stored correlation statistics (%r); learning afresh", error)
             return
         self._scorer.install(learned)
-        self.cooccurrence = learned.cooccurrence  # what closing incidents teach (`Lifecycle`) must reach the scorer
 
     def save_learned(self) -> None:
         """Store what correlation learned, so a restarted engine correlates as this one would."""
@@ -136,36 +158,41 @@ class AlertOps(Correlator, Lifecycle, Restore):
     def ingest_alerts(self, alerts: Sequence[AlertIn]) -> None:
         self.ingest(alerts)
 
-    def ingest(self, alerts: Sequence[AlertIn]) -> IngestResult:
-        """Dedup and correlate ``alerts`` in order; return once every touched record is stored."""
+    def ingest(self, alerts: Sequence[AlertIn], *, received_at: datetime | None = None) -> IngestResult:
+        """Dedup and correlate ``alerts`` in order; return once every touched record is stored.
+
+        The whole batch is checked first (`agents.alert_ops.admission.check_batch`, with ``received_at`` the
+        receiver's clock for alerts from a sender): `InvalidInput` naming the field leaves the engine untouched.
+        """
+        check_batch(alerts, self.limits, received_at)
         with self._lock:
-            touched_alerts: dict[str, AlertRecord] = {}
+            touched_alerts: dict[RecordKey, AlertRecord] = {}
             touched: dict[str, IncidentState] = {}
             new_alerts = opened = 0
             for alert in alerts:
-                at = alert.startsAt
-                self._watermark = at if self._watermark is None or at > self._watermark else self._watermark
-                record, is_new, incident_opened = self._apply(alert, touched)
-                touched_alerts[record.fingerprint] = record
+                tenant = tenant_of(alert)
+                self.state.observe(tenant, alert.startsAt)
+                record, is_new, incident_opened = self._apply(tenant, alert, touched)
+                touched_alerts[record.key] = record
                 new_alerts += is_new
                 opened += incident_opened
-            self._sweep(touched)
-            if len(self._records) > self.policy.max_tracked_alerts and self._watermark is not None:
-                self._expire(self._watermark)
+            self.lifecycle.sweep(touched)
+            if self.lifecycle.over_bounds():
+                self.lifecycle.expire()
             for state in touched.values():
                 state.refresh_root_cause(self.topology.get(state.hot.tenant), self._scorer.roles.open_share)
-            for record in self._moved_alerts:
-                touched_alerts[record.fingerprint] = record
-            self._moved_alerts = []
+            for record in self.state.moved_alerts:
+                touched_alerts[record.key] = record
+            self.state.moved_alerts = []
             self._persist(touched_alerts.values(), touched.values())
             save_learned = time.monotonic() - self._learned_saved >= LEARNED_SAVE_S
             if new_alerts:
                 self._decisions += new_alerts
                 self._last_decision = utc_now()
             # Titles only for what is logged: a storm must not flood the log panel, nor pay for lines it never shows.
-            logged = [i for i in self._opened_in_batch if i in self._incidents][:20]
-            opened_now = [(i, self._incidents[i].title()) for i in logged]
-            self._opened_in_batch = []
+            logged = [i for i in self.state.opened_in_batch if i in self.state.incidents][:20]
+            opened_now = [(i, self.state.incidents[i].title()) for i in logged]
+            self.state.opened_in_batch = []
         if save_learned:
             self.save_learned()
         extra = {"log_type": LogType.INCIDENT, "agent": AGENT}
@@ -174,36 +201,39 @@ class AlertOps(Correlator, Lifecycle, Restore):
         return IngestResult(len(alerts), new_alerts, opened, len(touched))
 
     def advance_to(self, now: datetime) -> None:
-        """Move event time forward without alerts (e.g. the simulator's clock) so quiet incidents resolve."""
+        """Move every tenant's event time to at least ``now`` without alerts (e.g. the simulator's clock) so quiet
+        incidents resolve. Only the engine's owner calls it: no sender's alert moves another tenant's time."""
         with self._lock:
-            if self._watermark is None or now > self._watermark:
-                self._watermark = now
+            if self.state.floor is None or now > self.state.floor:
+                self.state.floor = now
             touched: dict[str, IncidentState] = {}
-            self._sweep(touched)
-            moved, self._moved_alerts = self._moved_alerts, []
+            self.lifecycle.sweep(touched)
+            moved, self.state.moved_alerts = self.state.moved_alerts, []
             if touched or moved:
                 self._persist(moved, touched.values())
 
     # ------------------------------------------------------------------ one alert
 
-    def _apply(self, alert: AlertIn, touched: dict[str, IncidentState]) -> tuple[AlertRecord, bool, bool]:
-        fingerprint = self._fingerprints.fingerprint(alert)
-        now = self._watermark or alert.startsAt
+    def _apply(self, tenant: str, alert: AlertIn, touched: dict[str, IncidentState]) -> tuple[AlertRecord, bool, bool]:
+        fingerprint = self.state.fingerprints.fingerprint(alert)
+        now = self.state.now(tenant) or alert.startsAt
         resolved = is_resolved(alert, now)
-        record = self._records.get(fingerprint)
+        record = self.state.records.get((tenant, fingerprint))
         if record is None:
-            record = self._new_record(fingerprint, alert)
+            record = AlertRecord.of(fingerprint, tenant, alert)
+            self.state.hold(record)
             if not alert.fingerprint:
-                self._fingerprints.remember(record)
-            opened = self._correlate(record, alert, touched)
-            self._new_fingerprints.append((alert.startsAt, opened))
+                self.state.fingerprints.remember(record)
+            opened = self.correlator.correlate(record, alert, touched)
+            self.state.new_fingerprints.setdefault(tenant, deque()).append((alert.startsAt, opened))
             if resolved:
                 self._resolve_alert(record, alert, touched)
             return record, True, opened
         previous_seen = record.last_seen
         record.count += 1
         record.last_seen = max(record.last_seen, alert.startsAt, alert.endsAt or alert.startsAt)
-        record.annotations = dict(alert.annotations) or record.annotations
+        if alert.annotations:
+            self.state.annotate(record, dict(alert.annotations))
         if record.status is AlertState.FIRING:
             if resolved:
                 self._resolve_alert(record, alert, touched)
@@ -220,36 +250,24 @@ class AlertOps(Correlator, Lifecycle, Restore):
         previous_end = record.ends_at or record.last_seen
         record.status, record.starts_at, record.ends_at = AlertState.FIRING, alert.startsAt, alert.endsAt
         record.note_transition(alert.startsAt)
-        opened = self._refire(record, alert, previous_end, touched)
+        opened = self.correlator.refire(record, alert, previous_end, touched)
         return record, False, opened
-
-    def _new_record(self, fingerprint: str, alert: AlertIn) -> AlertRecord:
-        labels = dict(alert.labels)
-        record = AlertRecord(
-            fingerprint=fingerprint,
-            tenant=labels.get("tenant") or NO_TENANT,
-            labels=labels,
-            annotations=dict(alert.annotations),
-            status=AlertState.FIRING,
-            starts_at=alert.startsAt,
-            ends_at=alert.endsAt,
-            last_seen=alert.startsAt,
-            source=alert.source,
-        )
-        self._records[fingerprint] = record
-        return record
 
     def _resolve_alert(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> None:
         record.status = AlertState.RESOLVED
         record.ends_at = alert.endsAt or alert.startsAt
         record.note_transition(record.ends_at)
-        state = self._incidents.get(record.incident_id or "")
+        state = self.state.incidents.get(record.incident_id or "")
         if state is not None and state.fingerprints.get(record.fingerprint):
             state.mark(record.fingerprint, False)
             state.updated_at = max(state.updated_at, record.ends_at)
             touched[state.id] = state
-            if state.all_resolved and state.status is not IncidentStatus.RESOLVED and not self._hot.contains(state):
-                self._resolving[state.id] = state
+            if (
+                state.all_resolved
+                and state.status is not IncidentStatus.RESOLVED
+                and not self.state.hot.contains(state)
+            ):
+                self.state.resolving[state.id] = state
 
     def _end_unseen(self, record: AlertRecord, last_seen: datetime, touched: dict[str, IncidentState]) -> None:
         """End an occurrence whose resolve never arrived: the alert is firing with a later ``startsAt``,
@@ -258,7 +276,7 @@ class AlertOps(Correlator, Lifecycle, Restore):
         record.status = AlertState.RESOLVED
         record.ends_at = last_seen
         record.note_transition(last_seen)
-        state = self._incidents.get(record.incident_id or "")
+        state = self.state.incidents.get(record.incident_id or "")
         if state is not None and state.fingerprints.get(record.fingerprint):
             state.mark(record.fingerprint, False)
             touched[state.id] = state
@@ -276,12 +294,11 @@ class AlertOps(Correlator, Lifecycle, Restore):
 
     def _operator_change(self, incident_id: str, status: IncidentStatus, *, reason: str, actor: str) -> Incident:
         """Apply an operator's status change. The audit log keeps the wall time; the timeline entry is never
-        stamped before the newest event the engine has seen, so it stays in order where event time runs ahead
+        stamped before the incident's tenant's event time, so it stays in order where event time runs ahead
         of the wall clock (a simulator above 1x, a sender with a fast clock)."""
         now = utc_now()
         with self._lock:
-            stamp = max(now, self._watermark) if self._watermark is not None else now
-            state = self._incidents.get(incident_id)
+            state = self.state.incidents.get(incident_id)
             if state is None:
                 stored = self.kb.get_incident(incident_id)
                 if stored is None:
@@ -293,9 +310,11 @@ class AlertOps(Correlator, Lifecycle, Restore):
                 raise Conflict(f"incident {incident_id} is already resolved")
             if state.status is status:
                 return state.to_model()
-            self._set_status(state, status, stamp, f"{reason} (by {actor})", operator=True)
+            tenant_now = self.state.now(state.hot.tenant)
+            stamp = max(now, tenant_now) if tenant_now is not None else now
+            self.lifecycle.set_status(state, status, stamp, f"{reason} (by {actor})", operator=True)
             if status is IncidentStatus.RESOLVED:
-                self._learn(state)
+                self.lifecycle.learn(state)
             self.kb.append_audit(
                 AuditEntry(
                     id=f"AUD-{uuid.uuid4().hex[:12]}", time=now, actor=actor, action=f"incident.{status.value}",
@@ -314,11 +333,12 @@ class AlertOps(Correlator, Lifecycle, Restore):
     def alerts_reduced(self) -> float | None:
         """Return the % of distinct alerts in the last 24 h (event time) that joined an existing incident."""
         with self._lock:
-            if self._watermark is not None:
-                cutoff = self._watermark - self.policy.reduction_window
-                rows = [opened for at, opened in self._new_fingerprints if at >= cutoff]
-            else:
-                rows = []
+            rows = []
+            for tenant, onsets in self.state.new_fingerprints.items():
+                now = self.state.now(tenant)
+                if now is not None:
+                    cutoff = now - self.policy.reduction_window
+                    rows += [opened for at, opened in onsets if at >= cutoff]
         if not rows:
             return None
         return round(100.0 * (1.0 - sum(rows) / len(rows)), 2)
@@ -328,27 +348,32 @@ class AlertOps(Correlator, Lifecycle, Restore):
         with self._lock:
             return self._decisions, self._last_decision
 
-    def incident_of(self, fingerprint: str) -> str | None:
-        """Return the id of the incident an alert currently belongs to (following merges), if known."""
+    def incident_of(self, fingerprint: str, tenant: str | None = None) -> str | None:
+        """Return the id of the incident the alert ``fingerprint`` of ``tenant`` currently belongs to (following
+        merges), if known. Without ``tenant``, the first tenant found holding that fingerprint (a scan: callers
+        on a hot path pass the tenant)."""
         with self._lock:
-            record = self._records.get(fingerprint)
-            state = self._follow(record.incident_id) if record else None
+            if tenant is not None:
+                record = self.state.records.get((tenant, fingerprint))
+            else:
+                record = next((r for (_, fp), r in self.state.records.items() if fp == fingerprint), None)
+            state = self.state.follow(record.incident_id) if record else None
             return state.id if state else None
 
     def canonical_id(self, incident_id: str) -> str:
         """Return the id that ``incident_id`` was merged into (itself when it was never merged)."""
         with self._lock:
-            state = self._follow(incident_id)
+            state = self.state.follow(incident_id)
             return state.id if state else incident_id
 
     def hot_incident_count(self) -> int:
         with self._lock:
-            return len(self._hot)
+            return len(self.state.hot)
 
     def tracked_alert_count(self) -> int:
         """Return how many alerts the engine holds in memory (bounded by `LifecyclePolicy.max_tracked_alerts`)."""
         with self._lock:
-            return len(self._records)
+            return len(self.state.records)
 
     def _persist(self, records: Iterable[AlertRecord], states: Iterable[IncidentState]) -> None:
         alerts = [(r.starts_at, r.to_body()) for r in records]

@@ -38,6 +38,14 @@ class HotSet:
         for incidents in self._incidents.values():
             yield from list(incidents.values())
 
+    def tenants(self) -> set[str]:
+        """Return the tenants with at least one hot incident."""
+        return {tenant for tenant, incidents in self._incidents.items() if incidents}
+
+    def of_tenant(self, tenant: str) -> list[IncidentState]:
+        """Return ``tenant``'s hot incidents (a copy: the caller may remove them while iterating)."""
+        return list(self._incidents.get(tenant, {}).values())
+
     def ids(self) -> set[str]:
         return {incident_id for incidents in self._incidents.values() for incident_id in incidents}
 

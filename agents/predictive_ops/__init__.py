@@ -5,19 +5,25 @@ The ETS forecasting family lives in the `ets` subpackage. Other code imports the
 
 from agents.predictive_ops.anomaly import DetectorParams, scores
 from agents.predictive_ops.detection_quality import DetectionQuality
-from agents.predictive_ops.engine import ANOMALY_FLAG, PredictiveOps, SeriesForecast
+from agents.predictive_ops.engine import ANOMALY_FLAG, PredictiveOps, SeriesDetail, SeriesForecast
+from agents.predictive_ops.fleet_chart import CHART_POINTS, FleetChart
 from agents.predictive_ops.metric_store import MetricStore
 from agents.predictive_ops.risk_calibration import LEDGER_SETTING, Calibration, RiskLedger
+from agents.predictive_ops.risks import risk_severity
 
 __all__ = [
     "ANOMALY_FLAG",
+    "CHART_POINTS",
     "LEDGER_SETTING",
     "Calibration",
     "DetectionQuality",
     "DetectorParams",
+    "FleetChart",
     "MetricStore",
     "PredictiveOps",
     "RiskLedger",
+    "SeriesDetail",
     "SeriesForecast",
+    "risk_severity",
     "scores",
 ]

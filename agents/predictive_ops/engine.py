@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +16,7 @@ from numpy.typing import NDArray
 from agents.predictive_ops.anomaly import DetectorParams, scores
 from agents.predictive_ops.detection_quality import WINDOW, DetectionQuality, Flag, SeriesKey, TruthSource, evaluate
 from agents.predictive_ops.ets.forecaster import daily_period, fit, forecast
+from agents.predictive_ops.fleet_chart import CHART_POINTS, FleetChart, chart_hours, fleet_chart
 from agents.predictive_ops.metric_store import MetricStore
 from agents.predictive_ops.risk_calibration import Calibration, RiskLedger
 from agents.predictive_ops.risks import risk_for
@@ -33,6 +34,16 @@ SCORE_POINTS = WARM_UP + 64
 ANOMALY_FLAG = 0.5  # a sample whose causal anomaly score reaches this is flagged
 MAX_FLAGS = 100_000  # flags kept for the detection-quality window
 TOP_ANOMALIES = 10  # flags `top_anomalies` returns at most
+
+
+@dataclass(frozen=True)
+class SeriesDetail:
+    """One series: its stored samples in time order, its forecast (None before one), and its flagged samples."""
+
+    times: list[datetime]
+    values: NDArray[np.float64]
+    forecast: SeriesForecast | None
+    anomalies: list[Flag]
 
 
 @dataclass(frozen=True)
@@ -253,6 +264,29 @@ class PredictiveOps:
     def forecast_of(self, host: str, metric: str) -> SeriesForecast | None:
         with self._lock:
             return self._forecasts.get((host, metric))
+
+    def series(self, host: str, metric: str) -> SeriesDetail | None:
+        """Return the stored samples of (host, metric), its forecast, and every sample whose causal anomaly
+        score, recomputed over the whole stored series, reaches ``ANOMALY_FLAG``; None for an unknown series."""
+        stored = self.store.history(host, metric)
+        if stored is None:
+            return None
+        times, values = stored
+        score = scores(values)
+        flagged = [
+            Flag(host, metric, times[i], float(score[i]), float(values[i]))
+            for i in np.flatnonzero(score >= ANOMALY_FLAG)
+        ]
+        return SeriesDetail(times, values, self.forecast_of(host, metric), flagged)
+
+    def chart(self, forecasts: Sequence[SeriesForecast], points: int = CHART_POINTS) -> FleetChart:
+        """Return the fleet chart (cpu and memory) over ``forecasts``, a snapshot taken with `forecasts`."""
+        history = self.store.history
+        return FleetChart(
+            hours=chart_hours(forecasts, points),
+            cpu=fleet_chart(forecasts, history, "cpu", points),
+            memory=fleet_chart(forecasts, history, "memory", points),
+        )
 
     @property
     def generated_at(self) -> datetime | None:

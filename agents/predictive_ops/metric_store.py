@@ -38,7 +38,9 @@ def labels_to_series(labels: dict[str, str]) -> tuple[str, str]:
 
 
 class MetricStore:
-    """Keeps the newest ``capacity`` samples of each series."""
+    """Keeps the newest ``capacity`` samples of each series, of at most ``max_series`` series: a new series past
+    that takes the row of the stalest one (whose newest sample is the oldest), so a sender naming ever new series
+    cannot grow memory, and a live series is never refused for one that went quiet."""
 
     def __init__(self, capacity: int = 1440, max_series: int = 50_000) -> None:
         self.capacity = capacity
@@ -50,12 +52,13 @@ class MetricStore:
         self._times = np.zeros((0, capacity))
         self._count = np.zeros(0, dtype=np.int64)  # samples written so far (head = count % capacity)
         self.dropped = 0
+        self.evicted = 0  # series given up for newer ones
 
     def _ensure(self, keys: Sequence[tuple[str, str]]) -> NDArray[np.int64]:
         new = [k for k in dict.fromkeys(keys) if series_key(*k) not in self._index]
         if new:
             if len(self._names) + len(new) > self.max_series:
-                raise InvalidInput("labels", f"more than {self.max_series} series")
+                new = self._evict_for(keys, new)
             for key in new:
                 self._index[series_key(*key)] = len(self._names)
                 self._names.append(key)
@@ -64,6 +67,23 @@ class MetricStore:
             self._times = np.vstack([self._times, np.zeros((grow, self.capacity))])
             self._count = np.concatenate([self._count, np.zeros(grow, dtype=np.int64)])
         return np.array([self._index[series_key(*k)] for k in keys], dtype=np.int64)
+
+    def _evict_for(self, keys: Sequence[tuple[str, str]], new: list[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Give the rows of the stalest series not named in ``keys`` to as many of the ``new`` ones as do not fit;
+        return the new series still to be added. A batch naming more series than can be held is refused."""
+        if len(dict.fromkeys(keys)) > self.max_series:
+            raise InvalidInput("labels", f"one batch names more than {self.max_series} series")
+        needed = len(self._names) + len(new) - self.max_series
+        in_use = {row for k in keys if (row := self._index.get(series_key(*k))) is not None}
+        stalest = np.argsort(self._newest(np.arange(len(self._names), dtype=np.int64)), kind="stable")
+        victims = [row for row in stalest.tolist() if row not in in_use][:needed]
+        for row, key in zip(victims, new, strict=False):
+            del self._index[series_key(*self._names[row])]
+            self._names[row] = key
+            self._index[series_key(*key)] = row
+            self._count[row] = 0  # the old samples are unreachable from here on
+        self.evicted += len(victims)
+        return new[len(victims) :]
 
     def ingest_frame(
         self, timestamp: datetime, hosts: Sequence[str], metrics: Sequence[str], values: NDArray[np.float64]

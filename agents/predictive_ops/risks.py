@@ -60,3 +60,8 @@ def risk_for(
         recommended_action=rule.action,
         created_at=now,
     )
+
+
+def risk_severity(probability: float) -> str:
+    """Return the severity a risk of ``probability`` is shown with: critical from 0.9, high from 0.7, else medium."""
+    return "critical" if probability >= 0.9 else "high" if probability >= 0.7 else "medium"

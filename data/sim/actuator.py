@@ -191,6 +191,10 @@ class SimulatedInventory:
         tls = any(fleet.hosts[fleet.host_index[h]].tls for h in named.hosts)
         return TargetInfo(target, named.tenant, named.name, named.role, named.hosts, named.hosts, tls)
 
+    def hosts(self) -> list[TargetInfo]:
+        """Return every host of the fleet."""
+        return [info for h in self.world.fleet.hosts if (info := self.resolve(h.name)) is not None]
+
     def observe(self, hosts: list[str]) -> dict[str, dict[str, float]]:
         """Return each host's noise-free signals now (monitoring's view after an action)."""
         fleet = self.world.fleet

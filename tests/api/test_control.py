@@ -1,14 +1,15 @@
-"""Health, kill switch, simulation control and auth, through the app with its lifespan."""
+"""Health, kill switch and auth, through the app with its lifespan."""
 
 from __future__ import annotations
 
-import time
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from fastapi.testclient import TestClient
 
 from backend_api import create_app
+from config.kb_sqlite import SqliteDocumentStore
+from config.knowledge_base import KnowledgeBase
 from tests.conftest import make_settings
 
 
@@ -76,83 +77,18 @@ def test_unknown_routes_are_404(tmp_path: Path) -> None:
         assert client.get("/api/nope").status_code == 404
 
 
-def test_simulation_start_stop_and_thread_gone_after_shutdown(tmp_path: Path) -> None:
-    app = create_app(make_settings(tmp_path, SIM_SPEED=600))
-    with TestClient(app) as client:
-        assert client.get("/api/simulation/status").json()["running"] is False
-        started = client.post("/api/simulation/start").json()
-        assert started == {
-            "status": "started",
-            "running": True,
-            "message": "Incident simulation started - generating incidents every 30-60 seconds",
-        }
-        assert client.post("/api/simulation/start").json()["status"] == "already_running"
-        assert client.get("/api/simulation/status").json()["running"] is True
-        assert client.post("/api/simulation/stop").json()["status"] == "stopped"
-        assert client.post("/api/simulation/stop").json()["status"] == "already_stopped"
-        client.post("/api/simulation/start")
-        runner = app.state.simulation
-    assert not runner.is_thread_alive()
-
-
-def test_metrics_keep_the_seed_keys_and_are_null_without_data(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
-        body = client.get("/api/metrics").json()
-        assert list(body) == [
-            "alertsReduced", "mttrReduction", "tasksAutomated", "activeIncidents", "patchesPending", "upcomingRisks",
-        ]  # fmt: skip
-        assert body["activeIncidents"] == 0
-        assert body["mttrReduction"] is None and body["tasksAutomated"] is None
-
-
-def test_agents_and_audit_logs(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
-        agents = client.get("/api/agents").json()
-        assert agents[0]["name"] == "AlertOps" and agents[0]["actions"] == 0 and agents[0]["lastAction"] == "N/A"
-        client.post(
-            "/api/alerts", json=[{"labels": {"alertname": "X", "tenant": "t"}, "startsAt": "2026-05-01T12:00:00Z"}]
-        )
-        assert client.get("/api/agents").json()[0]["actions"] == 1
-        client.put("/api/kill-switch", json={"active": True, "reason": "freeze", "actor": "carol"})
-        rows = client.get("/api/audit-logs").json()
-        assert rows[0]["agent"] == "carol" and rows[0]["action"] == "kill_switch.activate"
-
-
-def test_simulation_status_reports_the_world(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
-        status = client.get("/api/simulation/status").json()
-        assert status["alerts_emitted"] == 0 and status["active_faults"] == 0 and status["seed"] == 42
-
-
-def test_first_start_steps_the_simulated_past_and_a_restart_does_not(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, SIM_SPEED=1, SIM_HISTORY_HOURS=6)
-
-    def run(app: Any, until_ticks: int, within_s: float) -> tuple[int, int]:
-        """Start the simulation, wait for ``until_ticks`` ticks or ``within_s``; return ticks and stored alerts."""
-        with TestClient(app) as client:
-            client.post("/api/simulation/start")
-            deadline = time.monotonic() + within_s
-            while client.get("/api/simulation/status").json()["ticks"] < until_ticks and time.monotonic() < deadline:
-                time.sleep(0.05)
-            ticks = client.get("/api/simulation/status").json()["ticks"]
-            stored = len(client.get("/api/alerts?limit=500").json()["items"])
-            client.post("/api/simulation/stop")
-        return ticks, stored
-
-    ticks, stored = run(create_app(settings), until_ticks=360, within_s=60)
-    assert ticks >= 360 and stored > 0  # six simulated hours within a minute at 1x: only the history explains it
-    ticks, _ = run(create_app(settings), until_ticks=360, within_s=1.5)
-    assert ticks <= 3  # the stored past is the history now: live ticks only
-
-
-def test_after_a_restart_sim_time_resumes_after_the_stored_alerts(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, SIM_SPEED=3600, SIM_HISTORY_HOURS=0)
+def test_a_stored_alert_from_year_9999_is_set_aside_reported_and_the_service_starts(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path)
+    alert = {"labels": {"alertname": "DbDown", "tenant": "acme"}, "startsAt": "2026-05-01T12:00:00Z"}
     with TestClient(create_app(settings)) as client:
-        client.post("/api/simulation/start")
-        deadline = time.monotonic() + 30
-        while client.get("/api/simulation/status").json()["ticks"] < 60 and time.monotonic() < deadline:
-            time.sleep(0.05)  # an hour of sim time ahead of the wall clock
-        client.post("/api/simulation/stop")
-        newest = client.get("/api/alerts?limit=1").json()["items"][0]["startsAt"]
+        assert client.post("/api/alerts", json=[alert]).status_code == 202
+        assert client.get("/api/health").json()["quarantined"] == 0
+    kb = KnowledgeBase(SqliteDocumentStore(settings.KB_PATH))  # stored before event times were bounded
+    (stored,) = kb.list_alerts().items
+    far = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    kb.save_alerts([stored.model_copy(update={"startsAt": far, "lastSeen": far})])
+    kb.close()
     with TestClient(create_app(settings)) as client:
-        assert client.get("/api/simulation/status").json()["sim_time"] > newest
+        assert client.get("/api/health").json()["quarantined"] == 1
+        later = {**alert, "labels": {"alertname": "ApiErrors", "tenant": "acme"}}
+        assert client.post("/api/alerts", json=[later]).status_code == 202

@@ -97,12 +97,18 @@ def test_plan_from_an_advisory_runs_to_completion_with_its_figures(rig: Rig) -> 
     assert rig.http.get("/api/metrics").json()["patchesPending"] == 1
     approved = rig.http.post(f"/api/patches/{plan['id']}/approve", json={"actor": "bob", "reason": "window"})
     assert approved.json()["state"] == "approved" and approved.json()["approved_by"] == "user:bob"
-    for _ in range(200):
+    accepted = 0
+    for _ in range(300):
         rig.step(1)
-        if rig.http.get(f"/api/patches/{plan['id']}").json()["state"] in ("completed", "rolled_back", "paused"):
+        now = rig.http.get(f"/api/patches/{plan['id']}").json()
+        if now["state"] == "paused" and now["pause_kind"] == "approval":  # a noisy world can leave a check split
+            accepted += 1
+            rig.http.post(f"/api/patches/{plan['id']}/approve", json={"actor": "bob", "reason": "looked at it"})
+        if now["state"] in ("completed", "rolled_back", "failed"):
             break
     done = rig.http.get(f"/api/patches/{plan['id']}").json()
     assert done["state"] == "completed", done["pause_reason"]
+    assert accepted <= 1
     installed = [h for h in done["affected_hosts"] if h["status"] == "installed"]
     skipped = [h for h in done["affected_hosts"] if h["status"] == "skipped"]
     assert len(installed) + len(skipped) == done["systems"] and installed

@@ -212,6 +212,8 @@ def test_a_retried_request_never_runs_twice(tmp_path: Path) -> None:
         assert second.id == first.id and second.state is ExecutionState.SUCCEEDED
         assert len(r.actuator.calls) == 1
         assert "action.duplicate" in audit_actions(kb)
+        with pytest.raises(Conflict, match="different request needs its own key"):
+            r.executor.submit(request(target="acme-web-2", idempotency_key="inc-7:restart"))
     with rig(kb=build_knowledge_base(settings)) as r:  # after a restart too
         assert r.executor.submit(request(idempotency_key="inc-7:restart")).id == first.id
         assert r.actuator.calls == []

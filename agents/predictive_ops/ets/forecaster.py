@@ -1,5 +1,5 @@
 """Vectorised exponential smoothing (additive error): SES, Holt linear and damped-trend Holt, each
-optionally with an additive seasonal component of period m (`ets_seasonal`).
+optionally with an additive seasonal component of period m (`seasonal`).
 
 All series are fitted at once: the recursions loop over time only, each step a handful of numpy
 operations across every series (in cache-sized chunks), never a Python loop over series. Smoothing
@@ -26,7 +26,7 @@ from enum import StrEnum
 import numpy as np
 from numpy.typing import NDArray
 
-from agents.predictive_ops.ets import seasonal as ets_seasonal
+import agents.predictive_ops.ets.seasonal as ets_seasonal
 from agents.predictive_ops.ets.search import search, time_major
 
 Array = NDArray[np.float64]
@@ -204,7 +204,7 @@ def fit(y: Array, models: tuple[Model, ...] = ALL_MODELS, *, period: int | None 
     lowest AICc. The seasonal models of ``models`` are candidates only with a ``period`` m (samples per
     season) and T >= 2 m (`candidates`); without a period the fit is the non-seasonal one.
 
-    Parameters minimise the one-step squared error (`ets_search.search`, `ets_seasonal.search`); the
+    Parameters minimise the one-step squared error (`search.search`, `seasonal.search`); the
     returned ``sse`` is that of the returned parameters, recomputed in float64 by the state recursion.
     Missing (non-finite) values are filled as in `fill_gaps` first; a series with no finite value gets
     NaN level, trend and variance, hence NaN forecasts. A constant series gets zero variance: its

@@ -47,6 +47,6 @@ def test_retain_forgets_label_sets_of_alerts_no_longer_tracked() -> None:
     index.remember(kept)
     index.remember(dropped)
     assert len(index) == 2
-    index.retain({kept.fingerprint: kept})
+    index.retain({kept.key: kept})
     assert len(index) == 1
     assert index.fingerprint(delivery({"alertname": "B"})) == dropped.fingerprint  # still right, recomputed

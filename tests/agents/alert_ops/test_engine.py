@@ -7,9 +7,10 @@ from typing import Any
 
 import pytest
 
+from agents.alert_ops.admission import AlertLimits
 from agents.alert_ops.engine import AlertOps, LifecyclePolicy
 from config.knowledge_base import MemoryKnowledgeBase
-from data.errors import Conflict, NotFound
+from data.errors import Conflict, InvalidInput, NotFound
 from data.labels import label_fingerprint
 from data.models import Alert, AlertIn, AlertState, Incident, IncidentStatus, TopologyIn
 from tests.agents.builders import T0, topology
@@ -331,7 +332,7 @@ def test_an_unchanged_incident_is_not_rewritten_and_the_store_stays_equal_to_the
     assert incident_id is not None
     ops.acknowledge(incident_id, reason="looking", actor="alice")
     ops.ingest([alert("ApiErrors", "api", "api-1", 1)])
-    state = ops._incidents[ops.canonical_id(incident_id)]
+    state = ops.state.incidents[ops.canonical_id(incident_id)]
     stored = kb.get_incident(state.id)
     assert stored is not None and stored.model_dump(mode="json") == state.to_body()
 
@@ -348,3 +349,65 @@ def test_an_alert_seen_before_its_tenants_topology_is_mapped_with_the_new_graph_
     incidents = {i.id: i for i in ops.kb.list_incidents(tenant="initech").items}
     assert len(incidents) == 2
     assert [i.services for i in incidents.values() if i.id != first[0].id] == [["app"]]
+
+
+def test_one_tenants_alert_from_far_ahead_moves_no_other_tenants_time() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0, tenant="acme")])
+    ops.ingest([alert("DbDown", "db", "db-1", 60 * 24 * 365, tenant="acme")])  # acme's clock a year ahead
+    # globex's alert still fires: its endsAt (the sender's time-out estimate) is ahead of globex's time.
+    ops.ingest([alert("DbDown", "db", "db-1", 1, tenant="globex", endsAt=T0 + timedelta(minutes=5))])
+    (globex,) = ops.kb.list_incidents(tenant="globex").items
+    assert globex.status is IncidentStatus.OPEN and globex.resolvedAt is None
+    (stored,) = [a for a in ops.kb.list_alerts().items if a.incident_id == globex.id]
+    assert stored.status is AlertState.FIRING
+    ops.ingest([alert("ApiErrors", "api", "api-1", 2, tenant="globex")])  # joins: globex's figure is not cut off
+    reduced = ops.alerts_reduced()
+    assert reduced is not None and reduced > 0
+
+
+def test_a_senders_fingerprint_names_an_alert_within_its_tenant_only() -> None:
+    ops = engine()
+    ops.ingest([alert("DbDown", "db", "db-1", 0, tenant="acme", fingerprint="shared")])
+    ops.ingest([alert("MailQueue", "mail", "mail-1", 1, tenant="globex", fingerprint="shared")])
+    assert ops.tracked_alert_count() == 2  # globex's alert did not count as a repeat of acme's
+    acme, globex = ops.incident_of("shared", "acme"), ops.incident_of("shared", "globex")
+    assert acme is not None and globex is not None and acme != globex
+    (globex_incident,) = ops.kb.list_incidents(tenant="globex").items
+    assert globex_incident.id == globex and "MailQueue" in globex_incident.title
+
+
+def test_a_batch_over_a_limit_is_refused_whole_naming_the_field() -> None:
+    ops = AlertOps(MemoryKnowledgeBase(), limits=AlertLimits(max_label_value_chars=64))
+    long = alert("DbDown", "db", "db-1", 1)
+    long.labels["detail"] = "x" * 65
+    with pytest.raises(InvalidInput) as refused:
+        ops.ingest([alert("ApiErrors", "api", "api-1", 0), long])
+    assert refused.value.field == "alerts[1].labels.detail"
+    assert ops.tracked_alert_count() == 0 and not ops.kb.list_alerts().items  # the first alert was not applied
+
+
+def test_a_received_alert_too_far_ahead_of_the_receivers_clock_is_refused() -> None:
+    ops = engine()
+    skew = AlertLimits().max_clock_skew
+    ops.ingest([alert("DbDown", "db", "db-1", 4)], received_at=T0)  # within the skew
+    with pytest.raises(InvalidInput) as refused:
+        ops.ingest([alert("DbDown", "db", "db-2", (skew.total_seconds() + 60) / 60)], received_at=T0)
+    assert refused.value.field == "alerts[0].startsAt"
+    with pytest.raises(InvalidInput) as refused:
+        ops.ingest([alert("DbDown", "db", "db-3", 0, endsAt=T0 + timedelta(days=2))], received_at=T0)
+    assert refused.value.field == "alerts[0].endsAt"
+    assert ops.tracked_alert_count() == 1
+
+
+def test_alerts_held_in_memory_are_bounded_by_bytes_too() -> None:
+    bound = 40 * 1024
+    ops = engine(max_tracked_bytes=bound)
+    for i in range(30):  # about 5 KB each
+        ops.ingest([alert(f"Disk{i}", "db", f"db-{i}", i, annotations={"description": "d" * 4_000})])
+    assert ops.state.tracked_bytes <= bound
+    assert 0 < ops.tracked_alert_count() < 30
+    held = {r.labels["alertname"] for r in ops.state.records.values()}
+    assert "Disk29" in held and "Disk0" not in held  # the least recently seen went first
+    assert len(ops.kb.list_alerts(limit=100).items) == 30  # the store keeps every one
+    assert ops.state.tracked_bytes == sum(r.size for r in ops.state.records.values())

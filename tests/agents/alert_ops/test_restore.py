@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from agents.alert_ops.dedup import fingerprint_of
 from agents.alert_ops.engine import AlertOps, LifecyclePolicy
+from agents.alert_ops.topology import TopologyLimits
 from config.kb_sqlite import SqliteDocumentStore
 from config.knowledge_base import KnowledgeBase
 from data.models import AlertIn, AlertState, IncidentStatus
@@ -139,3 +141,28 @@ def test_a_store_refusing_the_learned_statistics_does_not_stop_the_engine(tmp_pa
     ops.close()
     ops.ingest([alert("ApiErrors", "api", "api-1", 1)])
     assert len(ops.kb.list_incidents().items) == 1
+
+
+def test_a_stored_record_that_cannot_be_loaded_is_set_aside_and_the_engine_starts(tmp_path: Path) -> None:
+    """Stored before event times were bounded: an alert from 9999 (its incident open), and a topology over
+    today's limits. Neither may stop a restart; both are reported and stay stored."""
+    path = tmp_path / "kb.sqlite3"
+    before = engine(path)
+    before.set_topology(topology())
+    before.ingest([alert("DbDown", "db", "db-1", 0)])
+    before.ingest([alert("MailQueue", "mail", "mail-1", 120)])
+    mail, db = before.kb.list_incidents(status="open").items  # newest first
+    (stored,) = before.kb.list_alerts(incident_id=mail.id).items
+    far = datetime(9999, 12, 31, 23, 59, tzinfo=UTC)
+    before.kb.save_alerts([stored.model_copy(update={"startsAt": far, "lastSeen": far})])
+    services = [{"name": f"s{i}", "hosts": [f"h{i}"]} for i in range(TopologyLimits().max_services + 1)]
+    before.kb.put_setting("topology:huge", {"tenant": "huge", "services": services, "dependencies": []})
+    before.kb.put_setting("topology", {"tenants": ["acme", "huge"]})
+    before.kb.close()
+
+    after = engine(path)
+    assert sorted(after.quarantined()) == [f"incident:{mail.id}", "topology:huge"]
+    assert after.topology.get("acme") is not None
+    assert after.ingest([alert("ApiErrors", "api", "api-1", 1)]).incidents_opened == 0  # joins the restored db one
+    assert after.incident_of(fingerprint_of(alert("ApiErrors", "api", "api-1", 1)), "acme") == db.id
+    assert after.kb.get_incident(mail.id) is not None  # set aside, not deleted

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from agents.predictive_ops.anomaly import DetectorParams, raw_scores, scores
+from tests.conftest import SHARED_DIR
 
-NAB_FILE = (
-    Path(__file__).resolve().parents[3] / "shared" / "data" / "nab" / "realAWSCloudwatch" / "grok_asg_anomaly.csv"
-)
+NAB_FILE = SHARED_DIR / "data" / "nab" / "realAWSCloudwatch" / "grok_asg_anomaly.csv"
 
 
 def series(length: int = 2000, seed: int = 5) -> np.ndarray:

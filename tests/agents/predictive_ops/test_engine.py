@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
+import pytest
 from numpy.typing import NDArray
 
 from agents.predictive_ops.detection_quality import FixedTruth, TruthWindow
@@ -154,3 +155,37 @@ def test_seasonal_forecasts_are_opt_in_and_use_the_daily_period() -> None:
         assert found is not None
         models.append(found.model)
     assert not models[0].endswith("seasonal") and models[1].endswith("seasonal"), models
+
+
+def test_one_series_rescored_whole_with_its_forecast() -> None:
+    rng = np.random.default_rng(5)
+    values = 50 + rng.normal(0, 1, 300)
+    values[280:284] += 40
+    store = MetricStore()
+    feed(store, "h1", "cpu", values, 0)
+    ops = PredictiveOps(store)
+    assert ops.series("h1", "disk") is None and ops.series("nobody", "cpu") is None
+    before = ops.series("h1", "cpu")
+    assert before is not None and before.forecast is None and len(before.times) == 300
+    assert before.anomalies and all(280 <= (f.time - T0) / MINUTE < 290 for f in before.anomalies)
+    assert all(f.score >= 0.5 and f.value == values[round((f.time - T0) / MINUTE)] for f in before.anomalies)
+    ops.refresh()
+    after = ops.series("h1", "cpu")
+    assert after is not None and after.forecast is ops.forecast_of("h1", "cpu")
+    assert after.anomalies == before.anomalies  # the whole stored series is scored, not only the new samples
+
+
+def test_the_fleet_chart_averages_the_series_of_one_metric() -> None:
+    store = MetricStore()
+    feed(store, "a", "cpu", [10.0] * MIN_POINTS, 0)
+    feed(store, "b", "cpu", [30.0] * MIN_POINTS, 0)
+    ops = PredictiveOps(store)
+    empty = ops.chart(ops.forecasts())
+    assert empty.hours == [] and empty.cpu == {"actual": [], "predicted": []}
+    ops.refresh()
+    chart = ops.chart(ops.forecasts(), points=3)
+    assert chart.cpu["actual"] == [20.0, 20.0, 20.0, None, None, None]
+    assert chart.cpu["predicted"][:3] == [None, None, None] and chart.cpu["predicted"][3] == pytest.approx(20.0)
+    assert chart.memory == {"actual": [], "predicted": []}
+    last = T0 + (MIN_POINTS - 1) * MINUTE
+    assert chart.hours == [(last + (i - 2) * MINUTE).strftime("%H:%M") for i in range(6)]

@@ -48,3 +48,25 @@ def test_samples_without_host_or_metric_are_refused() -> None:
     with pytest.raises(InvalidInput):
         store.ingest_samples([MetricSampleIn(labels={"metric": "cpu"}, timestamp=T0, value=1.0)])
     assert store.history("x", "cpu") is None
+
+
+def test_past_the_series_cap_the_stalest_series_makes_room_instead_of_a_refusal() -> None:
+    store = MetricStore(capacity=4, max_series=2)
+
+    def sample(host: str, minute: int) -> MetricSampleIn:
+        return MetricSampleIn(
+            labels={"host": host, "metric": "cpu"}, timestamp=datetime(2026, 5, 1, 12, minute, tzinfo=UTC), value=1.0
+        )
+
+    store.ingest_samples([sample("a", 1), sample("b", 2)])
+    store.ingest_samples([sample("b", 3)])  # a is now the stalest
+    store.ingest_samples([sample("c", 4)])
+    assert sorted(store.series()) == [("b", "cpu"), ("c", "cpu")]
+    assert store.history("a", "cpu") is None
+    c = store.history("c", "cpu")
+    assert c is not None and len(c[0]) == 1  # nothing of a's history carried over
+    b = store.history("b", "cpu")
+    assert b is not None and len(b[0]) == 2
+    assert store.evicted == 1
+    with pytest.raises(InvalidInput):  # one batch that cannot be held at all
+        store.ingest_samples([sample("x", 5), sample("y", 5), sample("z", 5)])

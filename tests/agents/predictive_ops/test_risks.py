@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 
 from agents.predictive_ops.ets.forecaster import fit, forecast
-from agents.predictive_ops.risks import risk_for
+from agents.predictive_ops.risks import risk_for, risk_severity
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 
@@ -31,3 +31,9 @@ def test_flat_series_has_no_risk() -> None:
     state = fit(flat[None, :])
     point, lower, _ = forecast(state, 60)
     assert risk_for("db-1", "disk", point[0], (point[0] - lower[0]) / 1.96, now=NOW, step=timedelta(minutes=1)) is None
+
+
+def test_severity_cut_offs() -> None:
+    assert [risk_severity(p) for p in (0.5, 0.69, 0.7, 0.89, 0.9, 1.0)] == [
+        "medium", "medium", "high", "high", "critical", "critical",
+    ]  # fmt: skip

@@ -1,9 +1,9 @@
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
-import { useState } from "react";
 import { Link, useSearchParams } from "react-router";
 import { api } from "../../api/client";
-import type { Alert } from "../../api/types";
+import type { Alert, AlertFilters, AlertPage } from "../../api/types";
+import { usePagedQuery } from "../../api/usePagedQuery";
 import { Badge } from "../../components/ui/Badge";
+import { Pager } from "../../components/ui/Pager";
 import { Empty, ErrorState, Loading } from "../../components/ui/States";
 import { ALERT_STATUSES, filtersKey, readAlertFilters, withAlertFilters } from "./alertFilters";
 
@@ -48,17 +48,14 @@ function AlertRow({ alert }: { alert: Alert }) {
 export function AlertsPage() {
   const [params, setParams] = useSearchParams();
   const filters = readAlertFilters(params);
-  const key = filtersKey(filters);
-  // The cursor stack belongs to one set of filters: new filters (a form, a link, back/forward) start at page 1.
-  const [paging, setPaging] = useState<{ key: string; cursors: (string | null)[] }>({ key, cursors: [null] });
-  const cursors = paging.key === key ? paging.cursors : [null];
-  const cursor = cursors[cursors.length - 1];
-  const page = useQuery({
-    queryKey: ["alerts", filters, cursor],
-    queryFn: () => api.alerts(filters, PAGE_SIZE, cursor),
-    refetchInterval: 5000,
-    placeholderData: keepPreviousData,
-  });
+  const paged = usePagedQuery(
+    "alerts",
+    filters,
+    filtersKey(filters),
+    (f: AlertFilters, cursor) => api.alerts(f, PAGE_SIZE, cursor),
+    (p: AlertPage) => p.next_cursor,
+  );
+  const page = paged.query;
   const apply = (changes: Parameters<typeof withAlertFilters>[1]) => setParams(withAlertFilters(params, changes));
   const rows = page.data?.items ?? [];
   return (
@@ -121,19 +118,7 @@ export function AlertsPage() {
           </tbody>
         </table>
       )}
-      <div className="row pager">
-        <button type="button" disabled={cursors.length < 2} onClick={() => setPaging({ key, cursors: cursors.slice(0, -1) })}>
-          Newer
-        </button>
-        <span>Page {cursors.length}</span>
-        <button
-          type="button"
-          disabled={!page.data?.next_cursor}
-          onClick={() => page.data?.next_cursor && setPaging({ key, cursors: [...cursors, page.data.next_cursor] })}
-        >
-          Older
-        </button>
-      </div>
+      <Pager paged={paged} />
     </div>
   );
 }

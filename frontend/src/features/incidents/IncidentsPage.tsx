@@ -1,10 +1,11 @@
-import { keepPreviousData, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { Link } from "react-router";
-import { api } from "../../api/client";
+import { api, type IncidentPage } from "../../api/client";
 import { incidentsToCsv } from "../../api/csv";
 import type { IncidentFilters, IncidentSummary } from "../../api/types";
+import { usePagedQuery } from "../../api/usePagedQuery";
 import { Badge } from "../../components/ui/Badge";
+import { Pager } from "../../components/ui/Pager";
 import { Empty, ErrorState, Loading } from "../../components/ui/States";
 
 const PAGE_SIZE = 50;
@@ -29,20 +30,20 @@ function download(name: string, text: string): void {
 
 export function IncidentsPage() {
   const [filters, setFilters] = useState<IncidentFilters>({});
-  const [cursors, setCursors] = useState<(string | null)[]>([null]);
   const [search, setSearch] = useState("");
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: "createdAt", descending: true });
   const [exporting, setExporting] = useState(false);
-  const cursor = cursors[cursors.length - 1];
-  const page = useQuery({
-    queryKey: ["incidents", filters, cursor],
-    queryFn: () => api.incidents(filters, PAGE_SIZE, cursor),
-    refetchInterval: 5000,
-    placeholderData: keepPreviousData,
-  });
+  // A change of filters starts again at the newest page.
+  const paged = usePagedQuery(
+    "incidents",
+    filters,
+    JSON.stringify([filters.status, filters.severity, filters.tenant]),
+    (f: IncidentFilters, cursor) => api.incidents(f, PAGE_SIZE, cursor),
+    (p: IncidentPage) => p.nextCursor,
+  );
+  const page = paged.query;
   const setFilter = (name: keyof IncidentFilters, value: string) => {
     setFilters((current) => ({ ...current, [name]: value || undefined }));
-    setCursors([null]);
   };
   const needle = search.trim().toLowerCase();
   const rows = sortRows(
@@ -131,19 +132,7 @@ export function IncidentsPage() {
           </tbody>
         </table>
       )}
-      <div className="row pager">
-        <button type="button" disabled={cursors.length < 2} onClick={() => setCursors(cursors.slice(0, -1))}>
-          Newer
-        </button>
-        <span>Page {cursors.length}</span>
-        <button
-          type="button"
-          disabled={!page.data?.nextCursor}
-          onClick={() => page.data?.nextCursor && setCursors([...cursors, page.data.nextCursor])}
-        >
-          Older
-        </button>
-      </div>
+      <Pager paged={paged} />
     </div>
   );
 }

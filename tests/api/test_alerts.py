@@ -1,4 +1,4 @@
-"""Alert ingestion over HTTP: Alertmanager webhook, generic batch, 413/422/429, durability, incidents API."""
+"""Alerts over HTTP: Alertmanager webhook, generic batch, 413/422/429, durability, the stored alerts' listing."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
@@ -15,8 +16,10 @@ import pytest
 from fastapi import Request
 from fastapi.testclient import TestClient
 
-from api.ingest import MAX_ALERTS_PER_REQUEST, ingest_slot
+from api.alerts import MAX_ALERTS_PER_REQUEST, ingest_slot
 from backend_api import create_app
+from data.timeutil import utc_now
+from tests.api.conftest import TOPOLOGY
 from tests.conftest import make_settings
 
 # A notification as Prometheus Alertmanager 0.27 sends it to a webhook receiver (firing alerts carry the
@@ -54,15 +57,6 @@ ALERTMANAGER_PAYLOAD: dict[str, Any] = {
     "groupKey": '{}:{tenant="acme"}',
     "truncatedAlerts": 0,
 }  # fmt: skip
-
-TOPOLOGY = {
-    "tenant": "acme",
-    "services": [
-        {"name": "api", "hosts": ["api-1"], "site": "fra1"},
-        {"name": "db", "hosts": ["db-1"], "site": "fra1"},
-    ],
-    "dependencies": [["api", "db"]],
-}
 
 
 def test_alertmanager_webhook_round_trip_opens_one_incident_with_root_cause(tmp_path: Path) -> None:
@@ -157,31 +151,6 @@ def test_acknowledged_alerts_survive_a_restart_with_sqlite(tmp_path: Path) -> No
         detail = client.get(f"/api/incidents/{incident_id}").json()
         assert detail["audit_logs"][0]["agent"] == "alice" and detail["audit_logs"][0]["description"] == "on it"
         assert client.get("/api/topology/acme").json()["dependencies"] == [["api", "db"]]
-
-
-def test_incident_listing_filters_pagination_and_errors(tmp_path: Path) -> None:
-    with TestClient(create_app(make_settings(tmp_path))) as client:
-        batch = [
-            {"labels": {"alertname": f"Alert{n}", "service": f"svc{n}", "tenant": "acme" if n % 2 else "globex"},
-             "startsAt": f"2026-05-01T12:{n:02d}:00Z"}
-            for n in range(7)
-        ]  # fmt: skip
-        client.post("/api/alerts", json=batch)
-        first = client.get("/api/incidents", params={"limit": 3})
-        assert len(first.json()) == 3 and "X-Next-Cursor" in first.headers
-        rest = client.get("/api/incidents", params={"limit": 10, "cursor": first.headers["X-Next-Cursor"]})
-        assert len(rest.json()) == 4 and "X-Next-Cursor" not in rest.headers
-        ids = [i["id"] for i in first.json() + rest.json()]
-        assert len(set(ids)) == 7
-        assert {i["tenant"] for i in client.get("/api/incidents", params={"tenant": "acme"}).json()} == {"acme"}
-        since = client.get("/api/incidents", params={"since": "2026-05-01T12:05:00Z"}).json()
-        assert len(since) == 2
-        assert client.get("/api/incidents", params={"status": "bogus"}).status_code == 422
-        assert client.get("/api/incidents/INC-none").status_code == 404
-        assert client.post("/api/incidents/INC-none/resolve", json={"reason": "x"}).status_code == 404
-        resolved = client.post(f"/api/incidents/{ids[0]}/resolve", json={"reason": "fixed"})
-        assert resolved.json()["status"] == "resolved"
-        assert client.post(f"/api/incidents/{ids[0]}/acknowledge", json={"reason": "late"}).status_code == 409
 
 
 # ------------------------------------------------------------------ request bodies: one-pass validation, errors
@@ -298,3 +267,38 @@ def test_ingest_needs_the_token_and_documents_its_body(tmp_path: Path) -> None:
         hook = operations[WEBHOOK]["post"]["requestBody"]["content"]["application/json"]["schema"]
         assert hook["title"] == "AlertmanagerWebhook" and "$ref" not in json.dumps(hook)
         assert "source" not in hook["properties"]["alerts"]["items"]["properties"]
+
+
+@pytest.mark.parametrize(("path", "wrap"), [(GENERIC, lambda alerts: alerts), (WEBHOOK, as_webhook)])
+def test_times_out_of_range_or_ahead_of_the_receiver_are_422_and_a_batch_is_applied_whole(
+    tmp_path: Path, path: str, wrap: Callable[[list[dict[str, Any]]], Any]
+) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        for field in ("startsAt", "endsAt"):
+            for text in ("9999-12-31T23:30:00-01:00", "0001-01-01T00:30:00+01:00", "9999-12-31T23:59:00Z"):
+                response = client.post(path, json=wrap([generic_alert(0), generic_alert(1, **{field: text})]))
+                assert response.status_code == 422, (field, text)
+                assert field in json.dumps(response.json()["detail"])
+        ahead = (utc_now() + timedelta(hours=1)).isoformat()
+        response = client.post(path, json=wrap([generic_alert(0), generic_alert(1, startsAt=ahead)]))
+        assert response.status_code == 422 and response.json()["detail"].startswith("alerts[1].startsAt:")
+        backwards = generic_alert(1, startsAt="2026-05-01T12:00:00Z", endsAt="2026-05-01T11:00:00Z")
+        response = client.post(path, json=wrap([generic_alert(0), backwards]))
+        assert response.status_code == 422 and "endsAt must not be before startsAt" in response.text
+        huge = generic_alert(1, labels={"alertname": "B", "tenant": "t", "blob": "x" * 100_000})
+        response = client.post(path, json=wrap([generic_alert(0), huge]))
+        assert response.status_code == 422 and response.json()["detail"].startswith("alerts[1].labels.blob:")
+        slash = generic_alert(1, labels={"alertname": "B", "tenant": "a/b"})
+        response = client.post(path, json=wrap([generic_alert(0), slash]))
+        assert response.status_code == 422 and "tenant" in response.text
+        assert stored(client) == []  # alerts[0] of every refused batch was not applied either
+        assert client.get("/api/incidents").json() == []
+
+
+def test_a_zero_end_time_is_no_end_and_a_zero_start_time_is_422(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        assert client.post(GENERIC, json=[generic_alert(0, endsAt=0)]).status_code == 202
+        (alert,) = stored(client)
+        assert alert["endsAt"] is None and alert["status"] == "firing"  # not read as 1970, so not resolved
+        response = client.post(GENERIC, json=[generic_alert(1, startsAt=0)])
+        assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "startsAt"

@@ -1,4 +1,5 @@
-"""Alert ingestion over HTTP: the Prometheus Alertmanager webhook (v4) and a generic batch API.
+"""Alerts: the stored alerts with filters and cursor pagination, and alert ingestion over HTTP (the
+Prometheus Alertmanager webhook, v4, and a generic batch API).
 
 Both paths call the same engine method the simulator uses in-process. A 2xx means every alert of the
 request is stored. When too many batches are already being processed the request gets 429 with
@@ -15,32 +16,26 @@ import asyncio
 import threading
 import time
 from collections.abc import AsyncIterator
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Request, status
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from fastapi import APIRouter, Depends, Query, Request, status
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 from pydantic.json_schema import SkipJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from agents.alert_ops import AlertOps, IngestResult
-from api.deps import Authorized
+from api.deps import AlertOpsDep, Authorized, KbDep
 from api.json_body import JsonBody, openapi_request_body, read_json_body, validate_body
 from data.errors import Overloaded
-from data.models import AlertIn, AlertState
+from data.models import Alert, AlertIn, AlertState
+from data.timeutil import utc_now
 
-router = APIRouter(prefix="/api", tags=["ingest"])
+router = APIRouter(prefix="/api", tags=["alerts"])
 
 MAX_ALERTS_PER_REQUEST = 10_000
 SLOT_WAIT_S = 0.5
 SLOT_POLL_S = 0.005
 WEBHOOK_SOURCE = "alertmanager"
-
-
-async def get_alert_ops(request: Request) -> AlertOps:
-    # async: a lookup on app.state needs no worker thread
-    engine: AlertOps = request.app.state.alert_ops
-    return engine
 
 
 async def ingest_slot(request: Request) -> AsyncIterator[None]:
@@ -60,7 +55,6 @@ async def ingest_slot(request: Request) -> AsyncIterator[None]:
         slots.release()
 
 
-AlertOpsDep = Annotated[AlertOps, Depends(get_alert_ops)]
 # Parameters are solved in order: the body is read before a slot is taken, so a slow sender holds no slot.
 RequestBody = Annotated[JsonBody, Depends(read_json_body)]
 IngestSlot = Annotated[None, Depends(ingest_slot)]
@@ -70,20 +64,10 @@ class WebhookAlert(AlertIn):
     """One alert of an Alertmanager webhook notification, validated straight into the engine's input type.
 
     The webhook format has no ``source``: whatever a sender puts there is ignored, and every alert is
-    recorded as from ``alertmanager``."""
+    recorded as from ``alertmanager``. Its zero ``endsAt`` (no end yet) is `AlertIn`'s."""
 
     status: AlertState
     source: SkipJsonSchema[Any] = WEBHOOK_SOURCE
-
-    @field_validator("endsAt", mode="before")
-    @classmethod
-    def _zero_time_is_none(cls, value: object) -> object:
-        # Alertmanager sends 0001-01-01T00:00:00Z for "no end yet".
-        if isinstance(value, str) and value.startswith("0001-01-01"):
-            return None
-        if isinstance(value, datetime) and value.year == 1:
-            return None
-        return value
 
     def model_post_init(self, context: Any, /) -> None:
         # The default is already right; only a sender's own "source" is overwritten (no second validation).
@@ -114,6 +98,11 @@ GENERIC_BODY: TypeAdapter[list[AlertIn]] = TypeAdapter(
 WEBHOOK_BODY: TypeAdapter[AlertmanagerWebhook] = TypeAdapter(AlertmanagerWebhook)
 
 
+class AlertPage(BaseModel):
+    items: list[Alert]
+    next_cursor: str | None
+
+
 class IngestOut(BaseModel):
     accepted: int
     new_alerts: int
@@ -131,12 +120,12 @@ def _out(result: IngestResult) -> IngestOut:
 
 
 def _ingest_webhook(engine: AlertOps, body: JsonBody) -> IngestOut:
-    return _out(engine.ingest(validate_body(WEBHOOK_BODY, body).alerts))
+    return _out(engine.ingest(validate_body(WEBHOOK_BODY, body).alerts, received_at=utc_now()))
 
 
 def _ingest_generic(engine: AlertOps, body: JsonBody) -> IngestOut:
     alerts = validate_body(GENERIC_BODY, body)
-    return _out(engine.ingest(alerts))
+    return _out(engine.ingest(alerts, received_at=utc_now()))
 
 
 @router.post(
@@ -160,3 +149,16 @@ async def ingest_alertmanager(body: RequestBody, engine: AlertOpsDep, _slot: Ing
 )
 async def ingest_generic(body: RequestBody, engine: AlertOpsDep, _slot: IngestSlot) -> IngestOut:
     return await run_in_threadpool(_ingest_generic, engine, body)
+
+
+@router.get("/alerts", response_model=AlertPage)
+def list_alerts(
+    kb: KbDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")] = None,
+    incident_id: Annotated[str | None, Query(max_length=64)] = None,
+    fingerprint: Annotated[str | None, Query(max_length=128)] = None,
+    status: AlertState | None = None,
+) -> AlertPage:
+    page = kb.list_alerts(limit=limit, cursor=cursor, incident_id=incident_id, fingerprint=fingerprint, status=status)
+    return AlertPage(items=page.items, next_cursor=page.next_cursor)

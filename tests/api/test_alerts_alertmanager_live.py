@@ -22,7 +22,7 @@ import pytest
 import uvicorn
 
 from backend_api import create_app
-from tests.api.test_ingest import TOPOLOGY
+from tests.api.conftest import TOPOLOGY
 from tests.conftest import free_port, make_settings
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or shutil.which("alertmanager")

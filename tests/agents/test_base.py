@@ -1,0 +1,50 @@
+"""The agent registry: registration order, one name once, state from autonomy and the pause condition."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from agents.base import Activity, AgentRegistry, AgentState
+
+T0 = datetime(2026, 5, 1, tzinfo=UTC)
+
+
+class Counting:
+    def __init__(self, actions: int, last: datetime | None) -> None:
+        self.actions, self.last = actions, last
+
+    def activity(self) -> tuple[int, datetime | None]:
+        return self.actions, self.last
+
+
+def test_agents_are_listed_in_registration_order_with_their_activity() -> None:
+    registry = AgentRegistry()
+    source = Counting(0, None)
+    registry.register("AlertOps", source)
+    registry.register("PredictiveOps", Counting(3, T0))
+    assert [a.name for a in registry.agents()] == ["AlertOps", "PredictiveOps"]
+    first, second = registry.agents()
+    assert first.activity() == Activity(0, None) and second.activity() == Activity(3, T0)
+    source.actions, source.last = 2, T0
+    assert first.activity() == Activity(2, T0)  # read from the engine at every call
+
+
+def test_a_name_is_registered_once() -> None:
+    registry = AgentRegistry()
+    registry.register("AlertOps", Counting(0, None))
+    with pytest.raises(ValueError, match="AlertOps"):
+        registry.register("AlertOps", Counting(0, None))
+    assert len(registry.agents()) == 1
+
+
+def test_only_autonomous_agents_are_paused() -> None:
+    paused = False
+    registry = AgentRegistry(paused=lambda: paused)
+    watcher = registry.register("Watcher", Counting(0, None))
+    actor = registry.register("Actor", Counting(0, None), autonomous=True)
+    assert (watcher.state(), actor.state()) == (AgentState.ACTIVE, AgentState.ACTIVE)
+    paused = True
+    assert (watcher.state(), actor.state()) == (AgentState.ACTIVE, AgentState.PAUSED)
+    assert actor.autonomous and not watcher.autonomous
