@@ -11,19 +11,11 @@ import threading
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from typing import Any
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from agents.alert_ops import (
-    AlertLimits,
-    AlertOps,
-    CorrelationWeights,
-    LifecyclePolicy,
-    TopologyLimits,
-    TopologyRegistry,
-)
+from agents.alert_ops import build_alert_ops
 from agents.base import AgentRegistry
 from agents.patch_ops import PatchOps, RolloutEngine, RolloutPolicy
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
@@ -72,33 +64,6 @@ ROUTERS = (
 LIVE_TICKS = 10  # TaskOps acts on ticks this close to the sim clock, never on the simulated past stepped at start-up
 
 
-def alert_ops_bounds(settings: Settings) -> dict[str, Any]:
-    """Return the alert engine's bounds configured in ``settings``: its ``policy``, ``topology`` and ``limits``."""
-    return {
-        "policy": LifecyclePolicy(
-            max_tracked_alerts=settings.ALERTOPS_MAX_TRACKED_ALERTS,
-            max_tracked_bytes=settings.ALERTOPS_MAX_TRACKED_BYTES,
-        ),
-        "topology": TopologyRegistry(
-            TopologyLimits(
-                max_services=settings.TOPOLOGY_MAX_SERVICES,
-                max_dependencies=settings.TOPOLOGY_MAX_DEPENDENCIES,
-                max_services_per_host=settings.TOPOLOGY_MAX_SERVICES_PER_HOST,
-                max_fanout=settings.TOPOLOGY_MAX_FANOUT,
-                cache_entries=settings.TOPOLOGY_CACHE_ENTRIES,
-            )
-        ),
-        "limits": AlertLimits(
-            max_labels=settings.ALERT_MAX_LABELS,
-            max_label_name_chars=settings.ALERT_MAX_LABEL_NAME_CHARS,
-            max_label_value_chars=settings.ALERT_MAX_LABEL_VALUE_CHARS,
-            max_annotation_bytes=settings.ALERT_MAX_ANNOTATION_BYTES,
-            max_clock_skew=timedelta(seconds=settings.ALERT_MAX_CLOCK_SKEW_S),
-            max_ends_ahead=timedelta(seconds=settings.ALERT_MAX_ENDS_AHEAD_S),
-        ),
-    }
-
-
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Build every long-lived object, start the threads; on shutdown stop them in reverse order."""
@@ -106,7 +71,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
-    alert_ops = AlertOps(kb, weights=correlation_weights(settings), **alert_ops_bounds(settings))
+    alert_ops = build_alert_ops(kb, settings)
     metric_store = MetricStore()
     world = build_world(
         settings,
@@ -243,20 +208,6 @@ def build_patch_ops(
         anomalies=anomalies,
     )
     return PatchOps(kb, engine)
-
-
-def correlation_weights(settings: Settings) -> CorrelationWeights:
-    """Return the correlation weights and threshold configured in ``settings``."""
-    return CorrelationWeights(
-        topology=settings.CORR_W_TOPOLOGY,
-        time=settings.CORR_W_TIME,
-        labels=settings.CORR_W_LABELS,
-        cooccurrence=settings.CORR_W_COOCCURRENCE,
-        threshold=settings.CORR_THRESHOLD,
-        merge_threshold=settings.CORR_MERGE_THRESHOLD,
-        time_scale_s=settings.CORR_TIME_SCALE_S,
-        max_gap_s=settings.CORR_MAX_GAP_S,
-    )
 
 
 def create_app(settings: Settings) -> FastAPI:

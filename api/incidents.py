@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import AlertOpsDep, Authorized, KbDep
 from data.errors import NotFound
+from data.labels import DEFAULT_TENANT
 from data.models import Alert, Incident, IncidentStatus, Severity, TenantName, TimelineEntry
 from data.timeutil import UtcDatetime, age_text, utc_now
 
@@ -112,7 +113,8 @@ def get_incident(incident_id: str, kb: KbDep) -> IncidentDetail:
     incident = kb.get_incident(incident_id)
     if incident is None:
         raise NotFound(f"incident {incident_id} not found")
-    alerts = [a for fp in incident.alert_fingerprints[:500] if (a := kb.get_alert(fp)) is not None]
+    tenant = incident.tenant or DEFAULT_TENANT
+    alerts = [a for fp in incident.alert_fingerprints[:500] if (a := kb.get_alert(fp, tenant)) is not None]
     audit = kb.list_audit(incident_id=incident_id, limit=200).items
     joins = [float(d["score"]) for d in incident.why_trace if d.get("decision") == "joined" and "score" in d]
     base = summary(incident, utc_now())

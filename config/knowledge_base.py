@@ -20,6 +20,7 @@ from config.document_store import Doc, DocumentStore, InvalidCursor, JsonDict
 from config.settings import KbBackend, Settings
 from data.advisories import Advisory
 from data.execution import ExecutedAction
+from data.labels import DEFAULT_TENANT, tenant_of_labels
 from data.models import Action, Alert, AuditEntry, Incident, OutcomeRecord, PatchPlan, Risk
 from data.timeutil import to_utc
 
@@ -49,6 +50,15 @@ class Page(Generic[M]):
 
     items: list[M]
     next_cursor: str | None
+
+
+def alert_key(labels: Mapping[str, str], fingerprint: str) -> str:
+    """Return the document id of an alert: its tenant label (empty without one) and fingerprint.
+
+    Tenant names cannot hold ``/``, so the id is unambiguous and two tenants never share a record.
+    An alert without a tenant label belongs to the default tenant, as in AlertOps.
+    """
+    return f"{tenant_of_labels(labels)}/{fingerprint}"
 
 
 def order_key(moment: datetime) -> str:
@@ -136,10 +146,15 @@ class KnowledgeBase:
         return self.store.count(Collection.INCIDENTS, _attrs(status=status) or None)
 
     def save_alerts(self, alerts: Sequence[Alert]) -> None:
-        """Insert or replace alerts (keyed by fingerprint, ordered by ``startsAt``)."""
+        """Insert or replace alerts (keyed by tenant and fingerprint, ordered by ``startsAt``)."""
         docs = [
             self._doc(
-                a.fingerprint, a.startsAt, a, status=a.status, incident_id=a.incident_id, fingerprint=a.fingerprint
+                alert_key(a.labels, a.fingerprint),
+                a.startsAt,
+                a,
+                status=a.status,
+                incident_id=a.incident_id,
+                fingerprint=a.fingerprint,
             )
             for a in alerts
         ]
@@ -156,7 +171,7 @@ class KnowledgeBase:
         """
         # The attributes are the bodies' own texts (what `_attrs` would give), built inline: this runs per alert.
         alert_docs = [
-            Doc(body["fingerprint"], order_key(starts), body,
+            Doc(alert_key(body["labels"], body["fingerprint"]), order_key(starts), body,
                 {"status": body["status"], "incident_id": body["incident_id"], "fingerprint": body["fingerprint"]}
                 if body["incident_id"] is not None else {"status": body["status"], "fingerprint": body["fingerprint"]})
             for starts, body in alerts
@@ -168,8 +183,18 @@ class KnowledgeBase:
         ]  # fmt: skip
         self.store.put_many([(Collection.ALERTS, alert_docs), (Collection.INCIDENTS, incident_docs)])
 
-    def get_alert(self, fingerprint: str) -> Alert | None:
-        return self._get(Alert, Collection.ALERTS, fingerprint)
+    def get_alert(self, fingerprint: str, tenant: str = DEFAULT_TENANT) -> Alert | None:
+        """Return the alert of ``tenant`` with ``fingerprint``.
+
+        A record stored before records were keyed by tenant is found by its bare fingerprint, and only
+        when its tenant label is ``tenant``: one sender's fingerprint never reads another tenant's alert.
+        """
+        found = self._get(Alert, Collection.ALERTS, f"{tenant}/{fingerprint}")
+        if found is None:
+            legacy = self._get(Alert, Collection.ALERTS, fingerprint)
+            if legacy is not None and tenant_of_labels(legacy.labels) == tenant:
+                return legacy
+        return found
 
     def list_alerts(
         self,

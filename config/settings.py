@@ -7,7 +7,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -53,7 +53,16 @@ class Settings(BaseSettings):
     TERMINAL_OUTPUT: TerminalOutput = TerminalOutput.FULL
     LOG_BUFFER_SIZE: Annotated[int, Field(ge=10, le=1_000_000)] = 2_000
     LEARNING_LOOP_ENABLED: bool = True
-    STRANDS_MODEL_ID: str = Field(default="claude-sonnet-4-20250514", min_length=1)
+    # Narration only (incident summary and root-cause prose); every decision is made without it.
+    BEDROCK_ENABLED: bool = False
+    BEDROCK_MODEL_ID: str = Field(
+        default="anthropic.claude-sonnet-4-20250514-v1:0",
+        min_length=1,
+        max_length=2048,
+        validation_alias=AliasChoices("BEDROCK_MODEL_ID", "STRANDS_MODEL_ID"),  # the seed's name still works
+    )
+    BEDROCK_TIMEOUT_S: Annotated[float, Field(gt=0, le=120)] = 10.0
+    BEDROCK_MAX_CONCURRENCY: Annotated[int, Field(ge=1, le=64)] = 2
     SIM_SEED: int = 42
     SIM_SPEED: Annotated[float, Field(gt=0, le=3600)] = 5.0
     SIM_TICK_SECONDS: Annotated[float, Field(gt=0, le=3600)] = 60.0

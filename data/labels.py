@@ -3,6 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
+
+DEFAULT_TENANT = "default"  # the tenant of an alert or series without a ``tenant`` label
+
+
+def tenant_of_labels(labels: Mapping[str, str]) -> str:
+    """Return the tenant a label set belongs to: its ``tenant`` label, else the default tenant."""
+    return labels.get("tenant") or DEFAULT_TENANT
 
 
 def label_fingerprint(labels: dict[str, str]) -> str:

@@ -455,6 +455,10 @@ class OutcomeRecord(Model):
     success: bool | None = None
     residual_risk: Probability | None = None
     timestamp: UtcDatetime = Field(default_factory=utc_now)
+    signature: str | None = Field(default=None, description="what kind of incident: its root's alert names")
+    verified: bool | None = Field(default=None, description="success judged from observed state, not the actuator")
+    time_to_resolve_s: float | None = Field(default=None, ge=0, description="opened to resolved, in event time")
+    rolled_back: bool = False
 
 
 class AuditEntry(Model):

@@ -6,6 +6,7 @@ root-cause ranking and the pushed and learned topology. Other code imports the n
 """
 
 from agents.alert_ops.admission import AlertLimits
+from agents.alert_ops.configured import build_alert_ops
 from agents.alert_ops.dedup import fingerprint_of
 from agents.alert_ops.engine import AlertOps, IngestResult
 from agents.alert_ops.lifecycle import LifecyclePolicy
@@ -20,5 +21,6 @@ __all__ = [
     "LifecyclePolicy",
     "TopologyLimits",
     "TopologyRegistry",
+    "build_alert_ops",
     "fingerprint_of",
 ]

@@ -32,6 +32,7 @@ from agents.alert_ops.state import EngineState
 from agents.alert_ops.topology import TopologyRegistry
 from config.knowledge_base import KnowledgeBase
 from data.errors import Conflict, InvalidInput, NotFound
+from data.labels import tenant_of_labels
 from data.models import AlertIn, AlertState, AuditEntry, Incident, IncidentStatus, LogType, TopologyIn
 from data.timeutil import utc_now
 
@@ -39,7 +40,6 @@ __all__ = ["AlertLimits", "AlertOps", "IngestResult", "LifecyclePolicy"]
 
 log = logging.getLogger(__name__)
 
-NO_TENANT = "default"
 TOPOLOGY_KEY = "topology"
 LEARNED_KEY = "alertops:learned"  # what correlation learned from the stream (`Scorer.learned_state`)
 LEARNED_SAVE_S = 30.0  # wall seconds between saves of it: a crash loses at most this much learning
@@ -47,7 +47,7 @@ LEARNED_SAVE_S = 30.0  # wall seconds between saves of it: a crash loses at most
 
 def tenant_of(alert: AlertIn) -> str:
     """Return the tenant an alert belongs to: its ``tenant`` label, else the default tenant."""
-    return alert.labels.get("tenant") or NO_TENANT
+    return tenant_of_labels(alert.labels)
 
 
 @dataclass(frozen=True)

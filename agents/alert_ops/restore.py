@@ -70,9 +70,11 @@ class Restore:
     def _restore_incident(self, incident: Incident) -> int:
         """Take back one incident; raise `Unloadable` (before changing any state) when it or one of its alerts
         holds a time no sender may send now (e.g. stored before times were bounded)."""
-        alerts = [a for fp in incident.alert_fingerprints if (a := self.kb.get_alert(fp)) is not None]
         tenant = incident.tenant  # the engine stores every incident with its tenant
-        if not alerts or tenant is None:
+        if tenant is None:
+            return 0
+        alerts = [a for fp in incident.alert_fingerprints if (a := self.kb.get_alert(fp, tenant)) is not None]
+        if not alerts:
             return 0
         _check_times(f"incident {incident.id}", (incident.createdAt, incident.updatedAt))
         for alert in alerts:

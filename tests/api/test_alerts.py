@@ -302,3 +302,17 @@ def test_a_zero_end_time_is_no_end_and_a_zero_start_time_is_422(tmp_path: Path) 
         assert alert["endsAt"] is None and alert["status"] == "firing"  # not read as 1970, so not resolved
         response = client.post(GENERIC, json=[generic_alert(1, startsAt=0)])
         assert response.status_code == 422 and response.json()["detail"][0]["loc"][-1] == "startsAt"
+
+
+def test_a_fingerprint_another_tenant_sends_never_touches_this_tenants_alert(tmp_path: Path) -> None:
+    with TestClient(create_app(make_settings(tmp_path))) as client:
+        start = {"startsAt": "2026-05-01T12:00:00Z"}
+        mine = {"labels": {"alertname": "DbDown", "tenant": "acme"}, "fingerprint": "f00d", **start}
+        theirs = {"labels": {"alertname": "Spoof", "tenant": "globex"}, "fingerprint": "f00d", **start}
+        assert client.post(GENERIC, json=[mine]).status_code == 202
+        assert client.post(GENERIC, json=[theirs]).status_code == 202
+        by_tenant = {a["labels"]["tenant"]: a for a in stored(client)}
+        assert by_tenant["acme"]["labels"]["alertname"] == "DbDown" and by_tenant["acme"]["count"] == 1
+        (incident,) = [i for i in client.get("/api/incidents").json() if i["tenant"] == "acme"]
+        detail = client.get(f"/api/incidents/{incident['id']}").json()
+        assert [a["labels"]["alertname"] for a in detail["correlated_alerts"]] == ["DbDown"]

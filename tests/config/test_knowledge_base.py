@@ -367,3 +367,13 @@ def test_executor_records_round_trip_and_filter(kb: KnowledgeBase) -> None:
     kb.save_execution(records[3].model_copy(update={"state": ExecutionState.RUNNING}))  # a state change moves filters
     assert [r.id for r in kb.list_executions(state="blocked").items] == ["EXA-0"]
     assert [r.id for r in kb.list_executions(state="running").items] == ["EXA-3"]
+
+
+def test_alert_records_are_keyed_by_tenant_and_fingerprint(kb: KnowledgeBase) -> None:
+    mine = Alert(fingerprint="same", labels={"alertname": "A", "tenant": "acme"}, startsAt=T0, lastSeen=T0)
+    theirs = Alert(fingerprint="same", labels={"alertname": "B", "tenant": "globex"}, startsAt=T0, lastSeen=T0)
+    kb.save_alerts([mine])
+    kb.save_ingested([(theirs.startsAt, theirs.model_dump(mode="json"))], [])
+    assert kb.get_alert("same", "acme") == mine and kb.get_alert("same", "globex") == theirs
+    assert kb.get_alert("same") is None  # the default tenant has no such alert
+    assert len(kb.list_alerts(fingerprint="same").items) == 2

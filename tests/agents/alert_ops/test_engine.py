@@ -35,7 +35,7 @@ def test_fingerprint_is_order_independent_and_sender_fingerprint_wins() -> None:
     assert label_fingerprint({"a": "1", "b": "2"}) == label_fingerprint({"b": "2", "a": "1"})
     ops = engine()
     ops.ingest([alert("DbDown", "db", "db-1", 0, fingerprint="abc123")])
-    assert ops.kb.get_alert("abc123") is not None
+    assert ops.kb.get_alert("abc123", "acme") is not None
 
 
 def test_repeats_update_count_and_last_seen_without_new_incidents() -> None:
