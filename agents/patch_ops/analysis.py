@@ -11,8 +11,9 @@ Per (host, metric), the peers are the control (same window, same conditions), th
 against a difference it already had: worse than both -> fail; worse than the peers only -> inconclusive
 (it was already worse before its install); worse than its own past only -> pass (its peers moved too:
 the time did it, not the patch); with one comparator, that one decides; with none -> inconclusive.
-A failure must also show in the first samples after the install (a change the patch made starts when it
-went in; one that begins later in the bake is something else, so it is inconclusive). The check fails if
+A failure must also start with the install: the first samples after it already shifted, the last ones
+before it not (a change the patch made starts when it went in; one already under way before it, or one
+that begins later in the bake, is something else, so it is inconclusive). The check fails if
 any host metric fails, else is inconclusive if any is, else passes. PredictiveOps'
 anomaly flags are extra evidence: a pass becomes inconclusive when the patched hosts carry at least one
 flag each on average and more than twice the peers' rate per host.
@@ -77,10 +78,18 @@ def _worse(patched: Array, other: Array, alpha: float, policy: RolloutPolicy) ->
     return bool(p < alpha and shift), p
 
 
-def _early(patched: Array, baseline: Array, policy: RolloutPolicy) -> bool:
-    """Return True when the first samples after the install are already shifted above the baseline."""
+def _shifted(values: Array, reference: Array, policy: RolloutPolicy) -> bool:
+    return float(np.median(values)) > float(np.median(reference)) * (1 + policy.min_relative_increase) + 1e-9
+
+
+def _starts_at_install(patched: Array, baseline: Array, policy: RolloutPolicy) -> bool:
+    """Return True when the shift begins with the install: the first samples after it are already shifted
+    above the baseline, and the last samples before it were not (a fault already under way is not the patch)."""
     early = patched[: max(policy.min_samples, len(patched) // 3)]
-    return float(np.median(early)) > float(np.median(baseline)) * (1 + policy.min_relative_increase) + 1e-9
+    tail = max(3, policy.min_samples // 2)
+    before, reference = baseline[-tail:], baseline[:-tail]
+    already = len(reference) >= policy.min_samples and _shifted(before, reference, policy)
+    return _shifted(early, baseline, policy) and not already
 
 
 def _median(values: Array) -> float | None:
@@ -121,8 +130,8 @@ def judge(
                 worse_peers, p_peers = _worse(patched, peer_values, alpha, policy)
                 worse_base, p_base = _worse(patched, baseline, alpha, policy)
                 verdict = _combine(worse_peers, worse_base)
-                if verdict is Verdict.FAIL and len(baseline) and not _early(patched, baseline, policy):
-                    verdict = Verdict.INCONCLUSIVE  # it got worse later in the bake, not when the patch went in
+                if verdict is Verdict.FAIL and len(baseline) and not _starts_at_install(patched, baseline, policy):
+                    verdict = Verdict.INCONCLUSIVE  # it got worse before the install or later in the bake
             comparisons.append(
                 MetricComparison(
                     host=subject.host,

@@ -472,17 +472,20 @@ class RolloutEngine:
         self.transition(plan, S.WAVE, reason=f"{phase.name} passed: {reason}; {upcoming}", actor=actor)
 
     def _subjects(self, plan: PatchPlan) -> list[Subject]:
+        """The phase's installed hosts, each with its unpatched peers: the same role in the same tenant (they
+        share its dependencies, so a fault there shows on both), else the same role anywhere."""
         patched = {h.host for h in plan.affected_hosts if h.status is H.INSTALLED}
-        roles: dict[str, tuple[str, ...]] = {}
+        by_role: dict[str, list[tuple[str, str]]] = {}
         for info in self.inventory.hosts():
             if info.name in patched or info.packages.get(plan.package) == plan.fixed_version:
                 continue
-            roles.setdefault(info.role, ())
-            roles[info.role] = (*roles[info.role], info.name)
-        return [
-            Subject(h.host, h.installed_at or self.clock.now(), roles.get(h.role, ()))
-            for h in self._phase_hosts(plan, H.INSTALLED)
-        ]
+            by_role.setdefault(info.role, []).append((info.tenant, info.name))
+        subjects = []
+        for h in self._phase_hosts(plan, H.INSTALLED):
+            role = by_role.get(h.role, [])
+            local = tuple(name for tenant, name in role if tenant == h.tenant)
+            subjects.append(Subject(h.host, h.installed_at or self.clock.now(), local or tuple(n for _, n in role)))
+        return subjects
 
     # ------------------------------------------------------------------------------------------ rolling back
 

@@ -104,3 +104,10 @@ def test_anomaly_flags_on_the_patched_hosts_hold_back_a_pass() -> None:
     assert check.anomaly_flags_patched == 3 and check.anomaly_flags_peers == 0  # type: ignore[attr-defined]
     calm = run(source, ["c1"], PEERS, anomalies=lambda *args: 0)
     assert calm.verdict is Verdict.PASS  # type: ignore[attr-defined]
+
+
+def test_a_regression_already_under_way_before_the_install_is_not_the_patch() -> None:
+    source = Series({"c1": 0.3, **dict.fromkeys(PEERS, 0.3)})
+    source.data["c1"][source.times >= (INSTALL - timedelta(minutes=8)).timestamp()] = 9.0  # a fault, 8 min before
+    check = run(source, ["c1"], PEERS)
+    assert check.verdict is Verdict.INCONCLUSIVE  # type: ignore[attr-defined]
