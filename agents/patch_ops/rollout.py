@@ -23,13 +23,12 @@ from datetime import datetime, timedelta
 from agents.patch_ops.analysis import AnomalyCount, MetricSource, Subject, judge
 from agents.patch_ops.executor_port import (
     TEMPORARY_REFUSALS,
-    ActionRequest,
     ExecutedAction,
     ExecutionState,
     ExecutorPort,
 )
 from agents.patch_ops.policy import RolloutPolicy
-from data.advisories import version_key
+from agents.patch_ops.preflight import STATIC_CHECKS, checks, fit, replace_canary, request_for
 from data.clock import Clock
 from data.errors import DomainError
 from data.inventory import HostInventory
@@ -50,7 +49,6 @@ log = logging.getLogger(__name__)
 AGENT = "agent:PatchOps"
 MAX_HEALTH_CHECKS = 40
 MAX_STEPS_PER_ADVANCE = 500
-STATIC_CHECKS = ("known", "needs_patch")
 S = RolloutState
 H = HostPatchStatus
 TERMINAL = frozenset({S.COMPLETED, S.ROLLED_BACK, S.FAILED})
@@ -214,42 +212,13 @@ class RolloutEngine:
         incident_hosts = self.incident_hosts()
         for host in plan.affected_hosts:
             if host.status is H.PENDING:
-                checks = self._checks(plan, host, incident_hosts)
-                host.preflight = checks
-                static = [name for name in STATIC_CHECKS if not checks[name]]
+                results = checks(plan, host, self.inventory, incident_hosts, self.policy.max_disk_percent)
+                host.preflight = results
+                static = [name for name in STATIC_CHECKS if not results[name]]
                 if static:
                     host.status = H.SKIPPED
                     host.note = "pre-flight failed: " + ", ".join(static)
         self.save(plan)
-
-    def _checks(self, plan: PatchPlan, host: PatchHost, incident_hosts: set[str]) -> dict[str, bool]:
-        probe = self.inventory.probe(host.host)
-        installed = self.inventory.package_version(host.host, plan.package)
-        return {
-            "known": probe is not None,
-            "needs_patch": installed is not None and version_key(installed) < version_key(plan.fixed_version),
-            "healthy": probe is not None and probe.state == "healthy",
-            "disk_space": probe is not None
-            and (probe.disk_percent is None or probe.disk_percent < self.policy.max_disk_percent),
-            "recent_backup": probe is not None and probe.backup_ok is not False,
-            "no_open_incident": host.host not in incident_hosts,
-        }
-
-    def _fit(self, plan: PatchPlan, host: PatchHost, incident_hosts: set[str]) -> bool:
-        """Re-run the host's checks before its install: True when it may go now. A host that no longer needs
-        the patch is skipped; one that is unfit now waits (deferred) and is skipped after ``max_deferrals``."""
-        checks = self._checks(plan, host, incident_hosts)
-        host.preflight = checks
-        failed = [name for name, ok in checks.items() if not ok]
-        if not failed:
-            return True
-        if any(name in STATIC_CHECKS for name in failed) or host.deferrals >= self.policy.max_deferrals:
-            host.status = H.SKIPPED
-            host.note = "pre-flight failed: " + ", ".join(failed)
-        else:
-            host.deferrals += 1
-            host.note = "waiting for pre-flight: " + ", ".join(failed)
-        return False
 
     # ------------------------------------------------------------------------------------------ installing
 
@@ -272,7 +241,8 @@ class RolloutEngine:
             return self._run_host(plan, in_flight[0], "install")
         pending = self._phase_hosts(plan, H.PENDING)
         if not pending and not self._phase_hosts(plan, H.INSTALLED):
-            if plan.wave_index == 0 and self._replace_canary(plan):
+            if plan.wave_index == 0 and replace_canary(plan) is not None:
+                self.save(plan)
                 return True
             if plan.wave_index > 0:
                 self.pass_phase(plan, "every host of this wave was skipped: nothing to bake")
@@ -291,7 +261,10 @@ class RolloutEngine:
             self.transition(plan, S.PAUSED, reason=f"maintenance window closed for {tenants}", kind="window")
             return False
         incident_hosts = self.incident_hosts()
-        host = next((h for h in ready if self._fit(plan, h, incident_hosts)), None)
+        disk = self.policy.max_disk_percent
+        host = next(
+            (h for h in ready if fit(h, checks(plan, h, self.inventory, incident_hosts, disk), self.policy)), None
+        )
         if host is None:
             if any(h.status is H.PENDING for h in ready):  # unfit for now: look again after a hold
                 plan.hold_until = now + timedelta(seconds=self.hold_s)
@@ -303,56 +276,13 @@ class RolloutEngine:
         self.save(plan)  # the intent is stored before the request exists
         return self._run_host(plan, host, "install")
 
-    def _replace_canary(self, plan: PatchPlan) -> bool:
-        """Every canary host was skipped: move the first fit host of a later wave (of a skipped canary's role
-        when there is one) into the canary, keeping a replica of its service outside it. False when none is."""
-        roles = {h.role for h in plan.affected_hosts if h.wave == 0}
-        candidates = sorted(
-            (h for h in plan.affected_hosts if h.wave > 0 and h.status is H.PENDING),
-            key=lambda h: (h.role not in roles, h.wave, h.host),
-        )
-        for host in candidates:
-            siblings = [o for o in plan.affected_hosts if o.service == host.service and o is not host]
-            if siblings and all(o.wave == 0 for o in siblings):
-                continue
-            plan.canary_phases[host.wave].hosts.remove(host.host)
-            plan.canary_phases[0].hosts.append(host.host)
-            host.wave = 0
-            plan.canary_size += 1
-            plan.notes.append(f"every canary host was skipped; {host.host} joined the canary")
-            self.save(plan)
-            return True
-        return False
-
-    def _request(self, plan: PatchPlan, host: PatchHost, step: str) -> ActionRequest:
-        """The host step as the Executor sees it. A plan approved by a person is that person's request (the
-        agent only schedules it: the Executor's risk policy sees who decided); a plan approved by policy is
-        the agent's, so the Executor's own policy decides whether a person must approve each step."""
-        install = step == "install"
-        params: dict[str, str] = {"advisory_id": plan.advisory_id} if plan.advisory_id else {}
-        params["package"] = plan.package
-        if install:
-            params["version"] = plan.fixed_version
-        approver = plan.approved_by or ""
-        return ActionRequest(
-            action="apply_patch" if install else "rollback_patch",
-            target=host.host,
-            tenant=host.tenant,
-            params=params,
-            reason=f"{plan.name}: {'install' if install else 'roll back'} ({plan.canary_phases[host.wave].name}); "
-            f"plan {plan.id} approved by {approver or 'nobody'}, scheduled by PatchOps",
-            requested_by=approver if approver.startswith("user:") else AGENT,
-            idempotency_key=f"patch:{plan.id}:{host.host}:{step}:{host.attempt}",
-            correlation_id=plan.id,
-        )
-
     def _run_host(self, plan: PatchPlan, host: PatchHost, step: str) -> bool:
         """Submit (or re-submit, same key) the host's step, wait a little, and record what happened."""
         if self.kill_switch_active():
             self.transition(plan, S.PAUSED, reason="kill switch is active", kind="kill_switch")
             return False
         try:
-            record = self.executor.submit(self._request(plan, host, step))
+            record = self.executor.submit(request_for(plan, host, step))
         except DomainError as refused:  # the Executor will not take this request at all (target, params, tenant)
             host.status = H.FAILED if step == "install" else H.INSTALLED
             host.note = f"{step} refused: {refused}"

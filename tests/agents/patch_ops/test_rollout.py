@@ -7,6 +7,7 @@ from datetime import time
 import pytest
 
 from agents.patch_ops import ActionRequest, ExecutionState, MaintenanceWindows, RolloutPolicy
+from agents.patch_ops.preflight import request_for
 from data.advisories import Advisory
 from data.errors import Conflict
 from data.models import HostPatchStatus, PatchStatus, RolloutState, Verdict
@@ -224,7 +225,7 @@ def test_a_stored_plan_resumes_in_a_new_engine_without_repeating_a_host(record_s
     host = next(h for h in stored.affected_hosts if h.wave == 1)
     host.status = H.INSTALLING
     sim.kb.save_patch_plan(stored)
-    record = sim.executor.submit(sim.engine._request(stored, host, "install"))
+    record = sim.executor.submit(request_for(stored, host, "install"))
     if record_state == "running":
         sim.fake._store(record.model_copy(update={"state": ExecutionState.RUNNING}))
     assert sim.actuator.count("apply_patch", host.host) == 1
