@@ -10,7 +10,8 @@ least ``min_relative_increase`` above the comparator's), as Kayenta-style judges
 Per (host, metric), the peers are the control (same window, same conditions), the host's own past guards
 against a difference it already had: worse than both -> fail; worse than the peers only -> inconclusive
 (it was already worse before its install); worse than its own past only -> pass (its peers moved too:
-the time did it, not the patch); with one comparator, that one decides; with none -> inconclusive.
+the time did it, not the patch); with the peers alone, they decide; with its own past alone, worse is
+inconclusive (the past cannot tell the patch from the time: a person decides); with neither -> inconclusive.
 A failure must also start with the install: the first samples after it already shifted, the last ones
 before it not (a change the patch made starts when it went in; one already under way before it, or one
 that begins later in the bake, is something else, so it is inconclusive). The check fails if
@@ -176,8 +177,10 @@ def judge(
 def _combine(worse_peers: bool | None, worse_base: bool | None) -> Verdict:
     if worse_peers is None and worse_base is None:
         return Verdict.INCONCLUSIVE
-    if worse_peers is None or worse_base is None:
-        return Verdict.FAIL if (worse_peers or worse_base) else Verdict.PASS
+    if worse_base is None:
+        return Verdict.FAIL if worse_peers else Verdict.PASS
+    if worse_peers is None:  # its own past alone cannot tell the patch from the time (a fault elsewhere)
+        return Verdict.INCONCLUSIVE if worse_base else Verdict.PASS
     if worse_peers:
         return Verdict.FAIL if worse_base else Verdict.INCONCLUSIVE
     return Verdict.PASS  # worse than its past only: the peers moved too, so the time did it, not the patch

@@ -39,9 +39,13 @@ def affected(advisory: Advisory, hosts: Sequence[HostInfo]) -> list[HostInfo]:
     return sorted(out, key=lambda h: h.name)
 
 
-def select_canary(targets: Sequence[HostInfo], policy: RolloutPolicy) -> list[HostInfo]:
-    """Return the canary: the least critical host of each (role, site) group, least critical groups first,
-    at most ``canary_fraction`` of the targets (at least one), and never every target of a larger plan."""
+def select_canary(
+    targets: Sequence[HostInfo], policy: RolloutPolicy, role_sizes: dict[str, int] | None = None
+) -> list[HostInfo]:
+    """Return the canary: the least critical host of each (role, site) group, one role at a time (least critical
+    first), at most ``canary_fraction`` of the targets (at least one), never every target of a larger plan, and
+    never the last host of a role in the fleet (``role_sizes``) when others remain: an unpatched peer of the same
+    role is what the canary is judged against."""
     limit = max(1, math.ceil(policy.canary_fraction * len(targets)))
     if len(targets) > 1:
         limit = min(limit, len(targets) - 1)
@@ -50,7 +54,22 @@ def select_canary(targets: Sequence[HostInfo], policy: RolloutPolicy) -> list[Ho
         groups[(host.role, host.site)].append(host)
     picks = [min(members, key=lambda h: (_weight(h), h.name)) for members in groups.values()]
     picks.sort(key=lambda h: (_weight(h), h.role, h.site, h.name))
-    return picks[:limit]
+    taken: dict[str, int] = defaultdict(int)
+    rounds: list[tuple[int, float, str, str, HostInfo]] = []
+    for host in picks:
+        rounds.append((taken[host.role], _weight(host), host.role, host.name, host))
+        taken[host.role] += 1
+    chosen: list[HostInfo] = []
+    in_role: dict[str, int] = defaultdict(int)
+    for _, _, role, _, host in sorted(rounds, key=lambda item: item[:4]):
+        size = (role_sizes or {}).get(role, 0)
+        if size > 1 and in_role[role] + 1 >= size:
+            continue  # keep one host of this role unpatched to compare with
+        chosen.append(host)
+        in_role[role] += 1
+        if len(chosen) == limit:
+            break
+    return chosen or picks[:1]
 
 
 def assign_waves(
@@ -108,7 +127,10 @@ def build_plan(
     replicas: dict[str, int] = defaultdict(int)
     for host in hosts:
         replicas[host.service] += 1
-    canary = select_canary(targets, policy)
+    role_sizes: dict[str, int] = defaultdict(int)
+    for host in hosts:
+        role_sizes[host.role] += 1
+    canary = select_canary(targets, policy, role_sizes)
     wave_of = assign_waves(targets, canary, policy, replicas)
     n_phases = max(wave_of.values()) + 1
     members: list[list[str]] = [[] for _ in range(n_phases)]

@@ -68,7 +68,10 @@ def test_canary_is_least_critical_first_one_per_role_and_site_and_bounded() -> N
     by_name = {h.name: h for h in hosts}
     groups = [(by_name[c].role, by_name[c].site) for c in canary]
     assert len(set(groups)) == len(groups)  # never two from one role and site
-    assert {by_name[c].criticality for c in canary} <= {"low", "medium"}  # the least critical come first
+    roles = [by_name[c].role for c in canary]
+    assert len(set(roles)) == len(roles)  # one role at a time: every role is tried before any twice
+    assert {"backup", "queue"} <= set(roles)  # the least critical roles first
+    assert "db" not in roles  # the most critical last: 4 of 5 roles fit in 10 %
     small = build_plan(plan_id="P", advisory=advisory(), hosts=hosts[:2], policy=RolloutPolicy(), now=T0)
     assert small.canary_size == 1 and len(small.canary_phases) == 2
 
@@ -98,6 +101,15 @@ def test_no_wave_holds_every_replica_of_a_service() -> None:
     partial = [host("a-1", service="svc"), host("a-2", service="svc", version="1.0.2")]
     plan = build_plan(plan_id="P", advisory=advisory(), hosts=partial, policy=RolloutPolicy(), now=T0)
     assert Counter(h.wave for h in plan.affected_hosts) == {0: 1}
+
+
+def test_the_canary_leaves_an_unpatched_peer_of_each_role() -> None:
+    # one backup host per tenant, each its own (role, site) group: the canary may not take them all
+    hosts = [host(f"b{i}", role="backup", service=f"t{i}-backup", site=f"t{i}-s", crit="low") for i in range(4)]
+    hosts += [host(f"w{i:02d}", role="web", service="acme-web", site="s0") for i in range(36)]
+    plan = build_plan(plan_id="P", advisory=advisory(), hosts=hosts, policy=RolloutPolicy(), now=T0)
+    canary = plan.canary_phases[0].hosts
+    assert sorted(canary) == ["b0", "b1", "b2", "w00"]  # b3 stays unpatched: the backups' peer
 
 
 def test_priority_rises_with_score_exposure_and_criticality() -> None:
