@@ -24,6 +24,7 @@ from api import (
     actions,
     agents,
     alerts,
+    approvals,
     audit,
     control,
     fleet,
@@ -32,6 +33,7 @@ from api import (
     logs,
     metrics,
     patches,
+    silences,
     simulation,
     tasks,
     topology,
@@ -45,6 +47,7 @@ from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase, build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
+from config.safety import build_safety
 from config.settings import Settings, load_settings
 from data.clock import Clock
 from data.patch_windows import MaintenanceWindows
@@ -61,6 +64,7 @@ ROUTERS = (
     control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts, actions, tasks,
     patches,
 )  # fmt: skip
+SAFETY_ROUTERS = (approvals, silences)
 LIVE_TICKS = 10  # TaskOps acts on ticks this close to the sim clock, never on the simulated past stepped at start-up
 
 
@@ -111,6 +115,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.log_handler = handler
     app.state.kb = kb
     app.state.kill_switch = kill_switch
+    safety = build_safety(kb, settings, SimulatedActuator(world))
+    app.state.audit = safety.audit
+    app.state.approvals = safety.approvals
+    app.state.approval_decider = safety.approvals.decide  # the Executor's approve/reject once it exists
+    app.state.silences = safety.silences
+    app.state.actuators = safety.actuators
     app.state.alert_ops = alert_ops
     app.state.predictive_ops = predictive
     app.state.agents = registry
@@ -122,6 +132,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
     patcher.start()
+    safety.approval_sweeper.start()
     if settings.SIM_AUTOSTART:
         runner.start()
     try:
@@ -129,6 +140,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         runner.shutdown()
         patcher.stop()
+        safety.approval_sweeper.stop()
         executor.stop()
         forecaster.stop()
         alert_ops.close()
@@ -224,7 +236,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
     install_error_handlers(app)
-    for module in ROUTERS:
+    for module in ROUTERS + SAFETY_ROUTERS:
         app.include_router(module.router)
     serve_dashboard(app, settings.FRONTEND_DIST)
     return app

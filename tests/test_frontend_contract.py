@@ -34,6 +34,11 @@ SCHEMA_OF = {
     "HealthCheck": "HealthCheck",
     "MetricComparison": "MetricComparison",
     "Advisory": "Advisory",
+    "AuditLogRow": "AuditLogRow",
+    "ChainStatus": "ChainStatusOut",
+    "Approval": "Approval",
+    "Silence": "SilenceOut",
+    "SilenceMatcher": "Matcher",
 }
 
 

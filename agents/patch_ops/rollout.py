@@ -67,7 +67,7 @@ STATUS_OF = {
     S.FAILED: PatchStatus.FAILED,
 }
 
-AuditWrite = Callable[[AuditEntry], None]
+AuditWrite = Callable[[AuditEntry], object]  # the audit log returns the stored entry; unused here
 IncidentHosts = Callable[[], set[str]]
 
 

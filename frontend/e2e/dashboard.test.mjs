@@ -4,51 +4,17 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { REPO, freePort, launchChromium, newPage as openPage, parseCsv, waitFor } from "./support.mjs";
 
-const REPO = resolve(import.meta.dirname, "../..");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 let server;
 let browser;
 let base;
 let workdir;
 
-function freePort() {
-  return new Promise((ok) => {
-    const probe = createServer();
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => ok(port));
-    });
-  });
-}
-
-async function waitFor(check, what, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch {
-      // not ready yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((ok) => setTimeout(ok, 200));
-  }
-}
-
 const json = async (path, init) => (await fetch(`${base}${path}`, init)).json();
-
-async function newPage() {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  page.errors = [];
-  page.on("console", (message) => message.type() === "error" && page.errors.push(message.text()));
-  page.on("pageerror", (error) => page.errors.push(String(error)));
-  return page;
-}
+const newPage = () => openPage(browser);
 
 before(async () => {
   workdir = mkdtempSync(join(tmpdir(), "opsforge-e2e-"));
@@ -64,11 +30,7 @@ before(async () => {
     stdio: "ignore",
   });
   await waitFor(async () => (await fetch(`${base}/api/health`)).ok, "the API");
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
   await waitFor(async () => (await json("/api/incidents?limit=5")).length >= 3, "incidents from the simulator");
 });
 
@@ -217,33 +179,6 @@ test("the log panel streams new lines", async () => {
   });
   await page.close();
 });
-
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(cell);
-      cell = "";
-    } else if (c === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-    } else if (c !== "\r") cell += c;
-  }
-  return rows;
-}
 
 test("CSV export downloads exactly the filtered rows of every page", async () => {
   // Freeze the world so the export and the API see the same incidents.

@@ -47,6 +47,9 @@ export function Layout({ children }: { children: ReactNode }) {
         <NavLink to="/alerts">Alerts</NavLink>
         <NavLink to="/forecasting">Forecasting</NavLink>
         <NavLink to="/patches">Patch Management</NavLink>
+        <NavLink to="/approvals">Approvals</NavLink>
+        <NavLink to="/silences">Silences</NavLink>
+        <NavLink to="/audit-logs">Audit Logs</NavLink>
         <SimulationControl />
       </nav>
       <main className="content">{children}</main>
