@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -18,6 +18,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from agents.alert_ops import build_alert_ops
 from agents.base import AgentRegistry
+from agents.patch_ops import PatchOps, RolloutEngine, RolloutPolicy
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger, labels_to_series
 from agents.task_ops import SPECS, TaskOps
 from api import (
@@ -33,6 +34,7 @@ from api import (
     logs,
     metrics,
     openapi_doc,
+    patches,
     silences,
     simulation,
     tasks,
@@ -52,18 +54,22 @@ from config.runtime import tune_garbage_collector
 from config.safety import Safety, build_safety
 from config.settings import Settings, load_settings
 from data.clock import Clock
+from data.patch_windows import MaintenanceWindows
 from data.prometheus import HttpPrometheus, PrometheusSource
 from data.remote_write import SOURCE as REMOTE_WRITE_SOURCE
 from data.series_sources import SeriesSources, SourcedSink
 from data.sim.actuator import SimulatedActuator, SimulatedInventory
+from data.sim.inventory import SimInventory, WorldClock
 from data.sim.metric_truth import SimulatorTruth
 from data.sim.world import World
+from data.timeutil import utc_now
 from live_data_generator import build_simulation, build_world
 
 log = logging.getLogger("opsforge")
 
 ROUTERS = (
     control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts, actions, tasks,
+    patches,
 )  # fmt: skip
 LIVE_TICKS = 10  # TaskOps acts on ticks this close to the sim clock, never on the simulated past stepped at start-up
 SAFETY_ROUTERS = (approvals, silences)
@@ -86,6 +92,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         metric_sink=SourcedSink(metric_store, sources, "simulator", key_of=labels_to_series),
         topology_sink=alert_ops,
         faults_paused=lambda: kill_switch.active,
+        on_advisory=lambda advisory: patch_ops.receive(advisory),
     )
     ledger = RiskLedger(
         load=lambda: kb.get_setting(LEDGER_SETTING), save=lambda body: kb.put_setting(LEDGER_SETTING, body)
@@ -124,6 +131,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     safety = build_safety(kb, settings, SimulatedActuator(world), now=runner.clock.now)
     executor, task_ops = build_remediation(settings, kb, kill_switch, world, runner.clock, safety)
     registry.register("TaskOps", task_ops, autonomous=True)
+    patch_ops = build_patch_ops(settings, kb, kill_switch, world, executor, metric_store, predictive)
+    patcher = PeriodicWorker("patch-ops", settings.PATCH_TICK_S, patch_ops.tick)
     app.state.executor = executor
     app.state.task_ops = task_ops
     app.state.audit = safety.audit
@@ -140,8 +149,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.agents = registry
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
     app.state.simulation = runner
+    app.state.patch_ops = patch_ops
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
+    patcher.start()
     safety.approval_sweeper.start()
     if prometheus is not None:
         prometheus.start()
@@ -151,6 +162,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         runner.shutdown()
+        patcher.stop()
         executor.stop()
         safety.approval_sweeper.stop()
         if prometheus is not None:
@@ -208,6 +220,48 @@ def prometheus_source(settings: Settings, store: MetricStore, sources: SeriesSou
         backfill=timedelta(hours=settings.PROMETHEUS_BACKFILL_HOURS),
         max_backoff=timedelta(seconds=settings.PROMETHEUS_MAX_BACKOFF_S),
     )
+
+
+def build_patch_ops(
+    settings: Settings,
+    kb: KnowledgeBase,
+    kill_switch: KillSwitch,
+    world: World,
+    executor: Executor,
+    metric_store: MetricStore,
+    predictive: PredictiveOps,
+) -> PatchOps:
+    """Return PatchOps running its roll-outs through ``executor`` on the simulated fleet's time, with
+    PredictiveOps' anomaly flags and the open incidents as evidence."""
+
+    def anomalies(hosts: Sequence[str], metrics: Sequence[str], start: datetime, end: datetime) -> int:
+        chosen, names = set(hosts), set(metrics)
+        return sum(1 for f in predictive.flags() if f.host in chosen and f.metric in names and start <= f.time < end)
+
+    def incident_hosts() -> set[str]:
+        return {h for i in kb.list_incidents(status="open", limit=500).items for h in i.hosts}
+
+    policy = RolloutPolicy(
+        canary_fraction=settings.PATCH_CANARY_FRACTION,
+        waves=settings.patch_waves,
+        canary_bake_s=settings.PATCH_CANARY_BAKE_S,
+        wave_bake_s=settings.PATCH_WAVE_BAKE_S,
+        auto_approve_min_cvss=settings.PATCH_AUTO_APPROVE_MIN_CVSS,
+    )
+    engine = RolloutEngine(
+        save=kb.save_patch_plan,
+        executor=executor,
+        inventory=SimInventory(world),
+        metrics=metric_store,
+        clock=WorldClock(world, utc_now),
+        kill_switch_active=lambda: kill_switch.active,
+        audit=kb.append_audit,
+        policy=policy,
+        windows=MaintenanceWindows(settings.PATCH_MAINTENANCE_WINDOWS),
+        incident_hosts=incident_hosts,
+        anomalies=anomalies,
+    )
+    return PatchOps(kb, engine)
 
 
 def create_app(settings: Settings) -> FastAPI:

@@ -37,20 +37,22 @@ def compute_kpis(
     alerts_reduced: float | None,
     upcoming_risks: int | None,
     tasks_automated: int | None = None,
+    patches_pending: int | None = None,
 ) -> Kpis:
     """Return the KPI figures; the callers pass what their engines measured (None when they cannot yet).
 
     ``tasksAutomated`` is `automated_task_count` when an Executor runs (None otherwise: a count of zero
     would claim a subsystem ran). ``mttrReduction`` stays None: incidents fixed autonomously and those
     left alone are different faults, so their MTTRs do not make a baseline (bench/remediation.py
-    compares the same simulated day with and without autonomy instead). ``patchesPending`` waits for PatchOps.
+    compares the same simulated day with and without autonomy instead). ``patchesPending`` is PatchOps'
+    count of plans not finished (None without PatchOps).
     """
     return Kpis(
         alertsReduced=alerts_reduced,
         mttrReduction=None,
         tasksAutomated=tasks_automated,
         activeIncidents=active_incident_count(kb),
-        patchesPending=None,
+        patchesPending=patches_pending,
         upcomingRisks=upcoming_risks,
     )
 

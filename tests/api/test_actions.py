@@ -106,7 +106,7 @@ def test_high_risk_waits_for_a_second_person(client: TestClient) -> None:
     approved = client.post(url, json={"actor": "bob", "reason": "window ok"}, headers=bearer("ana"))
     assert approved.status_code == 200 and approved.json()["state"] == "running"
     assert approved.json()["approved_by"] == "user:ana"
-    executor(client).wait(action_id, 10)  # one reboot in flight per service (blast radius): let it finish first
+    executor(client).wait(action_id, 30)  # one replica of a service at a time: the next waits for this one
     other = post(client, action="reboot", target="acme-web-02").json()
     assert other["state"] == "awaiting_approval", other
     rejected = client.post(f"/api/actions/{other['id']}/reject", json={"reason": "no"}, headers=bearer("ana"))
