@@ -97,6 +97,7 @@ def post_samples(body: SamplesIn, sink: ApiMetricsDep) -> AcceptedOut:
 @router.post(
     "/metrics/remote-write", response_model=RemoteWriteOut, status_code=status.HTTP_202_ACCEPTED,
     dependencies=[Authorized], openapi_extra=REMOTE_WRITE_BODY,
+    responses={422: {"description": "the body is not snappy-compressed remote-write protobuf, or over the limits"}},
 )  # fmt: skip
 def post_remote_write(body: RawBody, sink: RemoteWriteDep, settings: SettingsDep) -> RemoteWriteOut:
     decoded = decode(body, max_bytes=settings.REMOTE_WRITE_MAX_BYTES, max_samples=settings.REMOTE_WRITE_MAX_SAMPLES)

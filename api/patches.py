@@ -7,7 +7,7 @@ plan. Commands answer 409 when the plan's state forbids them (or the kill switch
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, Field
@@ -77,6 +77,13 @@ class AdvisoryTruthOut(BaseModel):
     bad_hosts: list[str]
 
 
+PLAN_UNKNOWN: dict[int | str, dict[str, Any]] = {404: {"description": "no patch plan has this id"}}
+COMMAND_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **PLAN_UNKNOWN,
+    409: {"description": "the plan's state does not allow this command now"},
+}
+
+
 @router.get("/patches", response_model=list[PatchSummary])
 def list_plans(
     patch_ops: PatchOpsDep,
@@ -92,7 +99,15 @@ def list_plans(
     return [PatchSummary.model_validate(plan.model_dump()) for plan in page.items]
 
 
-@router.post("/patches", response_model=PatchPlan, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/patches",
+    response_model=PatchPlan,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        404: {"description": "no advisory has this id"},
+        409: {"description": "a plan for the advisory is open, or no host runs an affected version"},
+    },
+)
 def create_plan(body: PlanCreate, patch_ops: PatchOpsDep, who: OperatorDep) -> PatchPlan:
     return patch_ops.create_plan(body.advisory_id, actor=f"user:{who.name}")
 
@@ -112,34 +127,35 @@ def list_advisories(
 
 
 @router.post(
-    "/patches/advisories", response_model=Advisory, status_code=status.HTTP_201_CREATED, dependencies=[Authorized]
-)
+    "/patches/advisories", response_model=Advisory, status_code=status.HTTP_201_CREATED, dependencies=[Authorized],
+    responses={409: {"description": "an advisory with this id exists with different content"}},
+)  # fmt: skip
 def add_advisory(body: AdvisoryIn, patch_ops: PatchOpsDep) -> Advisory:
     """Store an advisory (idempotent for the same content; 409 when the id exists with other content)."""
     return patch_ops.add_advisory(body)
 
 
-@router.get("/patches/{plan_id}", response_model=PatchPlan)
+@router.get("/patches/{plan_id}", response_model=PatchPlan, responses=PLAN_UNKNOWN)
 def get_plan(plan_id: str, patch_ops: PatchOpsDep) -> PatchPlan:
     return patch_ops.get(plan_id)
 
 
-@router.post("/patches/{plan_id}/approve", response_model=PatchPlan)
+@router.post("/patches/{plan_id}/approve", response_model=PatchPlan, responses=COMMAND_RESPONSES)
 def approve(plan_id: str, body: CommandIn, patch_ops: PatchOpsDep, who: OperatorDep) -> PatchPlan:
     return patch_ops.approve(plan_id, actor=f"user:{who.name}", reason=body.reason)
 
 
-@router.post("/patches/{plan_id}/pause", response_model=PatchPlan)
+@router.post("/patches/{plan_id}/pause", response_model=PatchPlan, responses=COMMAND_RESPONSES)
 def pause(plan_id: str, body: CommandIn, patch_ops: PatchOpsDep, who: OperatorDep) -> PatchPlan:
     return patch_ops.pause(plan_id, actor=f"user:{who.name}", reason=body.reason)
 
 
-@router.post("/patches/{plan_id}/resume", response_model=PatchPlan)
+@router.post("/patches/{plan_id}/resume", response_model=PatchPlan, responses=COMMAND_RESPONSES)
 def resume(plan_id: str, body: CommandIn, patch_ops: PatchOpsDep, who: OperatorDep) -> PatchPlan:
     return patch_ops.resume(plan_id, actor=f"user:{who.name}", reason=body.reason)
 
 
-@router.post("/patches/{plan_id}/rollback", response_model=PatchPlan)
+@router.post("/patches/{plan_id}/rollback", response_model=PatchPlan, responses=COMMAND_RESPONSES)
 def rollback(plan_id: str, body: CommandIn, patch_ops: PatchOpsDep, who: OperatorDep) -> PatchPlan:
     return patch_ops.rollback(plan_id, actor=f"user:{who.name}", reason=body.reason)
 

@@ -63,7 +63,15 @@ def connect_approvals(executor: Executor, approvals: ApprovalStore) -> Decider:
         current = approvals.get(approval_key)
         if current is not None and current.state is not ApprovalState.PENDING:
             return current  # closed by the listener when the Executor finished the action at once
-        return approvals.decide(approval_key, approve, actor, reason)
+        try:
+            return approvals.decide(approval_key, approve, actor, reason)
+        except Conflict:
+            # The action finished on its worker meanwhile and the listener closed the approval with this same
+            # decision (the Executor holds it): answer with that, not a 409 for a decision that was taken.
+            current = approvals.get(approval_key)
+            if current is not None and current.state is not ApprovalState.PENDING:
+                return current
+            raise
 
     executor.subscribe_awaiting(opened)
     executor.subscribe(finished)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import Field, StrictFloat, StringConstraints, field_validator
 
 from data.models import Model, Severity
 from data.timeutil import UtcDatetime
@@ -40,7 +40,7 @@ class AdvisoryIn(Model):
     package: Name
     fixed_version: Name
     severity: Severity
-    cvss: float = Field(ge=0.0, le=10.0, allow_inf_nan=False)
+    cvss: StrictFloat = Field(ge=0.0, le=10.0, allow_inf_nan=False)  # a number, never its text
     affected_os: list[Name] = Field(min_length=1, max_length=32)
     affected_versions: list[Name] = Field(default_factory=list, max_length=256)
     published_at: UtcDatetime | None = None
