@@ -10,7 +10,7 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -18,22 +18,44 @@ from fastapi.middleware.cors import CORSMiddleware
 from agents.alert_ops import build_alert_ops
 from agents.base import AgentRegistry
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
-from api import agents, alerts, audit, control, fleet, forecasts, incidents, logs, metrics, simulation, topology
+from agents.task_ops import SPECS, TaskOps
+from api import (
+    actions,
+    agents,
+    alerts,
+    audit,
+    control,
+    fleet,
+    forecasts,
+    incidents,
+    logs,
+    metrics,
+    simulation,
+    tasks,
+    topology,
+)
 from api.dashboard import serve_dashboard
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from config import terminal_logger
+from config.action_executor import Executor, Limits
 from config.kill_switch import KillSwitch
-from config.knowledge_base import build_knowledge_base
+from config.knowledge_base import KnowledgeBase, build_knowledge_base
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
+from data.clock import Clock
+from data.sim.actuator import SimulatedActuator, SimulatedInventory
 from data.sim.metric_truth import SimulatorTruth
+from data.sim.world import World
 from live_data_generator import build_simulation, build_world
 
 log = logging.getLogger("opsforge")
 
-ROUTERS = (control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts)
+ROUTERS = (
+    control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts, actions, tasks,
+)  # fmt: skip
+LIVE_TICKS = 10  # TaskOps acts on ticks this close to the sim clock, never on the simulated past stepped at start-up
 
 
 @asynccontextmanager
@@ -69,9 +91,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
     def advance(sim_time: datetime) -> None:
         alert_ops.advance_to(sim_time)
+        if sim_time >= runner.clock.now() - LIVE_TICKS * timedelta(seconds=settings.SIM_TICK_SECONDS):
+            task_ops.tick()
+            executor.expire_due()
 
     newest = kb.list_alerts(limit=1).items
     runner = build_simulation(settings, world, after_step=advance, newest_alert=newest[0].startsAt if newest else None)
+    executor, task_ops = build_remediation(settings, kb, kill_switch, world, runner.clock)
+    registry.register("TaskOps", task_ops, autonomous=True)
     app.state.log_handler = handler
     app.state.kb = kb
     app.state.kill_switch = kill_switch
@@ -80,6 +107,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.agents = registry
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
     app.state.simulation = runner
+    app.state.executor = executor
+    app.state.task_ops = task_ops
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
     if settings.SIM_AUTOSTART:
@@ -88,11 +117,43 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         runner.shutdown()
+        executor.stop()
         forecaster.stop()
         alert_ops.close()
         kb.close()
         log.info("OpsForge stopped")
         terminal_logger.uninstall(handler)
+
+
+def build_remediation(
+    settings: Settings, kb: KnowledgeBase, kill_switch: KillSwitch, world: World, clock: Clock
+) -> tuple[Executor, TaskOps]:
+    """Return the Executor over the simulated fleet (on sim time) and TaskOps, which acts only through it."""
+    inventory = SimulatedInventory(world)
+    actuator = SimulatedActuator(world)
+    executor = Executor(
+        actuator_for=lambda tenant: actuator,
+        kill_switch=kill_switch,
+        kb=kb,
+        clock=clock,
+        catalogue=SPECS,
+        inventory=inventory,
+        limits=Limits.from_settings(settings),
+        observe=inventory.observe,
+        workers=settings.EXEC_WORKERS,
+    )
+    task_ops = TaskOps(
+        kb,
+        executor,
+        inventory,
+        SPECS,
+        clock.now,
+        autonomy=lambda: settings.AUTONOMY_ENABLED,
+        scheduled=lambda: settings.SCHEDULED_TASKS_ENABLED,
+        min_confidence=settings.AUTONOMY_MIN_CONFIDENCE,
+    )
+    executor.subscribe(task_ops.learner)
+    return executor, task_ops
 
 
 def create_app(settings: Settings) -> FastAPI:

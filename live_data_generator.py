@@ -71,6 +71,11 @@ class SimulationRunner:
         self._thread: threading.Thread | None = None
 
     @property
+    def clock(self) -> SimClock:
+        """The sim clock this runner steps by (frozen while stopped)."""
+        return self._clock
+
+    @property
     def running(self) -> bool:
         thread = self._thread
         return thread is not None and thread.is_alive() and not self._stop.is_set()

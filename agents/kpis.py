@@ -7,8 +7,10 @@ yet, is None ("not enough data yet"), never a made-up number.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from config.knowledge_base import KnowledgeBase
+from data.execution import ExecutionState
 from data.models import IncidentStatus
 
 ACTIVE_STATUSES = (IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED, IncidentStatus.MITIGATING)
@@ -34,18 +36,33 @@ def compute_kpis(
     *,
     alerts_reduced: float | None,
     upcoming_risks: int | None,
+    tasks_automated: int | None = None,
 ) -> Kpis:
     """Return the KPI figures; the callers pass what their engines measured (None when they cannot yet).
 
-    ``mttrReduction``, ``tasksAutomated`` and ``patchesPending`` stay None until remediation and
-    patching record outcomes: a reduction needs a stated baseline, and a count of zero would claim
-    that a subsystem ran when it does not exist yet.
+    ``tasksAutomated`` is `automated_task_count` when an Executor runs (None otherwise: a count of zero
+    would claim a subsystem ran). ``mttrReduction`` stays None: incidents fixed autonomously and those
+    left alone are different faults, so their MTTRs do not make a baseline (bench/remediation.py
+    compares the same simulated day with and without autonomy instead). ``patchesPending`` waits for PatchOps.
     """
     return Kpis(
         alertsReduced=alerts_reduced,
         mttrReduction=None,
-        tasksAutomated=None,
+        tasksAutomated=tasks_automated,
         activeIncidents=active_incident_count(kb),
         patchesPending=None,
         upcomingRisks=upcoming_risks,
+    )
+
+
+AUTOMATED_WINDOW = timedelta(hours=24)
+
+
+def automated_task_count(kb: KnowledgeBase, now: datetime, window: timedelta = AUTOMATED_WINDOW) -> int:
+    """Return how many actions an agent requested and no person approved were verified successful, among
+    those created in ``window`` before ``now`` (the Executor's clock: sim time when simulated)."""
+    return sum(
+        1
+        for r in kb.iter_executions(state=ExecutionState.SUCCEEDED.value, since=now - window)
+        if r.verified and r.approved_by is None and r.request.requested_by.startswith("agent:")
     )

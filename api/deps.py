@@ -14,6 +14,8 @@ from fastapi import Depends, HTTPException, Request, status
 from agents.alert_ops import AlertOps
 from agents.base import AgentRegistry
 from agents.predictive_ops import PredictiveOps
+from agents.task_ops import TaskOps
+from config.action_executor import Executor
 from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase
 from config.settings import Settings
@@ -70,5 +72,7 @@ SimulationDep = Annotated[SimulationRunner, Depends(state_dep("simulation"))]
 AlertOpsDep = Annotated[AlertOps, Depends(state_dep("alert_ops"))]
 PredictiveDep = Annotated[PredictiveOps, Depends(state_dep("predictive_ops"))]
 AgentsDep = Annotated[AgentRegistry, Depends(state_dep("agents"))]
+ExecutorDep = Annotated[Executor, Depends(state_dep("executor"))]
+TaskOpsDep = Annotated[TaskOps, Depends(state_dep("task_ops"))]
 WorldDep = Annotated[World, Depends(get_world)]
 Authorized = Depends(require_token)

@@ -6,8 +6,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 
-from agents.kpis import compute_kpis
-from api.deps import AlertOpsDep, Authorized, KbDep, PredictiveDep
+from agents.kpis import automated_task_count, compute_kpis
+from api.deps import AlertOpsDep, Authorized, ExecutorDep, KbDep, PredictiveDep
 from data.models import MetricSampleIn
 
 router = APIRouter(prefix="/api", tags=["metrics"])
@@ -18,7 +18,10 @@ class MetricsOut(BaseModel):
         description="% of distinct alerts (fingerprints) that joined an existing incident instead of opening one"
     )
     mttrReduction: float | None = Field(description="MTTR reduction against a stated baseline; null until measurable")
-    tasksAutomated: int | None = Field(description="remediation actions executed successfully; null until TaskOps runs")
+    tasksAutomated: int | None = Field(
+        description="actions an agent requested and no person approved that were verified successful, "
+        "created in the last 24 h of the Executor's clock (sim time when simulated)"
+    )
     activeIncidents: int | None = Field(description="incidents not yet resolved")
     patchesPending: int | None = Field(description="patch plans pending or in progress; null until PatchOps runs")
     upcomingRisks: int | None = Field(description="open predicted threshold crossings")
@@ -33,8 +36,13 @@ class AcceptedOut(BaseModel):
 
 
 @router.get("/metrics", response_model=MetricsOut)
-def get_metrics(kb: KbDep, alert_ops: AlertOpsDep, predictive: PredictiveDep) -> MetricsOut:
-    kpis = compute_kpis(kb, alerts_reduced=alert_ops.alerts_reduced(), upcoming_risks=predictive.open_risk_count())
+def get_metrics(kb: KbDep, alert_ops: AlertOpsDep, predictive: PredictiveDep, executor: ExecutorDep) -> MetricsOut:
+    kpis = compute_kpis(
+        kb,
+        alerts_reduced=alert_ops.alerts_reduced(),
+        upcoming_risks=predictive.open_risk_count(),
+        tasks_automated=automated_task_count(kb, executor.now()),
+    )
     return MetricsOut(**kpis.__dict__)
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -57,6 +59,17 @@ class KillSwitch:
 
     def state(self) -> KillSwitchState:
         return self._state
+
+    @contextmanager
+    def gate(self) -> Iterator[bool]:
+        """Hold the switch still while the caller checks it and registers a start; yield whether it is active.
+
+        `set` takes the same lock, so a start registered inside the gate with the switch off happened before
+        any activation that has returned: once `set(True)` returns, no gate holder can see it off again.
+        Keep the body short (no fleet calls): activation waits for it.
+        """
+        with self._lock:
+            yield self._state.active
 
     def set(self, active: bool, *, reason: str, actor: str) -> tuple[KillSwitchState, bool]:
         """Set the switch; return the state and whether it changed (setting the current value is a no-op)."""

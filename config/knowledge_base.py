@@ -7,7 +7,7 @@ suite (`tests/config/test_knowledge_base.py`). Methods are thread-safe and retur
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -18,6 +18,7 @@ from pydantic import BaseModel
 
 from config.document_store import Doc, DocumentStore, InvalidCursor, JsonDict
 from config.settings import KbBackend, Settings
+from data.execution import ExecutedAction
 from data.labels import DEFAULT_TENANT, tenant_of_labels
 from data.models import Action, Alert, AuditEntry, Incident, OutcomeRecord, PatchPlan, Risk
 from data.timeutil import to_utc
@@ -38,6 +39,7 @@ class Collection(StrEnum):
     SELECTION_STATS = "selection_stats"
     ACTION_STATS = "action_stats"
     SETTINGS = "settings"
+    EXECUTIONS = "executions"
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,59 @@ class KnowledgeBase:
     ) -> Page[Action]:
         where = {"incident_id": incident_id, "status": status}
         return self._page(Action, Collection.ACTIONS, limit=limit, cursor=cursor, where=where)
+
+    def save_execution(self, record: ExecutedAction) -> None:
+        """Insert or replace an Executor record (keyed by id, ordered by creation time)."""
+        request = record.request
+        doc = self._doc(
+            record.id,
+            record.created_at,
+            record,
+            state=record.state,
+            tenant=request.tenant,
+            target=request.target,
+            incident_id=request.incident_id,
+            idempotency_key=request.idempotency_key,
+            correlation_id=request.correlation_id,
+        )
+        self.store.put(Collection.EXECUTIONS, [doc])
+
+    def get_execution(self, action_id: str) -> ExecutedAction | None:
+        return self._get(ExecutedAction, Collection.EXECUTIONS, action_id)
+
+    def list_executions(
+        self,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        state: str | None = None,
+        tenant: str | None = None,
+        incident_id: str | None = None,
+        idempotency_key: str | None = None,
+        correlation_id: str | None = None,
+        target: str | None = None,
+        since: datetime | None = None,
+    ) -> Page[ExecutedAction]:
+        """Return Executor records newest first (by creation), filtered by equality and ``created_at >= since``."""
+        where = {
+            "state": state,
+            "tenant": tenant,
+            "incident_id": incident_id,
+            "idempotency_key": idempotency_key,
+            "correlation_id": correlation_id,
+            "target": target,
+        }
+        return self._page(ExecutedAction, Collection.EXECUTIONS, limit=limit, cursor=cursor, where=where, since=since)
+
+    def iter_executions(self, **filters: Any) -> Iterator[ExecutedAction]:
+        """Yield every Executor record matching `list_executions` filters, newest first, page by page."""
+        cursor: str | None = None
+        while True:
+            page = self.list_executions(limit=500, cursor=cursor, **filters)
+            yield from page.items
+            cursor = page.next_cursor
+            if cursor is None:
+                return
 
     def save_patch_plan(self, plan: PatchPlan) -> None:
         self.store.put(Collection.PATCH_PLANS, [self._doc(plan.id, plan.created_at, plan, status=plan.status)])

@@ -98,6 +98,26 @@ class Settings(BaseSettings):
     FORECAST_INTERVAL_S: Annotated[float, Field(gt=0, le=3600)] = 15.0
     # daily seasonal models join the forecast's model choice (for series whose window spans two days)
     FORECAST_SEASONAL: bool = False
+    # The Executor's guardrails (config.guardrails.Limits); times are in the clock the Executor runs on
+    # (sim time when simulated).
+    EXEC_DRY_RUN: bool = False
+    EXEC_ALLOWLIST: dict[str, list[str]] = Field(default_factory=lambda: {"*": ["*"]})
+    EXEC_COOLDOWN_S: Annotated[float, Field(ge=0, le=86_400)] = 600.0
+    EXEC_RATE_GLOBAL_PER_HOUR: Annotated[int, Field(ge=0, le=100_000)] = 60
+    EXEC_RATE_TENANT_PER_HOUR: Annotated[int, Field(ge=0, le=100_000)] = 20
+    EXEC_MAX_CONCURRENT_PER_TENANT: Annotated[int, Field(ge=1, le=1000)] = 3
+    EXEC_MAX_CONCURRENT_PER_SERVICE: Annotated[int, Field(ge=1, le=1000)] = 1
+    EXEC_MEDIUM_MIN_CONFIDENCE: Annotated[float, Field(ge=0, le=1)] = 0.8
+    EXEC_APPROVAL_TTL_S: Annotated[float, Field(gt=0, le=7 * 86_400)] = 3600.0
+    EXEC_TIMEOUT_S: Annotated[float, Field(gt=0, le=3600)] = 120.0
+    EXEC_MAX_ATTEMPTS: Annotated[int, Field(ge=1, le=10)] = 3
+    EXEC_RETRY_BACKOFF_S: Annotated[float, Field(ge=0, le=600)] = 1.0
+    EXEC_WORKERS: Annotated[int, Field(ge=1, le=32)] = 4
+    # TaskOps: act on new incidents by itself (through the Executor), and from which proposal confidence.
+    AUTONOMY_ENABLED: bool = True
+    AUTONOMY_MIN_CONFIDENCE: Annotated[float, Field(ge=0, le=1)] = 0.5
+    # Scheduled tasks (backups, certificate renewal, log clean-up) run on their cron expressions.
+    SCHEDULED_TASKS_ENABLED: bool = True
     OPSFORGE_API_TOKEN: SecretStr | None = None
     OPSFORGE_ALLOW_INSECURE: bool = False
     FRONTEND_DIST: Path = Path("frontend/dist")
@@ -111,6 +131,17 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_endpoint_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("EXEC_ALLOWLIST")
+    @classmethod
+    def _allowlist_names(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for tenant, actions in value.items():
+            if not tenant or len(tenant) > 200:
+                raise ValueError("tenant names must be 1-200 characters ('*' is the default for every tenant)")
+            bad = [a for a in actions if not a or len(a) > 64 or (not a.replace("_", "").isalnum() and a != "*")]
+            if bad:
+                raise ValueError(f"{tenant}: {bad[0]!r} is not an action id or '*'")
+        return value
 
     @field_validator("CORS_ORIGIN")
     @classmethod

@@ -6,6 +6,7 @@ runbook back-ends implement it.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 from pydantic import Field
@@ -33,3 +34,21 @@ class ActionResult(Model):
 class FleetActuator(Protocol):
     def apply(self, action: Action) -> ActionResult:
         """Carry out ``action`` on the fleet and report what was observed afterwards."""
+
+
+@dataclass(frozen=True)
+class TargetInfo:
+    """What the fleet knows about an action's target: a host, or a service (all its hosts)."""
+
+    name: str
+    tenant: str
+    service: str
+    role: str
+    hosts: tuple[str, ...]
+    service_hosts: tuple[str, ...]
+    tls: bool = False
+
+
+class Inventory(Protocol):
+    def resolve(self, target: str) -> TargetInfo | None:
+        """Return what is known of the host or service named ``target``, or None when there is none."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from data.actuation import ActionResult
+from data.actuation import ActionResult, TargetInfo
 from data.errors import Conflict, InvalidInput, NotFound
 from data.models import Action, ActionStatus, LogType
 from data.sim.advisories import REBOOT_PACKAGES
@@ -168,3 +168,32 @@ class SimulatedActuator:
             history = world.patch_history.get((h, str(package)))
             if history:
                 world.fleet.hosts[h].packages[str(package)] = history.pop()
+
+
+class SimulatedInventory:
+    """`data.actuation.Inventory` over the simulated fleet: hosts and services by name."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+
+    def resolve(self, target: str) -> TargetInfo | None:
+        """Return the host or service named ``target`` with its tenant, service and replicas, or None."""
+        fleet = self.world.fleet
+        if target in fleet.host_index:
+            host = fleet.hosts[fleet.host_index[target]]
+            service = fleet.services[host.service]
+            return TargetInfo(target, host.tenant, service.name, host.role, (target,), service.hosts, host.tls)
+        named = fleet.services.get(target)
+        if named is None:
+            return None
+        tls = any(fleet.hosts[fleet.host_index[h]].tls for h in named.hosts)
+        return TargetInfo(target, named.tenant, named.name, named.role, named.hosts, named.hosts, tls)
+
+    def hosts(self) -> list[TargetInfo]:
+        """Return every host of the fleet."""
+        return [info for h in self.world.fleet.hosts if (info := self.resolve(h.name)) is not None]
+
+    def observe(self, hosts: list[str]) -> dict[str, dict[str, float]]:
+        """Return each host's noise-free signals now (monitoring's view after an action)."""
+        fleet = self.world.fleet
+        return {h: self.world.observe(fleet.host_index[h]) for h in hosts if h in fleet.host_index}

@@ -104,6 +104,26 @@ test("incidents appear and a detail opens; its deep link survives a reload", asy
   await page.close();
 });
 
+test("an incident's page lists the actions taken on it with each guardrail decision", async () => {
+  // TaskOps remedies new incidents through the Executor as the simulator runs; wait for a verified one.
+  const verified = await waitFor(async () => {
+    const page = await json("/api/actions?state=succeeded&limit=50");
+    return page.items.find((action) => action.request.incident_id);
+  }, "a verified autonomous action");
+  const page = await newPage();
+  await page.goto(`${base}/incidents/${verified.request.incident_id}`);
+  await page.getByRole("heading", { name: "Actions" }).waitFor();
+  const card = page.getByTestId("incident-action").filter({ hasText: verified.id });
+  await card.waitFor();
+  assert.match(await card.innerText(), new RegExp(verified.request.action));
+  assert.match(await card.getByTestId("action-outcome").innerText(), /^verified: /);
+  const rules = await card.getByTestId("guard-decision").allInnerTexts();
+  assert.deepEqual(rules.map((row) => row.split("\t")[0]), verified.decisions.map((decision) => decision.rule));
+  assert.match(rules[0], /kill_switch\s+allowed/);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 test("an operator acknowledges then resolves an incident with reasons; timeline, audit and the API agree", async () => {
   await waitFor(async () => (await json("/api/incidents?status=open&limit=1")).length === 1, "an open incident");
   // Freeze the world so the engine does not resolve the incident on its own while the operator works on it.

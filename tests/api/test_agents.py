@@ -27,7 +27,10 @@ def test_agents_report_their_state_and_autonomy(tmp_path: Path) -> None:
     with TestClient(create_app(make_settings(tmp_path))) as client:
         client.put("/api/kill-switch", json={"active": True, "reason": "freeze"})
         agents = client.get("/api/agents").json()
-        assert [a["name"] for a in agents] == ["AlertOps", "PredictiveOps"]
+        assert [a["name"] for a in agents] == ["AlertOps", "PredictiveOps", "TaskOps"]
         assert list(agents[0]) == ["name", "status", "actions", "lastAction", "lastActionTime", "autonomous"]
-        # neither acts on the fleet, so the kill switch does not pause them
-        assert {(a["status"], a["autonomous"]) for a in agents} == {("active", False)}
+        # the first two do not act on the fleet, so the kill switch does not pause them; TaskOps does
+        states = {a["name"]: (a["status"], a["autonomous"]) for a in agents}
+        assert states == {
+            "AlertOps": ("active", False), "PredictiveOps": ("active", False), "TaskOps": ("paused", True),
+        }  # fmt: skip

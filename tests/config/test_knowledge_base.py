@@ -264,3 +264,47 @@ def test_alert_records_are_keyed_by_tenant_and_fingerprint(kb: KnowledgeBase) ->
     assert kb.get_alert("same", "acme") == mine and kb.get_alert("same", "globex") == theirs
     assert kb.get_alert("same") is None  # the default tenant has no such alert
     assert len(kb.list_alerts(fingerprint="same").items) == 2
+
+
+def test_executor_records_round_trip_and_filter(kb: KnowledgeBase) -> None:
+    from data.execution import ActionRequest, ExecutedAction, ExecutionState, GuardDecision
+
+    def record(n: int, state: ExecutionState, **fields: Any) -> ExecutedAction:
+        request = ActionRequest(
+            action="restart_service",
+            target=f"acme-api-{n:02d}",
+            tenant="acme" if n % 2 else "globex",
+            reason="memory leak",
+            requested_by="agent:TaskOps",
+            params={"size": 2, "note": "ünïcode"},
+            idempotency_key=f"key-{n}",
+            incident_id="INC-1" if n < 3 else None,
+            confidence=0.875,
+        )
+        decision = GuardDecision(rule="kill_switch", allowed=True, reason="off", at=T0)
+        values: dict[str, Any] = {
+            "id": f"EXA-{n}",
+            "request": request,
+            "state": state,
+            "decisions": [decision],
+            "created_at": T0 + timedelta(minutes=n),
+        }
+        values.update(fields)
+        return ExecutedAction(**values)
+
+    records = [record(n, ExecutionState.SUCCEEDED if n % 3 else ExecutionState.BLOCKED) for n in range(6)]
+    for r in records:
+        kb.save_execution(r)
+    assert kb.get_execution("EXA-4") == records[4]
+    assert kb.get_execution("EXA-99") is None
+    assert [r.id for r in kb.list_executions().items] == [f"EXA-{n}" for n in range(5, -1, -1)]
+    assert [r.id for r in kb.list_executions(state="blocked").items] == ["EXA-3", "EXA-0"]
+    assert [r.id for r in kb.list_executions(incident_id="INC-1").items] == ["EXA-2", "EXA-1", "EXA-0"]
+    assert [r.id for r in kb.list_executions(idempotency_key="key-4").items] == ["EXA-4"]
+    assert [r.id for r in kb.list_executions(tenant="acme", since=T0 + timedelta(minutes=2)).items] == [
+        "EXA-5",
+        "EXA-3",
+    ]
+    kb.save_execution(records[3].model_copy(update={"state": ExecutionState.RUNNING}))  # a state change moves filters
+    assert [r.id for r in kb.list_executions(state="blocked").items] == ["EXA-0"]
+    assert [r.id for r in kb.list_executions(state="running").items] == ["EXA-3"]

@@ -1,6 +1,6 @@
 // The one API client: same-origin fetch, bearer token from session storage, typed errors.
 import type {
-  Agent, AlertFilters, AlertPage, ForecastOverview, IncidentDetail, IncidentFilters, IncidentSummary, KillSwitch, LogEntry, Metrics,
+  ActionPage, Agent, AlertFilters, AlertPage, ForecastOverview, IncidentDetail, IncidentFilters, IncidentSummary, KillSwitch, LogEntry, Metrics,
   SeriesDetail, SimulationStatus,
 } from "./types";
 
@@ -93,6 +93,7 @@ export const api = {
     send<IncidentSummary>("POST", `/api/incidents/${encodeURIComponent(id)}/acknowledge`, { reason, actor: "dashboard" }),
   resolve: (id: string, reason: string) =>
     send<IncidentSummary>("POST", `/api/incidents/${encodeURIComponent(id)}/resolve`, { reason, actor: "dashboard" }),
+  incidentActions: (id: string) => get<ActionPage>(`/api/actions${query({ incident_id: id, limit: 100 })}`),
   alerts: (filters: AlertFilters, limit: number, cursor?: string | null) =>
     get<AlertPage>(`/api/alerts${query({ ...filters, limit, cursor: cursor ?? undefined })}`),
   async incidents(filters: IncidentFilters, limit: number, cursor?: string | null): Promise<IncidentPage> {

@@ -187,3 +187,41 @@ export interface SeriesDetail {
   forecast: { model: string | null; step_seconds: number | null; points: SeriesPoint[] };
   anomalies: { timestamp: string; value: number; score: number }[];
 }
+
+export type ExecutionState =
+  | "blocked" | "awaiting_approval" | "rejected" | "expired" | "dry_run" | "running" | "succeeded" | "failed" | "unknown"
+  | "cancelled";
+
+export interface GuardDecision {
+  rule: string;
+  allowed: boolean;
+  reason: string;
+  at: string;
+}
+
+export interface ExecutedAction {
+  id: string;
+  request: {
+    action: string; target: string; tenant: string; params: Record<string, unknown>; reason: string; requested_by: string;
+    idempotency_key: string | null; confidence: number | null; incident_id: string | null; correlation_id: string | null;
+    dry_run: boolean;
+  };
+  state: ExecutionState;
+  decisions: GuardDecision[];
+  blocked_by: string | null;
+  result: { status: string; message: string; transient: boolean; executed_at: string } | null;
+  verified: boolean | null;
+  verification: string | null;
+  attempts: number;
+  risk: "LOW" | "MEDIUM" | "HIGH" | null;
+  approved_by: string | null;
+  expires_at: string | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+export interface ActionPage {
+  items: ExecutedAction[];
+  next_cursor: string | null;
+}

@@ -4,6 +4,7 @@ import { Link, useParams } from "react-router";
 import { api } from "../../api/client";
 import { Badge } from "../../components/ui/Badge";
 import { Empty, ErrorState, Loading } from "../../components/ui/States";
+import { IncidentActions } from "./IncidentActions";
 
 export function IncidentDetailPage() {
   const { id = "" } = useParams();
@@ -76,6 +77,7 @@ export function IncidentDetailPage() {
           </ul>
         </section>
       </div>
+      <IncidentActions incidentId={data.id} />
       <section aria-label="Why trace">
         <h2>Why these alerts belong together</h2>
         <table className="table">
