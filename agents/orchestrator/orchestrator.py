@@ -33,7 +33,9 @@ log = logging.getLogger(__name__)
 NAME = "Orchestrator"
 REQUESTER = f"agent:{NAME}"
 _OPEN = (IncidentStatus.OPEN, IncidentStatus.ACKNOWLEDGED, IncidentStatus.MITIGATING)
-_REFUSED = (ExecutionState.BLOCKED, ExecutionState.CANCELLED, ExecutionState.REJECTED, ExecutionState.EXPIRED)
+_REFUSED = (ExecutionState.BLOCKED, ExecutionState.CANCELLED)  # a guardrail said not now: ask again later
+_DECLINED = (ExecutionState.REJECTED, ExecutionState.EXPIRED)  # a person said no (or never answered): move on
+_RAN = (ExecutionState.SUCCEEDED, ExecutionState.FAILED, ExecutionState.UNKNOWN)
 
 
 class Orchestrator:
@@ -57,6 +59,7 @@ class Orchestrator:
         resolve_window_s: float = 1800.0,
         retry_after_s: float = 300.0,
         max_attempts: int = 3,
+        failure_memory_s: float = 6 * 3600.0,
     ) -> None:
         self._kb = kb
         self._executor = executor
@@ -74,6 +77,7 @@ class Orchestrator:
         self.resolve_window = timedelta(seconds=resolve_window_s)
         self.retry_after = timedelta(seconds=retry_after_s)
         self.max_attempts = max_attempts
+        self.failure_memory = timedelta(seconds=failure_memory_s)
         self.decisions = DecisionLog(kb)
         self._tracked: dict[str, Tracked] = {}
         self._lock = threading.Lock()
@@ -119,7 +123,7 @@ class Orchestrator:
             return None
         if tracked is not None and tracked.refused_at is not None and now - tracked.refused_at < self.retry_after:
             return None
-        seen = perceive(self._kb, self._proposer, incident, now)
+        seen = perceive(self._kb, self._proposer, self._learning, incident, now)
         if tracked is None:
             selection = self._selector.select(seen.features)
             tracked = Tracked.start(incident, seen, selection)
@@ -136,31 +140,35 @@ class Orchestrator:
             tracked.done = True
             self.decisions.save(tracked)
             return None
-        offer = self._decide(tracked, seen.offers)
+        offer = self._decide(tracked, seen.offers, now)
         if offer is None:
             self.decisions.save(tracked)
             return None
         return self._act(incident, tracked, offer, now)
 
-    def _decide(self, tracked: Tracked, offers: list[Offer]) -> Offer | None:
+    def _failed_lately(self, action: str, target: str, now: datetime) -> bool:
+        """Whether ``action`` failed its verification on ``target`` recently, for any incident."""
+        failed = self._kb.list_executions(
+            target=target, state=ExecutionState.FAILED.value, since=now - self.failure_memory, limit=50
+        ).items
+        return any(r.request.action == action and r.verified is False for r in failed)
+
+    def _decide(self, tracked: Tracked, offers: list[Offer], now: datetime) -> Offer | None:
         """Return the offer the policy picks among the untried eligible ones (None: nothing to try)."""
         if len(tracked.attempts) >= self.max_attempts:
             tracked.done = True
             return None
-        learned = {(a.signature, a.action): a for a in self._learning.statistics()}
         eligible = []
         for offer in offers:
             key = (offer.proposal.action, offer.proposal.target)
-            if key in tracked.tried:
+            if key in tracked.tried or self._failed_lately(*key, now):
                 continue
-            arm = learned.get((tracked.signature, offer.proposal.action)) if self._learning.enabled else None
-            rate = arm.success_rate if arm is not None else None
-            if offer.expected_benefit >= self.min_confidence or (rate is not None and rate >= self.min_confidence):
+            if offer.expected_benefit >= self.min_confidence:
                 eligible.append(offer)
         if not eligible:
             tracked.done = True
             return None
-        candidates = [Candidate(o.proposal.action, o.expected_benefit) for o in eligible]
+        candidates = [Candidate(o.proposal.action, o.prior) for o in eligible]  # choose adds the record
         choice = self._learning.choose(tracked.signature, candidates)
         tracked.choice = {"action": choice.action, "draws": choice.draws, "learned": choice.learned}
         return next(o for o in eligible if o.proposal.action == choice.action)
@@ -211,6 +219,10 @@ class Orchestrator:
                 tracked.action_id = None
                 tracked.refused(now)
                 continue
+            if record.state in _DECLINED:
+                tracked.action_id = None  # nothing ran, so nothing is learned; the next candidate may be tried
+                self.decisions.save(tracked)
+                continue
             finished = record.finished_at or now
             if record.verified and resolved:
                 self._close(tracked, incident, record, True)
@@ -229,13 +241,15 @@ class Orchestrator:
         self.decisions.save(tracked)
 
     def _close(self, tracked: Tracked, incident: Incident | None, record: ExecutedAction | None, ok: bool) -> None:
+        ran = any(ExecutionState(a["state"]) in _RAN for a in tracked.attempts)
         if record is not None:
             self._record_outcome(tracked, incident, record, verified=ok)
             self._step(tracked.incident_id, "remedy verified", {"action": record.request.action}, "verified")
-        elif incident is not None and incident.status is IncidentStatus.RESOLVED:
+        elif not ran and incident is not None and incident.status is IncidentStatus.RESOLVED:
             self._record_outcome(tracked, incident, None, verified=None)  # resolved without automation: baseline
         for agent, score in tracked.scores.items():
-            if agent != "AlertOps" and agent in tracked.selected:
+            # Judged only when something ran: a refusal or an unanswered approval says nothing of the agents.
+            if ran and agent != "AlertOps" and agent in tracked.selected:
                 self._selector.record(score, tracked.useful(agent, ok and record is not None))
         tracked.done = True
         tracked.closed = True
