@@ -15,8 +15,9 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from agents.alert_ops import build_alert_ops
+from agents.alert_ops import AlertOps, build_alert_ops
 from agents.base import AgentRegistry
+from agents.orchestrator import Orchestrator
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
 from agents.task_ops import SPECS, TaskOps
 from api import (
@@ -28,6 +29,7 @@ from api import (
     fleet,
     forecasts,
     incidents,
+    learning,
     logs,
     metrics,
     simulation,
@@ -39,8 +41,11 @@ from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from config import terminal_logger
 from config.action_executor import Executor, Limits
+from config.agent_selector import AgentSelector
+from config.bedrock_client import build_narrator
 from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase, build_knowledge_base
+from config.learning import LearningLoop
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
 from config.settings import Settings, load_settings
@@ -54,6 +59,7 @@ log = logging.getLogger("opsforge")
 
 ROUTERS = (
     control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts, actions, tasks,
+    learning,
 )  # fmt: skip
 LIVE_TICKS = 10  # TaskOps acts on ticks this close to the sim clock, never on the simulated past stepped at start-up
 
@@ -98,7 +104,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     newest = kb.list_alerts(limit=1).items
     runner = build_simulation(settings, world, after_step=advance, newest_alert=newest[0].startsAt if newest else None)
     executor, task_ops = build_remediation(settings, kb, kill_switch, world, runner.clock)
+    orchestrator = build_orchestrator(settings, kb, executor, task_ops, alert_ops, runner.clock)
+    orchestration = PeriodicWorker("orchestrator", settings.ORCHESTRATOR_INTERVAL_S, orchestrator.run_once)
     registry.register("TaskOps", task_ops, autonomous=True)
+    registry.register("Orchestrator", orchestrator, autonomous=True)
     app.state.log_handler = handler
     app.state.kb = kb
     app.state.kill_switch = kill_switch
@@ -109,14 +118,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.simulation = runner
     app.state.executor = executor
     app.state.task_ops = task_ops
+    app.state.orchestrator = orchestrator
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
+    orchestration.start()
     if settings.SIM_AUTOSTART:
         runner.start()
     try:
         yield
     finally:
         runner.shutdown()
+        orchestration.stop()
+        orchestrator.close()
         executor.stop()
         forecaster.stop()
         alert_ops.close()
@@ -148,12 +161,33 @@ def build_remediation(
         inventory,
         SPECS,
         clock.now,
-        autonomy=lambda: settings.AUTONOMY_ENABLED,
+        autonomy=lambda: False,  # the Orchestrator composes autonomous remediation; TaskOps proposes and schedules
         scheduled=lambda: settings.SCHEDULED_TASKS_ENABLED,
         min_confidence=settings.AUTONOMY_MIN_CONFIDENCE,
     )
     executor.subscribe(task_ops.learner)
     return executor, task_ops
+
+
+def build_orchestrator(
+    settings: Settings, kb: KnowledgeBase, executor: Executor, task_ops: TaskOps, alert_ops: AlertOps, clock: Clock
+) -> Orchestrator:
+    """Return the Orchestrator over TaskOps' proposer, the Executor and AlertOps' timeline, its learning
+    statistics rebuilt from the stored outcomes."""
+    learning = LearningLoop(kb, enabled=settings.LEARNING_LOOP_ENABLED)
+    learning.load()
+    return Orchestrator(
+        kb,
+        executor,
+        task_ops.proposer,
+        AgentSelector(kb, learning=settings.LEARNING_LOOP_ENABLED),
+        learning,
+        clock.now,
+        timeline=alert_ops,
+        narrator=build_narrator(settings),
+        enabled=lambda: settings.AUTONOMY_ENABLED,
+        min_confidence=settings.AUTONOMY_MIN_CONFIDENCE,
+    )
 
 
 def create_app(settings: Settings) -> FastAPI:

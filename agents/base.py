@@ -68,7 +68,12 @@ class RegisteredAgent:
         return self._autonomous
 
     def state(self) -> AgentState:
-        return AgentState.PAUSED if self._autonomous and self._paused() else AgentState.ACTIVE
+        """Paused while the kill switch holds an autonomous agent; else what the engine says of itself
+        (``health()``, when it has one: failing, idle or active); else active."""
+        if self._autonomous and self._paused():
+            return AgentState.PAUSED
+        health = getattr(self._source, "health", None)
+        return health() if callable(health) else AgentState.ACTIVE
 
     def activity(self) -> Activity:
         actions, last = self._source.activity()

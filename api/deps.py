@@ -13,6 +13,7 @@ from fastapi import Depends, HTTPException, Request, status
 
 from agents.alert_ops import AlertOps
 from agents.base import AgentRegistry
+from agents.orchestrator import Orchestrator
 from agents.predictive_ops import PredictiveOps
 from agents.task_ops import TaskOps
 from config.action_executor import Executor
@@ -74,5 +75,6 @@ PredictiveDep = Annotated[PredictiveOps, Depends(state_dep("predictive_ops"))]
 AgentsDep = Annotated[AgentRegistry, Depends(state_dep("agents"))]
 ExecutorDep = Annotated[Executor, Depends(state_dep("executor"))]
 TaskOpsDep = Annotated[TaskOps, Depends(state_dep("task_ops"))]
+OrchestratorDep = Annotated[Orchestrator, Depends(state_dep("orchestrator"))]
 WorldDep = Annotated[World, Depends(get_world)]
 Authorized = Depends(require_token)

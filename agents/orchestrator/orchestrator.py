@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 
+from agents.base import AgentState
 from agents.orchestrator.decisions import DecisionLog, Tracked
 from agents.orchestrator.perception import Offer, perceive
 from agents.orchestrator.ports import ActionPort, Proposer, Rollouts, Timeline
@@ -27,6 +28,7 @@ from config.knowledge_base import KnowledgeBase
 from config.learning import Candidate, LearningLoop
 from data.execution import ActionRequest, ExecutedAction, ExecutionState
 from data.models import Incident, IncidentStatus, LogType, OutcomeRecord
+from data.timeutil import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -103,6 +105,10 @@ class Orchestrator:
         except Exception:
             self._failing = True
             raise
+
+    def run_once(self) -> None:
+        """One tick of the app's loop (its worker logs a failed tick and goes on)."""
+        self.tick()
 
     def _open_incidents(self) -> list[Incident]:
         found: list[Incident] = []
@@ -196,7 +202,7 @@ class Orchestrator:
         if record.started_at is not None:
             with self._lock:
                 self._actions += 1
-                self._last_action = now
+                self._last_action = utc_now()
         self._step(incident.id, "action submitted", tracked.attempts[-1], "remediating")
         self.decisions.save(tracked)
         return record
@@ -306,10 +312,52 @@ class Orchestrator:
         narrative = self._narrator.narrate(facts)
         self.decisions.set_narrative(incident.id, narrative)
 
+    # ------------------------------------------------------------------ what the API shows
+
+    def explain(self, incident_id: str, similar_limit: int = 5) -> dict[str, Any] | None:
+        """Return the decision record of ``incident_id`` (selection, proposals, decision, attempts, outcome,
+        narrative) with past incidents of its signature that a verified action resolved; None if never seen."""
+        body = self.decisions.get(incident_id)
+        if body is None:
+            return None
+        signature = body.get("signature")
+        past = self._learning.similar(signature, exclude_incident=incident_id, limit=50) if signature else []
+        body["similar"] = [
+            {
+                "incident_id": o.incident_id,
+                "action": o.actions[0] if o.actions else None,
+                "verified": o.verified,
+                "time_to_resolve_s": o.time_to_resolve_s,
+                "at": o.timestamp.isoformat(),
+            }
+            for o in past
+            if o.verified or not o.actions
+        ][:similar_limit]
+        return body
+
+    def learning_report(self) -> dict[str, Any]:
+        """Return the policy's statistics per (signature, action) and the selector's threshold and history."""
+        return {
+            "enabled": self._learning.enabled,
+            "statistics": [
+                {
+                    "signature": arm.signature,
+                    "action": arm.action,
+                    "successes": arm.successes,
+                    "failures": arm.failures,
+                    "tries": arm.tries,
+                    "success_rate": arm.success_rate,
+                    "mean_resolve_s": arm.mean_resolve_s,
+                }
+                for arm in self._learning.statistics()
+            ],
+            "selector": self._selector.report(),
+        }
+
     # ------------------------------------------------------------------ state for the registry
 
     def activity(self) -> tuple[int, datetime | None]:
-        """Return how many actions the orchestrator has had started, and the (sim) time of the last one."""
+        """Return how many actions the orchestrator has had started, and when it last did (wall time)."""
         with self._lock:
             return self._actions, self._last_action
 
@@ -317,6 +365,12 @@ class Orchestrator:
     def failing(self) -> bool:
         """Whether the last tick raised."""
         return self._failing
+
+    def health(self) -> AgentState:
+        """Failing when the last tick raised, active while an action is in flight, else idle."""
+        if self._failing:
+            return AgentState.FAILING
+        return AgentState.ACTIVE if self.in_flight() else AgentState.IDLE
 
     def in_flight(self) -> int:
         return sum(1 for t in list(self._tracked.values()) if t.action_id is not None)

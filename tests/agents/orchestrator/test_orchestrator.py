@@ -54,7 +54,7 @@ def test_verified_and_resolved_is_a_success_with_time_to_resolve() -> None:
     [arm] = r.learning.statistics()
     assert (arm.action, arm.successes, arm.failures) == ("cleanup_disk", 1, 0)
     pairs = (r.kb.get_setting("agent_selector") or {})["pairs"]
-    assert [True] == [useful for _, useful in pairs]  # TaskOps was selected and its remedy resolved it
+    assert [useful for _, useful in pairs] == [True]  # TaskOps was selected and its remedy resolved it
     assert r.steps.steps[-1][1:] == ("remedy verified", "verified")
     body = r.orchestrator.decisions.get("INC-1")
     assert body is not None and body["closed"] and body["outcome"]["verified"] is True
