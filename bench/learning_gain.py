@@ -5,9 +5,10 @@
 No server: the simulated world feeds AlertOps minute by minute on a manual clock; after each minute the
 Orchestrator verifies what is in flight and decides for open incidents, acting through the guarded
 Executor on the simulated actuator (one worker, each action awaited, so a seed gives one result). TaskOps'
-proposer keeps its static priors in both runs; the only difference is `LEARNING_LOOP_ENABLED`: the
-Thompson-sampling policy over recorded outcomes and the adaptive selection threshold, against the
-proposer's ranking and the static threshold.
+proposer keeps its static priors in every run; the difference is `LEARNING_LOOP_ENABLED`: the
+Thompson-sampling policy over recorded outcomes and the adaptive selection threshold ("on"), against the
+proposer's ranking and the static threshold ("off"); a third run ("policy") learns the action policy but
+keeps the static threshold, to show each half's effect.
 
 Printed per seed and run: MTTR of incidents resolved (opened -> resolved, event time), the share of
 incidents auto-resolved (resolved after a verified orchestrator action on them), wrong actions tried (by
@@ -45,11 +46,15 @@ from data.models import IncidentStatus
 from data.sim.actuator import SimulatedActuator, SimulatedInventory
 from data.sim.world import World
 
+# (label, LEARNING_LOOP_ENABLED, adaptive selection threshold): "policy" isolates the action policy by keeping
+# the selector's static threshold, so the effect of each half of learning shows on its own.
+ARMS = (("off", False, False), ("on", True, True), ("policy", True, False))
+
 
 class Run:
     """One seeded world handled by the orchestrator, learning on or off."""
 
-    def __init__(self, seed: int, *, learning: bool) -> None:
+    def __init__(self, seed: int, *, learning: bool, adaptive_selection: bool | None = None) -> None:
         self.kb = MemoryKnowledgeBase(capacity=2_000_000)
         self.clock = ManualClock(START)
         self.alert_ops = AlertOps(self.kb)
@@ -72,7 +77,7 @@ class Run:
             self.kb,
             self.executor,
             Proposer(SPECS, inventory, lambda key: None),
-            AgentSelector(self.kb, learning=learning),
+            AgentSelector(self.kb, learning=learning if adaptive_selection is None else adaptive_selection),
             LearningLoop(self.kb, enabled=learning),
             self.clock.now,
         )
@@ -149,9 +154,9 @@ def summarise(run: Run, seconds: float) -> Result:
     )
 
 
-def run(seed: int, days: float, learning: bool) -> Result:
+def run(seed: int, days: float, learning: bool, adaptive_selection: bool | None = None) -> Result:
     began = time.perf_counter()
-    sim = Run(seed, learning=learning)
+    sim = Run(seed, learning=learning, adaptive_selection=adaptive_selection)
     try:
         sim.step(int(days * 24 * 60))
         return summarise(sim, time.perf_counter() - began)
@@ -180,19 +185,22 @@ def main() -> None:
     mttr_changes, wrong_changes = [], []
     for seed in args.seeds:
         results = {}
-        for learning in (False, True):
-            r = results[learning] = run(seed, args.days, learning)
+        for label, learning, adaptive in ARMS:
+            r = results[label] = run(seed, args.days, learning, adaptive)
             mttr = f"{r.mttr_min:.1f}" if r.mttr_min is not None else "n/a"
             auto = r.auto_resolved / r.incidents if r.incidents else None
             print(
-                f"{seed:>5} {'on' if learning else 'off':>8} {r.incidents:>9} {r.resolved:>8} {_pct(auto):>7} "
+                f"{seed:>5} {label:>8} {r.incidents:>9} {r.resolved:>8} {_pct(auto):>7} "
                 f"{mttr:>9} {r.attempted:>7} {r.wrong:>6} {_pct(r.precision):>8} {r.seconds:>7.1f}"
             )
-        d_mttr = change(results[False].mttr_min, results[True].mttr_min)
-        d_wrong = change(results[False].wrong, results[True].wrong)
+        d_mttr = change(results["off"].mttr_min, results["on"].mttr_min)
+        d_wrong = change(results["off"].wrong, results["on"].wrong)
         mttr_changes.append(d_mttr)
         wrong_changes.append(d_wrong)
         print(f"      seed {seed}: MTTR {_signed(d_mttr)}, wrong actions {_signed(d_wrong)} with learning on")
+        p_mttr = change(results["off"].mttr_min, results["policy"].mttr_min)
+        p_wrong = change(results["off"].wrong, results["policy"].wrong)
+        print(f"      seed {seed}: MTTR {_signed(p_mttr)}, wrong actions {_signed(p_wrong)} with the policy alone")
     for label, values, target in (("MTTR", mttr_changes, -0.30), ("wrong actions", wrong_changes, -0.50)):
         known = [v for v in values if v is not None]
         if known:

@@ -48,3 +48,24 @@ def test_only_autonomous_agents_are_paused() -> None:
     paused = True
     assert (watcher.state(), actor.state()) == (AgentState.ACTIVE, AgentState.PAUSED)
     assert actor.autonomous and not watcher.autonomous
+
+
+class Healthy(Counting):
+    def __init__(self) -> None:
+        super().__init__(0, None)
+        self.now = AgentState.IDLE
+
+    def health(self) -> AgentState:
+        return self.now
+
+
+def test_an_engine_that_reports_its_health_is_idle_active_or_failing_unless_paused() -> None:
+    paused = False
+    registry = AgentRegistry(paused=lambda: paused)
+    source = Healthy()
+    agent = registry.register("Orchestrator", source, autonomous=True)
+    assert agent.state() is AgentState.IDLE
+    source.now = AgentState.FAILING
+    assert agent.state() is AgentState.FAILING
+    paused = True
+    assert agent.state() is AgentState.PAUSED  # the kill switch wins
