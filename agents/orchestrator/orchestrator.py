@@ -164,19 +164,25 @@ class Orchestrator:
         if len(tracked.attempts) >= self.max_attempts:
             tracked.done = True
             return None
-        eligible = []
-        for offer in offers:
-            key = (offer.proposal.action, offer.proposal.target)
-            if key in tracked.tried or self._failed_lately(*key, now):
-                continue
-            if offer.expected_benefit >= self.min_confidence:
-                eligible.append(offer)
+        eligible = [
+            offer
+            for offer in offers
+            if (offer.proposal.action, offer.proposal.target) not in tracked.tried
+            and not self._failed_lately(offer.proposal.action, offer.proposal.target, now)
+        ]
         if not eligible:
             tracked.done = True
             return None
         candidates = [Candidate(o.proposal.action, o.prior) for o in eligible]  # choose adds the record
         choice = self._learning.choose(tracked.signature, candidates)
-        tracked.choice = {"action": choice.action, "draws": choice.draws, "learned": choice.learned}
+        value = choice.draws[choice.action]
+        tracked.choice = {"action": choice.action, "draws": choice.draws, "learned": choice.learned, "value": value}
+        if value < self.min_confidence:
+            # The pick's value (its prior with learning off, a posterior draw with it on) is below the bar the
+            # operator set: no action for this incident. One draw per decision, so an uncertain remedy is still
+            # tried now and then (exploration) while one that keeps failing almost never is.
+            tracked.done = True
+            return None
         return next(o for o in eligible if o.proposal.action == choice.action)
 
     def _act(self, incident: Incident, tracked: Tracked, offer: Offer, now: datetime) -> ExecutedAction:

@@ -102,7 +102,7 @@ def test_a_guardrail_refusal_is_asked_again_after_the_pause_and_teaches_nothing(
 
 
 def test_learning_prefers_what_worked_for_the_signature() -> None:
-    r = rig()
+    r = rig(min_confidence=0.0)  # no bar: this is about the order of the candidates
     for n in range(8):  # cleanup_disk keeps failing on this kind of incident, expand_disk works
         at = T0 + timedelta(hours=7 * n)  # beyond the failure memory, so both stay eligible
         r.clock.set(at)
@@ -183,3 +183,44 @@ def test_resolved_without_an_action_is_a_baseline_outcome_and_narrated() -> None
     assert outcome.actions == [] and outcome.verified is None and outcome.time_to_resolve_s == 120
     body = narrated.decisions.get("INC-1")
     assert body is not None and body["narrative"]["source"] == "template" and body["narrative"]["summary"]
+
+
+def test_a_remedy_that_keeps_failing_on_the_signature_is_no_longer_tried_with_learning_on() -> None:
+    from data.models import OutcomeRecord
+
+    for learning, expected in ((True, []), (False, ["cleanup_disk"])):
+        r = rig(learning=learning, min_confidence=0.3)
+        signature = "HostDiskSpaceCritical+ProcessCpuRunaway"
+        for n in range(20):
+            r.learning.record(
+                OutcomeRecord(
+                    incident_id=f"OLD-{n}",
+                    status="resolved",
+                    signature=signature,
+                    actions=["cleanup_disk"],
+                    verified=False,
+                    timestamp=T0 - timedelta(days=1, minutes=n),
+                )  # fmt: skip
+            )
+        for n in range(20):
+            r.learning.record(
+                OutcomeRecord(
+                    incident_id=f"OLDX-{n}",
+                    status="resolved",
+                    signature=signature,
+                    actions=["expand_disk"],
+                    verified=False,
+                    timestamp=T0 - timedelta(days=2, minutes=n),
+                )  # fmt: skip
+            )
+        add_incident(r.kb, "INC-1", T0)
+        settle(r)
+        assert [rec.request.action for rec in r.orchestrator.tick()] == expected
+        body = r.orchestrator.decisions.get("INC-1")
+        assert body is not None
+        cleanup = next(p for p in body["proposals"] if p["action"] == "cleanup_disk")
+        if learning:  # the record lowers the expected benefit, and with it TaskOps' relevance
+            assert cleanup["expected_benefit"] < 0.1 < cleanup["prior"]
+            assert "TaskOps" not in body["selection"]["selected"]
+        else:
+            assert cleanup["expected_benefit"] == cleanup["prior"] and body["decision"]["learned"] is False
