@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -24,6 +25,7 @@ from api import (
     actions,
     agents,
     alerts,
+    approvals,
     audit,
     control,
     fleet,
@@ -32,6 +34,7 @@ from api import (
     learning,
     logs,
     metrics,
+    silences,
     simulation,
     tasks,
     topology,
@@ -42,12 +45,14 @@ from api.limits import BodySizeLimit
 from config import terminal_logger
 from config.action_executor import Executor, Limits
 from config.agent_selector import AgentSelector
+from config.approval_bridge import connect_approvals
 from config.bedrock_client import build_narrator
 from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase, build_knowledge_base
 from config.learning import LearningLoop
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
+from config.safety import Safety, build_safety
 from config.settings import Settings, load_settings
 from data.clock import Clock
 from data.sim.actuator import SimulatedActuator, SimulatedInventory
@@ -62,6 +67,7 @@ ROUTERS = (
     learning,
 )  # fmt: skip
 LIVE_TICKS = 10  # TaskOps acts on ticks this close to the sim clock, never on the simulated past stepped at start-up
+SAFETY_ROUTERS = (approvals, silences)
 
 
 @asynccontextmanager
@@ -95,32 +101,44 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     registry.register("AlertOps", alert_ops, autonomous=False)
     registry.register("PredictiveOps", predictive, autonomous=False)
 
+    last_remedy = [float("-inf")]
+
     def advance(sim_time: datetime) -> None:
         alert_ops.advance_to(sim_time)
-        if sim_time >= runner.clock.now() - LIVE_TICKS * timedelta(seconds=settings.SIM_TICK_SECONDS):
+        live = sim_time >= runner.clock.now() - LIVE_TICKS * timedelta(seconds=settings.SIM_TICK_SECONDS)
+        # At high simulation speeds many ticks pass per wall second; TaskOps looks at most every interval.
+        if live and time.monotonic() - last_remedy[0] >= settings.TASKOPS_MIN_INTERVAL_S:
+            last_remedy[0] = time.monotonic()
             task_ops.tick()
             executor.expire_due()
 
     newest = kb.list_alerts(limit=1).items
     runner = build_simulation(settings, world, after_step=advance, newest_alert=newest[0].startsAt if newest else None)
-    executor, task_ops = build_remediation(settings, kb, kill_switch, world, runner.clock)
+    app.state.log_handler = handler
+    app.state.kb = kb
+    app.state.kill_switch = kill_switch
+    safety = build_safety(kb, settings, SimulatedActuator(world), now=runner.clock.now)
+    executor, task_ops = build_remediation(settings, kb, kill_switch, world, runner.clock, safety)
     orchestrator = build_orchestrator(settings, kb, executor, task_ops, alert_ops, runner.clock)
     orchestration = PeriodicWorker("orchestrator", settings.ORCHESTRATOR_INTERVAL_S, orchestrator.run_once)
     registry.register("TaskOps", task_ops, autonomous=True)
     registry.register("Orchestrator", orchestrator, autonomous=True)
-    app.state.log_handler = handler
-    app.state.kb = kb
-    app.state.kill_switch = kill_switch
+    app.state.executor = executor
+    app.state.task_ops = task_ops
+    app.state.orchestrator = orchestrator
+    app.state.audit = safety.audit
+    app.state.approvals = safety.approvals
+    app.state.approval_decider = connect_approvals(executor, safety.approvals)
+    app.state.silences = safety.silences
+    app.state.actuators = safety.actuators
     app.state.alert_ops = alert_ops
     app.state.predictive_ops = predictive
     app.state.agents = registry
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
     app.state.simulation = runner
-    app.state.executor = executor
-    app.state.task_ops = task_ops
-    app.state.orchestrator = orchestrator
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
+    safety.approval_sweeper.start()
     orchestration.start()
     if settings.SIM_AUTOSTART:
         runner.start()
@@ -131,6 +149,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         orchestration.stop()
         orchestrator.close()
         executor.stop()
+        safety.approval_sweeper.stop()
         forecaster.stop()
         alert_ops.close()
         kb.close()
@@ -139,19 +158,20 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 def build_remediation(
-    settings: Settings, kb: KnowledgeBase, kill_switch: KillSwitch, world: World, clock: Clock
+    settings: Settings, kb: KnowledgeBase, kill_switch: KillSwitch, world: World, clock: Clock, safety: Safety
 ) -> tuple[Executor, TaskOps]:
-    """Return the Executor over the simulated fleet (on sim time) and TaskOps, which acts only through it."""
+    """Return the Executor (on sim time, behind the safety services) and TaskOps, which acts only through it."""
     inventory = SimulatedInventory(world)
-    actuator = SimulatedActuator(world)
     executor = Executor(
-        actuator_for=lambda tenant: actuator,
+        actuator_for=safety.actuators.actuator_for,
         kill_switch=kill_switch,
         kb=kb,
         clock=clock,
         catalogue=SPECS,
         inventory=inventory,
+        silences=safety.silences,
         limits=Limits.from_settings(settings),
+        audit=safety.audit,
         observe=inventory.observe,
         workers=settings.EXEC_WORKERS,
     )
@@ -204,7 +224,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
     install_error_handlers(app)
-    for module in ROUTERS:
+    for module in ROUTERS + SAFETY_ROUTERS:
         app.include_router(module.router)
     serve_dashboard(app, settings.FRONTEND_DIST)
     return app

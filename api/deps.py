@@ -17,9 +17,12 @@ from agents.orchestrator import Orchestrator
 from agents.predictive_ops import PredictiveOps
 from agents.task_ops import TaskOps
 from config.action_executor import Executor
+from config.approvals import Approval, ApprovalStore
+from config.audit import AuditLog
 from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase
 from config.settings import Settings
+from config.silences import SilenceStore
 from config.terminal_logger import TerminalLogHandler
 from data.sim.world import World
 from live_data_generator import SimulationRunner
@@ -45,6 +48,10 @@ async def get_world(request: Request) -> World:
     return world
 
 
+ApprovalDecider = Callable[[str, bool, str, str], Approval]
+"""What approves or rejects, ``(approval_id, approve, actor, reason) -> Approval``; the lifespan sets it."""
+
+
 async def require_token(request: Request) -> None:
     """Refuse a mutating request without the right bearer token (401 missing, 403 wrong), if one is set.
 
@@ -68,6 +75,10 @@ async def require_token(request: Request) -> None:
 SettingsDep = Annotated[Settings, Depends(state_dep("settings"))]
 KbDep = Annotated[KnowledgeBase, Depends(state_dep("kb"))]
 KillSwitchDep = Annotated[KillSwitch, Depends(state_dep("kill_switch"))]
+AuditDep = Annotated[AuditLog, Depends(state_dep("audit"))]
+ApprovalsDep = Annotated[ApprovalStore, Depends(state_dep("approvals"))]
+ApprovalDeciderDep = Annotated[ApprovalDecider, Depends(state_dep("approval_decider"))]
+SilencesDep = Annotated[SilenceStore, Depends(state_dep("silences"))]
 LogHandlerDep = Annotated[TerminalLogHandler, Depends(state_dep("log_handler"))]
 SimulationDep = Annotated[SimulationRunner, Depends(state_dep("simulation"))]
 AlertOpsDep = Annotated[AlertOps, Depends(state_dep("alert_ops"))]

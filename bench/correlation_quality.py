@@ -3,6 +3,12 @@
     python bench/correlation_quality.py                     # simulator storms + synthetic shapes
     python bench/correlation_quality.py --from-export DIR   # a `python -m data.sim.export export` run
     python bench/correlation_quality.py --held-out --seeds 3 4 5   # held-out seeds and storm shapes
+    python bench/correlation_quality.py --no-topology --held-out --seeds 3 4 5 --hours 6   # no PUT /api/topology
+
+Without topology the same storms are delivered to an engine that was never told the tenants' graphs (it learns
+them from the alerts); the engine is run again with them, and both are scored on the whole stream and on the
+occurrences after 6 h of it (how close the learned graph comes to the pushed one). Every run ends with the
+root-cause reliability table: the engine's confidence per bucket next to how often the root it named was right.
 
 Unit: one alert occurrence (fingerprint, startsAt). Truth: occurrences of one fault belong together, and
 so do those of one noise condition where the source records it (a noise alert that flaps fires again as
@@ -25,6 +31,7 @@ hardly observable from those evidences.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import platform
 import sys
@@ -33,7 +40,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from math import comb
 from pathlib import Path
 
@@ -98,8 +105,14 @@ def pair_scores(pred: dict[Key, str], truth: dict[Key, str]) -> tuple[float, flo
     return precision, recall, f1, ari
 
 
-def score(case: Case, pred: dict[Key, str], roots: dict[str, tuple[str | None, str | None]] | None) -> Scores:
-    keys = [k for k in case.truth if k in pred]
+def score(
+    case: Case,
+    pred: dict[Key, str],
+    roots: dict[str, tuple[str | None, str | None]] | None,
+    since: datetime | None = None,
+) -> Scores:
+    """Score ``pred`` against the truth, over the occurrences starting at ``since`` or later when given."""
+    keys = [k for k in case.truth if k in pred and (since is None or k[1] >= since)]
     truth = {k: case.unit(k) for k in keys}
     precision, recall, f1, ari = pair_scores(pred, truth)
     clusters = len(set(pred[k] for k in keys))
@@ -156,11 +169,22 @@ def chunks(stream: list[AlertIn], batch: int) -> Iterable[list[AlertIn]]:
         yield chunk
 
 
-def run_engine(case: Case, batch: int = 200) -> tuple[dict[Key, str], dict[str, tuple[str | None, str | None]], float]:
+@dataclass
+class Run:
+    pred: dict[Key, str]  # occurrence -> incident
+    roots: dict[str, tuple[str | None, str | None]]  # incident -> root (service, host)
+    confidence: dict[str, float | None]  # incident -> root-cause confidence
+    elapsed: float
+
+
+def run_engine(case: Case, batch: int = 200, *, push_topology: bool = True) -> Run:
+    """Deliver the case's stream to a fresh engine (pushing the case's topologies first when ``push_topology``) and
+    return each occurrence's incident, each incident's root and confidence, and the seconds spent ingesting."""
     kb = MemoryKnowledgeBase(capacity=10**7)
     engine = AlertOps(kb)
-    for topology in case.topologies:
-        engine.set_topology(topology)
+    if push_topology:
+        for topology in case.topologies:
+            engine.set_topology(topology)
     assigned: dict[Key, str] = {}
     started = time.perf_counter()
     for chunk in chunks(case.stream, batch):
@@ -174,11 +198,49 @@ def run_engine(case: Case, batch: int = 200) -> tuple[dict[Key, str], dict[str, 
     elapsed = time.perf_counter() - started
     pred = {k: engine.canonical_id(v) for k, v in assigned.items()}
     roots: dict[str, tuple[str | None, str | None]] = {}
+    confidence: dict[str, float | None] = {}
     for incident_id in set(pred.values()):
         stored = kb.get_incident(incident_id)
         if stored is not None:
             roots[incident_id] = (stored.rootCauseService, stored.rootCauseHost)
-    return pred, roots, elapsed
+            confidence[incident_id] = stored.confidence
+    return Run(pred, roots, confidence, elapsed)
+
+
+def reliability(case: Case, run: Run) -> list[tuple[float, bool]]:
+    """Return (confidence, root hit) of the incident holding most of each fault's alerts, as `score` judges it."""
+    by_fault: dict[str, Counter[str]] = defaultdict(Counter)
+    for key, incident in run.pred.items():
+        fault = case.truth.get(key)
+        if fault is not None:
+            by_fault[fault][incident] += 1
+    rows = []
+    for fault, incidents in by_fault.items():
+        incident = incidents.most_common(1)[0][0]
+        conf = run.confidence.get(incident)
+        if conf is not None:
+            service, host = run.roots.get(incident, (None, None))
+            true_service, true_host = case.roots[fault]
+            rows.append((conf, service == true_service or (service is None and host == true_host)))
+    return rows
+
+
+def print_reliability(rows: list[tuple[float, bool]]) -> None:
+    """Print the root-cause confidence against the hit rate per confidence bucket (a calibrated confidence has the
+    two close in every bucket)."""
+    edges = (0.0, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0)
+    print("\n## root-cause reliability (incident holding most of a fault: confidence bucket -> hit rate)")
+    print(f"{'confidence':>12} {'faults':>7} {'mean conf':>9} {'hit rate':>8}")
+    for lo, hi in itertools.pairwise(edges):
+        inside = [(c, h) for c, h in rows if lo <= c < hi or (hi == 1.0 and c == 1.0)]
+        if inside:
+            mean = sum(c for c, _ in inside) / len(inside)
+            hits = sum(h for _, h in inside) / len(inside)
+            print(f"{f'[{lo:.2f}, {hi:.2f}]':>12} {len(inside):7d} {100 * mean:9.1f} {100 * hits:8.1f}")
+    if rows:
+        brier = sum((c - h) ** 2 for c, h in rows) / len(rows)
+        print(f"{'all':>12} {len(rows):7d} {100 * sum(c for c, _ in rows) / len(rows):9.1f} "
+              f"{100 * sum(h for _, h in rows) / len(rows):8.1f}   Brier score {brier:.3f}")  # fmt: skip
 
 
 def group_by(case: Case, labels: tuple[str, ...], interval_s: float = 300.0) -> dict[Key, str]:
@@ -359,13 +421,29 @@ def fmt(value: float | None, pct: bool = True) -> str:
     return f"{100 * value:6.1f}" if pct else f"{value:6.3f}"
 
 
-def report(case: Case) -> dict[str, Scores]:
+LATE_S = 6 * 3600.0  # the learned graph is judged on the stream after this much of it
+
+
+def report(case: Case, calibration: list[tuple[float, bool]], *, push_topology: bool = True) -> dict[str, Scores]:
+    """Print and return every method's scores on ``case``; the engine's (confidence, hit) pairs go to
+    ``calibration``. Without ``push_topology``, the engine is also run with the case's topology, and both are
+    scored again on the occurrences after `LATE_S` of stream when the case is longer."""
     units = len(occurrences(case))
     truth_clusters = len({case.unit(k) for k in case.truth})
     print(f"\n## {case.name}: {units} alert occurrences, {len(case.roots)} faults, "
           f"truth compression {100 * (1 - truth_clusters / max(units, 1)):.1f} %")  # fmt: skip
-    pred, roots, elapsed = run_engine(case)
-    results = {"OpsForge AlertOps": score(case, pred, roots)}
+    run = run_engine(case, push_topology=push_topology)
+    elapsed = run.elapsed
+    calibration += reliability(case, run)
+    results = {"OpsForge AlertOps": score(case, run.pred, run.roots)}
+    if not push_topology:
+        pushed = run_engine(case)
+        results["OpsForge with its topology"] = score(case, pushed.pred, pushed.roots)
+        start = min(k[1] for k in case.truth)
+        late = start + timedelta(seconds=LATE_S)
+        if any(k[1] >= late for k in run.pred):
+            results["  no topology, after 6 h"] = score(case, run.pred, run.roots, late)
+            results["  with topology, after 6 h"] = score(case, pushed.pred, pushed.roots, late)
     topo_pred, topo_roots = topology_baseline(case)
     results["topology adjacency (10 min)"] = score(case, topo_pred, topo_roots)
     results["time window CC (5 min)"] = score(case, linked_components(case, 300.0, lambda a, b: True), None)
@@ -388,6 +466,10 @@ def main() -> int:
     parser.add_argument("--seeds", type=int, nargs="*", default=[1, 2])
     parser.add_argument("--hours", type=float, default=24.0)
     parser.add_argument("--held-out", action="store_true", help="the held-out storm shapes instead of the tuning ones")
+    parser.add_argument(
+        "--no-topology", action="store_true",
+        help="deliver the same storms without pushing their topologies (the baselines and the oracle still use them)",
+    )  # fmt: skip
     args = parser.parse_args()
     print(f"# correlation quality on {platform.node()} ({platform.machine()}, Python {platform.python_version()})")
     if args.from_export:
@@ -397,8 +479,9 @@ def main() -> int:
         cases += [case_from_storm(f"synthetic {s.name} seed={seed}", s, seed)
                   for s in (HELD_OUT if args.held_out else SHAPES) for seed in args.seeds]  # fmt: skip
     totals: dict[str, list[Scores]] = defaultdict(list)
+    calibration: list[tuple[float, bool]] = []
     for case in cases:
-        for method, s in report(case).items():
+        for method, s in report(case, calibration, push_topology=not args.no_topology).items():
             totals[method].append(s)
     print(f"\n## mean over {len(cases)} storms (|dcompr|: points from the truth's compression; the issue's targets per")
     print("## storm: F1 >= 95, |dcompr| <= 3, root >= 90 %, 0 cross-tenant; 'met' counts the storms meeting each)")
@@ -415,6 +498,11 @@ def main() -> int:
             f"{fmt(mean_hit)} {sum(r.cross_tenant for r in rows):5d} {fmt(sum(gaps) / len(gaps)):>8}"
             f"       {met_f1:3d} {met_compr:5d} {met_root}"
         )
+    late_no, late_with = totals.get("  no topology, after 6 h", []), totals.get("  with topology, after 6 h", [])
+    if late_no:
+        within = sum(a.f1 >= b.f1 - 0.05 for a, b in zip(late_no, late_with, strict=True))
+        print(f"after 6 h of stream, no topology within 5 F1 points of its topology: {within} of {len(late_no)} storms")
+    print_reliability(calibration)
     return 0
 
 

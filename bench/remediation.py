@@ -106,13 +106,7 @@ class SimulatedOps:
                 return out
 
     def executions(self) -> list[ExecutedAction]:
-        out: list[ExecutedAction] = []
-        cursor = None
-        while True:
-            page = self.kb.list_executions(limit=500, cursor=cursor)
-            out.extend(page.items)
-            if (cursor := page.next_cursor) is None:
-                return out
+        return list(self.kb.iter_executions())
 
 
 @dataclass

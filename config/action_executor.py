@@ -102,6 +102,7 @@ class Executor:
         self._stopping = threading.Event()
         self._wait_backoff = wait_backoff or self._stopping.wait
         self._listeners: list[Callable[[ExecutedAction], None]] = []
+        self._awaiting_listeners: list[Callable[[ExecutedAction], None]] = []
         self.recovered = self._recover()
         self._threads = [
             threading.Thread(target=self._work, name=f"executor-{n}", daemon=False) for n in range(workers)
@@ -114,6 +115,10 @@ class Executor:
     def subscribe(self, listener: Callable[[ExecutedAction], None]) -> None:
         """Call ``listener`` with every record that reaches a final state (on the thread that finished it)."""
         self._listeners.append(listener)
+
+    def subscribe_awaiting(self, listener: Callable[[ExecutedAction], None]) -> None:
+        """Call ``listener`` with every record that starts waiting for a person's approval."""
+        self._awaiting_listeners.append(listener)
 
     def now(self) -> datetime:
         """Return the time of the Executor's clock (sim time when simulated)."""
@@ -283,6 +288,8 @@ class Executor:
                 record.expires_at = now + timedelta(seconds=limits.approval_ttl_s)
                 self._save(record)
                 self._write_audit(record, "action.awaiting_approval", decision.reason, decision.rule)
+                for listener in self._awaiting_listeners:
+                    listener(record.model_copy(deep=True))
                 return
             record.blocked_by = decision.rule
             self._finish(record, ExecutionState.BLOCKED, decision.reason)

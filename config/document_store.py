@@ -62,6 +62,11 @@ def decode_cursor(cursor: str) -> tuple[str, str]:
     return (value[0], value[1])
 
 
+def version_of(body: JsonDict | None) -> int | None:
+    """Return the ``version`` of a guard document's body, or None when there is no document."""
+    return None if body is None else int(body["version"])
+
+
 def matches(attrs: Mapping[str, str], where: Mapping[str, str]) -> bool:
     """Return True when every filter in ``where`` equals the document's attribute."""
     return all(attrs.get(name) == value for name, value in where.items())
@@ -83,6 +88,17 @@ class DocumentStore(ABC):
         for collection, docs in batches:
             if docs:
                 self.put(collection, docs)
+
+    @abstractmethod
+    def compare_and_put(
+        self, collection: str, guard: Doc, expected: int | None, others: Sequence[tuple[str, Doc]] = ()
+    ) -> bool:
+        """Write ``guard`` and ``others`` as one unit if the stored guard's version is ``expected``.
+
+        A guard document carries an integer ``version`` in its body; ``expected`` None means the guard must
+        not exist yet. Returns False, writing nothing, when another writer got there first (the caller reads
+        again and retries). This is what keeps one unbroken audit chain across threads and machines.
+        """
 
     @abstractmethod
     def get(self, collection: str, doc_id: str) -> JsonDict | None:

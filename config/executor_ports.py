@@ -36,7 +36,8 @@ class Silences(Protocol):
 
 
 class AuditWriter(Protocol):
-    def append(self, entry: AuditEntry) -> None: ...
+    def append(self, entry: AuditEntry) -> object:
+        """Append ``entry`` to the audit log (a chained log fills its sequence and hash)."""
 
 
 class KbAudit:
@@ -45,8 +46,8 @@ class KbAudit:
     def __init__(self, kb: KnowledgeBase) -> None:
         self._kb = kb
 
-    def append(self, entry: AuditEntry) -> None:
-        self._kb.append_audit(entry)
+    def append(self, entry: AuditEntry) -> AuditEntry:
+        return self._kb.append_audit(entry)
 
 
 def check_silence(silences: Silences | None, request: ActionRequest, target: TargetInfo, at: datetime) -> GuardDecision:

@@ -128,7 +128,7 @@ class Limits:
             max_concurrent_per_tenant=settings.EXEC_MAX_CONCURRENT_PER_TENANT,
             max_concurrent_per_service=settings.EXEC_MAX_CONCURRENT_PER_SERVICE,
             medium_min_confidence=settings.EXEC_MEDIUM_MIN_CONFIDENCE,
-            approval_ttl_s=settings.EXEC_APPROVAL_TTL_S,
+            approval_ttl_s=settings.APPROVAL_TTL_S,
             timeout_s=settings.EXEC_TIMEOUT_S,
             max_attempts=settings.EXEC_MAX_ATTEMPTS,
             retry_backoff_s=settings.EXEC_RETRY_BACKOFF_S,

@@ -75,6 +75,34 @@ class DynamoDocumentStore(DocumentStore):
                 TransactItems=[{"Put": {"TableName": name, "Item": self._item(collection, doc)}} for doc in chunk]
             )
 
+    def compare_and_put(
+        self, collection: str, guard: Doc, expected: int | None, others: Sequence[tuple[str, Doc]] = ()
+    ) -> bool:
+        # The guard's version is also a top-level attribute ``v`` so the condition needs no nested path. The
+        # transaction fails as a whole when the condition does: DynamoDB serialises writes to one item, so of
+        # two writers that read the same version exactly one succeeds.
+        name = self._table.name
+        item = {**self._item(collection, guard), "v": int(guard.body["version"])}
+        put: dict[str, Any] = {"TableName": name, "Item": item, "ExpressionAttributeNames": {"#k": "id"}}
+        if expected is None:
+            put["ConditionExpression"] = "attribute_not_exists(#k)"
+        else:
+            put["ConditionExpression"] = "#v = :v"
+            put["ExpressionAttributeNames"] = {"#v": "v"}
+            put["ExpressionAttributeValues"] = {":v": expected}
+        if len(others) + 1 > _TRANSACTION_LIMIT:
+            raise ValueError(f"at most {_TRANSACTION_LIMIT - 1} documents go with a guard")
+        transact = [{"Put": put}] + [{"Put": {"TableName": name, "Item": self._item(c, d)}} for c, d in others]
+        try:
+            self._client.transact_write_items(TransactItems=transact)
+        except self._client.exceptions.TransactionCanceledException as error:
+            reasons = error.response.get("CancellationReasons", [])
+            # A lost race shows as the guard's failed condition, or as a conflict with a concurrent transaction.
+            if any(r.get("Code") in ("ConditionalCheckFailed", "TransactionConflict") for r in reasons):
+                return False
+            raise
+        return True
+
     @staticmethod
     def _body(item: Mapping[str, Any]) -> JsonDict:
         body: JsonDict = _from_dynamo(item.get("body", {}))

@@ -7,7 +7,16 @@ import threading
 from bisect import bisect_left, insort
 from collections.abc import Mapping, Sequence
 
-from config.document_store import Doc, DocumentStore, JsonDict, RawPage, decode_cursor, encode_cursor, matches
+from config.document_store import (
+    Doc,
+    DocumentStore,
+    JsonDict,
+    RawPage,
+    decode_cursor,
+    encode_cursor,
+    matches,
+    version_of,
+)
 
 
 class _Collection:
@@ -26,7 +35,7 @@ class MemoryDocumentStore(DocumentStore):
 
     def __init__(self, capacity: int = 50_000) -> None:
         self._capacity = capacity
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # re-entrant: compare_and_put calls put
         self._collections: dict[str, _Collection] = {}
 
     def _collection(self, name: str) -> _Collection:
@@ -48,6 +57,18 @@ class MemoryDocumentStore(DocumentStore):
             while len(coll.keys) > self._capacity:
                 _, oldest_id = coll.keys[0]
                 coll.remove(oldest_id)
+
+    def compare_and_put(
+        self, collection: str, guard: Doc, expected: int | None, others: Sequence[tuple[str, Doc]] = ()
+    ) -> bool:
+        with self._lock:
+            current = self._collection(collection).docs.get(guard.id)
+            if version_of(current.body if current else None) != expected:
+                return False
+            self.put(collection, [guard])  # the lock is re-entrant
+            for name, doc in others:
+                self.put(name, [doc])
+            return True
 
     def get(self, collection: str, doc_id: str) -> JsonDict | None:
         with self._lock:

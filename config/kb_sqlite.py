@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic_core import PydanticSerializationError, to_json
 
-from config.document_store import Doc, DocumentStore, JsonDict, RawPage, decode_cursor, encode_cursor
+from config.document_store import Doc, DocumentStore, JsonDict, RawPage, decode_cursor, encode_cursor, version_of
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS docs (
@@ -98,6 +98,28 @@ class SqliteDocumentStore(DocumentStore):
                 self._db.execute("ROLLBACK")
                 raise
             self._db.execute("COMMIT")
+
+    def compare_and_put(
+        self, collection: str, guard: Doc, expected: int | None, others: Sequence[tuple[str, Doc]] = ()
+    ) -> bool:
+        rows = [(name, d.id, d.order, _encode(d.attrs), _encode(d.body)) for name, d in [(collection, guard), *others]]
+        with self._lock:
+            # IMMEDIATE takes the file's write lock before the read, so another process cannot move the guard
+            # between the comparison and the write.
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT body FROM docs WHERE collection = ? AND id = ?", (collection, guard.id)
+                ).fetchone()
+                if version_of(json.loads(row[0]) if row else None) != expected:
+                    self._db.execute("ROLLBACK")
+                    return False
+                self._db.executemany(_UPSERT, rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+        return True
 
     def get(self, collection: str, doc_id: str) -> JsonDict | None:
         with self._lock:

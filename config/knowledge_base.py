@@ -7,6 +7,7 @@ suite (`tests/config/test_knowledge_base.py`). Methods are thread-safe and retur
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -16,12 +17,13 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from config import audit_chain
 from config.document_store import Doc, DocumentStore, InvalidCursor, JsonDict
 from config.settings import KbBackend, Settings
 from data.execution import ExecutedAction
 from data.labels import DEFAULT_TENANT, tenant_of_labels
 from data.models import Action, Alert, AuditEntry, Incident, OutcomeRecord, PatchPlan, Risk
-from data.timeutil import to_utc
+from data.timeutil import to_utc, utc_now
 
 __all__ = ["InvalidCursor", "KnowledgeBase", "MemoryKnowledgeBase", "Page", "build_knowledge_base", "order_key"]
 
@@ -31,7 +33,10 @@ M = TypeVar("M", bound=BaseModel)
 class Collection(StrEnum):
     INCIDENTS = "incidents"
     ALERTS = "alerts"
-    AUDIT = "audit"
+    AUDIT = audit_chain.AUDIT
+    AUDIT_HEAD = audit_chain.AUDIT_HEAD
+    APPROVALS = "approvals"
+    SILENCES = "silences"
     ACTIONS = "actions"
     PATCH_PLANS = "patch_plans"
     OUTCOMES = "outcomes"
@@ -80,6 +85,7 @@ class KnowledgeBase:
 
     def __init__(self, store: DocumentStore) -> None:
         self.store = store
+        self._audit_lock = threading.Lock()
 
     def close(self) -> None:
         self.store.close()
@@ -208,17 +214,37 @@ class KnowledgeBase:
 
     # ---------------------------------------------------------------- audit, actions, plans, outcomes, risks
 
-    def append_audit(self, entry: AuditEntry) -> None:
-        self.store.put(
-            Collection.AUDIT,
-            [self._doc(entry.id, entry.time, entry, incident_id=entry.incident_id, action=entry.action)],
+    def append_audit(self, entry: AuditEntry) -> AuditEntry:
+        """Append ``entry`` to the hash-chained audit log; return it with ``seq``, hashes and ``recorded_at``.
+
+        Appends of this process queue on a lock (no wasted retries); other processes and machines are
+        kept off the same chain position by the store's conditional write on the chain head.
+        """
+        stamped = entry.model_copy(update={"recorded_at": utc_now(), "seq": None, "prev_hash": None, "hash": None})
+        doc = self._doc(
+            entry.id, entry.time, stamped, incident_id=entry.incident_id, action=entry.action, actor=entry.actor
         )
+        with self._audit_lock:
+            body = audit_chain.append(self.store, doc)
+        return AuditEntry.model_validate(body)
 
     def list_audit(
-        self, *, limit: int = 50, cursor: str | None = None, incident_id: str | None = None, action: str | None = None
+        self,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        incident_id: str | None = None,
+        action: str | None = None,
+        actor: str | None = None,
+        since: datetime | None = None,
     ) -> Page[AuditEntry]:
-        where = {"incident_id": incident_id, "action": action}
-        return self._page(AuditEntry, Collection.AUDIT, limit=limit, cursor=cursor, where=where)
+        """Return audit entries newest first (by ``time``), filtered by equality and ``time >= since``."""
+        where = {"incident_id": incident_id, "action": action, "actor": actor}
+        return self._page(AuditEntry, Collection.AUDIT, limit=limit, cursor=cursor, where=where, since=since)
+
+    def verify_audit(self) -> audit_chain.ChainStatus:
+        """Recompute the audit chain from the store (see `config.audit_chain.verify`)."""
+        return audit_chain.verify(self.store)
 
     def save_action(self, action: Action) -> None:
         doc = self._doc(

@@ -5,9 +5,18 @@ from __future__ import annotations
 import ipaddress
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +30,46 @@ class TerminalOutput(StrEnum):
     FULL = "full"
     SELECTIVE = "selective"
     NONE = "none"
+
+
+class SimActuatorConfig(BaseModel):
+    """Act on the built-in simulated fleet."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["sim"]
+
+
+class AnsibleActuatorConfig(BaseModel):
+    """Run ``<playbook_dir>/<action>.yml`` with ansible-runner against ``inventory``."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["ansible"]
+    playbook_dir: Path
+    inventory: Path
+    timeout_s: Annotated[int, Field(ge=1, le=86_400)] = 600
+
+    @model_validator(mode="after")
+    def _paths_exist(self) -> AnsibleActuatorConfig:
+        if not self.playbook_dir.is_dir():
+            raise ValueError(f"playbook_dir {self.playbook_dir} is not a directory")
+        if not self.inventory.exists():
+            raise ValueError(f"inventory {self.inventory} does not exist")
+        return self
+
+
+class WebhookActuatorConfig(BaseModel):
+    """POST each action, signed with HMAC-SHA256 of ``secret``, to ``url`` (StackStorm, Rundeck, AWX, ...)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: Literal["webhook"]
+    url: str = Field(pattern=r"^https?://[^\s]+$", max_length=2000)
+    secret: SecretStr = Field(min_length=16)
+    timeout_s: Annotated[float, Field(gt=0, le=300)] = 10.0
+
+
+ActuatorConfig = Annotated[
+    SimActuatorConfig | AnsibleActuatorConfig | WebhookActuatorConfig, Field(discriminator="kind")
+]
 
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
@@ -108,7 +157,6 @@ class Settings(BaseSettings):
     EXEC_MAX_CONCURRENT_PER_TENANT: Annotated[int, Field(ge=1, le=1000)] = 3
     EXEC_MAX_CONCURRENT_PER_SERVICE: Annotated[int, Field(ge=1, le=1000)] = 1
     EXEC_MEDIUM_MIN_CONFIDENCE: Annotated[float, Field(ge=0, le=1)] = 0.8
-    EXEC_APPROVAL_TTL_S: Annotated[float, Field(gt=0, le=7 * 86_400)] = 3600.0
     EXEC_TIMEOUT_S: Annotated[float, Field(gt=0, le=3600)] = 120.0
     EXEC_MAX_ATTEMPTS: Annotated[int, Field(ge=1, le=10)] = 3
     EXEC_RETRY_BACKOFF_S: Annotated[float, Field(ge=0, le=600)] = 1.0
@@ -119,6 +167,15 @@ class Settings(BaseSettings):
     ORCHESTRATOR_INTERVAL_S: Annotated[float, Field(gt=0, le=3600)] = 2.0
     # Scheduled tasks (backups, certificate renewal, log clean-up) run on their cron expressions.
     SCHEDULED_TASKS_ENABLED: bool = True
+    # Wall seconds between two TaskOps passes at the most (bounds its cost when the simulator runs fast).
+    TASKOPS_MIN_INTERVAL_S: Annotated[float, Field(ge=0, le=3600)] = 0.5
+    # How long a high-risk action waits for approval, and how often overdue approvals are marked expired.
+    APPROVAL_TTL_S: Annotated[float, Field(ge=60, le=7 * 86_400)] = 3600.0
+    APPROVAL_SWEEP_S: Annotated[float, Field(gt=0, le=3600)] = 15.0
+    # How long a process trusts its cached silences before reading the store again (other processes' changes).
+    SILENCE_CACHE_S: Annotated[float, Field(ge=0, le=300)] = 5.0
+    # Which back-end acts on each tenant's fleet: JSON {tenant or "*": {"kind": "sim" | "ansible" | "webhook", ...}}.
+    ACTUATORS: dict[str, ActuatorConfig] = Field(default_factory=dict)
     OPSFORGE_API_TOKEN: SecretStr | None = None
     OPSFORGE_ALLOW_INSECURE: bool = False
     FRONTEND_DIST: Path = Path("frontend/dist")
@@ -142,6 +199,14 @@ class Settings(BaseSettings):
             bad = [a for a in actions if not a or len(a) > 64 or (not a.replace("_", "").isalnum() and a != "*")]
             if bad:
                 raise ValueError(f"{tenant}: {bad[0]!r} is not an action id or '*'")
+        return value
+
+    @field_validator("ACTUATORS")
+    @classmethod
+    def _actuator_tenants_are_names(cls, value: dict[str, object]) -> dict[str, object]:
+        for tenant in value:
+            if not tenant or len(tenant) > 200 or tenant != tenant.strip():
+                raise ValueError(f"tenant {tenant!r}: a tenant name (1-200 characters, no surrounding spaces) or '*'")
         return value
 
     @field_validator("CORS_ORIGIN")

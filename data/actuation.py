@@ -1,7 +1,7 @@
 """The seam between a decision and the fleet: `FleetActuator.apply(action) -> ActionResult`.
 
-The Executor calls this protocol and nothing else; the simulator (`data.sim.actuator`) and real
-runbook back-ends implement it.
+The Executor calls this protocol and nothing else; the simulator (`data.sim.actuator`) and the real
+runbook back-ends (`data.actuators`: Ansible playbooks, signed webhooks) implement it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,9 @@ class ActionResult(Model):
     executed_at: UtcDatetime
     observed: dict[str, dict[str, float]] = Field(
         default_factory=dict, description="each target host's signals right after the action (noise-free)"
+    )
+    log: list[str] = Field(
+        default_factory=list, description="what the back-end reported while acting (playbook events, HTTP response)"
     )
 
 

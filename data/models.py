@@ -351,16 +351,31 @@ class OutcomeRecord(Model):
 
 
 class AuditEntry(Model):
-    """Who changed what, when and why: kill switch, acknowledgements, actions."""
+    """Who changed what, when and why: kill switch, acknowledgements, approvals, silences, Executor decisions.
+
+    ``seq``, ``prev_hash``, ``hash`` and ``recorded_at`` are set by the knowledge base when the entry is
+    appended to the hash chain (see `config.audit_chain`); callers leave them empty.
+    """
 
     id: str
     time: UtcDatetime
-    actor: str
+    actor: str = Field(description='who: "agent:<Name>" for an agent, "user:<identity>" (or a bare name) for a person')
     action: str
     target: str
     reason: str = ""
     incident_id: str | None = None
     details: dict[str, Any] = Field(default_factory=dict)
+    decision: str | None = Field(default=None, description="allowed, blocked, approved, rejected, expired, ...")
+    result: str | None = Field(default=None, description="what came of it: completed, failed, ...")
+    seq: int | None = Field(default=None, ge=1, description="position in the audit chain, from 1")
+    prev_hash: str | None = Field(default=None, description="SHA-256 of the previous entry (64 zeros for the first)")
+    hash: str | None = Field(default=None, description="SHA-256 of this entry's canonical form, prev_hash included")
+    recorded_at: UtcDatetime | None = Field(default=None, description="wall-clock time the entry was appended")
+
+    @property
+    def actor_kind(self) -> str:
+        """Return "agent" for an ``agent:`` actor, else "user" (people and API clients)."""
+        return "agent" if self.actor.startswith("agent:") else "user"
 
 
 class LogEntry(Model):

@@ -27,6 +27,11 @@ SCHEMA_OF = {
     "RiskRow": "RiskOut",
     "DetectionQuality": "DetectionQualityOut",
     "RiskCalibration": "RiskCalibrationOut",
+    "AuditLogRow": "AuditLogRow",
+    "ChainStatus": "ChainStatusOut",
+    "Approval": "Approval",
+    "Silence": "SilenceOut",
+    "SilenceMatcher": "Matcher",
 }
 
 

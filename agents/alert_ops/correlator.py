@@ -10,6 +10,7 @@ Every decision is written to the incident's timeline and why-trace.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,7 +49,12 @@ class Correlator:
         graph = self.topology.get(record.tenant)
         traits = record.traits
         if traits is None or traits.graph is not graph:
-            traits = record.traits = _traits(record.labels, graph)
+            learned = self._scorer.learned_topology
+            traits = record.traits = _traits(
+                record.labels, graph, lambda host: learned.services_for(record.tenant, host)
+            )
+            if traits.host and record.labels.get("service"):
+                learned.observe_host(record.tenant, traits.host, record.labels["service"])
         return Signal(record.fingerprint, record.tenant, traits, at)
 
     def correlate(self, record: AlertRecord, alert: AlertIn, touched: dict[str, IncidentState]) -> bool:
@@ -64,7 +70,7 @@ class Correlator:
         linked = False  # some link passes the threshold, the alertname's role aside
         refused: tuple[LinkScore, IncidentState, float] | None = None  # the best link the role kept out, the odds
         below: tuple[LinkScore, IncidentState] | None = None  # the best link under the threshold
-        odds = self._scorer.roles.join_odds(traits.alertname)  # as learned before this alert
+        odds = self._scorer.roles.join_odds(traits.alertname, signal.tenant)  # as learned before this alert
         if traits.availability:
             # A host going down is where a fault starts or a site burst, not a symptom that travels along calls:
             # it never gets the lower bar of a symptom-like name (held-out calm simulator seed 5: F1 82.4 when it
@@ -87,9 +93,10 @@ class Correlator:
         if distinct:  # one sample of the tenant's hop delay
             self._scorer.observe_onset(signal, sample)
         if distinct and not traits.hygiene:
+            self._scorer.learned_topology.observe(signal.tenant, traits.services, signal.at)
             # Learned from the threshold alone, not from the role's own decisions: a name kept out by its role
             # would otherwise count as opening again and keep itself out ever more strongly.
-            self._scorer.roles.learn(traits.alertname, opened=not linked)
+            self._scorer.roles.learn(traits.alertname, opened=not linked, tenant=signal.tenant)
         summary = alert.annotations.get("summary")
         state = (
             self._join(signal, links, graph, summary, touched, odds)
@@ -103,13 +110,22 @@ class Correlator:
     def _candidates(self, signal: Signal, graph: TenantGraph | None) -> list[IncidentState]:
         """Return the hot incidents ``signal`` may link to: those the hot set finds within the correlation horizon,
         and those holding the other alerts of a site burst it belongs to."""
-        candidates = self.state.hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s))
+        candidates = self.state.hot.candidates(
+            signal, graph, timedelta(seconds=self.weights.max_gap_s), self._linkable(signal.tenant, graph)
+        )
         for fingerprint in self._scorer.site_bursts.burst(signal):  # a site outage: no call path between them
             member = self.state.records.get((signal.tenant, fingerprint))
             held = self.state.follow(member.incident_id) if member is not None else None
             if held is not None and self.state.hot.contains(held) and held not in candidates:
                 candidates.append(held)
         return candidates
+
+    def _linkable(self, tenant: str, graph: TenantGraph | None) -> Callable[[str, str], bool] | None:
+        """Return, for a tenant without a pushed ``graph``, which pairs of services its learned graph may link."""
+        if graph is not None:
+            return None
+        hops = self._scorer.learned_topology.hops
+        return lambda a, b: hops(tenant, a, b) is not None
 
     def _join(
         self,
@@ -181,7 +197,7 @@ class Correlator:
             return True
         # The opener was itself counted as opening: its name is judged by the other alerts only.
         # Never a bar under the merge threshold: a wrong merge mixes two whole incidents.
-        odds = min(1.0, self._scorer.roles.join_odds(opener.traits.alertname, leave_out_opening=True))
+        odds = min(1.0, self._scorer.roles.join_odds(opener.traits.alertname, opener.tenant, leave_out_opening=True))
         return link_passes(bridge, self.weights.merge_threshold, odds)
 
     def _refire_continues(
@@ -195,7 +211,8 @@ class Correlator:
         signal = self.signal(record, alert.startsAt)
         graph = self.topology.get(record.tenant)
         own = self._scorer.continuation(signal, state.hot, (alert.startsAt - previous_end).total_seconds())
-        for other in self.state.hot.candidates(signal, graph, timedelta(seconds=self.weights.max_gap_s)):
+        horizon = timedelta(seconds=self.weights.max_gap_s)
+        for other in self.state.hot.candidates(signal, graph, horizon, self._linkable(record.tenant, graph)):
             if other is not state:
                 link = self._scorer.score(signal, other.hot, graph, _root_of(other))
                 if link is not None and link.total > own:
@@ -297,7 +314,17 @@ class Correlator:
         """Attach a re-firing alert to its incident when it is back within the reopen window (or flapping), unless
         the incident's fault is stale (`_stale`) or another hot incident explains it better (`_refire_continues`),
         whether its incident is still open or resolved and would be reopened; otherwise it is a new problem and is
-        correlated afresh. Returns True when it opened an incident."""
+        correlated afresh. Returns True when it opened an incident. A re-fire that is not flapping is a new onset of
+        its service for the learned graph, as a distinct alert's first occurrence is."""
+        opened = self._refire(record, alert, previous_end, touched)
+        signal = self.signal(record, alert.startsAt)
+        if not record.flapping and not signal.traits.hygiene:
+            self._scorer.learned_topology.observe(signal.tenant, signal.traits.services, signal.at)
+        return opened
+
+    def _refire(
+        self, record: AlertRecord, alert: AlertIn, previous_end: datetime, touched: dict[str, IncidentState]
+    ) -> bool:
         state = self.state.follow(record.incident_id)
         soon = alert.startsAt - previous_end <= self.policy.reopen_window
         if state is None or not (soon or record.flapping) or self._stale(record, alert, state):
@@ -326,13 +353,18 @@ class Correlator:
 _UNSTABLE_LABELS = frozenset({"alertname", "instance", "severity"})  # left out of an alert's stable labels
 
 
-def _traits(labels: dict[str, str], graph: TenantGraph | None) -> AlertTraits:
-    """Return what correlation derives from an alert's labels with its tenant's ``graph``."""
+def _traits(
+    labels: dict[str, str], graph: TenantGraph | None, learned_hosts: Callable[[str], tuple[str, ...]]
+) -> AlertTraits:
+    """Return what correlation derives from an alert's labels with its tenant's ``graph`` (without one, the
+    services a host runs are those ``learned_hosts`` saw alerting on it)."""
     host = host_of(labels["instance"]) if labels.get("instance") else labels.get("host")
     if labels.get("service"):
         services: tuple[str, ...] = (labels["service"],)
     elif graph is not None and host:
         services = graph.services_for(host)
+    elif host:
+        services = learned_hosts(host)
     else:
         services = ()
     severity = severity_rank(labels.get("severity"))

@@ -10,6 +10,7 @@ longer than the correlation horizon leave the hot set, which keeps memory and pe
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -23,11 +24,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from agents.alert_ops.admission import AlertLimits, check_batch
+from agents.alert_ops.cooccurrence import CooccurrenceStats
 from agents.alert_ops.correlator import Correlator
 from agents.alert_ops.dedup import AlertRecord, RecordKey, is_resolved
 from agents.alert_ops.incident_state import AGENT, IncidentState
+from agents.alert_ops.learned_topology import LearnedEdge
 from agents.alert_ops.lifecycle import Lifecycle, LifecyclePolicy
-from agents.alert_ops.link_score import CooccurrenceStats, CorrelationWeights, Learned, Scorer
+from agents.alert_ops.link_score import CorrelationWeights, Learned, Scorer
 from agents.alert_ops.restore import Restore
 from agents.alert_ops.state import EngineState
 from agents.alert_ops.topology import TopologyRegistry
@@ -43,6 +46,7 @@ log = logging.getLogger(__name__)
 
 TOPOLOGY_KEY = "topology"
 LEARNED_KEY = "alertops:learned"  # what correlation learned from the stream (`Scorer.learned_state`)
+DECISIONS_KEY = "alertops:edge-decisions"  # operators' decisions on learned edges, per tenant
 LEARNED_SAVE_S = 30.0  # wall seconds between saves of it: a crash loses at most this much learning
 
 
@@ -92,6 +96,7 @@ class AlertOps:
         self._learned_saved = time.monotonic()
         self._load_topologies()
         self._load_learned()
+        self._load_decisions()
         self.restorer.restore(self.policy.max_tracked_alerts)
 
     @property
@@ -109,6 +114,33 @@ class AlertOps:
         if topology.tenant not in tenants:
             self.kb.put_setting(TOPOLOGY_KEY, {"tenants": sorted(tenants | {topology.tenant})})
         log.info("Topology for tenant %s: %d services", topology.tenant, len(topology.services))
+
+    def learned_edges(self, tenant: str) -> list[LearnedEdge]:
+        """Return the service graph learned from ``tenant``'s alerts, most confident edge first (learned whether or
+        not the tenant pushed a topology; a pushed one always wins in correlation)."""
+        with self._lock:
+            return self._scorer.learned_topology.edges(tenant)
+
+    def decide_edge(
+        self, tenant: str, caller: str, callee: str, *, confirmed: bool, reason: str, actor: str
+    ) -> LearnedEdge:
+        """Confirm or reject a learned edge, audited and stored; raise `NotFound` when it was never learned."""
+        with self._lock:
+            edge = self._scorer.learned_topology.decide(tenant, caller, callee, confirmed=confirmed)
+            decisions = self._scorer.learned_topology.decisions()
+        # Stored on their own, not only with the learned statistics (saved best effort, and possibly too large for
+        # one record): an operator's decision must survive a restart.
+        self.kb.put_setting(DECISIONS_KEY, decisions)
+        action = "topology.edge.confirmed" if confirmed else "topology.edge.rejected"
+        self.kb.append_audit(
+            AuditEntry(
+                id=f"AUD-{uuid.uuid4().hex[:12]}", time=utc_now(), actor=actor, action=action,
+                target=f"{tenant}:{caller}->{callee}", reason=reason,
+                details={"tenant": tenant, "caller": caller, "callee": callee, "count": edge.count},
+            )
+        )  # fmt: skip
+        log.info("Learned edge %s -> %s of %s %s by %s", caller, callee, tenant, action, actor)
+        return edge
 
     def _load_topologies(self) -> None:
         """Take back every stored tenant graph; one that no longer validates (or is over today's limits) is logged
@@ -139,6 +171,16 @@ class AlertOps:
             log.warning("Ignoring the stored correlation statistics (%r); learning afresh", error)
             return
         self._scorer.install(learned)
+
+    def _load_decisions(self) -> None:
+        """Take back the operators' decisions on learned edges; a malformed record is logged and set aside."""
+        stored = self.kb.get_setting(DECISIONS_KEY)
+        try:
+            if stored is not None:
+                self._scorer.learned_topology.load_decisions(stored)
+        except (TypeError, ValueError, AttributeError) as error:
+            log.warning("Learned-edge decisions set aside, they cannot be loaded: %r", error)
+            self.state.quarantined.append(DECISIONS_KEY)
 
     def save_learned(self) -> None:
         """Store what correlation learned, so a restarted engine correlates as this one would."""
@@ -181,7 +223,10 @@ class AlertOps:
             if self.lifecycle.over_bounds():
                 self.lifecycle.expire()
             for state in touched.values():
-                state.refresh_root_cause(self.topology.get(state.hot.tenant), self._scorer.roles.open_share)
+                tenant = state.hot.tenant
+                state.refresh_root_cause(
+                    self.topology.get(tenant), functools.partial(self._scorer.roles.open_share, tenant=tenant)
+                )
             for record in self.state.moved_alerts:
                 touched_alerts[record.key] = record
             self.state.moved_alerts = []

@@ -3,7 +3,7 @@ incidents that share a host or a service with it, or hold a service within reach
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -98,10 +98,15 @@ class HotSet:
         return state.id in self._incidents.get(state.hot.tenant, {})
 
     def candidates(
-        self, signal: Signal, graph: TenantGraph | None, horizon: timedelta | None = None
+        self,
+        signal: Signal,
+        graph: TenantGraph | None,
+        horizon: timedelta | None = None,
+        linkable: Callable[[str, str], bool] | None = None,
     ) -> list[IncidentState]:
         """Return the hot incidents of the signal's tenant that scoring could link it to: sharing a host or a
-        related service and, with ``horizon``, whose cascade front is no more than that before the signal."""
+        related service (without a ``graph``, a service ``linkable`` to the signal's, else the same one) and, with
+        ``horizon``, whose cascade front is no more than that before the signal."""
         index = self._by_key.get(signal.tenant)
         incidents = self._incidents.get(signal.tenant)
         if index is None or not incidents:
@@ -118,7 +123,10 @@ class HotSet:
             by_service = index.services
             for service in traits.services:
                 if graph is None:
-                    if found := by_service.get(service):
+                    if linkable is not None:
+                        for other in [o for o in by_service if linkable(service, o)]:
+                            ids |= by_service[other]
+                    elif found := by_service.get(service):
                         ids |= found
                     continue
                 for other in by_service.keys() & graph.near(service):  # iterates the smaller of the two

@@ -171,7 +171,7 @@ class Lifecycle:
                 onsets.popleft()
 
     def learn(self, state: IncidentState) -> None:
-        self._scorer.cooccurrence.learn(set(state.hot.alertnames))
+        self._scorer.cooccurrence.learn(set(state.hot.alertnames), state.hot.tenant)
 
     def set_status(
         self, state: IncidentState, status: IncidentStatus, at: datetime, why: str, *, operator: bool = False

@@ -34,11 +34,14 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from agents.alert_ops.cooccurrence import CooccurrenceStats
 from agents.alert_ops.delays import HopDelays, HostSpread
+from agents.alert_ops.learned_topology import LearnedTopology
 from agents.alert_ops.roles import AlertRoles
 from agents.alert_ops.signals import HotIncident, Signal
 from agents.alert_ops.topology import MAX_HOPS, TenantGraph
@@ -105,47 +108,6 @@ class SiteBursts:
         return [fp for _, fp in near if fp != signal.fingerprint] if len(hosts) >= self.MIN_HOSTS else []
 
 
-class CooccurrenceStats:
-    """Counts of alertnames seen together in closed incidents; ``confidence`` is n(a,b) / min(n(a), n(b)).
-    Memory: at most `MAX_PAIRS` pairs; past it the least seen half is dropped."""
-
-    MIN_SUPPORT = 3
-    MAX_PAIRS = 50_000
-
-    def __init__(self) -> None:
-        self._single: Counter[str] = Counter()
-        self._pairs: Counter[tuple[str, str]] = Counter()
-
-    def learn(self, alertnames: set[str]) -> None:
-        """Count the alertnames of one closed incident together (an incident of one name teaches nothing)."""
-        if len(alertnames) < 2:
-            return
-        ordered = sorted(alertnames)
-        self._single.update(ordered)
-        for i, a in enumerate(ordered):
-            for b in ordered[i + 1 :]:
-                self._pairs[(a, b)] += 1
-        if len(self._pairs) > self.MAX_PAIRS:
-            self._pairs = Counter(dict(self._pairs.most_common(self.MAX_PAIRS // 2)))
-
-    def confidence(self, a: str, b: str) -> float | None:
-        """Return the learned association in [0, 1], or None without enough support."""
-        if a == b:
-            return None
-        pair = self._pairs.get((a, b) if a < b else (b, a), 0)
-        support = min(self._single.get(a, 0), self._single.get(b, 0))
-        return pair / support if support >= self.MIN_SUPPORT else None
-
-    def state(self) -> dict[str, Any]:
-        """Return the counts in JSON form (`load` takes them back)."""
-        return {"single": dict(self._single), "pairs": [[a, b, n] for (a, b), n in self._pairs.items()]}
-
-    def load(self, state: dict[str, Any]) -> None:
-        """Take back a `state`, replacing what was learned (raises on a malformed one)."""
-        self._single = Counter({str(name): int(n) for name, n in state["single"].items()})
-        self._pairs = Counter({(str(a), str(b)): int(n) for a, b, n in state["pairs"]})
-
-
 @dataclass(frozen=True)
 class LinkScore:
     """A link of a signal to an incident: the ``total`` in [0, 1] compared with the thresholds, its evidences,
@@ -195,13 +157,14 @@ class HopSample:
 
 @dataclass(frozen=True)
 class Learned:
-    """What scoring learns from the stream and keeps across restarts: hop delays, host spread, co-occurrence and
-    alert roles."""
+    """What scoring learns from the stream and keeps across restarts: hop delays, host spread, co-occurrence,
+    alert roles and the service graph of tenants without a pushed one."""
 
     delays: HopDelays
     host_spread: HostSpread
     cooccurrence: CooccurrenceStats
     roles: AlertRoles
+    topology: LearnedTopology
 
     @classmethod
     def fresh(cls, weights: CorrelationWeights, cooccurrence: CooccurrenceStats | None = None) -> Learned:
@@ -210,7 +173,8 @@ class Learned:
         # Per hop: never below the configured delay, at most what MAX_HOPS hops can take within the horizon.
         delays = HopDelays(weights.time_scale_s, weights.time_scale_s, weights.max_gap_s / MAX_HOPS, weights.max_gap_s)
         host_spread = HostSpread(weights.time_scale_s, weights.onset_tolerance_s)
-        return cls(delays, host_spread, CooccurrenceStats() if cooccurrence is None else cooccurrence, AlertRoles())
+        cooccurrence = CooccurrenceStats() if cooccurrence is None else cooccurrence
+        return cls(delays, host_spread, cooccurrence, AlertRoles(), LearnedTopology())
 
     @classmethod
     def parse(cls, state: dict[str, Any], weights: CorrelationWeights) -> Learned:
@@ -222,6 +186,7 @@ class Learned:
             learned.host_spread.load(state["host_spread"])
             learned.cooccurrence.load(state["cooccurrence"])
             learned.roles.load(state["roles"])
+            learned.topology.load(state.get("topology", {}))  # absent from what engines before it stored
         except AttributeError as error:  # a part of the wrong type, e.g. a list where a mapping belongs
             raise TypeError(f"malformed learned state: {error}") from error
         return learned
@@ -233,6 +198,7 @@ class Learned:
             "host_spread": self.host_spread.state(),
             "cooccurrence": self.cooccurrence.state(),
             "roles": self.roles.state(),
+            "topology": self.topology.state(),
         }
 
 
@@ -248,11 +214,12 @@ class Scorer:
         """Score from now on with ``learned`` (e.g. parsed from a stored `learned_state`)."""
         self.delays, self.host_spread = learned.delays, learned.host_spread
         self.cooccurrence, self.roles = learned.cooccurrence, learned.roles
+        self.learned_topology = learned.topology
 
     def learned_state(self) -> dict[str, Any]:
         """Return what scoring learned from the stream in JSON form, so a restarted engine scores as this one
         would (`Learned.parse` takes it back)."""
-        return Learned(self.delays, self.host_spread, self.cooccurrence, self.roles).state()
+        return Learned(self.delays, self.host_spread, self.cooccurrence, self.roles, self.learned_topology).state()
 
     def observe_onset(self, signal: Signal, sample: HopSample) -> None:
         """Learn the tenant's hop delay from the ``sample`` a distinct alert's scoring filled (nothing when it
@@ -299,7 +266,10 @@ class Scorer:
         site = traits.site_key
         if site is not None and site in incident.sites and self.site_bursts.burst(signal):
             consider(1.0, incident.sites[site].gap(signal.at), 0, f"{SITE_BURST_VIA} {site}", w.onset_tolerance_s)
-        if traits.hygiene or graph is None:
+        if traits.hygiene:
+            return best
+        if graph is None:
+            self._learned_links(signal, incident, consider, per_hop)
             return best
         late = signal.at - timedelta(seconds=w.onset_tolerance_s)
         for mine in traits.services:
@@ -327,6 +297,37 @@ class Scorer:
                     consider(0.95 * w.hop_decay**2, span.gap(signal.at), 2, f"{mine} ~ {root} (sibling)", per_hop)
         return best
 
+    def _learned_links(
+        self,
+        signal: Signal,
+        incident: HotIncident,
+        consider: Callable[[float, float, int, str, float], None],
+        per_hop: float,
+    ) -> None:
+        """Offer ``consider`` the links of a tenant without a pushed graph, over the service graph learned from its
+        alerts (`agents.alert_ops.learned_topology.LearnedTopology.hops`): an associated pair is one hop, a pair
+        without evidence yet two, a pair seen failing apart none."""
+        w, learned = self.weights, self.learned_topology
+        # Time alone links a pair without evidence, and time is evidence only while unrelated alerts are rare: in a
+        # tenant whose services start an episode every minute, two alerts a few minutes apart say nothing.
+        interval = learned.onset_interval(signal.tenant)
+        unknown_scale = 2 * per_hop if interval is None else min(2 * per_hop, interval)
+        directed = learned.graph(signal.tenant)
+        late = signal.at - timedelta(seconds=w.onset_tolerance_s)
+        for mine in signal.traits.services:
+            for theirs, span in incident.services.items():
+                hops = learned.hops(signal.tenant, mine, theirs)
+                if (
+                    hops == 1
+                    and span.first < late
+                    and _calls(directed, theirs, mine)
+                    and not _calls(directed, mine, theirs)
+                ):
+                    continue  # learned: mine's alerts come before theirs; a cause starting well after is another fault
+                if hops:
+                    kind, scale = ("learned", per_hop) if hops == 1 else ("unknown relation", unknown_scale)
+                    consider(0.95 * w.hop_decay**hops, span.gap(signal.at), hops, f"{mine} ~ {theirs} ({kind})", scale)
+
     def _sibling_may_link(self, signal: Signal) -> bool:
         """Return True when ``signal`` may link to a sibling root (`agents.alert_ops.topology.TenantGraph.siblings`): a
         shifted load shows as a symptom, so its alertname must usually join incidents (learned open share below
@@ -334,7 +335,7 @@ class Scorer:
         opens incidents on a sibling is more likely that sibling's own fault, and hosts of one site going down
         together are a site burst's (tuning dense-overlap seed 1: F1 77.0 -> 75.1 without the role; held-out
         site-partitions seed 5: 93.8 -> 92.1 without the availability rule)."""
-        return not signal.traits.availability and self.roles.open_share(signal.traits.alertname) < 0.5
+        return not signal.traits.availability and self.roles.open_share(signal.traits.alertname, signal.tenant) < 0.5
 
     def continuation(self, signal: Signal, incident: HotIncident, gap_s: float) -> float:
         """Return the score of a re-firing alert staying in ``incident``: a same-host link whose time evidence
@@ -371,12 +372,18 @@ class Scorer:
             return None
         labels = _jaccard(traits.stable_labels, incident.labels)
         confidence, alertname = self.cooccurrence.confidence, traits.alertname
-        cooc_values = [c for name in incident.alertnames if (c := confidence(alertname, name)) is not None]
+        tenant = signal.tenant
+        cooc_values = [c for name in incident.alertnames if (c := confidence(alertname, name, tenant)) is not None]
         cooc = max(cooc_values) if cooc_values else None
         core_weight = w.topology + w.time
         weight_sum = core_weight + w.labels + (w.cooccurrence if cooc is not None else 0.0)
         total = (core_weight * core + w.labels * labels + w.cooccurrence * (cooc or 0.0)) / weight_sum
         return LinkScore(total, topo, time_score, labels, cooc, via, hops, gap, scale)
+
+
+def _calls(graph: TenantGraph | None, caller: str, callee: str) -> bool:
+    """Return True when ``caller`` has a direct call edge to ``callee`` in ``graph``."""
+    return graph is not None and graph.graph.has_edge(caller, callee)
 
 
 def _jaccard(mine: frozenset[tuple[str, str]], theirs: Counter[tuple[str, str]]) -> float:

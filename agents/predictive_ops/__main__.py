@@ -8,11 +8,22 @@ from __future__ import annotations
 import argparse
 import csv
 import sys
+from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
-from agents.predictive_ops.anomaly import scores
+from agents.predictive_ops.anomaly import DetectorParams, daily_period, scores
+
+
+def params_for(timestamps: list[str]) -> DetectorParams:
+    """Return the detector's parameters for a file with these timestamps: the defaults, with the day's
+    length in samples taken from the intervals of the warm-up, so the seasonal evidence compares like
+    with like whether a file is sampled every 5 minutes or every hour (and no later sample informs it)."""
+    warm_up = DetectorParams().min_history
+    seconds = np.array([datetime.fromisoformat(text).timestamp() for text in timestamps[: warm_up + 1]])
+    return replace(DetectorParams(), period=daily_period(seconds))
 
 
 def score_nab_file(source: Path, target: Path) -> int:
@@ -20,7 +31,7 @@ def score_nab_file(source: Path, target: Path) -> int:
     with source.open(newline="") as handle:
         rows = list(csv.DictReader(handle))
     values = np.array([float(row["value"]) for row in rows])
-    result = scores(values)
+    result = scores(values, params_for([row["timestamp"] for row in rows]))
     with target.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["timestamp", "value", "anomaly_score"])

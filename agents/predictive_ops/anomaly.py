@@ -1,7 +1,7 @@
 """Causal anomaly scores in [0, 1] for a metric series: spikes, level and distribution shifts, a cool-down.
 
 Every score at t uses samples up to t only (no look-ahead), so scoring a prefix gives the prefix of
-the scores. Three kinds of evidence, each calibrated against its own history so one parameter set
+the scores. Four kinds of evidence, each calibrated against its own history so one parameter set
 fits a calm series and a bursty one alike:
 
 * shift: the mid-rank of each sample among the trailing ``window`` samples that end ``gap`` samples
@@ -22,6 +22,13 @@ fits a calm series and a bursty one alike:
   transient outgrows every later residual, or one large spike) does not mask a smaller spike a day
   later, which the other evidence cannot see while its records or reference still hold the old
   incident; an event that recurs daily stays routine.
+* seasonal: the residual from the seasonal expectation, the median over the same phase (+-
+  ``phase_slack`` samples) of the last ``seasons`` days (``period`` samples, from the timestamps with
+  ``daily_period``; ``window`` when unknown), with the spike's two conditions. It sees what is normal
+  at another time of day but not now (a daily peak that does not come, a plateau at the wrong hour),
+  which the day's range hides. The median outvotes one odd day, so an incident is not echoed a day
+  later; the evidence counts only where the cycle explains the series, its residuals spreading less
+  than ``seasonal_fit`` times the values around the day's median.
 
 The strongest evidence is the raw score s/(1+s). A cool-down then reports an episode once: a sample
 keeps its score only when it beats ``repeat_factor`` times the last reported score, faded with a
@@ -57,6 +64,10 @@ class DetectorParams:
     record_margin: float = 1.1  # a spike scores 0.5 when it beats the largest earlier residual by this factor
     spike_z: float = 5.0  # and is at least this many robust standard deviations out
     level_span: int = 6  # the fast level of the level evidence: the median of the last half hour
+    seasons: int = 3  # the seasonal expectation: the median over the same phase of the last 3 days
+    phase_slack: int = 2  # each of them +-2 samples, so a cycle that drifts by minutes still lines up
+    period: int | None = None  # samples per day for the seasonal evidence (daily_period); None: window
+    seasonal_fit: float = 0.5  # the cycle is used where its residuals spread less than this share of the values
 
 
 def _trailing_windows(values: Array, window: int) -> NDArray[np.float64]:
@@ -258,6 +269,35 @@ def _level_evidence(values: Array, p: DetectorParams) -> Array:
     return evidence
 
 
+def _seasonal_evidence(values: Array, p: DetectorParams) -> Array:
+    n, period, half = len(values), p.period or p.window, p.phase_slack
+    start = p.seasons * period + half  # the first sample with every reference cycle behind it
+    if n <= start or period <= half:  # (a cycle within the phase slack would reach past t)
+        return np.zeros(n)
+    finite = np.abs(values[np.isfinite(values)])
+    floor = 1e-9 + 1e-6 * (float(finite.max()) if finite.size else 0.0)
+    # The expectation is the median over the same phase, +-half samples, of the last `seasons`
+    # cycles: an odd cycle (yesterday's spike or outage) is outvoted rather than echoed a cycle later,
+    # as the residual from the last cycle alone would echo it.
+    phases = [_lagged(values, k * period - j) for k in range(1, p.seasons + 1) for j in range(-half, half + 1)]
+    reference = np.stack(phases, axis=1)
+    residual = values - _median_rows(reference)
+    residual[:start] = np.nan  # with fewer cycles a past incident is not outvoted and would echo
+    # The spread of a cycle's residuals moves slowly: refreshed every level_span samples, as in _level_evidence.
+    _, spread = _robust_level(residual, period, start, stride=p.level_span)
+    z = _robust_z(residual, spread, floor, start)
+    size = np.nan_to_num(np.abs(residual), nan=0.0)
+    size[:start] = 0.0
+    evidence = np.fmin(_record_ratio(size, p.history) / p.record_margin, z / p.spike_z)
+    # Seasonality is used only where it explains the series: the residuals from the seasonal
+    # expectation spread less than the values around the cycle's median (a series with no cycle at
+    # this period, or a noisy one, leaves this evidence to the others).
+    _, flat = _robust_level(values, period, start, stride=p.level_span)
+    evidence[~(_lagged(spread, 1) < p.seasonal_fit * _lagged(flat, 1))] = 0.0
+    evidence[: start + period] = 0.0  # a record needs a whole cycle of residuals, every phase, to beat
+    return evidence
+
+
 def _cool_down(raw: Array, half_life: float, repeat_factor: float) -> Array:
     """Keep raw[t] only where it beats repeat_factor x the last kept score, faded; 0 elsewhere."""
     out = np.zeros_like(raw)
@@ -270,13 +310,27 @@ def _cool_down(raw: Array, half_life: float, repeat_factor: float) -> Array:
     return out
 
 
+def daily_period(seconds: Array) -> int | None:
+    """Return the samples per day at the median interval of ``seconds`` (sample times, in order), the
+    cycle for ``DetectorParams.period``; None when the series is too short, the times do not advance or
+    a day holds fewer than four samples."""
+    steps = np.diff(np.asarray(seconds, dtype=np.float64))
+    steps = steps[np.isfinite(steps)]
+    if not steps.size or (median := float(np.median(steps))) <= 0:
+        return None
+    period = round(86400.0 / median)
+    return period if period >= 4 else None
+
+
 def raw_scores(values: Array, params: DetectorParams | None = None) -> Array:
     """Return the causal evidence score in [0, 1) per sample, before the cool-down."""
     p = params or DetectorParams()
     y = np.asarray(values, dtype=np.float64).ravel()
     if len(y) <= p.min_history:
         return np.zeros(len(y))
-    strength = np.fmax(np.fmax(_shift_evidence(y, p), _spike_evidence(y, p)), _level_evidence(y, p))
+    strength = _shift_evidence(y, p)
+    for evidence in (_spike_evidence, _level_evidence, _seasonal_evidence):
+        strength = np.fmax(strength, evidence(y, p))
     strength[: p.min_history] = 0.0
     return strength / (1.0 + strength)
 

@@ -19,7 +19,7 @@ from typing import Protocol
 from agents.task_ops.proposals import Proposal, Proposer, stats_key
 from config.knowledge_base import KnowledgeBase
 from data.execution import ActionRequest, ExecutedAction, ExecutionState
-from data.models import IncidentStatus, LogType
+from data.models import Incident, IncidentStatus, LogType
 
 log = logging.getLogger(__name__)
 
@@ -58,45 +58,52 @@ class Autopilot:
         self.retry_after = timedelta(seconds=retry_after_s)
         self.failure_memory = timedelta(seconds=failure_memory_s)
         self._enabled = enabled
+        self._settled: dict[str, datetime] = {}  # incident id -> its updatedAt when judged to need nothing
 
     def run_once(self) -> list[ExecutedAction]:
         """Submit at most one remedy per open incident; return the records the Executor gave back."""
         if not self._enabled():
             return []
         submitted = []
+        open_ids: set[str] = set()
         for status in _OPEN:
             cursor: str | None = None
             while True:
                 page = self._kb.list_incidents(status=status.value, limit=200, cursor=cursor)
                 for incident in page.items:
-                    record = self._remedy(incident.id)
+                    open_ids.add(incident.id)
+                    record = self._remedy(incident)
                     if record is not None:
                         submitted.append(record)
                 cursor = page.next_cursor
                 if cursor is None:
                     break
+        self._settled = {k: v for k, v in self._settled.items() if k in open_ids}
         return submitted
 
-    def _remedy(self, incident_id: str) -> ExecutedAction | None:
-        incident = self._kb.get_incident(incident_id)
-        if incident is None or incident.status is IncidentStatus.RESOLVED:
-            return None
+    def _remedy(self, incident: Incident) -> ExecutedAction | None:
         now = self._now()
-        if now - incident.createdAt < self.settle:
-            return None  # let the first minutes' alerts join before judging the cause
-        history = self._kb.list_executions(incident_id=incident_id, limit=100).items
-        if any(r.state in _PENDING or r.state is ExecutionState.SUCCEEDED for r in history):
+        if not incident.rootCauseHost or now - incident.createdAt < self.settle:
+            return None  # nothing to act on yet; let the first minutes' alerts join before judging the cause
+        if self._settled.get(incident.id) == incident.updatedAt:
+            return None  # judged already (remedied, or nothing to propose) and nothing has changed since
+        history = self._kb.list_executions(incident_id=incident.id, limit=100).items
+        if any(r.state is ExecutionState.SUCCEEDED for r in history):
+            self._settled[incident.id] = incident.updatedAt
+            return None
+        if any(r.state in _PENDING for r in history):
             return None
         if any(r.state in _RETRYABLE and now - r.created_at < self.retry_after for r in history):
             return None
         tried = {(r.request.action, r.request.target) for r in history if r.state not in _RETRYABLE}
-        alerts = self._kb.list_alerts(incident_id=incident_id, limit=200).items
+        alerts = self._kb.list_alerts(incident_id=incident.id, limit=200).items
         for proposal in self._proposer.for_incident(incident, alerts):
             if proposal.confidence < self.min_confidence:
                 break
             if (proposal.action, proposal.target) in tried or self._failed_lately(proposal, now):
                 continue
-            return self._executor.submit(self.request(proposal, incident_id))
+            return self._executor.submit(self.request(proposal, incident.id))
+        self._settled[incident.id] = incident.updatedAt
         return None
 
     def _failed_lately(self, proposal: Proposal, now: datetime) -> bool:

@@ -4,51 +4,17 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { REPO, freePort, launchChromium, newPage as openPage, parseCsv, waitFor } from "./support.mjs";
 
-const REPO = resolve(import.meta.dirname, "../..");
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 let server;
 let browser;
 let base;
 let workdir;
 
-function freePort() {
-  return new Promise((ok) => {
-    const probe = createServer();
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address();
-      probe.close(() => ok(port));
-    });
-  });
-}
-
-async function waitFor(check, what, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch {
-      // not ready yet
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((ok) => setTimeout(ok, 200));
-  }
-}
-
 const json = async (path, init) => (await fetch(`${base}${path}`, init)).json();
-
-async function newPage() {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
-  page.errors = [];
-  page.on("console", (message) => message.type() === "error" && page.errors.push(message.text()));
-  page.on("pageerror", (error) => page.errors.push(String(error)));
-  return page;
-}
+const newPage = () => openPage(browser);
 
 before(async () => {
   workdir = mkdtempSync(join(tmpdir(), "opsforge-e2e-"));
@@ -64,11 +30,7 @@ before(async () => {
     stdio: "ignore",
   });
   await waitFor(async () => (await fetch(`${base}/api/health`)).ok, "the API");
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-      "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
   await waitFor(async () => (await json("/api/incidents?limit=5")).length >= 3, "incidents from the simulator");
 });
 
@@ -218,33 +180,6 @@ test("the log panel streams new lines", async () => {
   await page.close();
 });
 
-function parseCsv(text) {
-  const rows = [];
-  let row = [];
-  let cell = "";
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (quoted) {
-      if (c === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (c === '"') quoted = false;
-      else cell += c;
-    } else if (c === '"') quoted = true;
-    else if (c === ",") {
-      row.push(cell);
-      cell = "";
-    } else if (c === "\n") {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = "";
-    } else if (c !== "\r") cell += c;
-  }
-  return rows;
-}
-
 test("CSV export downloads exactly the filtered rows of every page", async () => {
   // Freeze the world so the export and the API see the same incidents.
   await fetch(`${base}/api/simulation/stop`, { method: "POST" });
@@ -383,4 +318,44 @@ test("alerts page: rows, a status filter the API agrees with, the incident link,
   } finally {
     await fetch(`${base}/api/simulation/start`, { method: "POST" });
   }
+});
+
+test("a tenant without a topology: the Topology page shows what was learned, an operator confirms it, the incident page draws the graph", async () => {
+  const tenant = "e2e-learned";
+  const at = (minutesAgo) => new Date(Date.now() - minutesAgo * 60_000).toISOString();
+  for (const round of [60, 40, 20]) { // db fails, api follows a minute later, three times
+    const alerts = [
+      { labels: { alertname: "DbDown", service: "db", instance: "db-1:9100", tenant, severity: "critical" }, startsAt: at(round) },
+      { labels: { alertname: "ApiErrors", service: "api", instance: "api-1:9100", tenant, severity: "warning" }, startsAt: at(round - 1) },
+    ];
+    const response = await fetch(`${base}/api/alerts`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(alerts) });
+    assert.ok(response.ok, `ingest answered ${response.status}`);
+  }
+  const page = await newPage();
+  await page.goto(`${base}/topology`);
+  await page.getByRole("link", { name: "Topology" }).waitFor();
+  await page.getByLabel("Tenant").fill(tenant);
+  await page.getByRole("button", { name: "Show" }).click();
+  const row = page.getByTestId("learned-edge").filter({ hasText: "api → db" });
+  await row.waitFor();
+  await page.locator(".react-flow__edge.graph-edge-learned").first().waitFor();
+  assert.equal(await page.locator(".react-flow__node").count(), 2);
+  assert.equal(await row.getByTestId("edge-decision").textContent(), "none");
+  await page.getByLabel("Reason for a decision").fill("api reads from db");
+  await row.getByRole("button", { name: "Confirm" }).click();
+  await waitFor(async () => (await row.getByTestId("edge-decision").textContent()) === "confirmed", "the confirmed edge");
+  const stored = await json(`/api/topology/${tenant}`);
+  assert.equal(stored.pushed, false);
+  assert.deepEqual([stored.learnedEdges[0].caller, stored.learnedEdges[0].callee, stored.learnedEdges[0].decision], ["api", "db", "confirmed"]);
+  assert.equal(stored.learnedEdges[0].count, 3);
+
+  const [incident] = await json(`/api/incidents?tenant=${tenant}&limit=1`);
+  await page.goto(`${base}/incidents/${incident.id}`);
+  const graph = page.getByTestId("service-graph");
+  await graph.locator(".react-flow__node").first().waitFor();
+  const labels = await graph.locator(".react-flow__node").allTextContents();
+  assert.ok(labels.some((label) => label.startsWith("db · ")) && labels.some((label) => label.startsWith("api · ")), labels.join(", "));
+  assert.equal(await graph.locator(".graph-node-root").count(), 1);
+  assert.deepEqual(page.errors, []);
+  await page.close();
 });

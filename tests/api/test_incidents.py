@@ -19,6 +19,9 @@ def test_incident_listing_filters_pagination_and_errors(tmp_path: Path) -> None:
              "startsAt": f"2026-05-01T12:{n:02d}:00Z"}
             for n in range(7)
         ]  # fmt: skip
+        for tenant in ("acme", "globex"):  # pushed graphs without calls: seven unrelated services, seven incidents
+            services = [{"name": f"svc{n}", "hosts": []} for n in range(7)]
+            assert client.put("/api/topology", json={"tenant": tenant, "services": services}).status_code == 200
         client.post("/api/alerts", json=batch)
         first = client.get("/api/incidents", params={"limit": 3})
         assert len(first.json()) == 3 and "X-Next-Cursor" in first.headers

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from config.document_store import Doc
 from config.knowledge_base import InvalidCursor, KnowledgeBase, build_knowledge_base
 from data.models import (
     Action,
@@ -26,23 +26,6 @@ from data.models import (
 from tests.conftest import make_settings
 
 T0 = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["memory", "sqlite", "dynamodb"])
-def kb(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KnowledgeBase]:
-    overrides: dict[str, Any] = {"KB_BACKEND": request.param}
-    if request.param == "dynamodb":
-        import boto3
-
-        from config.dynamodb_schema import create_table
-
-        endpoint = request.getfixturevalue("moto_endpoint")
-        table = f"kb-{uuid.uuid4().hex[:8]}"
-        create_table(boto3.client("dynamodb", region_name="eu-west-1", endpoint_url=endpoint), table)
-        overrides.update(DYNAMODB_TABLE=table, AWS_ENDPOINT_URL=endpoint, AWS_REGION="eu-west-1")
-    store = build_knowledge_base(make_settings(tmp_path, **overrides))
-    yield store
-    store.close()
 
 
 def incident(n: int, **fields: Any) -> Incident:
@@ -150,8 +133,10 @@ def test_alerts_by_fingerprint_and_incident(kb: KnowledgeBase) -> None:
 
 def test_audit_actions_outcomes_risks(kb: KnowledgeBase) -> None:
     entry = AuditEntry(id="AUD-1", time=T0, actor="alice", action="kill_switch", target="fleet", reason="patch night")
-    kb.append_audit(entry)
-    assert kb.list_audit().items == [entry]
+    stored = kb.append_audit(entry)
+    assert stored.seq == 1 and stored.hash is not None and stored.recorded_at is not None
+    assert stored.model_copy(update={"seq": None, "prev_hash": None, "hash": None, "recorded_at": None}) == entry
+    assert kb.list_audit().items == [stored]
     action = Action(action_id="ACT-1", action_type="restart_service", agent="TaskOps", target="web-1", incident_id="I1")
     kb.save_action(action)
     kb.save_action(action.model_copy(update={"status": ActionStatus.COMPLETED}))
@@ -264,6 +249,18 @@ def test_alert_records_are_keyed_by_tenant_and_fingerprint(kb: KnowledgeBase) ->
     assert kb.get_alert("same", "acme") == mine and kb.get_alert("same", "globex") == theirs
     assert kb.get_alert("same") is None  # the default tenant has no such alert
     assert len(kb.list_alerts(fingerprint="same").items) == 2
+
+
+def test_compare_and_put_writes_only_over_the_expected_version(open_kb: Callable[[], KnowledgeBase]) -> None:
+    first, second = open_kb().store, open_kb().store  # two connections: two processes or machines
+    assert first.compare_and_put("guards", Doc("g", "", {"version": 1}), None)
+    assert not second.compare_and_put("guards", Doc("g", "", {"version": 1}), None)  # it exists already
+    entry = Doc("e1", "2026-01-01T00:00:00.000000Z", {"n": 1}, {"kind": "x"})
+    assert second.compare_and_put("guards", Doc("g", "", {"version": 2}), 1, [("entries", entry)])
+    stale = Doc("e2", "2026-01-01T00:00:01.000000Z", {"n": 2})
+    assert not first.compare_and_put("guards", Doc("g", "", {"version": 2}), 1, [("entries", stale)])
+    assert first.get("guards", "g") == {"version": 2}
+    assert first.get("entries", "e1") == {"n": 1} and first.get("entries", "e2") is None  # nothing of a lost race
 
 
 def test_executor_records_round_trip_and_filter(kb: KnowledgeBase) -> None:

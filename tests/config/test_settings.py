@@ -50,3 +50,12 @@ def test_loopback_detection() -> None:
 
 def test_cors_origins_are_split() -> None:
     assert build(CORS_ORIGIN="http://a.test, https://b.test").cors_origins == ["http://a.test", "https://b.test"]
+
+
+def test_the_executor_allowlist_is_json_per_tenant_and_refuses_bad_names() -> None:
+    assert build().EXEC_ALLOWLIST == {"*": ["*"]}
+    chosen = build(EXEC_ALLOWLIST={"*": ["clear_cache"], "acme": ["*"]})
+    assert chosen.EXEC_ALLOWLIST == {"*": ["clear_cache"], "acme": ["*"]}
+    for bad in ({"*": ["rm -rf"]}, {"": ["clear_cache"]}, {"*": [""]}):
+        with pytest.raises(ValidationError, match="EXEC_ALLOWLIST"):
+            build(EXEC_ALLOWLIST=bad)

@@ -1,7 +1,7 @@
 // The one API client: same-origin fetch, bearer token from session storage, typed errors.
 import type {
-  ActionPage, Agent, AlertFilters, AlertPage, ForecastOverview, IncidentDetail, IncidentFilters, IncidentSummary, KillSwitch, LogEntry, Metrics,
-  SeriesDetail, SimulationStatus,
+  ActionPage, Agent, AlertFilters, AlertPage, Approval, ApprovalState, AuditFilters, AuditLogRow, ChainStatus, Silence, SilenceCreate, ForecastOverview, IncidentDetail, IncidentFilters, IncidentSummary, KillSwitch, LogEntry, Metrics,
+  LearnedEdge, SeriesDetail, SimulationStatus, TenantTopology,
 } from "./types";
 
 const TOKEN_KEY = "opsforge.token";
@@ -73,6 +73,30 @@ export interface IncidentPage {
   nextCursor: string | null;
 }
 
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+async function page<T>(path: string): Promise<Page<T>> {
+  const { body, headers } = await request<T[]>(path);
+  return { items: body, nextCursor: headers.get("X-Next-Cursor") };
+}
+
+/** Every row of a cursor-paged listing, following X-Next-Cursor to the end (for CSV export). */
+async function everyPage<T>(fetchPage: (cursor: string | null) => Promise<Page<T>>): Promise<T[]> {
+  const rows: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const next: Page<T> = await fetchPage(cursor);
+    rows.push(...next.items);
+    cursor = next.nextCursor;
+  } while (cursor);
+  return rows;
+}
+
+const id = encodeURIComponent;
+
 export const api = {
   health: () => get<{ status: string }>("/api/health"),
   metrics: () => get<Metrics>("/api/metrics"),
@@ -94,8 +118,26 @@ export const api = {
   resolve: (id: string, reason: string) =>
     send<IncidentSummary>("POST", `/api/incidents/${encodeURIComponent(id)}/resolve`, { reason, actor: "dashboard" }),
   incidentActions: (id: string) => get<ActionPage>(`/api/actions${query({ incident_id: id, limit: 100 })}`),
+  topology: (tenant: string) => get<TenantTopology>(`/api/topology/${encodeURIComponent(tenant)}`),
+  decideEdge: (tenant: string, decision: "confirm" | "reject", edge: LearnedEdge, reason: string) =>
+    send<LearnedEdge>("POST", `/api/topology/${encodeURIComponent(tenant)}/edges/${decision}`, {
+      caller: edge.caller, callee: edge.callee, reason, actor: "dashboard",
+    }),
   alerts: (filters: AlertFilters, limit: number, cursor?: string | null) =>
     get<AlertPage>(`/api/alerts${query({ ...filters, limit, cursor: cursor ?? undefined })}`),
+  auditLogs: (filters: AuditFilters, limit: number, cursor?: string | null) =>
+    page<AuditLogRow>(`/api/audit-logs${query({ ...filters, limit, cursor: cursor ?? undefined })}`),
+  allAuditLogs: (filters: AuditFilters) => everyPage((cursor) => api.auditLogs(filters, 500, cursor)),
+  verifyAudit: () => get<ChainStatus>("/api/audit-logs/verify"),
+  approvals: (state: ApprovalState | undefined, limit: number, cursor?: string | null) =>
+    page<Approval>(`/api/approvals${query({ state, limit, cursor: cursor ?? undefined })}`),
+  decideApproval: (approvalId: string, approve: boolean, reason: string) =>
+    send<Approval>("POST", `/api/approvals/${id(approvalId)}/${approve ? "approve" : "reject"}`, { reason, actor: "dashboard" }),
+  silences: (current: boolean, limit: number, cursor?: string | null) =>
+    page<Silence>(`/api/silences${query({ state: current ? "current" : undefined, limit, cursor: cursor ?? undefined })}`),
+  createSilence: (body: SilenceCreate) => send<Silence>("POST", "/api/silences", body),
+  expireSilence: (silenceId: string) =>
+    send<Silence>("DELETE", `/api/silences/${id(silenceId)}${query({ actor: "dashboard", reason: "expired from the dashboard" })}`),
   async incidents(filters: IncidentFilters, limit: number, cursor?: string | null): Promise<IncidentPage> {
     const { body, headers } = await request<IncidentSummary[]>(
       `/api/incidents${query({ ...filters, limit, cursor: cursor ?? undefined })}`,
@@ -103,14 +145,6 @@ export const api = {
     return { items: body, nextCursor: headers.get("X-Next-Cursor") };
   },
   /** Every incident matching the filters, following cursors across all pages (for CSV export). */
-  async allIncidents(filters: IncidentFilters): Promise<IncidentSummary[]> {
-    const rows: IncidentSummary[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: IncidentPage = await api.incidents(filters, 500, cursor);
-      rows.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor);
-    return rows;
-  },
+  allIncidents: (filters: IncidentFilters): Promise<IncidentSummary[]> =>
+    everyPage((cursor) => api.incidents(filters, 500, cursor)),
 };

@@ -225,3 +225,107 @@ export interface ActionPage {
   items: ExecutedAction[];
   next_cursor: string | null;
 }
+
+export interface AuditLogRow {
+  id: string;
+  agent: string;
+  action: string;
+  target: string;
+  status: string;
+  time: string;
+  reason: string;
+  incident_id: string | null;
+  actor_kind: string;
+  decision: string | null;
+  result: string | null;
+  details: Record<string, unknown>;
+  seq: number | null;
+  prev_hash: string | null;
+  hash: string | null;
+  recorded_at: string | null;
+}
+
+export interface AuditFilters {
+  incident_id?: string;
+  action?: string;
+  actor?: string;
+  since?: string;
+}
+
+export interface ChainStatus {
+  ok: boolean;
+  entries: number;
+  firstBroken: string | null;
+  unchained: number;
+}
+
+export type ApprovalState = "pending" | "approved" | "rejected" | "expired";
+
+export interface Approval {
+  id: string;
+  action_id: string;
+  summary: string;
+  state: ApprovalState;
+  requested_by: string;
+  requested_at: string;
+  expires_at: string;
+  tenant: string | null;
+  incident_id: string | null;
+  risk: string | null;
+  decided_by: string | null;
+  decided_at: string | null;
+  reason: string | null;
+  version: number;
+}
+
+export type MatchOp = "=" | "!=" | "=~" | "!~";
+
+export interface SilenceMatcher {
+  name: string;
+  value: string;
+  op: MatchOp;
+}
+
+export interface Silence {
+  id: string;
+  tenant: string;
+  matchers: SilenceMatcher[];
+  startsAt: string;
+  endsAt: string;
+  comment: string;
+  createdBy: string;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+  status: { state: "pending" | "active" | "expired" };
+}
+
+export interface SilenceCreate {
+  tenant: string;
+  matchers: SilenceMatcher[];
+  startsAt?: string;
+  endsAt: string;
+  comment: string;
+  createdBy: string;
+}
+
+/** One edge learned from a tenant's alerts (`GET /api/topology/{tenant}`): the callee's alerts usually come first. */
+export interface LearnedEdge {
+  caller: string;
+  callee: string;
+  confidence: number;
+  count: number;
+  reverseCount: number;
+  meanDelaySeconds: number | null;
+  lastSeen: string | null;
+  decision: "confirmed" | "rejected" | null;
+}
+
+/** A tenant's pushed graph (empty when none was pushed) and, separately, the edges learned from its alerts. */
+export interface TenantTopology {
+  tenant: string;
+  services: { name: string; hosts: string[]; site: string | null }[];
+  dependencies: [string, string][];
+  pushed: boolean;
+  learnedEdges: LearnedEdge[];
+}

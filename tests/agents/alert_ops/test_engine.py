@@ -233,12 +233,61 @@ def test_alerts_reduced_counts_alerts_that_joined() -> None:
     assert ops.alerts_reduced() == 50.0  # 4 distinct alerts, 2 opened incidents
 
 
-def test_without_topology_labels_decide() -> None:
+def test_without_topology_a_new_tenant_links_by_time_until_its_services_are_seen_failing_apart() -> None:
     ops = AlertOps(MemoryKnowledgeBase())
     ops.ingest(
         [alert("DbDown", "db", "db-1", 0), alert("DbSlow", "db", "db-1", 1), alert("ApiErrors", "api", "api-1", 1)]
     )
-    assert sorted(len(i.alert_fingerprints) for i in ops.kb.list_incidents().items) == [1, 2]
+    assert [len(i.alert_fingerprints) for i in ops.kb.list_incidents().items] == [3]  # no evidence yet: time decides
+    for hour in (2, 4, 6):  # cache and billing fail on their own, hours apart, again and again
+        ops.ingest([alert("CacheDown", "cache", "cache-1", hour * 60)])
+        ops.ingest([alert("BillingDown", "billing", "billing-1", hour * 60 + 60)])
+    ops.ingest([alert("CacheDown", "cache", "cache-1", 480), alert("BillingDown", "billing", "billing-1", 481)])
+    cache = ops.incident_of(label_fingerprint(alert("CacheDown", "cache", "cache-1", 480).labels), "acme")
+    billing = ops.incident_of(label_fingerprint(alert("BillingDown", "billing", "billing-1", 481).labels), "acme")
+    assert cache is not None and billing is not None and cache != billing
+
+
+def test_a_pushed_topology_wins_over_learned_edges() -> None:
+    ops = AlertOps(MemoryKnowledgeBase())
+    for hour in range(4):  # db then api, a minute apart, four times: a learned edge api -> db
+        ops.ingest(
+            [
+                alert("DbDown", "db", "db-1", hour * 120),
+                alert("ApiErrors", "api", "api-1", hour * 120 + 1),
+            ]
+        )
+    assert [(e.caller, e.callee) for e in ops.learned_edges("acme")] == [("api", "db")]
+    pushed = TopologyIn.model_validate(
+        {"tenant": "acme", "services": [{"name": "api", "hosts": ["api-1"]}, {"name": "db", "hosts": ["db-1"]}]}
+    )
+    ops.set_topology(pushed)  # api and db unrelated in the pushed graph
+    ops.ingest([alert("DbDown", "db", "db-1", 600), alert("ApiErrors", "api", "api-1", 601)])
+    db = ops.incident_of(label_fingerprint(alert("DbDown", "db", "db-1", 600).labels), "acme")
+    api = ops.incident_of(label_fingerprint(alert("ApiErrors", "api", "api-1", 601).labels), "acme")
+    assert db != api
+    assert ops.learned_edges("acme")[0].count == 5  # still learned and shown, not used
+
+
+def test_a_decision_on_a_learned_edge_is_audited_and_survives_a_restart() -> None:
+    kb = MemoryKnowledgeBase()
+    ops = AlertOps(kb)
+    ops.ingest([alert("DbDown", "db", "db-1", 0), alert("ApiErrors", "api", "api-1", 1)])
+    edge = ops.decide_edge("acme", "api", "db", confirmed=False, reason="api never calls db", actor="alice")
+    assert edge.decision == "rejected"
+    (entry,) = [a for a in kb.list_audit().items if a.action == "topology.edge.rejected"]
+    assert (entry.actor, entry.target, entry.reason) == ("alice", "acme:api->db", "api never calls db")
+    with pytest.raises(NotFound):
+        ops.decide_edge("acme", "api", "nowhere", confirmed=True, reason="x", actor="alice")
+    again = AlertOps(kb)  # the learned statistics were never saved: the decision alone is stored
+    again.ingest([alert("DbSlow", "db", "db-2", 10), alert("ApiSlow", "api", "api-2", 11)])
+    db, api = (
+        again.incident_of(label_fingerprint(a.labels), "acme")
+        for a in (alert("DbSlow", "db", "db-2", 10), alert("ApiSlow", "api", "api-2", 11))
+    )
+    assert db is not None and db != api  # a minute apart, yet rejected: never linked
+    kb.put_setting("alertops:edge-decisions", {"acme": [["api", "db", "maybe"]]})
+    assert "alertops:edge-decisions" in AlertOps(kb).quarantined()
 
 
 def test_stored_bodies_are_exactly_the_models_json_form() -> None:
@@ -431,3 +480,17 @@ def test_another_agents_step_joins_the_timeline_and_the_agents_and_survives_a_re
     again.ingest([alert("DiskFull", "api", "h1", 1)])
     restored = again.kb.get_incident(incident.id)
     assert restored is not None and restored.agents == ["AlertOps", "Orchestrator"]
+
+
+def test_a_learned_callee_starting_well_after_its_caller_is_another_fault() -> None:
+    ops = AlertOps(MemoryKnowledgeBase())
+    for hour in range(4):  # db first, api a minute later, four times: api calls db
+        ops.ingest([alert("DbDown", "db", "db-1", hour * 120), alert("ApiErrors", "api", "api-1", hour * 120 + 1)])
+    api_first = [alert("ApiSlow", "api", "api-2", 600), alert("DbSlow", "db", "db-2", 600 + 200 / 60)]
+    ops.ingest(api_first)  # db 200 s after api: not the cause of api's alerts
+    api, db = (ops.incident_of(label_fingerprint(a.labels), "acme") for a in api_first)
+    assert api != db
+    db_first = [alert("DbLocks", "db", "db-3", 720), alert("ApiTimeouts", "api", "api-3", 720 + 200 / 60)]
+    ops.ingest(db_first)  # api 200 s after db: its symptom, as learned
+    db, api = (ops.incident_of(label_fingerprint(a.labels), "acme") for a in db_first)
+    assert api == db

@@ -8,10 +8,11 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
+from agents.alert_ops.cooccurrence import CooccurrenceStats
 from agents.alert_ops.dedup import fingerprint_of
 from agents.alert_ops.delays import HopDelays
 from agents.alert_ops.engine import AlertOps
-from agents.alert_ops.link_score import CooccurrenceStats, CorrelationWeights, HopSample, Learned, Scorer, SiteBursts
+from agents.alert_ops.link_score import CorrelationWeights, HopSample, Learned, Scorer, SiteBursts
 from agents.alert_ops.signals import HotIncident, Signal
 from agents.alert_ops.topology import TenantGraph, TopologyRegistry
 from config.knowledge_base import MemoryKnowledgeBase

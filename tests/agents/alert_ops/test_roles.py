@@ -60,3 +60,28 @@ def test_an_opener_is_judged_by_the_other_decisions_on_its_name() -> None:
     roles.learn("CacheDown", opened=True)  # the incident's own opening: no evidence about the name yet
     assert roles.join_odds("CacheDown") == pytest.approx(1 / 2)
     assert roles.join_odds("CacheDown", leave_out_opening=True) == 1.0
+
+
+def test_a_tenant_with_little_history_follows_the_others_and_one_with_much_its_own() -> None:
+    roles = AlertRoles()
+    for _ in range(30):  # at acme, Restarting is a symptom: it joins
+        roles.learn("Restarting", opened=False, tenant="acme")
+    assert roles.join_odds("Restarting", "globex") > 1.0  # globex has no history: acme's habit holds
+    for _ in range(60):  # at globex, the same name is where its faults start
+        roles.learn("Restarting", opened=True, tenant="globex")
+    assert roles.join_odds("Restarting", "globex") < 0.5 < roles.join_odds("Restarting", "acme")
+    assert roles.open_share("Restarting", "globex") > 0.5 > roles.open_share("Restarting", "acme")
+
+
+def test_one_tenant_alone_is_judged_as_the_global_counts() -> None:
+    roles = AlertRoles()
+    for opened in (True, True, False):
+        roles.learn("ServiceDown", opened=opened, tenant="acme")
+    assert roles.join_odds("ServiceDown", "acme") == roles.join_odds("ServiceDown") == (1 + 1) / (2 + 1)
+    assert roles.open_share("ServiceDown", "acme") == roles.open_share("ServiceDown") == 3 / 5
+    again = AlertRoles()
+    again.load(roles.state())
+    assert again.join_odds("ServiceDown", "acme") == roles.join_odds("ServiceDown", "acme")
+    old = AlertRoles()
+    old.load({"ServiceDown": [2, 1]})  # the global counts alone, as stored before per-tenant counts
+    assert old.join_odds("ServiceDown") == roles.join_odds("ServiceDown")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from agents.alert_ops.root_cause import personalised_pagerank, rank_root_cause
+from agents.alert_ops.root_cause import CALIBRATION, calibrated, personalised_pagerank, rank_root_cause
 from agents.alert_ops.signals import Signal
 from agents.alert_ops.topology import TenantGraph, TopologyRegistry
 from data.models import TopologyIn
@@ -94,3 +94,25 @@ def test_pagerank_keeps_the_mass_and_sends_rank_down_the_calls() -> None:
     assert ranks["db"] > ranks["api"] > ranks["web"]
     alone = personalised_pagerank(["a", "b"], [], {"a": 0.25, "b": 0.75})
     assert alone == {"a": 0.25, "b": 0.75}  # no edges: the restart distribution itself
+
+
+def test_the_evidence_names_the_runner_up_its_margin_and_why_it_lost() -> None:
+    signals = [signal("db", 0, 4), signal("api", 40), signal("web", 90)]
+    root = rank_root_cause(signals, graph())
+    runner, second = root.ranking[1]
+    top = root.ranking[0][1]
+    assert root.service == "db" and runner == "api"
+    assert f"runner-up api scored {second:.3g} against {top:.3g}" in root.evidence
+    assert f"(margin {100 * (top - second) / top:.0f} %)" in root.evidence
+    assert "its alerts began 40 s after the winner's" in root.evidence
+    assert "it calls the winner (1 hop), so its alerts can be symptoms" in root.evidence
+    alone = rank_root_cause([signal("db", 0)], graph())
+    assert "runner-up" not in alone.evidence and alone.confidence == 1.0
+
+
+def test_confidence_is_the_top_two_share_mapped_monotonically_onto_measured_hit_rates() -> None:
+    shares = [0.5 + i / 200 for i in range(101)]
+    mapped = [calibrated(s) for s in shares]
+    assert mapped == sorted(mapped) and mapped[0] == 0.5 and mapped[-1] == CALIBRATION[-1][1]
+    assert calibrated(0.75) < 0.65  # a 3:1 lead was right less often than 3 times in 4 on the tuning storms
+    assert calibrated(0.2) == 0.5 and calibrated(1.5) == CALIBRATION[-1][1]

@@ -200,7 +200,7 @@ def test_a_remedy_that_keeps_failing_on_the_signature_is_no_longer_tried_with_le
                     actions=["cleanup_disk"],
                     verified=False,
                     timestamp=T0 - timedelta(days=1, minutes=n),
-                )  # fmt: skip
+                )
             )
         for n in range(20):
             r.learning.record(
@@ -211,7 +211,7 @@ def test_a_remedy_that_keeps_failing_on_the_signature_is_no_longer_tried_with_le
                     actions=["expand_disk"],
                     verified=False,
                     timestamp=T0 - timedelta(days=2, minutes=n),
-                )  # fmt: skip
+                )
             )
         add_incident(r.kb, "INC-1", T0)
         settle(r)

@@ -7,7 +7,7 @@ import csv
 import numpy as np
 import pytest
 
-from agents.predictive_ops.anomaly import DetectorParams, raw_scores, scores
+from agents.predictive_ops.anomaly import DetectorParams, _seasonal_evidence, daily_period, raw_scores, scores
 from tests.conftest import SHARED_DIR
 
 NAB_FILE = SHARED_DIR / "data" / "nab" / "realAWSCloudwatch" / "grok_asg_anomaly.csv"
@@ -125,3 +125,56 @@ def test_a_daily_spike_with_a_drifting_period_stays_routine_and_a_larger_one_is_
     routine = [t for t in daily if 700 <= t < 3000 and result[t] >= 0.5]
     assert len(routine) <= 1
     assert result[3000] >= 0.5
+
+
+def daily_plateaus(length: int = 4032, seed: int = 4) -> np.ndarray:
+    """A 5-minute series whose level jumps from 20 to 80 for six hours each day, with a little noise."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(length)
+    return 20.0 + 60.0 * ((t % 288) >= 144) * ((t % 288) < 216) + rng.normal(0, 1, length)
+
+
+def test_a_missing_daily_peak_is_flagged_by_the_seasonal_evidence() -> None:
+    y = daily_plateaus()
+    y[2736 + 144 : 2736 + 216] = 20.0 + y[2736 + 144 : 2736 + 216] - 80.0  # day 9: the peak never comes
+    seasonal = _seasonal_evidence(y, DetectorParams())
+    assert seasonal[2880:2890].max() >= 1.0  # when the jump should have happened
+    assert scores(y)[2880:2952].max() >= 0.5
+    assert (scores(daily_plateaus())[900:] >= 0.5).sum() == 0  # the intact cycle is never flagged
+
+
+def test_an_odd_day_is_outvoted_and_does_not_echo_a_cycle_later() -> None:
+    y = daily_plateaus()
+    y[2000:2012] += 60.0  # an incident on day 7
+    seasonal = _seasonal_evidence(y, DetectorParams())
+    assert seasonal[2000:2012].max() >= 1.0
+    # A day later the same phase of the last three cycles still has two normal ones: no echo.
+    assert seasonal[2288:2300].max() < 0.5
+
+
+def test_the_seasonal_evidence_stays_silent_without_a_cycle() -> None:
+    y = 50 + np.random.default_rng(6).normal(0, 1, 4000)
+    y[3000] += 30.0  # the spike evidence's job: a series with no cycle leaves it to the others
+    assert not _seasonal_evidence(y, DetectorParams()).any()
+    assert scores(y)[3000] >= 0.5
+
+
+def test_daily_period_counts_samples_per_day_at_the_median_interval() -> None:
+    five_minutes = np.arange(0.0, 3000.0 * 60, 300.0)
+    assert daily_period(five_minutes) == 288
+    hourly = np.arange(0.0, 100 * 3600.0, 3600.0)
+    hourly[10] += 7.0  # one late sample does not move the median
+    assert daily_period(hourly) == 24
+    assert daily_period(np.arange(0.0, 30 * 86400.0, 86400.0)) is None  # fewer than four samples a day
+    assert daily_period(np.zeros(50)) is None and daily_period(np.array([5.0])) is None
+
+
+def test_an_hourly_series_uses_its_own_day_for_the_seasonal_evidence() -> None:
+    rng = np.random.default_rng(2)
+    t = np.arange(24 * 40)
+    y = 20.0 + 60.0 * ((t % 24) >= 12) * ((t % 24) < 18) + rng.normal(0, 1, len(t))
+    y[24 * 30 + 12 : 24 * 30 + 18] -= 60.0  # day 30: the afternoon plateau does not come
+    hourly = DetectorParams(period=24)
+    assert _seasonal_evidence(y, hourly)[24 * 30 + 12] >= 1.0
+    assert _seasonal_evidence(y, hourly)[: 24 * 30].max() < 1.0
+    assert not _seasonal_evidence(y, DetectorParams()).any()  # a 288-sample "day" is no cycle of it

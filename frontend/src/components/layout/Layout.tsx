@@ -46,6 +46,10 @@ export function Layout({ children }: { children: ReactNode }) {
         <NavLink to="/incidents">Incidents</NavLink>
         <NavLink to="/alerts">Alerts</NavLink>
         <NavLink to="/forecasting">Forecasting</NavLink>
+        <NavLink to="/approvals">Approvals</NavLink>
+        <NavLink to="/silences">Silences</NavLink>
+        <NavLink to="/audit-logs">Audit Logs</NavLink>
+        <NavLink to="/topology">Topology</NavLink>
         <SimulationControl />
       </nav>
       <main className="content">{children}</main>

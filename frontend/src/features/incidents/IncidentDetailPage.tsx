@@ -5,6 +5,7 @@ import { api } from "../../api/client";
 import { Badge } from "../../components/ui/Badge";
 import { Empty, ErrorState, Loading } from "../../components/ui/States";
 import { IncidentActions } from "./IncidentActions";
+import { IncidentGraph } from "./IncidentGraph";
 
 export function IncidentDetailPage() {
   const { id = "" } = useParams();
@@ -37,6 +38,7 @@ export function IncidentDetailPage() {
         </p>
         <p className="muted">{data.rootCause}</p>
       </section>
+      <IncidentGraph incident={data} />
       {data.status !== "resolved" && (
         <form className="row" onSubmit={(e) => e.preventDefault()}>
           <label>

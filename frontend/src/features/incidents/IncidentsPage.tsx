@@ -5,6 +5,7 @@ import { incidentsToCsv } from "../../api/csv";
 import type { IncidentFilters, IncidentSummary } from "../../api/types";
 import { usePagedQuery } from "../../api/usePagedQuery";
 import { Badge } from "../../components/ui/Badge";
+import { ExportCsvButton } from "../../components/ui/ExportCsvButton";
 import { Pager } from "../../components/ui/Pager";
 import { Empty, ErrorState, Loading } from "../../components/ui/States";
 
@@ -19,20 +20,10 @@ function sortRows(rows: IncidentSummary[], key: SortKey, descending: boolean): I
   return descending ? sorted.reverse() : sorted;
 }
 
-function download(name: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/csv" }));
-  const link = document.createElement("a");
-  link.href = url;
-  link.download = name;
-  link.click();
-  URL.revokeObjectURL(url);
-}
-
 export function IncidentsPage() {
   const [filters, setFilters] = useState<IncidentFilters>({});
   const [search, setSearch] = useState("");
   const [sort, setSort] = useState<{ key: SortKey; descending: boolean }>({ key: "createdAt", descending: true });
-  const [exporting, setExporting] = useState(false);
   // A change of filters starts again at the newest page.
   const paged = usePagedQuery(
     "incidents",
@@ -86,20 +77,7 @@ export function IncidentsPage() {
           Search this page
           <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} name="search" />
         </label>
-        <button
-          type="button"
-          disabled={exporting}
-          onClick={async () => {
-            setExporting(true);
-            try {
-              download("incidents.csv", incidentsToCsv(await api.allIncidents(filters)));
-            } finally {
-              setExporting(false);
-            }
-          }}
-        >
-          {exporting ? "Exporting…" : "Export CSV (all pages)"}
-        </button>
+        <ExportCsvButton filename={() => "incidents.csv"} build={async () => incidentsToCsv(await api.allIncidents(filters))} />
       </div>
       {page.isPending && <Loading what="incidents" />}
       {page.isError && <ErrorState error={page.error} />}
