@@ -5,6 +5,7 @@ from agents.orchestrator.decisions import DecisionLog, Tracked
 from agents.orchestrator.orchestrator import NAME, REQUESTER, Orchestrator
 from agents.orchestrator.perception import Offer, Perception, perceive
 from agents.orchestrator.ports import ActionPort, Proposer, Rollouts, Timeline
+from agents.orchestrator.rollouts import PatchCommands, PatchOpsRollouts
 
 __all__ = [
     "NAME",
@@ -13,6 +14,8 @@ __all__ = [
     "DecisionLog",
     "Offer",
     "Orchestrator",
+    "PatchCommands",
+    "PatchOpsRollouts",
     "Perception",
     "Proposer",
     "Rollouts",
