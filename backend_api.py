@@ -34,6 +34,7 @@ from api import (
     learning,
     logs,
     metrics,
+    prometheus,
     silences,
     simulation,
     tasks,
@@ -42,6 +43,7 @@ from api import (
 from api.dashboard import serve_dashboard
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
+from api.prometheus import install_ingest_timing
 from config import terminal_logger
 from config.action_executor import Executor, Limits
 from config.agent_selector import AgentSelector
@@ -54,6 +56,7 @@ from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
 from config.safety import Safety, build_safety
 from config.settings import Settings, load_settings
+from config.telemetry import Telemetry
 from data.clock import Clock
 from data.sim.actuator import SimulatedActuator, SimulatedInventory
 from data.sim.metric_truth import SimulatorTruth
@@ -74,6 +77,7 @@ SAFETY_ROUTERS = (approvals, silences)
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Build every long-lived object, start the threads; on shutdown stop them in reverse order."""
     settings: Settings = app.state.settings
+    telemetry: Telemetry = app.state.telemetry
     handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
@@ -104,7 +108,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     last_remedy = [float("-inf")]
 
     def advance(sim_time: datetime) -> None:
-        alert_ops.advance_to(sim_time)
+        with telemetry.correlation_seconds.time():
+            alert_ops.advance_to(sim_time)
         live = sim_time >= runner.clock.now() - LIVE_TICKS * timedelta(seconds=settings.SIM_TICK_SECONDS)
         # At high simulation speeds many ticks pass per wall second; TaskOps looks at most every interval.
         if live and time.monotonic() - last_remedy[0] >= settings.TASKOPS_MIN_INTERVAL_S:
@@ -119,6 +124,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.kill_switch = kill_switch
     safety = build_safety(kb, settings, SimulatedActuator(world), now=runner.clock.now)
     executor, task_ops = build_remediation(settings, kb, kill_switch, world, runner.clock, safety)
+    executor.subscribe(telemetry.action_finished)
     orchestrator = build_orchestrator(settings, kb, executor, task_ops, alert_ops, runner.clock)
     orchestration = PeriodicWorker("orchestrator", settings.ORCHESTRATOR_INTERVAL_S, orchestrator.run_once)
     registry.register("TaskOps", task_ops, autonomous=True)
@@ -214,6 +220,7 @@ def create_app(settings: Settings) -> FastAPI:
     """Return the OpsForge app for ``settings``; nothing starts until its lifespan runs."""
     app = FastAPI(title="OpsForge", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.telemetry = Telemetry()
     origins = settings.cors_origins
     app.add_middleware(
         CORSMiddleware,
@@ -224,6 +231,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
     install_error_handlers(app)
+    install_ingest_timing(app)
+    app.include_router(prometheus.router)
     for module in ROUTERS + SAFETY_ROUTERS:
         app.include_router(module.router)
     serve_dashboard(app, settings.FRONTEND_DIST)
