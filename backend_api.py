@@ -19,7 +19,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from agents.alert_ops import AlertOps, build_alert_ops
 from agents.base import AgentRegistry
 from agents.orchestrator import Orchestrator
-from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger
+from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger, labels_to_series
 from agents.task_ops import SPECS, TaskOps
 from api import (
     actions,
@@ -34,7 +34,6 @@ from api import (
     learning,
     logs,
     metrics,
-    prometheus,
     silences,
     simulation,
     tasks,
@@ -43,7 +42,8 @@ from api import (
 from api.dashboard import serve_dashboard
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
-from api.prometheus import install_ingest_timing
+from api.telemetry import install_ingest_timing
+from api.telemetry import router as telemetry_router
 from config import terminal_logger
 from config.action_executor import Executor, Limits
 from config.agent_selector import AgentSelector
@@ -58,6 +58,9 @@ from config.safety import Safety, build_safety
 from config.settings import Settings, load_settings
 from config.telemetry import Telemetry
 from data.clock import Clock
+from data.prometheus import HttpPrometheus, PrometheusSource
+from data.remote_write import SOURCE as REMOTE_WRITE_SOURCE
+from data.series_sources import SeriesSources, SourcedSink
 from data.sim.actuator import SimulatedActuator, SimulatedInventory
 from data.sim.metric_truth import SimulatorTruth
 from data.sim.world import World
@@ -83,10 +86,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     kill_switch = KillSwitch(kb)
     alert_ops = build_alert_ops(kb, settings)
     metric_store = MetricStore()
+    sources = SeriesSources()
     world = build_world(
         settings,
         alert_sink=alert_ops,
-        metric_sink=metric_store,
+        metric_sink=SourcedSink(metric_store, sources, "simulator", key_of=labels_to_series),
         topology_sink=alert_ops,
         faults_paused=lambda: kill_switch.active,
     )
@@ -99,8 +103,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         truth=SimulatorTruth(world),
         ledger=ledger,
         seasonal=settings.FORECAST_SEASONAL,
+        source_of=sources.source_of,
+        exhaustion_horizon=timedelta(hours=settings.EXHAUSTION_HORIZON_HOURS),
     )
     forecaster = PeriodicWorker("forecasts", settings.FORECAST_INTERVAL_S, predictive.refresh)
+    prometheus = prometheus_source(settings, metric_store, sources)
     registry = AgentRegistry(paused=lambda: kill_switch.active)
     registry.register("AlertOps", alert_ops, autonomous=False)
     registry.register("PredictiveOps", predictive, autonomous=False)
@@ -139,6 +146,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.actuators = safety.actuators
     app.state.alert_ops = alert_ops
     app.state.predictive_ops = predictive
+    app.state.series_sources = sources
+    app.state.api_metrics = SourcedSink(metric_store, sources, "api", key_of=labels_to_series)
+    app.state.remote_write_metrics = SourcedSink(metric_store, sources, REMOTE_WRITE_SOURCE, key_of=labels_to_series)
+    app.state.prometheus = prometheus
     app.state.agents = registry
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
     app.state.simulation = runner
@@ -146,6 +157,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     forecaster.start()
     safety.approval_sweeper.start()
     orchestration.start()
+    if prometheus is not None:
+        prometheus.start()
     if settings.SIM_AUTOSTART:
         runner.start()
     try:
@@ -156,6 +169,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         orchestrator.close()
         executor.stop()
         safety.approval_sweeper.stop()
+        if prometheus is not None:
+            prometheus.stop()
         forecaster.stop()
         alert_ops.close()
         kb.close()
@@ -216,6 +231,22 @@ def build_orchestrator(
     )
 
 
+def prometheus_source(settings: Settings, store: MetricStore, sources: SeriesSources) -> PrometheusSource | None:
+    """Return the Prometheus pull source ``settings`` configure (not started), or None without a URL."""
+    if settings.PROMETHEUS_URL is None:
+        return None
+    return PrometheusSource(
+        HttpPrometheus(settings.PROMETHEUS_URL, timeout_s=settings.PROMETHEUS_TIMEOUT_S),
+        settings.PROMETHEUS_QUERIES,
+        store,
+        url=settings.PROMETHEUS_URL,
+        sources=sources,
+        step=timedelta(seconds=settings.PROMETHEUS_STEP_S),
+        backfill=timedelta(hours=settings.PROMETHEUS_BACKFILL_HOURS),
+        max_backoff=timedelta(seconds=settings.PROMETHEUS_MAX_BACKOFF_S),
+    )
+
+
 def create_app(settings: Settings) -> FastAPI:
     """Return the OpsForge app for ``settings``; nothing starts until its lifespan runs."""
     app = FastAPI(title="OpsForge", version="0.1.0", lifespan=lifespan)
@@ -232,7 +263,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
     install_error_handlers(app)
     install_ingest_timing(app)
-    app.include_router(prometheus.router)
+    app.include_router(telemetry_router)
     for module in ROUTERS + SAFETY_ROUTERS:
         app.include_router(module.router)
     serve_dashboard(app, settings.FRONTEND_DIST)

@@ -7,11 +7,24 @@ from typing import Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from api.deps import AlertOpsDep, Authorized, KbDep, KillSwitchDep, SimulationDep
+from api.deps import AlertOpsDep, Authorized, KbDep, KillSwitchDep, PrometheusDep, SimulationDep
 from config.kill_switch import KillSwitchState
 from data.timeutil import UtcDatetime
 
 router = APIRouter(prefix="/api", tags=["control"])
+
+
+class PrometheusHealthOut(BaseModel):
+    """The Prometheus pull source: whether its last round succeeded, and when it tries again if not."""
+
+    url: str = Field(description="the configured server, without any user:password part")
+    up: bool | None = Field(description="whether the last round of queries succeeded; null before the first")
+    last_success: UtcDatetime | None
+    last_error: str | None
+    consecutive_failures: int
+    retry_in_s: float | None = Field(description="back-off before the next attempt after a failure")
+    series: int = Field(description="series read from it so far")
+    samples: int = Field(description="samples read from it so far")
 
 
 class HealthOut(BaseModel):
@@ -20,6 +33,9 @@ class HealthOut(BaseModel):
     simulation_running: bool
     kill_switch_active: bool
     quarantined: int = Field(description="stored alert records set aside at start-up because they cannot be loaded")
+    prometheus: PrometheusHealthOut | None = Field(
+        default=None, description="the Prometheus source; null when none is configured (a down one is not an error)"
+    )
 
 
 class KillSwitchIn(BaseModel):
@@ -54,13 +70,23 @@ def _switch_out(state: KillSwitchState, changed: bool | None = None) -> KillSwit
 
 
 @router.get("/health", response_model=HealthOut)
-def health(kb: KbDep, switch: KillSwitchDep, simulation: SimulationDep, engine: AlertOpsDep) -> HealthOut:
+def health(
+    kb: KbDep, switch: KillSwitchDep, simulation: SimulationDep, engine: AlertOpsDep, prometheus: PrometheusDep
+) -> HealthOut:
+    source = None
+    if prometheus is not None:
+        s = prometheus.status()
+        source = PrometheusHealthOut(
+            url=s.url, up=s.up, last_success=s.last_success, last_error=s.last_error,
+            consecutive_failures=s.consecutive_failures, retry_in_s=s.retry_in_s, series=s.series, samples=s.samples,
+        )  # fmt: skip
     return HealthOut(
         status="ok",
         kb_backend=type(kb.store).__name__,
         simulation_running=simulation.running,
         kill_switch_active=switch.active,
         quarantined=len(engine.quarantined()),
+        prometheus=source,
     )
 
 

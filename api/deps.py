@@ -24,6 +24,8 @@ from config.knowledge_base import KnowledgeBase
 from config.settings import Settings
 from config.silences import SilenceStore
 from config.terminal_logger import TerminalLogHandler
+from data.prometheus import PrometheusSource
+from data.series_sources import SourcedSink
 from data.sim.world import World
 from live_data_generator import SimulationRunner
 
@@ -88,4 +90,7 @@ ExecutorDep = Annotated[Executor, Depends(state_dep("executor"))]
 TaskOpsDep = Annotated[TaskOps, Depends(state_dep("task_ops"))]
 OrchestratorDep = Annotated[Orchestrator, Depends(state_dep("orchestrator"))]
 WorldDep = Annotated[World, Depends(get_world)]
+PrometheusDep = Annotated[PrometheusSource | None, Depends(state_dep("prometheus"))]
+ApiMetricsDep = Annotated[SourcedSink, Depends(state_dep("api_metrics"))]
+RemoteWriteDep = Annotated[SourcedSink, Depends(state_dep("remote_write_metrics"))]
 Authorized = Depends(require_token)

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from agents.predictive_ops import CHART_POINTS, Calibration, DetectionQuality, risk_severity
+from agents.predictive_ops import CHART_POINTS, Calibration, DetectionQuality, risk_severity, threshold_of
 from api.deps import PredictiveDep
 from data.errors import NotFound
+from data.models import Breach, Risk
 from data.timeutil import UtcDatetime, iso_z
 
 router = APIRouter(prefix="/api", tags=["forecasts"])
@@ -28,6 +29,31 @@ class RiskOut(BaseModel):
     probability: float
     confidence: float = Field(description="the probability as a percentage (seed field)")
     recommended_action: str
+    eta_earliest: UtcDatetime | None = Field(
+        default=None, description="where the forecast's 95 % interval first crosses (null: beyond the forecast)"
+    )
+    eta_latest: UtcDatetime | None = Field(
+        default=None, description="where the interval's far bound crosses (null: not within the forecast)"
+    )
+    probability_by: UtcDatetime | None = Field(default=None, description="probability is of crossing by this time")
+    method: str | None = Field(default=None, description="ets, or linear_since_reset for filling resources")
+    last_value: float | None = Field(default=None, description="the series' newest value (under the threshold)")
+    source: str | None = Field(default=None, description="where the series comes from")
+
+
+class BreachOut(BaseModel):
+    """A series over its threshold now: an observation, not a forecast."""
+
+    id: str
+    title: str
+    host: str
+    metric: str
+    threshold: float
+    value: float = Field(description="the newest value")
+    since: UtcDatetime = Field(description="first sample of the unbroken run over the threshold")
+    since_known: bool = Field(description="false when that run starts at the oldest sample kept (it may be older)")
+    recommended_action: str
+    source: str | None = None
 
 
 class DetectionQualityOut(BaseModel):
@@ -52,7 +78,10 @@ class RiskCalibrationOut(BaseModel):
 
     window_start: UtcDatetime
     window_end: UtcDatetime = Field(description="the newest sample's event time")
-    predictions: int = Field(description="predictions whose deadline (ETA + tolerance) passed in the window")
+    predictions: int = Field(
+        description="predictions settled in the window: the series reached the threshold, or the deadline "
+        "(the risk's probability_by; ETA + tolerance for risks without one) passed"
+    )
     hits: int = Field(description="of those, how many series did reach the threshold by the deadline")
     brier_score: float = Field(description="mean (probability - outcome)^2; 0 is perfect, 0.25 is a coin toss")
     hit_rate: float = Field(description="hits / predictions")
@@ -78,7 +107,12 @@ class ForecastsOut(BaseModel):
         default=None, description="Brier score, hit rate and counts behind risk_prediction_confidence"
     )
     patch_success_rate: float | None = Field(description="null until PatchOps records outcomes")
-    upcoming_risks: list[RiskOut]
+    upcoming_risks: list[RiskOut] = Field(
+        description="series under their threshold whose forecast crosses it, soonest first; each ETA is its own"
+    )
+    breaches: list[BreachOut] = Field(
+        default_factory=list, description="series over their threshold at their newest sample, longest-running first"
+    )
     ets_forecasts: dict[str, Any] = Field(
         description="per series: anomaly_score = causal score of its newest scored sample (null until scored); "
         "top_anomalies = up to 10 flags of the last 24 h of event time, highest score first, then newest"
@@ -104,6 +138,29 @@ class SeriesOut(BaseModel):
     history: list[PointOut]
     forecast: dict[str, Any]
     anomalies: list[AnomalyOut] = Field(description="samples whose causal anomaly score is at least 0.5")
+    source: str | None = Field(default=None, description="where the series comes from")
+    threshold: float | None = Field(default=None, description="the threshold its risks and breaches use, if any")
+    risk: RiskOut | None = Field(default=None, description="its open risk, if any")
+    breach: BreachOut | None = Field(default=None, description="its breach, if it is over its threshold")
+
+
+def risk_out(r: Risk) -> RiskOut:
+    return RiskOut(
+        id=r.id, title=f"{r.metric} on {r.host} reaches {r.threshold:g}", severity=risk_severity(r.probability),
+        host=r.host, metric=r.metric, threshold=r.threshold, eta=r.eta, expected_time=r.eta,
+        expected_time_text=r.eta.strftime("%b %d, %I:%M %p"), probability=r.probability,
+        confidence=round(100 * r.probability, 1), recommended_action=r.recommended_action,
+        eta_earliest=r.eta_earliest, eta_latest=r.eta_latest, probability_by=r.probability_by, method=r.method,
+        last_value=None if r.last_value is None else round(r.last_value, 3), source=r.source,
+    )  # fmt: skip
+
+
+def breach_out(b: Breach) -> BreachOut:
+    return BreachOut(
+        id=b.id, title=f"{b.metric} on {b.host} is over {b.threshold:g}", host=b.host, metric=b.metric,
+        threshold=b.threshold, value=round(b.value, 3), since=b.since, since_known=b.since_known,
+        recommended_action=b.recommended_action, source=b.source,
+    )  # fmt: skip
 
 
 def _detection_out(quality: DetectionQuality | None) -> DetectionQualityOut | None:
@@ -128,21 +185,13 @@ def get_forecasts(engine: PredictiveDep) -> ForecastsOut:
     forecasts = engine.forecasts()
     chart = engine.chart(forecasts)
     memory = {"actual": chart.memory["actual"], "threshold": 90.0}  # the seed's memory chart: no forecast line
-    risks = [
-        RiskOut(
-            id=r.id, title=f"{r.metric} on {r.host} reaches {r.threshold:g}",
-            severity=risk_severity(r.probability),
-            host=r.host, metric=r.metric, threshold=r.threshold, eta=r.eta, expected_time=r.eta,
-            expected_time_text=r.eta.strftime("%b %d, %I:%M %p"), probability=r.probability,
-            confidence=round(100 * r.probability, 1), recommended_action=r.recommended_action,
-        )
-        for r in engine.risks()
-    ]  # fmt: skip
+    risks = [risk_out(r) for r in engine.risks()]
     latest = engine.anomaly_scores()
     series = [
         {"host": f.host, "metric": f.metric, "model": f.model, "last_value": round(f.last_value, 3),
          "trend": round(f.trend, 5), "forecast": [round(float(v), 3) for v in f.point[:CHART_POINTS]],
-         "anomaly_score": None if (s := latest.get((f.host, f.metric))) is None else round(s, 4)}
+         "anomaly_score": None if (s := latest.get((f.host, f.metric))) is None else round(s, 4),
+         "source": f.source}
         for f in forecasts[:200]
     ]  # fmt: skip
     trends = {(f.host, f.metric): round(f.trend, 5) for f in forecasts}
@@ -163,6 +212,7 @@ def get_forecasts(engine: PredictiveDep) -> ForecastsOut:
         risk_calibration=_calibration_out(calibration),
         patch_success_rate=None,
         upcoming_risks=risks,
+        breaches=[breach_out(b) for b in engine.breaches()],
         ets_forecasts={
             "generated_at": engine.generated_at,
             "horizon": engine.horizon,
@@ -190,10 +240,15 @@ def get_series(host: str, metric: str, engine: PredictiveDep) -> SeriesOut:
         ]  # fmt: skip
     history = [PointOut(timestamp=t, value=float(v)) for t, v in zip(series.times, series.values, strict=True)]
     flagged = [AnomalyOut(timestamp=a.time, value=a.value, score=round(a.score, 4)) for a in series.anomalies]
+    risk, breach = engine.risk_of(host, metric), engine.breach_of(host, metric)
     return SeriesOut(
         host=host,
         metric=metric,
         history=history,
         anomalies=flagged,
+        source=engine.source_of(host, metric),
+        threshold=threshold_of(metric),
+        risk=None if risk is None else risk_out(risk),
+        breach=None if breach is None else breach_out(breach),
         forecast={"model": model, "step_seconds": step_seconds, "points": [p.model_dump(mode="json") for p in points]},
     )

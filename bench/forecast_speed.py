@@ -1,7 +1,7 @@
-"""Fit + 24-step forecast speed: our vectorised ETS vs statsmodels ExponentialSmoothing, same work, same run.
+"""Fit + 24-step forecast speed and accuracy: our vectorised ETS vs statsmodels and statsforecast, same run.
 
     python bench/forecast_speed.py [--series 10000] [--points 1000] [--sample 100] [--repeats 3]
-                                   [--seasonal-series 1000] [--seasonal-sample 10]
+                                   [--seasonal-series 1000] [--seasonal-sample 10] [--sf-sample 300]
 
 Three workloads, each timed for ours and for statsmodels on the same data:
   Holt only:            fit additive-trend Holt, forecast 24 steps;
@@ -14,8 +14,13 @@ statsmodels fits one series at a time, so it is timed on ``--sample`` series and
 Its fits are its own ("estimated" initial state, damping estimated); ours fix the initial state from a
 line through the first points and the damping at 0.95, as the product does. Ours is the median of
 ``--repeats`` runs after an untimed warm-up; the references also get one untimed call first.
-statsforecast's AutoETS (model "AZN", the same three candidates) is timed too when it is installed;
-it is optional and not a dependency.
+Every series has 24 more points than are fitted; each method's MASE on them (mean absolute error over
+the in-sample mean absolute one-step naive error, median over the series it forecast) is printed beside
+its speed, on the same series.
+
+Nixtla's statsforecast AutoETS (model "AZN": additive errors, trend none / additive / damped chosen by
+AICc, no season: the same three candidates as ours) is timed on the first ``--sf-sample`` series of
+the second workload and scaled; its first call (compilation and caches) is timed apart.
 """
 
 from __future__ import annotations
@@ -53,6 +58,12 @@ WORKLOADS = {
 SEASONAL_OPTIONS = {"seasonal": "add", "seasonal_periods": PERIOD}
 
 
+def mase(actual: np.ndarray, predicted: np.ndarray, train: np.ndarray) -> float:
+    """Median over rows of mean |actual - predicted| / mean |one-step naive error in train|."""
+    scale = np.mean(np.abs(np.diff(train, axis=-1)), axis=-1)
+    return float(np.median(np.mean(np.abs(actual - predicted), axis=-1) / np.where(scale > 0, scale, 1.0)))
+
+
 def synthetic(series: int, points: int, seed: int = 1) -> np.ndarray:
     """Level + small drift + a daily cycle (288 samples) + noise, different per series."""
     rng = np.random.default_rng(seed)
@@ -88,13 +99,41 @@ def per_series(rows: np.ndarray, one: Callable[[np.ndarray], object]) -> float:
         return (time.perf_counter() - started) / len(rows)
 
 
-def statsforecast_per_series(rows: np.ndarray) -> float | None:
-    """Seconds per series for statsforecast AutoETS("AZN"), or None when statsforecast is not installed."""
+def statsforecast_run(rows: np.ndarray) -> tuple[float, float, np.ndarray] | None:
+    """Return (seconds of the first call, seconds per series after it, forecasts) for statsforecast
+    AutoETS("AZN") on ``rows``, or None when statsforecast is not installed."""
     try:
         auto_ets = importlib.import_module("statsforecast.models").AutoETS
     except ImportError:
         return None
-    return per_series(rows, lambda row: auto_ets(season_length=1, model="AZN").forecast(y=row, h=HORIZON))
+
+    def one(row: np.ndarray) -> np.ndarray:
+        return np.asarray(auto_ets(season_length=1, model="AZN").forecast(y=row, h=HORIZON)["mean"])
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        started = time.perf_counter()
+        one(rows[0])
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        predicted = np.stack([one(row) for row in rows])
+    return first, (time.perf_counter() - started) / len(rows), predicted
+
+
+def statsforecast_line(
+    everything: np.ndarray, future: np.ndarray, ours: float, ours_forecast: np.ndarray, series: int, sample: int
+) -> None:
+    """Print statsforecast AutoETS' speed (scaled to ``series``) and MASE on its first ``sample`` series."""
+    found = statsforecast_run(everything[:sample])
+    if found is None:
+        print("  statsforecast: not installed (pip install -r requirements-dev.txt), not timed")
+        return
+    first, each, predicted = found
+    print(f"  statsforecast AutoETS('AZN'): {each * series:8.1f} s scaled from {sample} series "
+          f"({1e3 * each:.2f} ms/series, first call {first:.2f} s apart); "
+          f"MASE {mase(future[:sample], predicted, everything[:sample]):.3f}, ours on those "
+          f"{mase(future[:sample], ours_forecast[:sample], everything[:sample]):.3f}")  # fmt: skip
+    print(f"  speed-up over statsforecast: {each * series / ours:8.0f}x")
 
 
 def cpu_name() -> str:
@@ -116,12 +155,14 @@ def main() -> int:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--seasonal-series", type=int, default=1_000)
     parser.add_argument("--seasonal-sample", type=int, default=10)
+    parser.add_argument("--sf-sample", type=int, default=300)
     args = parser.parse_args()
     print(f"# forecast speed on {platform.node()} ({platform.machine()}, {cpu_name()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}, numpy {np.__version__}): "
           f"{args.series:,} series x {args.points:,} points, fit + {HORIZON}-step forecast, "
           f"OPENBLAS_NUM_THREADS={os.environ['OPENBLAS_NUM_THREADS']}")  # fmt: skip
-    everything = synthetic(args.series, args.points)
+    both = synthetic(args.series, args.points + HORIZON)
+    everything, future = both[:, : args.points], both[:, args.points :]
     fit(everything[:100])
     fit(everything[:10], period=PERIOD)
     for label, (models, period) in WORKLOADS.items():
@@ -130,22 +171,27 @@ def main() -> int:
         runs = []
         for _ in range(args.repeats):
             started = time.perf_counter()
-            forecast(fit(y, models=models, period=period), HORIZON)
+            ours_forecast = forecast(fit(y, models=models, period=period), HORIZON)[0]
             runs.append(time.perf_counter() - started)
         ours = statistics.median(runs)
-        theirs = per_series(sample, lambda row, models=models: statsmodels_fit(row, models)) * count  # type: ignore[misc]
+        predicted_by_them: list[np.ndarray] = []
+
+        def theirs_one(
+            row: np.ndarray, models: tuple[Model, ...] = models, out: list[np.ndarray] = predicted_by_them
+        ) -> None:
+            out.append(statsmodels_fit(row, models))
+
+        theirs = per_series(sample, theirs_one) * count
+        them = np.stack(predicted_by_them[1:])  # the first is the untimed warm-up call
         print(f"\n{label}:")
         print(f"  ours:        {ours:8.3f} s for {count:,} series ({1e6 * ours / count:.1f} us/series; "
-              f"runs {', '.join(f'{r:.3f}' for r in runs)} s)")  # fmt: skip
+              f"runs {', '.join(f'{r:.3f}' for r in runs)} s); MASE {mase(future[:count], ours_forecast, y):.3f}, "
+              f"on the statsmodels sample {mase(future[:sampled], ours_forecast[:sampled], sample):.3f}")  # fmt: skip
         print(f"  statsmodels: {theirs:8.1f} s scaled from {sampled} series "
-              f"({1e3 * theirs / count:.1f} ms/series)")  # fmt: skip
+              f"({1e3 * theirs / count:.1f} ms/series); MASE {mase(future[:sampled], them, sample):.3f}")  # fmt: skip
         print(f"  speed-up:    {theirs / ours:8.0f}x")
-    sf = statsforecast_per_series(everything[: args.sample])
-    if sf is None:
-        print("\nstatsforecast: not installed (optional), not timed")
-    else:
-        print(f"\nstatsforecast AutoETS('AZN'): {sf * args.series:.1f} s scaled from {args.sample} series "
-              f"({1e3 * sf:.2f} ms/series)")  # fmt: skip
+        if models == WORKLOADS["SES + Holt + damped, AICc"][0]:
+            statsforecast_line(everything, future, ours, ours_forecast, args.series, args.sf_sample)
     return 0
 
 

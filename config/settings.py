@@ -19,6 +19,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from data.prometheus import PromQuery
+
 
 class KbBackend(StrEnum):
     MEMORY = "memory"
@@ -176,6 +178,18 @@ class Settings(BaseSettings):
     SILENCE_CACHE_S: Annotated[float, Field(ge=0, le=300)] = 5.0
     # Which back-end acts on each tenant's fleet: JSON {tenant or "*": {"kind": "sim" | "ansible" | "webhook", ...}}.
     ACTUATORS: dict[str, ActuatorConfig] = Field(default_factory=dict)
+    # Horizon over which a filling resource's time-to-full opens a risk.
+    EXHAUSTION_HORIZON_HOURS: Annotated[float, Field(gt=0, le=24 * 90)] = 24.0
+    # Prometheus to read metrics from (none: no pull source), its queries and how their labels name series.
+    PROMETHEUS_URL: str | None = None
+    PROMETHEUS_QUERIES: list[PromQuery] = Field(default_factory=list, max_length=200)
+    PROMETHEUS_STEP_S: Annotated[float, Field(ge=0.2, le=3600)] = 60.0
+    PROMETHEUS_BACKFILL_HOURS: Annotated[float, Field(ge=0, le=24 * 14)] = 24.0
+    PROMETHEUS_TIMEOUT_S: Annotated[float, Field(gt=0, le=300)] = 10.0
+    PROMETHEUS_MAX_BACKOFF_S: Annotated[float, Field(gt=0, le=3600)] = 300.0
+    # Remote-write bodies: largest decompressed size and most samples in one request.
+    REMOTE_WRITE_MAX_BYTES: Annotated[int, Field(ge=1024, le=1024 * 1024 * 1024)] = 64 * 1024 * 1024
+    REMOTE_WRITE_MAX_SAMPLES: Annotated[int, Field(ge=1, le=10_000_000)] = 200_000
     OPSFORGE_API_TOKEN: SecretStr | None = None
     OPSFORGE_ALLOW_INSECURE: bool = False
     FRONTEND_DIST: Path = Path("frontend/dist")
@@ -185,7 +199,7 @@ class Settings(BaseSettings):
     def _empty_token_is_none(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("AWS_ENDPOINT_URL", mode="before")
+    @field_validator("AWS_ENDPOINT_URL", "PROMETHEUS_URL", mode="before")
     @classmethod
     def _empty_endpoint_is_none(cls, value: object) -> object:
         return None if value == "" else value
@@ -208,6 +222,21 @@ class Settings(BaseSettings):
             if not tenant or len(tenant) > 200 or tenant != tenant.strip():
                 raise ValueError(f"tenant {tenant!r}: a tenant name (1-200 characters, no surrounding spaces) or '*'")
         return value
+
+    @field_validator("PROMETHEUS_URL")
+    @classmethod
+    def _prometheus_url_is_http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError(f"{value!r} must start with http:// or https://")
+        return value
+
+    @model_validator(mode="after")
+    def _prometheus_needs_queries(self) -> Settings:
+        if self.PROMETHEUS_URL is not None and not self.PROMETHEUS_QUERIES:
+            raise ValueError("PROMETHEUS_URL is set but PROMETHEUS_QUERIES is empty: give at least one query")
+        if self.PROMETHEUS_QUERIES and self.PROMETHEUS_URL is None:
+            raise ValueError("PROMETHEUS_QUERIES is set but PROMETHEUS_URL is not")
+        return self
 
     @field_validator("CORS_ORIGIN")
     @classmethod

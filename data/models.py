@@ -320,7 +320,10 @@ class Forecast(Model):
 
 
 class Risk(Model):
-    """A predicted threshold crossing: what, where, when, how likely, and what to do."""
+    """A predicted threshold crossing of a series still under its threshold: what, where, when, how likely,
+    and what to do. ``eta`` is where this series' median forecast crosses; ``eta_earliest``/``eta_latest``
+    where its 95 % interval does (null: not within what the forecast reaches); ``probability`` is that the
+    threshold is reached by ``probability_by``."""
 
     id: str
     host: str
@@ -332,6 +335,28 @@ class Risk(Model):
     state: RiskState = RiskState.OPEN
     created_at: UtcDatetime
     resolved_at: UtcDatetime | None = None
+    eta_earliest: UtcDatetime | None = None
+    eta_latest: UtcDatetime | None = None
+    probability_by: UtcDatetime | None = None
+    method: str | None = Field(default=None, description="ets, or linear_since_reset for filling resources")
+    last_value: float | None = None
+    source: str | None = Field(default=None, description="where the series comes from (simulator, prometheus, ...)")
+
+
+class Breach(Model):
+    """A metric already over its threshold: an observation, not a forecast. ``since`` is the first sample of
+    the unbroken run over the threshold; ``since_known`` is False when that run starts at the oldest sample
+    kept (it may be older)."""
+
+    id: str
+    host: str
+    metric: str
+    threshold: float
+    value: float
+    since: UtcDatetime
+    since_known: bool
+    recommended_action: str
+    source: str | None = None
 
 
 class OutcomeRecord(Model):

@@ -19,11 +19,12 @@ from agents.predictive_ops.ets.forecaster import daily_period, fit, forecast
 from agents.predictive_ops.fleet_chart import CHART_POINTS, FleetChart, chart_hours, fleet_chart
 from agents.predictive_ops.metric_store import MetricStore
 from agents.predictive_ops.risk_calibration import Calibration, RiskLedger
-from agents.predictive_ops.risks import risk_for
-from data.models import LogType, Risk, RiskState
+from agents.predictive_ops.risks import THRESHOLDS, breach_for, risk_for
+from data.models import Breach, LogType, Risk, RiskState
 from data.timeutil import utc_now
 
 log = logging.getLogger(__name__)
+Array = NDArray[np.float64]
 
 FIT_POINTS = 240  # samples each refresh fits on (4 h at one per minute)
 MIN_POINTS = 60
@@ -58,6 +59,7 @@ class SeriesForecast:
     point: NDArray[np.float64]
     lower: NDArray[np.float64]
     upper: NDArray[np.float64]
+    source: str | None = None
 
 
 class PredictiveOps:
@@ -79,8 +81,12 @@ class PredictiveOps:
         ledger: RiskLedger | None = None,
         score_budget_s: float = 2.0,
         seasonal: bool = False,
+        source_of: Callable[[str, str], str | None] | None = None,
+        exhaustion_horizon: timedelta = timedelta(hours=24),
     ) -> None:
         self.store = store
+        self._source_of = source_of
+        self.exhaustion_horizon = exhaustion_horizon
         # Seasonal fits cost 10-25 times a non-seasonal one per series (bench/forecast_speed.py), so off by default.
         self.seasonal = seasonal
         # Anomaly scoring shares the process with ingest and the API: a refresh spends at most this long on it.
@@ -97,6 +103,7 @@ class PredictiveOps:
         self._lock = threading.Lock()
         self._forecasts: dict[tuple[str, str], SeriesForecast] = {}
         self._risks: dict[str, Risk] = {}
+        self._breaches: dict[str, Breach] = {}
         self._generated_at: datetime | None = None
         self._refreshes = 0
         self._last_refresh: datetime | None = None
@@ -108,27 +115,37 @@ class PredictiveOps:
         if not groups:
             return
         self._flag_new_samples()
-        forecasts, risks = {}, {}
+        forecasts: dict[tuple[str, str], SeriesForecast] = {}
+        risks: dict[str, Risk] = {}
+        breaches: dict[str, Breach] = {}
         latest = -np.inf
         for names, values, times in groups:
             step = timedelta(seconds=float(np.median(np.diff(times, axis=1))))
             state = fit(values, period=daily_period(step.total_seconds()) if self.seasonal else None)
             point, lower, upper = forecast(state, self.horizon)
-            sd = (upper - point) / 1.959963984540054
             latest = max(latest, float(times[:, -1].max()))
             for i, (host, metric) in enumerate(names):
+                source = self._source_of(host, metric) if self._source_of is not None else None
                 last = datetime.fromtimestamp(times[i, -1], UTC)
                 forecasts[(host, metric)] = SeriesForecast(
                     host, metric, state.model[i].value, step, last, float(values[i, -1]), float(state.trend[i]),
-                    point[i], lower[i], upper[i],
+                    point[i], lower[i], upper[i], source,
                 )  # fmt: skip
-                risk = risk_for(host, metric, point[i], sd[i], now=last, step=step)
-                if risk is not None:
-                    risks[risk.id] = risk
+                if metric not in THRESHOLDS:
+                    continue
+                found = self._assess(host, metric, times[i], values[i], point[i], lower[i], upper[i], step, source)
+                if isinstance(found, Breach):
+                    breaches[found.id] = found
+                elif found is not None:
+                    risks[found.id] = found
         with self._lock:
+            for key, breach in breaches.items():
+                before = self._breaches.get(key)
+                if before is not None and before.since < breach.since:  # older than the samples kept now
+                    breaches[key] = breach.model_copy(update={"since": before.since, "since_known": before.since_known})
             resolved = [r for key, r in self._risks.items() if key not in risks]
             opened = [r for key, r in risks.items() if key not in self._risks]
-            self._forecasts, self._risks = forecasts, risks
+            self._forecasts, self._risks, self._breaches = forecasts, risks, breaches
             self._generated_at = utc_now()
             self._refreshes += 1
             self._last_refresh = self._generated_at
@@ -136,7 +153,8 @@ class PredictiveOps:
         recorded = 0
         for r in opened:
             series = forecasts[(r.host, r.metric)]
-            recorded += self.ledger.record(r, last_value=series.last_value, step=series.step)
+            above = THRESHOLDS[r.metric].above
+            recorded += self.ledger.record(r, last_value=series.last_value, step=series.step, above=above)
         if self.ledger.settle(self.store.history) or recorded:
             self.ledger.persist()
         if self._save_risk is not None:
@@ -148,6 +166,34 @@ class PredictiveOps:
             log.info("Risk: %s %s reaches %.0f by %s (p=%.2f)", risk.host, risk.metric, risk.threshold,
                      risk.eta.isoformat(), risk.probability,
                      extra={"log_type": LogType.PREDICTIVEOPS, "agent": "PredictiveOps"})  # fmt: skip
+
+    def _assess(
+        self,
+        host: str,
+        metric: str,
+        times: Array,
+        values: Array,
+        point: Array,
+        lower: Array,
+        upper: Array,
+        step: timedelta,
+        source: str | None,
+    ) -> Breach | Risk | None:
+        """Return the series' breach (over its threshold now), its risk (forecast to cross), or None.
+
+        A breach's start and an exhaustion fill look at the whole stored history, not just the fitted window."""
+        rule = THRESHOLDS[metric]
+        over = values[-1] >= rule.value if rule.above else values[-1] <= rule.value
+        if over or rule.exhaustion:
+            stored = self.store.arrays(host, metric)
+            if stored is not None and len(stored[0]):
+                times, values = stored
+        if over:
+            return breach_for(host, metric, times, values, source=source)
+        return risk_for(
+            host, metric, times=times, values=values, point=point, lower=lower, upper=upper, step=step,
+            exhaustion_horizon=self.exhaustion_horizon, source=source,
+        )  # fmt: skip
 
     def _fit_groups(self) -> list[tuple[list[tuple[str, str]], NDArray[np.float64], NDArray[np.float64]]]:
         """Return the series to forecast as (names, values, times) blocks of equal length: those with
@@ -254,8 +300,28 @@ class PredictiveOps:
             return None if self._generated_at is None else len(self._risks)
 
     def risks(self) -> list[Risk]:
+        """Return the open risks (series under their threshold forecast to cross it), soonest ETA first."""
         with self._lock:
-            return sorted(self._risks.values(), key=lambda r: r.eta)
+            return sorted(self._risks.values(), key=lambda r: (r.eta, r.id))
+
+    def breaches(self) -> list[Breach]:
+        """Return the series over their threshold at their newest sample, longest-running first."""
+        with self._lock:
+            return sorted(self._breaches.values(), key=lambda b: (b.since, b.id))
+
+    def risk_of(self, host: str, metric: str) -> Risk | None:
+        """Return the open risk of (host, metric), or None."""
+        with self._lock:
+            return self._risks.get(f"RISK-{host}-{metric}")
+
+    def breach_of(self, host: str, metric: str) -> Breach | None:
+        """Return the breach of (host, metric) as of the last refresh, or None."""
+        with self._lock:
+            return self._breaches.get(f"BREACH-{host}-{metric}")
+
+    def source_of(self, host: str, metric: str) -> str | None:
+        """Return the source that wrote (host, metric) (simulator, api, prometheus, ...), or None if unknown."""
+        return self._source_of(host, metric) if self._source_of is not None else None
 
     def forecasts(self) -> list[SeriesForecast]:
         with self._lock:

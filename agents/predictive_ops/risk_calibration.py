@@ -2,9 +2,11 @@
 
 A prediction is recorded when a risk opens on a series that is still below its threshold (a risk on a
 series already above it is an observation, not a forecast). It is the claim "``metric`` on ``host``
-reaches ``threshold`` by ``eta``, with ``probability``". It comes due at ``eta`` plus a tolerance
-(`tolerance`: a tenth of the lead time, at least one sample step) in event time; its outcome is
-whether any sample in (created_at, deadline] reached the threshold. Closing the risk early (the
+reaches ``threshold`` by ``deadline``, with ``probability``": the deadline is the risk's
+``probability_by`` (the end of the horizon its probability is computed over), or for a risk without one
+``eta`` plus a tolerance (`tolerance`: a tenth of the lead time, at least one sample step) in event
+time. Its outcome is whether any sample in (created_at, deadline] reached the threshold; a prediction
+whose series reached it is settled as a hit as soon as that sample arrives. Closing the risk early (the
 forecast no longer crosses) does not withdraw the prediction. The ledger is persisted as one
 JSON document through the callbacks it is given (the knowledge base's settings).
 """
@@ -44,6 +46,7 @@ class RiskPrediction:
     eta: datetime
     deadline: datetime
     outcome: bool | None = None
+    above: bool = True  # False: the threshold is reached from above (days left falling to a limit)
 
     def to_json(self) -> dict[str, Any]:
         body = asdict(self)
@@ -57,7 +60,8 @@ class RiskPrediction:
         return cls(
             id=str(body["id"]), host=str(body["host"]), metric=str(body["metric"]),
             threshold=float(body["threshold"]), probability=float(body["probability"]),
-            outcome=None if body.get("outcome") is None else bool(body["outcome"]), **times,
+            outcome=None if body.get("outcome") is None else bool(body["outcome"]),
+            above=bool(body.get("above", True)), **times,
         )  # fmt: skip
 
 
@@ -80,16 +84,27 @@ def tolerance(created_at: datetime, eta: datetime, step: timedelta) -> timedelta
 
 
 def came_true(
-    times: Sequence[datetime], values: NDArray[np.float64], *, threshold: float, after: datetime, deadline: datetime
+    times: Sequence[datetime],
+    values: NDArray[np.float64],
+    *,
+    threshold: float,
+    after: datetime,
+    deadline: datetime,
+    above: bool = True,
 ) -> bool | None:
-    """Return whether a sample in (after, deadline] reached ``threshold``; None until a sample at or
-    past the deadline exists (not due yet), or when no sample at all covers the interval (no data)."""
-    if not times or times[-1] < deadline:
+    """Return whether a sample in (after, deadline] reached ``threshold`` (True as soon as one did); None
+    while none did and no sample at or past the deadline exists (not due yet), or when no sample at all
+    covers the interval (no data)."""
+    if not times:
         return None
     inside = [i for i, t in enumerate(times) if after < t <= deadline]
-    if not inside:
+    if inside:
+        window = values[inside[0] : inside[-1] + 1]
+        if bool(np.any(window >= threshold if above else window <= threshold)):
+            return True
+    if times[-1] < deadline or not inside:
         return None
-    return bool(np.any(values[inside[0] : inside[-1] + 1] >= threshold))
+    return False
 
 
 def brier_score(probabilities: Sequence[float], outcomes: Sequence[bool]) -> float:
@@ -114,14 +129,15 @@ class RiskLedger:
         self._pending = [RiskPrediction.from_json(b) for b in (body or {}).get("pending", [])]
         self._settled = [RiskPrediction.from_json(b) for b in (body or {}).get("settled", [])]
 
-    def record(self, risk: Risk, *, last_value: float, step: timedelta) -> bool:
+    def record(self, risk: Risk, *, last_value: float, step: timedelta, above: bool = True) -> bool:
         """Record ``risk`` as a prediction unless its series already reached the threshold; return if recorded."""
-        if last_value >= risk.threshold:
+        if last_value >= risk.threshold if above else last_value <= risk.threshold:
             return False
+        deadline = risk.probability_by or risk.eta + tolerance(risk.created_at, risk.eta, step)
         prediction = RiskPrediction(
             id=f"{risk.id}@{risk.created_at.isoformat()}", host=risk.host, metric=risk.metric,
             threshold=risk.threshold, probability=risk.probability, created_at=risk.created_at, eta=risk.eta,
-            deadline=risk.eta + tolerance(risk.created_at, risk.eta, step),
+            deadline=deadline, above=above,
         )  # fmt: skip
         with self._lock:
             self._pending = [*self._pending, prediction][-KEEP:]
@@ -137,7 +153,9 @@ class RiskLedger:
             if found is None:
                 continue
             times, values = found
-            outcome = came_true(times, values, threshold=p.threshold, after=p.created_at, deadline=p.deadline)
+            outcome = came_true(
+                times, values, threshold=p.threshold, after=p.created_at, deadline=p.deadline, above=p.above
+            )
             if outcome is not None:
                 done[p.id] = replace(p, outcome=outcome)
             elif times and times[-1] >= p.deadline:

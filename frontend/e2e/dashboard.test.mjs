@@ -209,14 +209,62 @@ test("CSV export downloads exactly the filtered rows of every page", async () =>
   await fetch(`${base}/api/simulation/start`, { method: "POST" });
 });
 
-test("forecasting page charts a series with its forecast and lists risks", async () => {
+test("forecasting page charts a series with hover, zoom, band, threshold and ETA; breaches and risks apart", async () => {
   await waitFor(async () => (await json("/api/forecasts")).ets_forecasts.series.length > 0, "forecasts", 120_000);
+  // Two disks of our own next to the simulated fleet: one filling (a risk), one already full (a breach).
+  const start = Date.now() - 240 * 60_000;
+  const samples = [];
+  for (let i = 0; i < 240; i += 1) {
+    const timestamp = new Date(start + i * 60_000).toISOString();
+    samples.push({ labels: { host: "e2e-filling", metric: "disk" }, timestamp, value: 50 + 0.1 * i });
+    samples.push({ labels: { host: "e2e-full", metric: "disk" }, timestamp, value: 80 + 0.1 * i });
+  }
+  const posted = await fetch(`${base}/api/metrics/samples`, {
+    method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ samples }),
+  });
+  assert.equal(posted.status, 202);
+  const risk = await waitFor(async () => (await json("/api/forecasts")).upcoming_risks.find((r) => r.host === "e2e-filling"),
+    "the filling disk's risk", 60_000);
+  assert.ok(risk.eta_earliest && risk.eta_latest && risk.source === "api");
   const page = await newPage();
   await page.goto(`${base}/forecasting`);
   await page.getByRole("heading", { name: "Forecasting" }).waitFor();
-  await page.getByTestId("series-chart").waitFor();
-  assert.ok((await page.locator(".series-chart path.forecast").count()) === 1, "forecast line drawn");
+  await page.locator('select[name="series"]').selectOption(`${risk.host}/${risk.metric}`);
+  const chart = page.getByTestId("series-chart");
+  await chart.locator("canvas").waitFor();
+  await page.getByText("red line: ETA").waitFor();
+  const labels = await chart.locator(".u-legend .u-label").allTextContents();
+  for (const name of ["history", "forecast", "lower 95 %", "upper 95 %", "anomaly", "threshold"]) {
+    assert.ok(labels.includes(name), `legend has ${name}: ${labels}`);
+  }
+  assert.match(await page.getByTestId("series-source").textContent(), /Source: \S+/);
+  // hover: the legend shows the values under the cursor (the chart in view, clear of the log panel)
+  await page.setViewportSize({ width: 1280, height: 1600 });
+  await chart.scrollIntoViewIfNeeded();
+  const over = chart.locator(".u-over");
+  const box = await over.boundingBox();
+  await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+  const timeValue = chart.locator(".u-legend .u-series").first().locator(".u-value");
+  await waitFor(async () => {
+    const shown = await timeValue.textContent();
+    return shown && shown.trim() !== "--";
+  }, "the hovered time in the legend", 5_000);
+  // zoom: a drag narrows the time axis, a double-click gives it back
+  const span = async () => (await chart.getAttribute("data-x-max")) - (await chart.getAttribute("data-x-min"));
+  const full = await span();
+  await page.mouse.move(box.x + box.width * 0.2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.5, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await waitFor(async () => (await span()) < full * 0.5, "the zoomed time axis", 5_000);
+  await over.dblclick();
+  await waitFor(async () => Math.abs((await span()) - full) < 1, "the whole time axis back", 5_000);
+  // breaches and risks are separate tables; every risk row has its own ETA and interval
+  await page.getByRole("heading", { name: "Breaches" }).waitFor();
   await page.getByRole("heading", { name: "Upcoming risks" }).waitFor();
+  const riskRows = page.getByTestId("risks-table").locator("tbody tr");
+  assert.ok((await riskRows.filter({ hasText: "e2e-filling" }).count()) === 1);
+  await page.getByTestId("breaches-table").locator("tbody tr").filter({ hasText: "e2e-full" }).waitFor();
   assert.deepEqual(page.errors, []);
   await page.close();
 });

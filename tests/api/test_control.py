@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from fastapi.testclient import TestClient
 from backend_api import create_app
 from config.kb_sqlite import SqliteDocumentStore
 from config.knowledge_base import KnowledgeBase
-from tests.conftest import make_settings
+from tests.conftest import free_port, make_settings
 
 
 def test_health_and_openapi(tmp_path: Path) -> None:
@@ -92,3 +93,23 @@ def test_a_stored_alert_from_year_9999_is_set_aside_reported_and_the_service_sta
         assert client.get("/api/health").json()["quarantined"] == 1
         later = {**alert, "labels": {"alertname": "ApiErrors", "tenant": "acme"}}
         assert client.post("/api/alerts", json=[later]).status_code == 202
+
+
+def test_a_prometheus_that_is_down_is_reported_in_health_and_the_engine_goes_on(tmp_path: Path) -> None:
+    port = free_port()  # nothing listens there
+    settings = make_settings(
+        tmp_path, PROMETHEUS_URL=f"http://user:secret@127.0.0.1:{port}",
+        PROMETHEUS_QUERIES=[{"query": "up", "metric": "cpu"}], PROMETHEUS_STEP_S=0.2,
+        PROMETHEUS_MAX_BACKOFF_S=0.4, FORECAST_INTERVAL_S=0.2,
+    )  # fmt: skip
+    with TestClient(create_app(settings)) as client:
+        deadline = time.monotonic() + 20
+        while (source := client.get("/api/health").json()["prometheus"])["consecutive_failures"] < 2:
+            assert time.monotonic() < deadline, source
+            time.sleep(0.1)
+        assert source["up"] is False and source["last_success"] is None and source["last_error"]
+        assert source["url"] == f"http://127.0.0.1:{port}" and "secret" not in str(source)
+        sample = {"labels": {"host": "h", "metric": "cpu"}, "timestamp": "2026-05-01T00:00:00Z", "value": 1}
+        assert client.post("/api/metrics/samples", json={"samples": [sample]}).status_code == 202
+        assert client.get("/api/forecasts").status_code == 200
+    assert make_settings(tmp_path).PROMETHEUS_URL is None

@@ -85,3 +85,36 @@ def test_anomaly_detection_accuracy_against_the_simulator(tmp_path: Path) -> Non
         assert quality["precision"] == quality["true_flags"] / quality["flags"]
         assert quality["recall"] == quality["detected"] / quality["events"]
         assert body["anomaly_detection_accuracy"] == round(100 * quality["f1"], 2)
+
+
+def test_breaches_and_risks_are_listed_apart_with_their_own_etas_and_sources(tmp_path: Path) -> None:
+    app = create_app(make_settings(tmp_path))
+    t0 = datetime(2026, 5, 1, tzinfo=UTC)
+    fills = {"full": (85.0, 0.05), "fast": (50.0, 0.1), "slow": (50.0, 0.05)}  # % at t0, % a minute
+    samples = [
+        {"labels": {"host": host, "metric": "disk"}, "timestamp": (t0 + timedelta(minutes=i)).isoformat(),
+         "value": round(start + rate * i, 4)}
+        for host, (start, rate) in fills.items() for i in range(240)
+    ]  # fmt: skip
+    with TestClient(app) as client:
+        assert client.post("/api/metrics/samples", json={"samples": samples}).status_code == 202
+        app.state.predictive_ops.refresh()
+        body = client.get("/api/forecasts").json()
+        (breach,) = body["breaches"]
+        assert (breach["host"], breach["since"], breach["since_known"]) == ("full", "2026-05-01T01:40:00.000Z", True)
+        assert breach["source"] == "api" and breach["value"] == pytest.approx(96.95)
+        risks = {r["host"]: r for r in body["upcoming_risks"]}
+        assert set(risks) == {"fast", "slow"} and [r["host"] for r in body["upcoming_risks"]] == ["fast", "slow"]
+        now = t0 + timedelta(minutes=239)
+        for host in ("fast", "slow"):
+            start, rate = fills[host]
+            truth = t0 + timedelta(minutes=(90 - start) / rate)
+            risk = risks[host]
+            eta = datetime.fromisoformat(risk["eta"])
+            assert abs(eta - truth) < timedelta(minutes=2) and risk["expected_time"] == risk["eta"]
+            assert risk["source"] == "api" and risk["method"] == "linear_since_reset"
+            assert datetime.fromisoformat(risk["probability_by"]) == now + timedelta(hours=24)
+        detail = client.get("/api/forecasts/fast/disk").json()
+        assert detail["threshold"] == 90.0 and detail["source"] == "api" and detail["breach"] is None
+        assert detail["risk"]["eta"] == risks["fast"]["eta"]
+        assert client.get("/api/forecasts/full/disk").json()["breach"]["id"] == breach["id"]

@@ -131,6 +131,26 @@ export interface RiskRow {
   eta: string;
   probability: number;
   recommended_action: string;
+  eta_earliest?: string | null;
+  eta_latest?: string | null;
+  probability_by?: string | null;
+  method?: string | null;
+  last_value?: number | null;
+  source?: string | null;
+}
+
+/** A series over its threshold now (an observation, not a forecast). */
+export interface BreachRow {
+  id: string;
+  title: string;
+  host: string;
+  metric: string;
+  threshold: number;
+  value: number;
+  since: string;
+  since_known: boolean;
+  recommended_action: string;
+  source: string | null;
 }
 
 /** Anomaly flags scored against the simulator's fault truth over a window of event time. */
@@ -166,10 +186,11 @@ export interface ForecastOverview {
   anomaly_detection: DetectionQuality | null;
   risk_calibration: RiskCalibration | null;
   upcoming_risks: RiskRow[];
+  breaches?: BreachRow[];
   ets_forecasts: {
     generated_at: string | null;
     horizon: number;
-    series: { host: string; metric: string; model: string; last_value: number; trend: number }[];
+    series: { host: string; metric: string; model: string; last_value: number; trend: number; source?: string | null }[];
   };
 }
 
@@ -186,6 +207,10 @@ export interface SeriesDetail {
   history: SeriesPoint[];
   forecast: { model: string | null; step_seconds: number | null; points: SeriesPoint[] };
   anomalies: { timestamp: string; value: number; score: number }[];
+  source?: string | null;
+  threshold?: number | null;
+  risk?: RiskRow | null;
+  breach?: BreachRow | null;
 }
 
 export type ExecutionState =

@@ -157,6 +157,37 @@ def test_seasonal_forecasts_are_opt_in_and_use_the_daily_period() -> None:
     assert not models[0].endswith("seasonal") and models[1].endswith("seasonal"), models
 
 
+def test_breaches_and_risks_are_apart_and_each_host_gets_its_own_eta() -> None:
+    """Three disks: one over 90 % (a breach, since when it crossed), two filling at different rates (risks
+    whose ETAs are where each one's own fill crosses), and one that was cleaned up (its old fill is forgotten)."""
+    rng = np.random.default_rng(11)
+    n = 300
+    store = MetricStore()
+    feed(store, "full", "disk", np.minimum(80 + 0.1 * np.arange(n), 99), 0)  # 90 % reached at minute 100
+    feed(store, "fast", "disk", 50 + 0.1 * np.arange(n) + rng.normal(0, 0.05, n), 0)  # 79.9 now
+    feed(store, "slow", "disk", 50 + 0.05 * np.arange(n) + rng.normal(0, 0.05, n), 0)  # 64.95 now
+    cleaned = np.concatenate([50 + 0.12 * np.arange(250), 40 + 0.01 * np.arange(50)])  # 80 % before the clean-up
+    feed(store, "cleaned", "disk", cleaned + rng.normal(0, 0.02, n), 0)
+    ops = PredictiveOps(store, exhaustion_horizon=timedelta(hours=12), source_of=lambda host, metric: "test")
+    ops.refresh()
+    breaches = ops.breaches()
+    assert [(b.host, b.since, b.since_known, b.source) for b in breaches] == [("full", T0 + 100 * MINUTE, True, "test")]
+    risks = {r.host: r for r in ops.risks()}
+    assert set(risks) == {"fast", "slow"}  # cleaned: 40.5 % rising 0.6 an hour is 82 h from 90 %
+    now = T0 + (n - 1) * MINUTE
+    for host, rate, level in (("fast", 0.1, 79.9), ("slow", 0.05, 64.95)):
+        truth = now + timedelta(minutes=(90 - level) / rate)
+        risk = risks[host]
+        assert risk.eta_earliest is not None and risk.eta_latest is not None
+        assert risk.eta_earliest <= truth <= risk.eta_latest and abs(risk.eta - truth) < 10 * MINUTE
+        assert risk.source == "test" and risk.last_value is not None and risk.last_value < 90
+    assert risks["fast"].eta < risks["slow"].eta
+    assert {p.host for p in ops.ledger.predictions()[0]} == {"fast", "slow"}
+    feed(store, "full", "disk", [99.0] * 10, n)  # still over: the breach keeps its start
+    ops.refresh()
+    assert [b.since for b in ops.breaches()] == [T0 + 100 * MINUTE]
+
+
 def test_one_series_rescored_whole_with_its_forecast() -> None:
     rng = np.random.default_rng(5)
     values = 50 + rng.normal(0, 1, 300)

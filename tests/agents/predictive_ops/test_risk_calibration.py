@@ -36,7 +36,11 @@ def test_came_true_looks_only_between_creation_and_deadline() -> None:
     values = np.array([95.0] + [50.0] * 6 + [92.0] + [50.0] * 23)  # at or above 90 at 10:00 and 10:07
     assert came_true(TIMES, values, threshold=90, after=T0, deadline=T0 + 7 * MINUTE) is True
     assert came_true(TIMES, values, threshold=90, after=T0, deadline=T0 + 6 * MINUTE) is False
-    assert came_true(TIMES, values, threshold=90, after=T0, deadline=T0 + 31 * MINUTE) is None  # not due
+    assert came_true(TIMES, values, threshold=90, after=T0, deadline=T0 + 31 * MINUTE) is True  # a hit settles early
+    assert came_true(TIMES, values, threshold=90, after=T0 + 7 * MINUTE, deadline=T0 + 31 * MINUTE) is None  # not due
+    falling = 100 - values  # days left: reached when at or below 10
+    assert came_true(TIMES, falling, threshold=10, after=T0, deadline=T0 + 7 * MINUTE, above=False) is True
+    assert came_true(TIMES, falling, threshold=10, after=T0, deadline=T0 + 6 * MINUTE, above=False) is False
     assert came_true([], np.array([]), threshold=90, after=T0, deadline=T0) is None
 
 

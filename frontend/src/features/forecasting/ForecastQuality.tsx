@@ -47,8 +47,8 @@ export function ForecastQuality({ overview }: { overview: ForecastOverview }) {
         <h2>Risk prediction confidence</h2>
         <p className="figure">{confidence === null ? "not enough data yet" : `${confidence.toFixed(1)} %`}</p>
         <p className="muted">
-          100 × (1 − Brier score) of threshold-crossing predictions, judged when their ETA (plus a tenth of the
-          lead time) has passed.
+          100 × (1 − Brier score) of threshold-crossing predictions, judged when the series reaches the threshold
+          or when the horizon their probability is about has passed.
         </p>
         {calibration ? (
           <CalibrationDetail calibration={calibration} />

@@ -1,57 +1,95 @@
 import { useQuery } from "@tanstack/react-query";
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { api } from "../../api/client";
-import type { SeriesDetail } from "../../api/types";
+import type { BreachRow, RiskRow, SeriesDetail } from "../../api/types";
 import { Empty, ErrorState, Loading } from "../../components/ui/States";
 import { ForecastQuality } from "./ForecastQuality";
+import { type ChartMarks, SeriesChart } from "./SeriesChart";
 
-/** History, forecast and its 95 % band on one time axis, as an SVG line chart. */
-function SeriesChart({ data }: { data: SeriesDetail }) {
-  const history = data.history.slice(-240);
-  const points = data.forecast.points;
-  if (history.length < 2) return <Empty>Not enough history yet.</Empty>;
-  const times = [...history, ...points].map((p) => Date.parse(p.timestamp));
-  const values = [
-    ...history.map((p) => p.value),
-    ...points.flatMap((p) => [p.value, p.lower ?? p.value, p.upper ?? p.value]),
-  ];
-  const [t0, t1] = [Math.min(...times), Math.max(...times)];
-  let [v0, v1] = [Math.min(...values), Math.max(...values)];
-  if (v1 - v0 < 1e-9) [v0, v1] = [v0 - 1, v1 + 1];
-  const x = (t: string) => (100 * (Date.parse(t) - t0)) / (t1 - t0 || 1);
-  const y = (v: number) => 48 - (44 * (v - v0)) / (v1 - v0) - 2;
-  const line = (rows: { timestamp: string; value: number }[]) =>
-    rows.map((p, i) => `${i ? "L" : "M"}${x(p.timestamp).toFixed(2)},${y(p.value).toFixed(2)}`).join(" ");
-  const band = points.length
-    ? `${points.map((p, i) => `${i ? "L" : "M"}${x(p.timestamp).toFixed(2)},${y(p.upper ?? p.value).toFixed(2)}`).join(" ")} ` +
-      `${[...points].reverse().map((p) => `L${x(p.timestamp).toFixed(2)},${y(p.lower ?? p.value).toFixed(2)}`).join(" ")} Z`
-    : "";
+const when = (iso: string | null | undefined) => (iso ? new Date(iso).toLocaleString() : "—");
+
+function marksOf(detail: SeriesDetail): ChartMarks {
+  const risk = detail.risk;
+  return {
+    threshold: detail.threshold ?? null,
+    eta: risk?.eta ?? null,
+    etaEarliest: risk?.eta_earliest ?? null,
+    etaLatest: risk?.eta_latest ?? null,
+  };
+}
+
+function BreachesTable({ breaches }: { breaches: BreachRow[] }) {
+  if (!breaches.length) return <Empty>No series is over its threshold.</Empty>;
   return (
-    <figure>
-      <svg viewBox="0 0 100 50" preserveAspectRatio="none" className="series-chart" role="img"
-        aria-label={`${data.metric} on ${data.host}: history and forecast`} data-testid="series-chart">
-        {band && <path d={band} className="band" />}
-        <path d={line(history)} className="history" />
-        {points.length > 0 && <path d={line(points)} className="forecast" />}
-        {data.anomalies
-          .filter((a) => Date.parse(a.timestamp) >= t0)
-          .map((a) => (
-            <circle key={a.timestamp} cx={x(a.timestamp)} cy={y(a.value)} r={0.8} className="anomaly">
-              <title>{`anomaly score ${a.score} at ${new Date(a.timestamp).toLocaleString()}`}</title>
-            </circle>
-          ))}
-      </svg>
-      <figcaption className="muted">
-        {history.length} samples, {points.length}-step forecast ({data.forecast.model ?? "no model yet"}), shaded: 95 %
-        interval, red dots: anomalies ({data.anomalies.length}). Range {v0.toFixed(2)} – {v1.toFixed(2)}.
-      </figcaption>
-    </figure>
+    <table className="table" data-testid="breaches-table">
+      <thead>
+        <tr><th>Since</th><th>Host</th><th>Metric</th><th>Value</th><th>Threshold</th><th>Source</th><th>Action</th></tr>
+      </thead>
+      <tbody>
+        {breaches.map((b) => (
+          <tr key={b.id}>
+            <td>{b.since_known ? "" : "before "}{when(b.since)}</td>
+            <td>{b.host}</td>
+            <td>{b.metric}</td>
+            <td>{b.value}</td>
+            <td>{b.threshold}</td>
+            <td>{b.source ?? "—"}</td>
+            <td>{b.recommended_action}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+function RisksTable({ risks }: { risks: RiskRow[] }) {
+  if (!risks.length) return <Empty>No forecast crosses a threshold.</Empty>;
+  return (
+    <table className="table" data-testid="risks-table">
+      <thead>
+        <tr>
+          <th>ETA</th><th>95 % interval</th><th>Host</th><th>Metric</th><th>Now</th><th>Threshold</th>
+          <th>Probability</th><th>Method</th><th>Source</th><th>Action</th>
+        </tr>
+      </thead>
+      <tbody>
+        {risks.map((risk) => (
+          <tr key={risk.id}>
+            <td>{when(risk.eta)}</td>
+            <td>{when(risk.eta_earliest)} – {risk.eta_latest ? when(risk.eta_latest) : "beyond the forecast"}</td>
+            <td>{risk.host}</td>
+            <td>{risk.metric}</td>
+            <td>{risk.last_value ?? "—"}</td>
+            <td>{risk.threshold}</td>
+            <td title={risk.probability_by ? `of crossing by ${when(risk.probability_by)}` : undefined}>
+              {(100 * risk.probability).toFixed(0)} %
+            </td>
+            <td>{risk.method ?? "—"}</td>
+            <td>{risk.source ?? "—"}</td>
+            <td>{risk.recommended_action}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
 export function ForecastingPage() {
   const overview = useQuery({ queryKey: ["forecasts"], queryFn: api.forecasts, refetchInterval: 10_000 });
-  const series = overview.data?.ets_forecasts.series ?? [];
+  // Every series with a risk or a breach can be charted, also when the forecast list is cut short.
+  const series = useMemo(() => {
+    const body = overview.data;
+    if (!body) return [];
+    const listed = body.ets_forecasts.series.map((s) => ({ host: s.host, metric: s.metric, source: s.source ?? null }));
+    const names = new Set(listed.map((s) => `${s.host}/${s.metric}`));
+    for (const row of [...body.upcoming_risks, ...(body.breaches ?? [])]) {
+      if (!names.has(`${row.host}/${row.metric}`)) {
+        names.add(`${row.host}/${row.metric}`);
+        listed.push({ host: row.host, metric: row.metric, source: row.source ?? null });
+      }
+    }
+    return listed;
+  }, [overview.data]);
   const [choice, setChoice] = useState("");
   const selected = choice || (series.length ? `${series[0].host}/${series[0].metric}` : "");
   const [host, metric] = selected.split("/");
@@ -61,6 +99,7 @@ export function ForecastingPage() {
     enabled: !!selected,
     refetchInterval: 10_000,
   });
+  const marks = useMemo(() => (detail.data ? marksOf(detail.data) : null), [detail.data]);
   return (
     <div className="page">
       <h1>Forecasting</h1>
@@ -73,35 +112,28 @@ export function ForecastingPage() {
           Series
           <select value={selected} onChange={(e) => setChoice(e.target.value)} name="series">
             {series.map((s) => (
-              <option key={`${s.host}/${s.metric}`} value={`${s.host}/${s.metric}`}>{s.host} · {s.metric}</option>
+              <option key={`${s.host}/${s.metric}`} value={`${s.host}/${s.metric}`}>
+                {s.host} · {s.metric}{s.source ? ` (${s.source})` : ""}
+              </option>
             ))}
           </select>
         </label>
       )}
       {detail.isError && <ErrorState error={detail.error} />}
-      {detail.data && <SeriesChart data={detail.data} />}
+      {detail.data && (
+        <p className="muted" data-testid="series-source">
+          Source: {detail.data.source ?? "unknown"}
+          {detail.data.breach && <> · over its threshold since {when(detail.data.breach.since)}</>}
+        </p>
+      )}
+      {detail.data && marks && <SeriesChart data={detail.data} marks={marks} />}
+      <section aria-label="Breaches">
+        <h2>Breaches</h2>
+        {overview.data && <BreachesTable breaches={overview.data.breaches ?? []} />}
+      </section>
       <section aria-label="Upcoming risks">
         <h2>Upcoming risks</h2>
-        {overview.data && !overview.data.upcoming_risks.length && <Empty>No forecast crosses a threshold.</Empty>}
-        {overview.data && overview.data.upcoming_risks.length > 0 && (
-          <table className="table" data-testid="risks-table">
-            <thead>
-              <tr><th>ETA</th><th>Host</th><th>Metric</th><th>Threshold</th><th>Probability</th><th>Action</th></tr>
-            </thead>
-            <tbody>
-              {overview.data.upcoming_risks.map((risk) => (
-                <tr key={risk.id}>
-                  <td>{new Date(risk.eta).toLocaleString()}</td>
-                  <td>{risk.host}</td>
-                  <td>{risk.metric}</td>
-                  <td>{risk.threshold}</td>
-                  <td>{(100 * risk.probability).toFixed(0)} %</td>
-                  <td>{risk.recommended_action}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
+        {overview.data && <RisksTable risks={overview.data.upcoming_risks} />}
       </section>
     </div>
   );
