@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -17,8 +17,9 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from agents.alert_ops import AlertOps, build_alert_ops
-from agents.base import AgentRegistry
-from agents.orchestrator import Orchestrator
+from agents.base import AgentRegistry, RequesterActivity
+from agents.orchestrator import Orchestrator, PatchOpsRollouts
+from agents.patch_ops import PatchOps, RolloutEngine, RolloutPolicy
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger, labels_to_series
 from agents.task_ops import SPECS, TaskOps
 from api import (
@@ -34,6 +35,7 @@ from api import (
     learning,
     logs,
     metrics,
+    patches,
     silences,
     simulation,
     tasks,
@@ -58,12 +60,15 @@ from config.safety import Safety, build_safety
 from config.settings import Settings, load_settings
 from config.telemetry import Telemetry
 from data.clock import Clock
+from data.patch_windows import MaintenanceWindows
 from data.prometheus import HttpPrometheus, PrometheusSource
 from data.remote_write import SOURCE as REMOTE_WRITE_SOURCE
 from data.series_sources import SeriesSources, SourcedSink
 from data.sim.actuator import SimulatedActuator, SimulatedInventory
+from data.sim.inventory import SimInventory, WorldClock
 from data.sim.metric_truth import SimulatorTruth
 from data.sim.world import World
+from data.timeutil import utc_now
 from live_data_generator import build_simulation, build_world
 
 log = logging.getLogger("opsforge")
@@ -71,6 +76,7 @@ log = logging.getLogger("opsforge")
 ROUTERS = (
     control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts, actions, tasks,
     learning,
+    patches,
 )  # fmt: skip
 LIVE_TICKS = 10  # TaskOps acts on ticks this close to the sim clock, never on the simulated past stepped at start-up
 SAFETY_ROUTERS = (approvals, silences)
@@ -93,6 +99,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         metric_sink=SourcedSink(metric_store, sources, "simulator", key_of=labels_to_series),
         topology_sink=alert_ops,
         faults_paused=lambda: kill_switch.active,
+        on_advisory=lambda advisory: patch_ops.receive(advisory),
     )
     ledger = RiskLedger(
         load=lambda: kb.get_setting(LEDGER_SETTING), save=lambda body: kb.put_setting(LEDGER_SETTING, body)
@@ -132,8 +139,13 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     safety = build_safety(kb, settings, SimulatedActuator(world), now=runner.clock.now)
     executor, task_ops = build_remediation(settings, kb, kill_switch, world, runner.clock, safety)
     executor.subscribe(telemetry.action_finished)
-    orchestrator = build_orchestrator(settings, kb, executor, task_ops, alert_ops, runner.clock)
+    patch_ops = build_patch_ops(settings, kb, kill_switch, world, executor, metric_store, predictive)
+    patcher = PeriodicWorker("patch-ops", settings.PATCH_TICK_S, patch_ops.tick)
+    patch_activity = RequesterActivity("agent:PatchOps", utc_now)
+    executor.subscribe(patch_activity)
+    orchestrator = build_orchestrator(settings, kb, executor, task_ops, alert_ops, runner.clock, patch_ops)
     orchestration = PeriodicWorker("orchestrator", settings.ORCHESTRATOR_INTERVAL_S, orchestrator.run_once)
+    registry.register("PatchOps", patch_activity, autonomous=True)
     registry.register("TaskOps", task_ops, autonomous=True)
     registry.register("Orchestrator", orchestrator, autonomous=True)
     app.state.executor = executor
@@ -153,8 +165,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.agents = registry
     app.state.ingest_slots = threading.BoundedSemaphore(settings.INGEST_MAX_INFLIGHT)
     app.state.simulation = runner
+    app.state.patch_ops = patch_ops
     log.info("OpsForge started with the %s knowledge base", settings.KB_BACKEND.value)
     forecaster.start()
+    patcher.start()
     safety.approval_sweeper.start()
     orchestration.start()
     if prometheus is not None:
@@ -167,6 +181,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner.shutdown()
         orchestration.stop()
         orchestrator.close()
+        patcher.stop()
         executor.stop()
         safety.approval_sweeper.stop()
         if prometheus is not None:
@@ -211,10 +226,16 @@ def build_remediation(
 
 
 def build_orchestrator(
-    settings: Settings, kb: KnowledgeBase, executor: Executor, task_ops: TaskOps, alert_ops: AlertOps, clock: Clock
+    settings: Settings,
+    kb: KnowledgeBase,
+    executor: Executor,
+    task_ops: TaskOps,
+    alert_ops: AlertOps,
+    clock: Clock,
+    patch_ops: PatchOps,
 ) -> Orchestrator:
-    """Return the Orchestrator over TaskOps' proposer, the Executor and AlertOps' timeline, its learning
-    statistics rebuilt from the stored outcomes."""
+    """Return the Orchestrator over TaskOps' proposer, the Executor, AlertOps' timeline and PatchOps'
+    roll-outs, its learning statistics rebuilt from the stored outcomes."""
     learning = LearningLoop(kb, enabled=settings.LEARNING_LOOP_ENABLED)
     learning.load()
     return Orchestrator(
@@ -225,6 +246,7 @@ def build_orchestrator(
         learning,
         clock.now,
         timeline=alert_ops,
+        rollouts=PatchOpsRollouts(patch_ops),
         narrator=build_narrator(settings),
         enabled=lambda: settings.AUTONOMY_ENABLED,
         min_confidence=settings.AUTONOMY_MIN_CONFIDENCE,
@@ -245,6 +267,48 @@ def prometheus_source(settings: Settings, store: MetricStore, sources: SeriesSou
         backfill=timedelta(hours=settings.PROMETHEUS_BACKFILL_HOURS),
         max_backoff=timedelta(seconds=settings.PROMETHEUS_MAX_BACKOFF_S),
     )
+
+
+def build_patch_ops(
+    settings: Settings,
+    kb: KnowledgeBase,
+    kill_switch: KillSwitch,
+    world: World,
+    executor: Executor,
+    metric_store: MetricStore,
+    predictive: PredictiveOps,
+) -> PatchOps:
+    """Return PatchOps running its roll-outs through ``executor`` on the simulated fleet's time, with
+    PredictiveOps' anomaly flags and the open incidents as evidence."""
+
+    def anomalies(hosts: Sequence[str], metrics: Sequence[str], start: datetime, end: datetime) -> int:
+        chosen, names = set(hosts), set(metrics)
+        return sum(1 for f in predictive.flags() if f.host in chosen and f.metric in names and start <= f.time < end)
+
+    def incident_hosts() -> set[str]:
+        return {h for i in kb.list_incidents(status="open", limit=500).items for h in i.hosts}
+
+    policy = RolloutPolicy(
+        canary_fraction=settings.PATCH_CANARY_FRACTION,
+        waves=settings.patch_waves,
+        canary_bake_s=settings.PATCH_CANARY_BAKE_S,
+        wave_bake_s=settings.PATCH_WAVE_BAKE_S,
+        auto_approve_min_cvss=settings.PATCH_AUTO_APPROVE_MIN_CVSS,
+    )
+    engine = RolloutEngine(
+        save=kb.save_patch_plan,
+        executor=executor,
+        inventory=SimInventory(world),
+        metrics=metric_store,
+        clock=WorldClock(world, utc_now),
+        kill_switch_active=lambda: kill_switch.active,
+        audit=kb.append_audit,
+        policy=policy,
+        windows=MaintenanceWindows(settings.PATCH_MAINTENANCE_WINDOWS),
+        incident_hosts=incident_hosts,
+        anomalies=anomalies,
+    )
+    return PatchOps(kb, engine)
 
 
 def create_app(settings: Settings) -> FastAPI:

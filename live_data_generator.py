@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from config.settings import Settings
+from data.advisories import Advisory
 from data.clock import SimClock
 from data.models import LATEST_EVENT, LogType
 from data.sim.world import World
@@ -154,9 +155,10 @@ def build_world(
     metric_sink: MetricSink,
     topology_sink: TopologySink,
     faults_paused: Callable[[], bool],
+    on_advisory: Callable[[Advisory], None] | None = None,
 ) -> World:
     """Return the simulated fleet of ``settings`` (seed, tick) feeding the given sinks; while ``faults_paused()``
-    holds (the kill switch) no fault starts at random."""
+    holds (the kill switch) no fault starts at random. ``on_advisory`` receives each advisory it publishes."""
     return World(
         seed=settings.SIM_SEED,
         alert_sink=alert_sink,
@@ -164,6 +166,7 @@ def build_world(
         topology_sink=topology_sink,
         faults_paused=faults_paused,
         tick_seconds=settings.SIM_TICK_SECONDS,
+        on_advisory=on_advisory,
     )
 
 

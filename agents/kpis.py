@@ -40,19 +40,20 @@ def compute_kpis(
     upcoming_risks: int | None,
     tasks_automated: int | None = None,
     mttr_reduction: float | None = None,
+    patches_pending: int | None = None,
 ) -> Kpis:
     """Return the KPI figures; the callers pass what their engines measured (None when they cannot yet).
 
     ``tasksAutomated`` is `automated_task_count` when an Executor runs (None otherwise: a count of zero
     would claim a subsystem ran). ``mttrReduction`` is `mttr_reduction` over the recorded outcomes (None
-    without a baseline). ``patchesPending`` waits for PatchOps.
+    without a baseline). ``patchesPending`` is PatchOps' count of plans not finished (None without PatchOps).
     """
     return Kpis(
         alertsReduced=alerts_reduced,
         mttrReduction=mttr_reduction,
         tasksAutomated=tasks_automated,
         activeIncidents=active_incident_count(kb),
-        patchesPending=None,
+        patchesPending=patches_pending,
         upcomingRisks=upcoming_risks,
     )
 

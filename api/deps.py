@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request, status
 from agents.alert_ops import AlertOps
 from agents.base import AgentRegistry
 from agents.orchestrator import Orchestrator
+from agents.patch_ops import PatchOps
 from agents.predictive_ops import PredictiveOps
 from agents.task_ops import TaskOps
 from config.action_executor import Executor
@@ -89,6 +90,7 @@ AgentsDep = Annotated[AgentRegistry, Depends(state_dep("agents"))]
 ExecutorDep = Annotated[Executor, Depends(state_dep("executor"))]
 TaskOpsDep = Annotated[TaskOps, Depends(state_dep("task_ops"))]
 OrchestratorDep = Annotated[Orchestrator, Depends(state_dep("orchestrator"))]
+PatchOpsDep = Annotated[PatchOps, Depends(state_dep("patch_ops"))]
 WorldDep = Annotated[World, Depends(get_world)]
 PrometheusDep = Annotated[PrometheusSource | None, Depends(state_dep("prometheus"))]
 ApiMetricsDep = Annotated[SourcedSink, Depends(state_dep("api_metrics"))]

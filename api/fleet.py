@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from api.deps import WorldDep
-from data.sim.advisories import Advisory
+from data.advisories import Advisory
 from data.sim.fleet_view import fleet_view
 
 router = APIRouter(prefix="/api", tags=["fleet"])

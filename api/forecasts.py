@@ -8,7 +8,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from agents.predictive_ops import CHART_POINTS, Calibration, DetectionQuality, risk_severity, threshold_of
-from api.deps import PredictiveDep
+from api.deps import PatchOpsDep, PredictiveDep
 from data.errors import NotFound
 from data.models import Breach, Risk
 from data.timeutil import UtcDatetime, iso_z
@@ -106,7 +106,9 @@ class ForecastsOut(BaseModel):
     risk_calibration: RiskCalibrationOut | None = Field(
         default=None, description="Brier score, hit rate and counts behind risk_prediction_confidence"
     )
-    patch_success_rate: float | None = Field(description="null until PatchOps records outcomes")
+    patch_success_rate: float | None = Field(
+        description="% of finished patch roll-outs that completed (the rest rolled back or failed); null before one"
+    )
     upcoming_risks: list[RiskOut] = Field(
         description="series under their threshold whose forecast crosses it, soonest first; each ETA is its own"
     )
@@ -181,7 +183,7 @@ def _calibration_out(calibration: Calibration | None) -> RiskCalibrationOut | No
 
 
 @router.get("/forecasts", response_model=ForecastsOut)
-def get_forecasts(engine: PredictiveDep) -> ForecastsOut:
+def get_forecasts(engine: PredictiveDep, patch_ops: PatchOpsDep) -> ForecastsOut:
     forecasts = engine.forecasts()
     chart = engine.chart(forecasts)
     memory = {"actual": chart.memory["actual"], "threshold": 90.0}  # the seed's memory chart: no forecast line
@@ -210,7 +212,7 @@ def get_forecasts(engine: PredictiveDep) -> ForecastsOut:
         risk_prediction_confidence=None if calibration is None else round(100 * (1 - calibration.brier), 2),
         anomaly_detection=_detection_out(quality),
         risk_calibration=_calibration_out(calibration),
-        patch_success_rate=None,
+        patch_success_rate=patch_ops.success_rate(),
         upcoming_risks=risks,
         breaches=[breach_out(b) for b in engine.breaches()],
         ets_forecasts={

@@ -16,6 +16,7 @@ from api.deps import (
     Authorized,
     ExecutorDep,
     KbDep,
+    PatchOpsDep,
     PredictiveDep,
     RemoteWriteDep,
     SettingsDep,
@@ -40,7 +41,9 @@ class MetricsOut(BaseModel):
         "created in the last 24 h of the Executor's clock (sim time when simulated)"
     )
     activeIncidents: int | None = Field(description="incidents not yet resolved")
-    patchesPending: int | None = Field(description="patch plans pending or in progress; null until PatchOps runs")
+    patchesPending: int | None = Field(
+        description="patch plans not finished (draft, approved, rolling out or paused); null without PatchOps"
+    )
     upcomingRisks: int | None = Field(description="open predicted threshold crossings")
 
 
@@ -74,13 +77,16 @@ REMOTE_WRITE_BODY = {
 
 
 @router.get("/metrics", response_model=MetricsOut)
-def get_metrics(kb: KbDep, alert_ops: AlertOpsDep, predictive: PredictiveDep, executor: ExecutorDep) -> MetricsOut:
+def get_metrics(
+    kb: KbDep, alert_ops: AlertOpsDep, predictive: PredictiveDep, executor: ExecutorDep, patch_ops: PatchOpsDep
+) -> MetricsOut:
     kpis = compute_kpis(
         kb,
         alerts_reduced=alert_ops.alerts_reduced(),
         upcoming_risks=predictive.open_risk_count(),
         tasks_automated=automated_task_count(kb, executor.now()),
         mttr_reduction=mttr_reduction(recent_outcomes(kb)),
+        patches_pending=patch_ops.pending_count(),
     )
     return MetricsOut(**kpis.__dict__)
 

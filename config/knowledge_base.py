@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from config import audit_chain
 from config.document_store import Doc, DocumentStore, InvalidCursor, JsonDict
 from config.settings import KbBackend, Settings
+from data.advisories import Advisory
 from data.execution import ExecutedAction
 from data.labels import DEFAULT_TENANT, tenant_of_labels
 from data.models import Action, Alert, AuditEntry, Incident, OutcomeRecord, PatchPlan, Risk
@@ -39,6 +40,7 @@ class Collection(StrEnum):
     SILENCES = "silences"
     ACTIONS = "actions"
     PATCH_PLANS = "patch_plans"
+    ADVISORIES = "advisories"
     OUTCOMES = "outcomes"
     RISKS = "risks"
     SELECTION_STATS = "selection_stats"
@@ -320,15 +322,43 @@ class KnowledgeBase:
                 return
 
     def save_patch_plan(self, plan: PatchPlan) -> None:
-        self.store.put(Collection.PATCH_PLANS, [self._doc(plan.id, plan.created_at, plan, status=plan.status)])
+        """Insert or replace a plan (keyed by id, ordered by creation; filterable by status, state, advisory)."""
+        doc = self._doc(
+            plan.id, plan.created_at, plan, status=plan.status, state=plan.state, advisory_id=plan.advisory_id
+        )
+        self.store.put(Collection.PATCH_PLANS, [doc])
 
     def get_patch_plan(self, plan_id: str) -> PatchPlan | None:
         return self._get(PatchPlan, Collection.PATCH_PLANS, plan_id)
 
     def list_patch_plans(
-        self, *, limit: int = 50, cursor: str | None = None, status: str | None = None
+        self,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        status: str | None = None,
+        state: str | None = None,
+        advisory_id: str | None = None,
     ) -> Page[PatchPlan]:
-        return self._page(PatchPlan, Collection.PATCH_PLANS, limit=limit, cursor=cursor, where={"status": status})
+        where = {"status": status, "state": state, "advisory_id": advisory_id}
+        return self._page(PatchPlan, Collection.PATCH_PLANS, limit=limit, cursor=cursor, where=where)
+
+    def count_patch_plans(self, *, status: str | None = None, state: str | None = None) -> int:
+        return self.store.count(Collection.PATCH_PLANS, _attrs(status=status, state=state) or None)
+
+    def save_advisory(self, advisory: Advisory) -> None:
+        """Insert or replace an advisory (keyed by id, ordered by publication)."""
+        doc = self._doc(advisory.id, advisory.published_at, advisory, package=advisory.package)
+        self.store.put(Collection.ADVISORIES, [doc])
+
+    def get_advisory(self, advisory_id: str) -> Advisory | None:
+        return self._get(Advisory, Collection.ADVISORIES, advisory_id)
+
+    def list_advisories(
+        self, *, limit: int = 50, cursor: str | None = None, package: str | None = None
+    ) -> Page[Advisory]:
+        where = {"package": package}
+        return self._page(Advisory, Collection.ADVISORIES, limit=limit, cursor=cursor, where=where)
 
     def record_outcome(self, outcome: OutcomeRecord) -> None:
         doc_id = f"{order_key(outcome.timestamp)}:{outcome.incident_id}"

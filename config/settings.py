@@ -163,6 +163,13 @@ class Settings(BaseSettings):
     EXEC_MAX_ATTEMPTS: Annotated[int, Field(ge=1, le=10)] = 3
     EXEC_RETRY_BACKOFF_S: Annotated[float, Field(ge=0, le=600)] = 1.0
     EXEC_WORKERS: Annotated[int, Field(ge=1, le=32)] = 4
+    PATCH_TICK_S: Annotated[float, Field(gt=0, le=3600)] = 2.0
+    PATCH_CANARY_FRACTION: Annotated[float, Field(gt=0, le=1)] = 0.1
+    PATCH_WAVES: str = Field(default="0.1,0.5,1.0", max_length=200)
+    PATCH_CANARY_BAKE_S: Annotated[float, Field(ge=0, le=7 * 86_400)] = 1800.0
+    PATCH_WAVE_BAKE_S: Annotated[float, Field(ge=0, le=7 * 86_400)] = 900.0
+    PATCH_AUTO_APPROVE_MIN_CVSS: Annotated[float | None, Field(ge=0, le=10)] = None
+    PATCH_MAINTENANCE_WINDOWS: str = Field(default="", max_length=10_000)
     # TaskOps: act on new incidents by itself (through the Executor), and from which proposal confidence.
     AUTONOMY_ENABLED: bool = True
     AUTONOMY_MIN_CONFIDENCE: Annotated[float, Field(ge=0, le=1)] = 0.5
@@ -203,6 +210,38 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_endpoint_is_none(cls, value: object) -> object:
         return None if value == "" else value
+
+    @field_validator("PATCH_AUTO_APPROVE_MIN_CVSS", mode="before")
+    @classmethod
+    def _empty_cvss_is_none(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @field_validator("PATCH_WAVES")
+    @classmethod
+    def _waves_increase_to_one(cls, value: str) -> str:
+        try:
+            shares = [float(part) for part in value.split(",")]
+        except ValueError:
+            raise ValueError("comma-separated numbers, e.g. 0.1,0.5,1.0") from None
+        if shares != sorted(shares) or shares[-1] != 1.0 or shares[0] <= 0 or len(set(shares)) != len(shares):
+            raise ValueError("cumulative shares of the fleet after each wave, increasing, ending at 1.0")
+        return value
+
+    @field_validator("PATCH_MAINTENANCE_WINDOWS")
+    @classmethod
+    def _windows_parse(cls, value: str) -> str:
+        from data.errors import InvalidInput
+        from data.patch_windows import MaintenanceWindows
+
+        try:
+            MaintenanceWindows(value)
+        except InvalidInput as error:
+            raise ValueError(error.message) from None
+        return value
+
+    @property
+    def patch_waves(self) -> tuple[float, ...]:
+        return tuple(float(part) for part in self.PATCH_WAVES.split(","))
 
     @field_validator("EXEC_ALLOWLIST")
     @classmethod

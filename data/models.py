@@ -278,11 +278,106 @@ class Incident(Model):
     why_trace: list[dict[str, Any]] = Field(default_factory=list)
 
 
+class RolloutState(StrEnum):
+    """Where a patch roll-out is; `PatchPlan.status` is the seed's coarser view of it."""
+
+    DRAFT = "draft"
+    APPROVED = "approved"
+    PREFLIGHT = "preflight"
+    CANARY = "canary"
+    BAKING = "baking"
+    WAVE = "wave"
+    COMPLETED = "completed"
+    PAUSED = "paused"
+    ROLLING_BACK = "rolling_back"
+    ROLLED_BACK = "rolled_back"
+    FAILED = "failed"
+
+
+class HostPatchStatus(StrEnum):
+    PENDING = "pending"
+    INSTALLING = "installing"
+    INSTALLED = "installed"
+    FAILED = "failed"
+    ROLLING_BACK = "rolling_back"
+    ROLLED_BACK = "rolled_back"
+    SKIPPED = "skipped"
+
+
+class Verdict(StrEnum):
+    PASS = "pass"
+    FAIL = "fail"
+    INCONCLUSIVE = "inconclusive"
+
+
 class CanaryPhase(Model):
+    """One step of a roll-out: the canary (wave 0) or a later wave, with its bake time."""
+
     name: str
     hosts: list[str] = Field(default_factory=list)
     status: PatchStatus = PatchStatus.PENDING
     progress: int = Field(default=0, ge=0, le=100)
+    wave: int = Field(default=0, ge=0)
+    bake_seconds: float = Field(default=0.0, ge=0)
+    started_at: UtcDatetime | None = None
+    bake_until: UtcDatetime | None = None
+    extended: bool = False
+
+
+class PatchHost(Model):
+    """One host of a roll-out: its wave, its status, and how to undo it (``rollback_to``)."""
+
+    host: str
+    tenant: str
+    wave: int = Field(ge=0)
+    status: HostPatchStatus = HostPatchStatus.PENDING
+    site: str = ""
+    role: str = ""
+    service: str = ""
+    os: str = ""
+    criticality: str = ""
+    rollback_to: str | None = Field(default=None, description="the version installed before the patch")
+    attempt: int = Field(default=0, ge=0, description="install/rollback submissions that never reached the fleet")
+    deferrals: int = Field(default=0, ge=0, description="times its install waited for the host to pass pre-flight")
+    action_id: str | None = None
+    rollback_action_id: str | None = None
+    installed_at: UtcDatetime | None = None
+    note: str = ""
+    preflight: dict[str, bool] = Field(default_factory=dict)
+
+
+class MetricComparison(Model):
+    """One metric of one patched host against its unpatched peers and its own pre-patch baseline."""
+
+    host: str
+    metric: str
+    n_patched: int
+    n_peers: int
+    n_baseline: int
+    patched_median: float | None
+    peers_median: float | None
+    baseline_median: float | None
+    p_peers: float | None = Field(description="one-sided Mann-Whitney U p-value, patched > peers")
+    p_baseline: float | None = Field(description="one-sided Mann-Whitney U p-value, patched > own baseline")
+    verdict: Verdict
+
+
+class HealthCheck(Model):
+    """The canary judge's result after one phase's bake, with the figures it was decided on."""
+
+    wave: int
+    at: UtcDatetime
+    window_start: UtcDatetime
+    window_end: UtcDatetime
+    verdict: Verdict
+    reason: str
+    hosts: list[str]
+    comparisons: list[MetricComparison] = Field(default_factory=list)
+    anomaly_flags_patched: int | None = None
+    anomaly_flags_peers: int | None = None
+    chart: list[dict[str, float | None]] = Field(
+        default_factory=list, description="per sample time: median error rate of patched hosts and of peers"
+    )
 
 
 class PatchPlan(Model):
@@ -299,9 +394,25 @@ class PatchPlan(Model):
     created_at: UtcDatetime
     incident_id: str | None = None
     canary_phases: list[CanaryPhase] = Field(default_factory=list)
-    affected_hosts: list[str] = Field(default_factory=list)
-    health_checks: list[str] = Field(default_factory=list)
+    affected_hosts: list[PatchHost] = Field(default_factory=list)
+    health_checks: list[HealthCheck] = Field(default_factory=list)
     rollback_plan: str = ""
+    advisory_id: str | None = None
+    canary_size: int = Field(default=0, ge=0)
+    state: RolloutState = RolloutState.DRAFT
+    wave_index: int = Field(default=0, ge=0, description="the phase in progress (0 = canary)")
+    paused_from: RolloutState | None = None
+    pause_kind: str | None = Field(default=None, description="kill_switch | operator | window | approval | blocked")
+    pause_reason: str | None = None
+    hold_until: UtcDatetime | None = Field(default=None, description="a guardrail asked to wait until then")
+    severity: Severity = Severity.MEDIUM
+    cvss: float | None = None
+    priority: Probability = 0.0
+    tenants: list[str] = Field(default_factory=list)
+    approved_by: str | None = None
+    updated_at: UtcDatetime | None = None
+    finished_at: UtcDatetime | None = None
+    notes: list[str] = Field(default_factory=list)
 
 
 class Forecast(Model):

@@ -133,6 +133,8 @@ class SimulatedActuator:
     def _apply_patch(self, action: Action, hosts: list[int], t: float) -> tuple[ActionStatus, str]:
         world = self.world
         advisory_id = action.params.get("advisory_id")
+        if advisory_id is not None and not world.advisories.knows(str(advisory_id)) and action.params.get("package"):
+            advisory_id = None  # an advisory from outside the simulated feed: install what the params name
         if advisory_id is not None:
             try:
                 advisory = world.advisories.get(str(advisory_id))

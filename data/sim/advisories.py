@@ -15,28 +15,14 @@ from datetime import datetime
 
 from pydantic import Field
 
+from data.advisories import Advisory, version_key
 from data.models import Model, Severity
 from data.sim.fleet import Fleet
-from data.timeutil import UtcDatetime
 
 MEAN_INTERVAL_S = 6 * 3600.0
 BAD_PATCH_P = 0.3
 REBOOT_PACKAGES = frozenset({"linux-kernel", "glibc", "windows-cumulative"})
 _SEVERITY_BY_SCORE = ((9.0, Severity.CRITICAL), (7.0, Severity.HIGH), (4.0, Severity.MEDIUM), (0.0, Severity.LOW))
-
-
-class Advisory(Model):
-    """A published vendor advisory, as an operator would read it."""
-
-    id: str
-    package: str
-    fixed_version: str
-    severity: Severity
-    cvss: float = Field(ge=0.0, le=10.0)
-    affected_os: list[str]
-    affected_hosts: list[str] = Field(description="hosts running an affected version when it was published")
-    published_at: UtcDatetime
-    summary: str
 
 
 class AdvisoryTruth(Model):
@@ -83,9 +69,9 @@ class AdvisoryFeed:
         packages = sorted({p for h in self.fleet.hosts for p in h.packages})
         package = self.rng.choice(packages)
         installed = [h for h in self.fleet.hosts if package in h.packages]
-        newest = max((h.packages[package] for h in installed), key=_version_key)
+        newest = max((h.packages[package] for h in installed), key=version_key)
         fixed = bump_version(newest)
-        affected = [h for h in installed if _version_key(h.packages[package]) < _version_key(fixed)]
+        affected = [h for h in installed if version_key(h.packages[package]) < version_key(fixed)]
         if not affected:
             return None
         score = round(self.rng.uniform(3.0, 9.9), 1)
@@ -101,6 +87,7 @@ class AdvisoryFeed:
             affected_hosts=sorted(h.name for h in affected),
             published_at=now,
             summary=f"{package} before {fixed}: {self.rng.choice(_FLAWS)}",
+            affected_versions=sorted({h.packages[package] for h in affected}, key=version_key),
         )
         bad_fraction = 0.0
         bad: list[str] = []
@@ -123,16 +110,15 @@ class AdvisoryFeed:
                 return advisory
         raise KeyError(advisory_id)
 
+    def knows(self, advisory_id: str) -> bool:
+        return advisory_id in self._truth
+
     def is_bad(self, advisory_id: str, host: str) -> bool:
         truth = self._truth.get(advisory_id)
         return truth is not None and host in truth.bad_hosts
 
     def truth(self) -> list[AdvisoryTruth]:
         return list(self._truth.values())
-
-
-def _version_key(version: str) -> tuple[int, ...]:
-    return tuple(int(n) for n in re.findall(r"\d+", version))
 
 
 _FLAWS = (

@@ -19,9 +19,10 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
+from data.advisories import Advisory
 from data.errors import Conflict, InvalidInput, NotFound
 from data.models import AlertIn, AlertState, LogType
-from data.sim.advisories import Advisory, AdvisoryFeed
+from data.sim.advisories import AdvisoryFeed
 from data.sim.alert_emitter import AlertEmitter, to_dt
 from data.sim.alert_rules import RULES, RuleEngine
 from data.sim.faults import Fault, start_fault

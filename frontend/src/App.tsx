@@ -8,6 +8,7 @@ import { DashboardPage } from "./features/dashboard/DashboardPage";
 import { ForecastingPage } from "./features/forecasting/ForecastingPage";
 import { IncidentDetailPage } from "./features/incidents/IncidentDetailPage";
 import { IncidentsPage } from "./features/incidents/IncidentsPage";
+import { PatchesPage } from "./features/patches/PatchesPage";
 import { SilencesPage } from "./features/silences/SilencesPage";
 import { TopologyPage } from "./features/topology/TopologyPage";
 
@@ -23,6 +24,7 @@ export function App() {
           <Route path="/incidents/:id" element={<IncidentDetailPage />} />
           <Route path="/alerts" element={<AlertsPage />} />
           <Route path="/forecasting" element={<ForecastingPage />} />
+          <Route path="/patches" element={<PatchesPage />} />
           <Route path="/approvals" element={<ApprovalsPage />} />
           <Route path="/silences" element={<SilencesPage />} />
           <Route path="/audit-logs" element={<AuditLogsPage />} />

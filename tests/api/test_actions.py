@@ -98,7 +98,7 @@ def test_high_risk_waits_for_a_second_person(client: TestClient) -> None:
     approved = client.post(f"/api/actions/{action_id}/approve", json={"actor": "ana", "reason": "window ok"})
     assert approved.status_code == 200 and approved.json()["state"] == "running"
     assert approved.json()["approved_by"] == "user:ana"
-    executor(client).wait(action_id, 10)  # else the blast radius (one web replica at a time) refuses the next
+    executor(client).wait(action_id, 30)  # one replica of a service at a time: the next waits for this one
     other = post(client, action="reboot", target="acme-web-02").json()
     rejected = client.post(f"/api/actions/{other['id']}/reject", json={"actor": "ana", "reason": "no"})
     assert rejected.json()["state"] == "rejected"

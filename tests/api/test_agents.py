@@ -29,11 +29,11 @@ def test_agents_report_their_state_and_autonomy(tmp_path: Path) -> None:
         assert before["Orchestrator"] == "idle"  # running with nothing in flight
         client.put("/api/kill-switch", json={"active": True, "reason": "freeze"})
         agents = client.get("/api/agents").json()
-        assert [a["name"] for a in agents] == ["AlertOps", "PredictiveOps", "TaskOps", "Orchestrator"]
+        assert [a["name"] for a in agents] == ["AlertOps", "PredictiveOps", "PatchOps", "TaskOps", "Orchestrator"]
         assert list(agents[0]) == ["name", "status", "actions", "lastAction", "lastActionTime", "autonomous"]
         # the first two do not act on the fleet, so the kill switch does not pause them; TaskOps does
         states = {a["name"]: (a["status"], a["autonomous"]) for a in agents}
         assert states == {
             "AlertOps": ("active", False), "PredictiveOps": ("active", False), "TaskOps": ("paused", True),
-            "Orchestrator": ("paused", True),
+            "PatchOps": ("paused", True), "Orchestrator": ("paused", True),
         }  # fmt: skip

@@ -12,16 +12,25 @@ import pytest
 
 from config.document_store import Doc
 from config.knowledge_base import InvalidCursor, KnowledgeBase, build_knowledge_base
+from data.advisories import Advisory
 from data.models import (
     Action,
     ActionStatus,
     Alert,
     AuditEntry,
+    CanaryPhase,
+    HealthCheck,
+    HostPatchStatus,
     Incident,
     IncidentStatus,
+    MetricComparison,
     OutcomeRecord,
+    PatchHost,
+    PatchPlan,
     Risk,
+    RolloutState,
     Severity,
+    Verdict,
 )
 from tests.conftest import make_settings
 
@@ -261,6 +270,66 @@ def test_compare_and_put_writes_only_over_the_expected_version(open_kb: Callable
     assert not first.compare_and_put("guards", Doc("g", "", {"version": 2}), 1, [("entries", stale)])
     assert first.get("guards", "g") == {"version": 2}
     assert first.get("entries", "e1") == {"n": 1} and first.get("entries", "e2") is None  # nothing of a lost race
+
+
+def patch_plan(n: int, **fields: Any) -> PatchPlan:
+    values: dict[str, Any] = {
+        "id": f"PLAN-{n:03d}",
+        "name": "openssl 3.0.2-0ubuntu1.13",
+        "package": "openssl",
+        "fixed_version": "3.0.2-0ubuntu1.13",
+        "systems": 2,
+        "risk_score": 0.5625,
+        "created_at": T0 + timedelta(minutes=n),
+        "advisory_id": f"OSA-2026-{n:04d}",
+        "canary_size": 1,
+        "canary_phases": [CanaryPhase(name="Canary (1 hosts)", hosts=["web-01"], bake_seconds=1800.0)],
+        "affected_hosts": [
+            PatchHost(host="web-01", tenant="acme", wave=0, rollback_to="3.0.2-0ubuntu1.12", preflight={"disk": True}),
+            PatchHost(host="web-02", tenant="acme", wave=1, status=HostPatchStatus.INSTALLING, attempt=2),
+        ],
+        "health_checks": [
+            HealthCheck(
+                wave=0,
+                at=T0,
+                window_start=T0 - timedelta(minutes=30),
+                window_end=T0,
+                verdict=Verdict.FAIL,
+                reason="worse",
+                hosts=["web-01"],
+                comparisons=[
+                    MetricComparison(
+                        host="web-01", metric="error_rate", n_patched=30, n_peers=120, n_baseline=30,
+                        patched_median=15.25, peers_median=0.3, baseline_median=0.31, p_peers=1.2e-11,
+                        p_baseline=3.4e-9, verdict=Verdict.FAIL,
+                    )
+                ],
+                chart=[{"t": 1.7e9, "patched": 15.25, "peers": None}],
+            )
+        ],
+    }  # fmt: skip
+    values.update(fields)
+    return PatchPlan(**values)
+
+
+def test_patch_plans_and_advisories_round_trip_and_filter(kb: KnowledgeBase) -> None:
+    plans = [patch_plan(n, state=RolloutState.PAUSED if n % 2 else RolloutState.CANARY) for n in range(5)]
+    for plan in plans:
+        kb.save_patch_plan(plan)
+    assert kb.get_patch_plan("PLAN-003") == plans[3]
+    assert [p.id for p in kb.list_patch_plans(state="paused").items] == ["PLAN-003", "PLAN-001"]
+    assert [p.id for p in kb.list_patch_plans(advisory_id="OSA-2026-0002").items] == ["PLAN-002"]
+    assert kb.count_patch_plans(state="canary") == 3
+    moved = plans[3].model_copy(update={"state": RolloutState.ROLLED_BACK})
+    kb.save_patch_plan(moved)
+    assert kb.count_patch_plans(state="paused") == 1 and kb.get_patch_plan("PLAN-003") == moved
+    advisory = Advisory(
+        id="OSA-2026-0001", package="openssl", fixed_version="3.0.2-0ubuntu1.13", severity=Severity.HIGH,
+        cvss=7.5, affected_os=["ubuntu-22.04"], affected_hosts=["web-01"], published_at=T0, summary="ünïcode",
+    )  # fmt: skip
+    kb.save_advisory(advisory)
+    assert kb.get_advisory("OSA-2026-0001") == advisory and kb.get_advisory("nope") is None
+    assert [a.id for a in kb.list_advisories(package="openssl").items] == ["OSA-2026-0001"]
 
 
 def test_executor_records_round_trip_and_filter(kb: KnowledgeBase) -> None:

@@ -1,8 +1,11 @@
 // The one API client: same-origin fetch, bearer token from session storage, typed errors.
 import type {
-  ActionPage, Agent, AlertFilters, AlertPage, Approval, ApprovalState, AuditFilters, AuditLogRow, ChainStatus, Silence, SilenceCreate, ForecastOverview, IncidentDetail, IncidentFilters, IncidentSummary, KillSwitch, LogEntry, Metrics,
-  LearnedEdge, SeriesDetail, SimulationStatus, TenantTopology,
+  ActionPage, Advisory, Agent, AlertFilters, AlertPage, Approval, ApprovalState, AuditFilters, AuditLogRow, ChainStatus, Silence,
+  SilenceCreate, ForecastOverview, IncidentDetail, IncidentFilters, IncidentSummary, KillSwitch, LogEntry, Metrics, PatchPlan,
+  PatchSummary, LearnedEdge, SeriesDetail, SimulationStatus, TenantTopology,
 } from "./types";
+
+export type PatchCommand = "approve" | "pause" | "resume" | "rollback";
 
 const TOKEN_KEY = "opsforge.token";
 
@@ -144,6 +147,13 @@ export const api = {
     );
     return { items: body, nextCursor: headers.get("X-Next-Cursor") };
   },
+  patches: () => get<PatchSummary[]>("/api/patches?limit=100"),
+  patch: (id: string) => get<PatchPlan>(`/api/patches/${encodeURIComponent(id)}`),
+  advisories: () => get<Advisory[]>("/api/patches/advisories?limit=100"),
+  createPatch: (advisoryId: string) =>
+    send<PatchPlan>("POST", "/api/patches", { advisory_id: advisoryId, actor: "dashboard" }),
+  patchCommand: (id: string, command: PatchCommand, reason: string) =>
+    send<PatchPlan>("POST", `/api/patches/${encodeURIComponent(id)}/${command}`, { reason, actor: "dashboard" }),
   /** Every incident matching the filters, following cursors across all pages (for CSV export). */
   allIncidents: (filters: IncidentFilters): Promise<IncidentSummary[]> =>
     everyPage((cursor) => api.incidents(filters, 500, cursor)),

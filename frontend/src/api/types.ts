@@ -213,6 +213,117 @@ export interface SeriesDetail {
   breach?: BreachRow | null;
 }
 
+export type RolloutState =
+  | "draft" | "approved" | "preflight" | "canary" | "baking" | "wave" | "completed" | "paused"
+  | "rolling_back" | "rolled_back" | "failed";
+export type HostPatchStatus = "pending" | "installing" | "installed" | "failed" | "rolling_back" | "rolled_back" | "skipped";
+
+export interface CanaryPhase {
+  name: string;
+  hosts: string[];
+  status: string;
+  progress: number;
+  wave: number;
+  bake_seconds: number;
+  started_at: string | null;
+  bake_until: string | null;
+  extended: boolean;
+}
+
+export interface PatchSummary {
+  id: string;
+  name: string;
+  systems: number;
+  progress: number;
+  status: string;
+  created_at: string;
+  risk_score: number;
+  incident_id: string | null;
+  advisory_id: string | null;
+  canary_size: number;
+  state: RolloutState;
+  package: string;
+  fixed_version: string;
+  severity: Severity;
+  cvss: number | null;
+  priority: number;
+  wave_index: number;
+  pause_reason: string | null;
+  canary_phases: CanaryPhase[];
+  updated_at: string | null;
+}
+
+export interface PatchHost {
+  host: string;
+  tenant: string;
+  wave: number;
+  status: HostPatchStatus;
+  role: string;
+  service: string;
+  rollback_to: string | null;
+  note: string;
+  preflight: Record<string, boolean>;
+}
+
+export interface MetricComparison {
+  host: string;
+  metric: string;
+  n_patched: number;
+  n_peers: number;
+  n_baseline: number;
+  patched_median: number | null;
+  peers_median: number | null;
+  baseline_median: number | null;
+  p_peers: number | null;
+  p_baseline: number | null;
+  verdict: "pass" | "fail" | "inconclusive";
+}
+
+export interface HealthCheck {
+  wave: number;
+  at: string;
+  window_start: string;
+  window_end: string;
+  verdict: "pass" | "fail" | "inconclusive";
+  reason: string;
+  hosts: string[];
+  comparisons: MetricComparison[];
+  anomaly_flags_patched: number | null;
+  anomaly_flags_peers: number | null;
+  chart: { t: number; patched: number | null; peers: number | null }[];
+}
+
+export interface PatchPlan {
+  id: string;
+  name: string;
+  state: RolloutState;
+  status: string;
+  progress: number;
+  systems: number;
+  advisory_id: string | null;
+  canary_size: number;
+  wave_index: number;
+  pause_kind: string | null;
+  pause_reason: string | null;
+  approved_by: string | null;
+  rollback_plan: string;
+  canary_phases: CanaryPhase[];
+  affected_hosts: PatchHost[];
+  health_checks: HealthCheck[];
+  notes: string[];
+}
+
+export interface Advisory {
+  id: string;
+  package: string;
+  fixed_version: string;
+  severity: Severity;
+  cvss: number;
+  affected_os: string[];
+  published_at: string;
+  summary: string;
+}
+
 export type ExecutionState =
   | "blocked" | "awaiting_approval" | "rejected" | "expired" | "dry_run" | "running" | "succeeded" | "failed" | "unknown"
   | "cancelled";

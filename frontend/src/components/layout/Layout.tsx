@@ -46,6 +46,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <NavLink to="/incidents">Incidents</NavLink>
         <NavLink to="/alerts">Alerts</NavLink>
         <NavLink to="/forecasting">Forecasting</NavLink>
+        <NavLink to="/patches">Patch Management</NavLink>
         <NavLink to="/approvals">Approvals</NavLink>
         <NavLink to="/silences">Silences</NavLink>
         <NavLink to="/audit-logs">Audit Logs</NavLink>
