@@ -30,7 +30,7 @@ class PatchOpsRollouts:
         """Return the ids of the plans paused now (a plan already paused or not running is left as it is)."""
         paused = []
         for plan in self._patch_ops.open_plans():
-            hosts = {_host_name(item) for item in plan.affected_hosts}
+            hosts = {item.host for item in plan.affected_hosts}
             hosts |= {h for phase in plan.canary_phases for h in phase.hosts}
             if host not in hosts:
                 continue
@@ -41,8 +41,3 @@ class PatchOpsRollouts:
             paused.append(plan.id)
             log.info("Roll-out %s paused: %s", plan.id, reason, extra={"log_type": LogType.INFO})
         return paused
-
-
-def _host_name(item: object) -> str | None:
-    """A plan lists its hosts by name, or as per-host records with a ``host`` field."""
-    return item if isinstance(item, str) else getattr(item, "host", None)

@@ -16,7 +16,7 @@ def plan(plan_id: str, hosts: list[str]) -> PatchPlan:
     return PatchPlan.model_validate(
         {"id": plan_id, "name": plan_id, "package": "openssl", "fixed_version": "3.0.2", "systems": len(hosts),
          "risk_score": 0.2, "canary_phases": [CanaryPhase(name="canary", hosts=hosts[:1]).model_dump()],
-         "affected_hosts": hosts, "created_at": T0}
+         "affected_hosts": [{"host": h, "tenant": "acme", "wave": 0} for h in hosts], "created_at": T0}
     )  # fmt: skip
 
 
