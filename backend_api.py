@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from agents.alert_ops import build_alert_ops
-from agents.base import AgentRegistry
+from agents.alert_ops import AlertOps, build_alert_ops
+from agents.base import AgentRegistry, RequesterActivity
+from agents.orchestrator import Orchestrator, PatchOpsRollouts
 from agents.patch_ops import PatchOps, RolloutEngine, RolloutPolicy
 from agents.predictive_ops import LEDGER_SETTING, MetricStore, PredictiveOps, RiskLedger, labels_to_series
 from agents.task_ops import SPECS, TaskOps
@@ -31,6 +32,7 @@ from api import (
     fleet,
     forecasts,
     incidents,
+    learning,
     logs,
     metrics,
     openapi_doc,
@@ -44,15 +46,21 @@ from api.dashboard import serve_dashboard
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.security import SecurityGate, build_registry
+from api.telemetry import install_ingest_timing
+from api.telemetry import router as telemetry_router
 from config import terminal_logger
 from config.action_executor import Executor, Limits
+from config.agent_selector import AgentSelector
 from config.approval_bridge import connect_approvals
+from config.bedrock_client import build_narrator
 from config.kill_switch import KillSwitch
 from config.knowledge_base import KnowledgeBase, build_knowledge_base
+from config.learning import LearningLoop
 from config.periodic import PeriodicWorker
 from config.runtime import tune_garbage_collector
 from config.safety import Safety, build_safety
 from config.settings import Settings, load_settings
+from config.telemetry import Telemetry
 from data.clock import Clock
 from data.patch_windows import MaintenanceWindows
 from data.prometheus import HttpPrometheus, PrometheusSource
@@ -69,6 +77,7 @@ log = logging.getLogger("opsforge")
 
 ROUTERS = (
     control, logs, metrics, alerts, incidents, topology, agents, audit, fleet, simulation, forecasts, actions, tasks,
+    learning,
     patches,
 )  # fmt: skip
 LIVE_TICKS = 10  # TaskOps acts on ticks this close to the sim clock, never on the simulated past stepped at start-up
@@ -80,6 +89,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Build every long-lived object, start the threads; on shutdown stop them in reverse order."""
     settings: Settings = app.state.settings
     app.state.tokens = build_registry(settings)
+    telemetry: Telemetry = app.state.telemetry
     handler = terminal_logger.install(settings.LOG_BUFFER_SIZE, settings.TERMINAL_OUTPUT)
     kb = build_knowledge_base(settings)
     kill_switch = KillSwitch(kb)
@@ -115,7 +125,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     last_remedy = [float("-inf")]
 
     def advance(sim_time: datetime) -> None:
-        alert_ops.advance_to(sim_time)
+        with telemetry.correlation_seconds.time():
+            alert_ops.advance_to(sim_time)
         live = sim_time >= runner.clock.now() - LIVE_TICKS * timedelta(seconds=settings.SIM_TICK_SECONDS)
         # At high simulation speeds many ticks pass per wall second; TaskOps looks at most every interval.
         if live and time.monotonic() - last_remedy[0] >= settings.TASKOPS_MIN_INTERVAL_S:
@@ -130,11 +141,19 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.kill_switch = kill_switch
     safety = build_safety(kb, settings, SimulatedActuator(world), now=runner.clock.now)
     executor, task_ops = build_remediation(settings, kb, kill_switch, world, runner.clock, safety)
-    registry.register("TaskOps", task_ops, autonomous=True)
+    executor.subscribe(telemetry.action_finished)
     patch_ops = build_patch_ops(settings, kb, kill_switch, world, executor, metric_store, predictive)
     patcher = PeriodicWorker("patch-ops", settings.PATCH_TICK_S, patch_ops.tick)
+    patch_activity = RequesterActivity("agent:PatchOps", utc_now)
+    executor.subscribe(patch_activity)
+    orchestrator = build_orchestrator(settings, kb, executor, task_ops, alert_ops, runner.clock, patch_ops)
+    orchestration = PeriodicWorker("orchestrator", settings.ORCHESTRATOR_INTERVAL_S, orchestrator.run_once)
+    registry.register("PatchOps", patch_activity, autonomous=True)
+    registry.register("TaskOps", task_ops, autonomous=True)
+    registry.register("Orchestrator", orchestrator, autonomous=True)
     app.state.executor = executor
     app.state.task_ops = task_ops
+    app.state.orchestrator = orchestrator
     app.state.audit = safety.audit
     app.state.approvals = safety.approvals
     app.state.approval_decider = connect_approvals(executor, safety.approvals)
@@ -154,6 +173,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     forecaster.start()
     patcher.start()
     safety.approval_sweeper.start()
+    orchestration.start()
     if prometheus is not None:
         prometheus.start()
     if settings.SIM_AUTOSTART:
@@ -162,6 +182,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         runner.shutdown()
+        orchestration.stop()
+        orchestrator.close()
         patcher.stop()
         executor.stop()
         safety.approval_sweeper.stop()
@@ -198,12 +220,40 @@ def build_remediation(
         inventory,
         SPECS,
         clock.now,
-        autonomy=lambda: settings.AUTONOMY_ENABLED,
+        autonomy=lambda: False,  # the Orchestrator composes autonomous remediation; TaskOps proposes and schedules
         scheduled=lambda: settings.SCHEDULED_TASKS_ENABLED,
         min_confidence=settings.AUTONOMY_MIN_CONFIDENCE,
     )
     executor.subscribe(task_ops.learner)
     return executor, task_ops
+
+
+def build_orchestrator(
+    settings: Settings,
+    kb: KnowledgeBase,
+    executor: Executor,
+    task_ops: TaskOps,
+    alert_ops: AlertOps,
+    clock: Clock,
+    patch_ops: PatchOps,
+) -> Orchestrator:
+    """Return the Orchestrator over TaskOps' proposer, the Executor, AlertOps' timeline and PatchOps'
+    roll-outs, its learning statistics rebuilt from the stored outcomes."""
+    learning = LearningLoop(kb, enabled=settings.LEARNING_LOOP_ENABLED)
+    learning.load()
+    return Orchestrator(
+        kb,
+        executor,
+        task_ops.proposer,
+        AgentSelector(kb, learning=settings.LEARNING_LOOP_ENABLED),
+        learning,
+        clock.now,
+        timeline=alert_ops,
+        rollouts=PatchOpsRollouts(patch_ops),
+        narrator=build_narrator(settings),
+        enabled=lambda: settings.AUTONOMY_ENABLED,
+        min_confidence=settings.AUTONOMY_MIN_CONFIDENCE,
+    )
 
 
 def prometheus_source(settings: Settings, store: MetricStore, sources: SeriesSources) -> PrometheusSource | None:
@@ -268,6 +318,7 @@ def create_app(settings: Settings) -> FastAPI:
     """Return the OpsForge app for ``settings``; nothing starts until its lifespan runs."""
     app = FastAPI(title="OpsForge", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
+    app.state.telemetry = Telemetry()
     origins = settings.cors_origins
     # Innermost of the three: CORS answers an allowed origin's preflight, the size limit sees every body first.
     app.add_middleware(SecurityGate, allowed_hosts=settings.allowed_hosts, allowed_origins=origins)
@@ -280,6 +331,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.INGEST_MAX_BODY_BYTES)
     install_error_handlers(app)
+    install_ingest_timing(app)
+    app.include_router(telemetry_router)
     for module in ROUTERS + SAFETY_ROUTERS:
         app.include_router(module.router)
     serve_dashboard(app, settings.FRONTEND_DIST)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class AgentState(StrEnum):
@@ -68,7 +68,12 @@ class RegisteredAgent:
         return self._autonomous
 
     def state(self) -> AgentState:
-        return AgentState.PAUSED if self._autonomous and self._paused() else AgentState.ACTIVE
+        """Paused while the kill switch holds an autonomous agent; else what the engine says of itself
+        (``health()``, when it has one: failing, idle or active); else active."""
+        if self._autonomous and self._paused():
+            return AgentState.PAUSED
+        health = getattr(self._source, "health", None)
+        return health() if callable(health) else AgentState.ACTIVE
 
     def activity(self) -> Activity:
         actions, last = self._source.activity()
@@ -100,3 +105,26 @@ class AgentRegistry:
         """Return the registered agents in registration order."""
         with self._lock:
             return list(self._agents)
+
+
+class RequesterActivity:
+    """The activity of an agent that acts only through the Executor: subscribed to the Executor, it counts the
+    records requested by ``requester`` that started, since this process started (wall time of the last)."""
+
+    def __init__(self, requester: str, clock: Callable[[], datetime]) -> None:
+        self._requester = requester
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._actions = 0
+        self._last: datetime | None = None
+
+    def __call__(self, record: Any) -> None:
+        if record.request.requested_by != self._requester or record.started_at is None:
+            return
+        with self._lock:
+            self._actions += 1
+            self._last = self._clock()
+
+    def activity(self) -> tuple[int, datetime | None]:
+        with self._lock:
+            return self._actions, self._last

@@ -12,6 +12,7 @@ from fastapi import Depends, HTTPException, Request, status
 
 from agents.alert_ops import AlertOps
 from agents.base import AgentRegistry
+from agents.orchestrator import Orchestrator
 from agents.patch_ops import PatchOps
 from agents.predictive_ops import PredictiveOps
 from agents.task_ops import TaskOps
@@ -96,6 +97,7 @@ PredictiveDep = Annotated[PredictiveOps, Depends(state_dep("predictive_ops"))]
 AgentsDep = Annotated[AgentRegistry, Depends(state_dep("agents"))]
 ExecutorDep = Annotated[Executor, Depends(state_dep("executor"))]
 TaskOpsDep = Annotated[TaskOps, Depends(state_dep("task_ops"))]
+OrchestratorDep = Annotated[Orchestrator, Depends(state_dep("orchestrator"))]
 PatchOpsDep = Annotated[PatchOps, Depends(state_dep("patch_ops"))]
 WorldDep = Annotated[World, Depends(get_world)]
 PrometheusDep = Annotated[PrometheusSource | None, Depends(state_dep("prometheus"))]

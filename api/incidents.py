@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
-from api.deps import AlertOpsDep, KbDep, OperatorDep
+from api.deps import AlertOpsDep, KbDep, OperatorDep, OrchestratorDep
 from data.errors import NotFound
 from data.labels import DEFAULT_TENANT
 from data.models import Alert, Incident, IncidentStatus, Severity, TenantName, TimelineEntry
@@ -80,6 +80,47 @@ class IncidentDetail(IncidentSummary):
     why_trace: WhyTrace
     audit_logs: list[AuditLogOut]
     details: dict[str, Any]
+    orchestration: OrchestrationOut | None = Field(
+        default=None, description="the Orchestrator's selection, proposals, decision and narrative; null if none"
+    )
+
+
+class SelectionOut(BaseModel):
+    scores: dict[str, float] = Field(description="each agent's relevance (0-100) from the incident's features")
+    reasons: dict[str, str]
+    threshold: float
+    adaptive: bool
+    selected: list[str]
+
+
+class NarrativeOut(BaseModel):
+    summary: str
+    root_cause: str
+    source: str = Field(description="which narrator wrote it: template or bedrock:<model id>")
+    fallback_reason: str | None = None
+
+
+class SimilarOut(BaseModel):
+    incident_id: str
+    action: str | None = Field(description="the action that resolved it (null: it resolved with no action)")
+    verified: bool | None
+    time_to_resolve_s: float | None
+    at: str
+
+
+class OrchestrationOut(BaseModel):
+    """What the Orchestrator did for the incident and why; every figure is computed, none by a model."""
+
+    signature: str
+    selection: SelectionOut
+    proposals: list[dict[str, Any]] = Field(description="TaskOps' remedies: action, target, expected benefit, ...")
+    decision: dict[str, Any] | None = Field(description="the policy's pick, each candidate's draw, learned or not")
+    attempts: list[dict[str, Any]]
+    paused_rollouts: list[str]
+    outcome: dict[str, Any] | None
+    closed: bool
+    narrative: NarrativeOut | None
+    similar: list[SimilarOut] = Field(description="past incidents of the same signature and what resolved them")
 
 
 class StatusChangeIn(BaseModel):
@@ -125,7 +166,7 @@ def list_incidents(
 
 
 @router.get("/incidents/{incident_id}", response_model=IncidentDetail, responses=NOT_FOUND)
-def get_incident(incident_id: str, kb: KbDep) -> IncidentDetail:
+def get_incident(incident_id: str, kb: KbDep, orchestrator: OrchestratorDep) -> IncidentDetail:
     incident = kb.get_incident(incident_id)
     if incident is None:
         raise NotFound(f"incident {incident_id} not found")
@@ -134,6 +175,7 @@ def get_incident(incident_id: str, kb: KbDep) -> IncidentDetail:
     audit = kb.list_audit(incident_id=incident_id, limit=200).items
     joins = [float(d["score"]) for d in incident.why_trace if d.get("decision") == "joined" and "score" in d]
     base = summary(incident, utc_now())
+    explained = orchestrator.explain(incident_id)
     return IncidentDetail(
         **base.model_dump(),
         created_at=incident.createdAt,
@@ -158,6 +200,7 @@ def get_incident(incident_id: str, kb: KbDep) -> IncidentDetail:
             for a in audit
         ],
         details={"alert_fingerprints": incident.alert_fingerprints, "tenant": incident.tenant},
+        orchestration=OrchestrationOut.model_validate(explained) if explained is not None else None,
     )
 
 

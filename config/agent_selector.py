@@ -16,11 +16,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from config.knowledge_base import KnowledgeBase
+from data.timeutil import iso_text, utc_now
 
 STATIC_THRESHOLD = 70.0
 FLOOR, CEILING, STEP = 50.0, 85.0, 5.0
 MIN_SAMPLES = 30
 WINDOW = 500
+HISTORY = 200
 SETTING_KEY = "agent_selector"
 # Alert names of resources that run out over time: where a forecast says more than the alert.
 CAPACITY = re.compile(r"disk|inode|memory|mem|swap|cpu|load|latency|full|fill|exhaust|saturat|quota|cert", re.I)
@@ -93,10 +95,14 @@ class AgentSelector:
         self._kb = kb
         self._learning = learning
         self._pairs: deque[tuple[float, bool]] = deque(maxlen=WINDOW)
+        self._history: deque[dict[str, object]] = deque(maxlen=HISTORY)
         self._lock = threading.Lock()
         stored = kb.get_setting(SETTING_KEY) if kb else None
         for score, useful in (stored or {}).get("pairs", []):
             self._pairs.append((float(score), bool(useful)))
+        for entry in (stored or {}).get("history", []):
+            if isinstance(entry, dict):
+                self._history.append(entry)
 
     @property
     def threshold(self) -> float:
@@ -124,9 +130,30 @@ class AgentSelector:
         )
 
     def record(self, score: float, useful: bool) -> None:
-        """Record whether a selected agent's contribution was used in a verified outcome; persisted."""
+        """Record whether a selected agent's contribution was used in a verified outcome; persisted, with
+        the threshold's history (an entry each time the threshold in force changes)."""
         with self._lock:
+            before = self._threshold()
             self._pairs.append((score, useful))
-            snapshot = [[s, u] for s, u in self._pairs]
+            after = self._threshold()
+            if after != before or not self._history:
+                self._history.append({"at": iso_text(utc_now()), "threshold": after, "samples": len(self._pairs)})
+            snapshot = {"pairs": [[s, u] for s, u in self._pairs], "history": list(self._history)}
         if self._kb is not None:
-            self._kb.put_setting(SETTING_KEY, {"pairs": snapshot})
+            self._kb.put_setting(SETTING_KEY, snapshot)
+
+    def report(self) -> dict[str, object]:
+        """Return the threshold in force, whether it is adapted, its bounds, the samples and its history."""
+        with self._lock:
+            useful = sum(1 for _, u in self._pairs if u)
+            return {
+                "threshold": self._threshold(),
+                "static_threshold": STATIC_THRESHOLD,
+                "floor": FLOOR,
+                "ceiling": CEILING,
+                "adaptive": self._learning and len(self._pairs) >= MIN_SAMPLES,
+                "learning": self._learning,
+                "samples": len(self._pairs),
+                "useful_samples": useful,
+                "history": list(self._history),
+            }

@@ -142,6 +142,17 @@ class LearningLoop:
         best_action = max(draws, key=lambda action: draws[action])
         return Choice(best_action, draws, learned=True)
 
+    def expected(self, signature: str, action: str, prior: float) -> float:
+        """Return the posterior mean success of ``action`` on ``signature`` given the proposer's ``prior``
+        (the prior itself when learning is off or nothing is recorded)."""
+        if not self.enabled:
+            return prior
+        with self._lock:
+            arm = self._arms.get((signature, action))
+        if arm is None or arm.tries == 0:
+            return prior
+        return (PRIOR_STRENGTH * prior + arm.successes) / (PRIOR_STRENGTH + arm.tries)
+
     def statistics(self) -> list[ArmStats]:
         """Return a copy of every (signature, action) statistic, most tried first."""
         with self._lock:

@@ -176,6 +176,7 @@ class Settings(BaseSettings):
     # TaskOps: act on new incidents by itself (through the Executor), and from which proposal confidence.
     AUTONOMY_ENABLED: bool = True
     AUTONOMY_MIN_CONFIDENCE: Annotated[float, Field(ge=0, le=1)] = 0.5
+    ORCHESTRATOR_INTERVAL_S: Annotated[float, Field(gt=0, le=3600)] = 2.0
     # Scheduled tasks (backups, certificate renewal, log clean-up) run on their cron expressions.
     SCHEDULED_TASKS_ENABLED: bool = True
     # Wall seconds between two TaskOps passes at the most (bounds its cost when the simulator runs fast).

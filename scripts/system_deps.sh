@@ -2,8 +2,9 @@
 # Install the Debian packages the test suite needs when they are missing: a headless Chromium for the
 # dashboard's end-to-end tests, shellcheck for the deployment scripts, Prometheus Alertmanager (a real sender
 # for the webhook test, and the peer of the ingest bench), Prometheus with promtool and the node exporter (the
-# real server the metric pull and remote-write tests read from and are pushed to) and the time-zone database
-# (tests of local times that repeat at a DST change). Safe to run repeatedly.
+# real server the metric pull and remote-write tests read from and are pushed to, and which scrapes
+# `GET /metrics` in a test) and the time-zone database (tests of local times that repeat at a DST change).
+# Safe to run repeatedly.
 set -euo pipefail
 
 missing=()

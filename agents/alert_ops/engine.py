@@ -16,9 +16,10 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -391,6 +392,25 @@ class AlertOps:
         extra = {"log_type": LogType.ALERTOPS, "agent": AGENT}
         log.info("Incident %s %s by %s: %s", incident_id, status.value, actor, reason, extra=extra)
         return model
+
+    def record_step(
+        self, incident_id: str, event: str, *, agent: str, details: Mapping[str, Any], processing_state: str | None
+    ) -> bool:
+        """Append another agent's step to a live incident's timeline (stamped with its tenant's event time),
+        list that agent on it and store it; return False when the incident is not live in the engine."""
+        with self._lock:
+            state = self.state.incidents.get(incident_id)
+            if state is None or state.status is IncidentStatus.RESOLVED:
+                return False
+            at = self.state.now(state.hot.tenant) or utc_now()
+            state.note(at, event, operator=True, agent=agent, **dict(details))
+            if agent not in state.agents:
+                state.agents.append(agent)
+            if processing_state:
+                state.processing_state = processing_state
+            self.kb.save_incidents([state.to_model()])
+            state.stored_body = None
+        return True
 
     # ------------------------------------------------------------------ figures and persistence
 

@@ -42,6 +42,7 @@ class IncidentState:
     fingerprints: dict[str, bool] = field(default_factory=dict)  # fingerprint -> currently firing
     timeline: list[dict[str, Any]] = field(default_factory=list)  # entries in their stored (JSON) form
     why_trace: list[dict[str, Any]] = field(default_factory=list)
+    agents: list[str] = field(default_factory=list)  # other agents that took part (AlertOps is always listed)
     root: RootCause | None = None
     titles: dict[str, str] = field(default_factory=dict)  # fingerprint -> summary annotation
     stored_body: dict[str, Any] | None = None  # the body last stored by ingest (None: unknown), never mutated
@@ -71,12 +72,12 @@ class IncidentState:
         for fingerprint, firing in other.fingerprints.items():
             self.mark(fingerprint, firing)
 
-    def note(self, at: datetime, event: str, *, operator: bool = False, **details: Any) -> None:
+    def note(self, at: datetime, event: str, *, operator: bool = False, agent: str = AGENT, **details: Any) -> None:
         """Append a timeline entry. An operator's entry is not alert activity: it does not restart the quiet
         period, which an operator's clock (wall time) would otherwise hold off in a replay of past events."""
         if len(self.timeline) < MAX_TIMELINE:
             # Kept in stored form: an entry never changes, so it is encoded once, not on every save.
-            self.timeline.append({"time": iso_text(at), "event": event, "agent": AGENT, "details": details})
+            self.timeline.append({"time": iso_text(at), "event": event, "agent": agent, "details": details})
         if operator:
             self.acted_at = at if self.acted_at is None else max(self.acted_at, at)
         else:
@@ -164,7 +165,7 @@ class IncidentState:
             "rootCauseService": root.service if root else None,
             "rootCauseHost": root.host if root else None,
             "confidence": confidence,
-            "agents": [AGENT],
+            "agents": [AGENT, *self.agents],
             "processingState": self.processing_state,
             "createdAt": iso_text(self.created_at),
             "updatedAt": iso_text(max(self.updated_at, self.acted_at or self.updated_at)),

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from agents.alert_ops.correlator import Correlator
 from agents.alert_ops.dedup import AlertRecord
-from agents.alert_ops.incident_state import IncidentState
+from agents.alert_ops.incident_state import AGENT, IncidentState
 from agents.alert_ops.signals import HotIncident
 from agents.alert_ops.state import EngineState
 from config.knowledge_base import KnowledgeBase
@@ -95,6 +95,7 @@ class Restore:
             processing_state=incident.processingState,
             timeline=body["timeline"],
             why_trace=body["why_trace"],
+            agents=[name for name in incident.agents if name != AGENT],
         )
         for record, signal in zip(records, signals, strict=True):
             # An alert that fired again into another incident is listed by both; it is live in its own.

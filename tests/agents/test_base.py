@@ -48,3 +48,41 @@ def test_only_autonomous_agents_are_paused() -> None:
     paused = True
     assert (watcher.state(), actor.state()) == (AgentState.ACTIVE, AgentState.PAUSED)
     assert actor.autonomous and not watcher.autonomous
+
+
+class Healthy(Counting):
+    def __init__(self) -> None:
+        super().__init__(0, None)
+        self.now = AgentState.IDLE
+
+    def health(self) -> AgentState:
+        return self.now
+
+
+def test_an_engine_that_reports_its_health_is_idle_active_or_failing_unless_paused() -> None:
+    paused = False
+    registry = AgentRegistry(paused=lambda: paused)
+    source = Healthy()
+    agent = registry.register("Orchestrator", source, autonomous=True)
+    assert agent.state() is AgentState.IDLE
+    source.now = AgentState.FAILING
+    assert agent.state() is AgentState.FAILING
+    paused = True
+    assert agent.state() is AgentState.PAUSED  # the kill switch wins
+
+
+def test_requester_activity_counts_started_records_of_its_requester_only() -> None:
+    from agents.base import RequesterActivity
+    from data.execution import ActionRequest, ExecutedAction, ExecutionState
+
+    def record(by: str, started: bool) -> ExecutedAction:
+        request = ActionRequest(action="apply_patch", target="h1", tenant="acme", reason="r", requested_by=by)
+        return ExecutedAction(id="E", request=request, state=ExecutionState.SUCCEEDED, created_at=T0,
+                              started_at=T0 if started else None)  # fmt: skip
+
+    activity = RequesterActivity("agent:PatchOps", lambda: T0)
+    assert activity.activity() == (0, None)
+    activity(record("agent:PatchOps", True))
+    activity(record("agent:PatchOps", False))  # refused before it started
+    activity(record("agent:TaskOps", True))
+    assert activity.activity() == (1, T0)

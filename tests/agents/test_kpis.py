@@ -42,3 +42,19 @@ def test_only_verified_agent_actions_without_a_person_count_within_the_window() 
     assert automated_task_count(kb, NOW) == 2
     assert automated_task_count(kb, NOW, timedelta(hours=26)) == 3
     assert automated_task_count(MemoryKnowledgeBase(), NOW) == 0
+
+
+def test_mttr_reduction_compares_like_with_like_or_is_none() -> None:
+    from agents.kpis import mttr_reduction
+    from data.models import OutcomeRecord
+
+    def o(sig: str, actions: list[str], verified: bool | None, ttr: float | None) -> OutcomeRecord:
+        return OutcomeRecord(incident_id="i", status="resolved", signature=sig, actions=actions, verified=verified,
+                             time_to_resolve_s=ttr)  # fmt: skip
+
+    assert mttr_reduction([]) is None
+    assert mttr_reduction([o("A", ["x"], True, 100), o("B", [], None, 400)]) is None  # unlike incidents
+    # A: auto 100 vs base 400; B: auto 300 vs base 300; a failed attempt and an unknown time do not count
+    rows = [o("A", ["x"], True, 100), o("A", [], None, 400), o("B", ["y"], True, 300), o("B", [], None, 300),
+            o("A", ["z"], False, 50), o("A", [], None, None)]  # fmt: skip
+    assert mttr_reduction(rows) == 42.9  # 1 - 400 / 700

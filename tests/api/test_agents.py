@@ -23,12 +23,15 @@ def test_agents_and_audit_logs(tmp_path: Path) -> None:
 
 def test_agents_report_their_state_and_autonomy(tmp_path: Path) -> None:
     with api_client(create_app(make_settings(tmp_path))) as client:
+        before = {a["name"]: a["status"] for a in client.get("/api/agents").json()}
+        assert before["Orchestrator"] == "idle"  # running with nothing in flight
         client.put("/api/kill-switch", json={"active": True, "reason": "freeze"})
         agents = client.get("/api/agents").json()
-        assert [a["name"] for a in agents] == ["AlertOps", "PredictiveOps", "TaskOps"]
+        assert [a["name"] for a in agents] == ["AlertOps", "PredictiveOps", "PatchOps", "TaskOps", "Orchestrator"]
         assert list(agents[0]) == ["name", "status", "actions", "lastAction", "lastActionTime", "autonomous"]
         # the first two do not act on the fleet, so the kill switch does not pause them; TaskOps does
         states = {a["name"]: (a["status"], a["autonomous"]) for a in agents}
         assert states == {
             "AlertOps": ("active", False), "PredictiveOps": ("active", False), "TaskOps": ("paused", True),
+            "PatchOps": ("paused", True), "Orchestrator": ("paused", True),
         }  # fmt: skip

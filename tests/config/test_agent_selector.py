@@ -78,3 +78,16 @@ def test_the_record_survives_a_restart(kb: KnowledgeBase) -> None:
         first.record(72.0, useful=False)
         first.record(90.0, useful=True)
     assert AgentSelector(kb, learning=True).threshold == first.threshold == 75.0
+
+
+def test_the_report_keeps_the_thresholds_history_across_a_restart(kb: KnowledgeBase) -> None:
+    selector = AgentSelector(kb, learning=True)
+    for _ in range(MIN_SAMPLES):
+        selector.record(72.0, useful=False)
+        selector.record(96.0, useful=True)
+    report = selector.report()
+    assert report["threshold"] == 75.0 and report["adaptive"] and report["samples"] == 2 * MIN_SAMPLES
+    history = report["history"]
+    assert isinstance(history, list) and [h["threshold"] for h in history] == [70.0, 75.0]
+    again = AgentSelector(kb, learning=True).report()
+    assert again["history"] == history and again["threshold"] == 75.0

@@ -462,6 +462,26 @@ def test_alerts_held_in_memory_are_bounded_by_bytes_too() -> None:
     assert ops.state.tracked_bytes == sum(r.size for r in ops.state.records.values())
 
 
+def test_another_agents_step_joins_the_timeline_and_the_agents_and_survives_a_restart() -> None:
+    ops = engine()
+    ops.ingest([alert("DiskFull", "api", "h1", 0)])
+    [incident] = ops.kb.list_incidents().items
+    assert ops.record_step(
+        incident.id, "action submitted", agent="Orchestrator", details={"action": "cleanup_disk"},
+        processing_state="remediating",
+    )  # fmt: skip
+    stored = ops.kb.get_incident(incident.id)
+    assert stored is not None and stored.agents == ["AlertOps", "Orchestrator"]
+    assert stored.processingState == "remediating"
+    last = stored.timeline[-1]
+    assert (last.event, last.agent, last.details) == ("action submitted", "Orchestrator", {"action": "cleanup_disk"})
+    assert not ops.record_step("INC-nope", "x", agent="Orchestrator", details={}, processing_state=None)
+    again = AlertOps(ops.kb)
+    again.ingest([alert("DiskFull", "api", "h1", 1)])
+    restored = again.kb.get_incident(incident.id)
+    assert restored is not None and restored.agents == ["AlertOps", "Orchestrator"]
+
+
 def test_a_learned_callee_starting_well_after_its_caller_is_another_fault() -> None:
     ops = AlertOps(MemoryKnowledgeBase())
     for hour in range(4):  # db first, api a minute later, four times: api calls db
