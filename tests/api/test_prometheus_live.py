@@ -17,7 +17,7 @@ import uvicorn
 
 from backend_api import create_app
 from tests.api.test_alerts_alertmanager_live import request, wait_for
-from tests.conftest import free_port, make_settings
+from tests.conftest import TEST_TOKEN, free_port, make_settings
 
 PROMETHEUS = shutil.which("prometheus")
 pytestmark = pytest.mark.skipif(PROMETHEUS is None, reason="prometheus is not installed")
@@ -83,7 +83,7 @@ def test_prometheus_scrapes_the_ingest_counters(opsforge: str, prometheus: str) 
     assert "# TYPE opsforge_ingest_seconds histogram" in text and "opsforge_guardrail_blocks_total{" not in text
     for n in range(3):
         alert = {"labels": {"alertname": f"A{n}", "tenant": "t"}, "startsAt": "2026-05-01T12:00:00Z"}
-        request(f"{opsforge}/api/alerts", [alert], method="POST")
+        request(f"{opsforge}/api/alerts", [alert], method="POST", token=TEST_TOKEN)
     assert wait_for(lambda: query(prometheus, 'up{job="opsforge"}'), "the first scrape", 60) == 1.0
     assert wait_for(lambda: query(prometheus, 'opsforge_ingest_requests_total{status="202"}'), "ingest", 60) == 3.0
     assert wait_for(lambda: query(prometheus, "opsforge_ingest_seconds_count"), "latency", 60) == 3.0
