@@ -12,7 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel
 
-from api.security import MUTATING_METHODS, PUBLIC_PATHS, SESSION_COOKIE
+from api.security import MUTATING_METHODS, SESSION_COOKIE, needs_credential
 from data.text import NO_CONTROL_PATTERN
 
 
@@ -60,7 +60,7 @@ def _error(description: str) -> dict[str, Any]:
 def _describe(path: str, method: str, operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     added = dict(GATE_RESPONSES)
-    if path not in PUBLIC_PATHS:
+    if needs_credential(path):
         operation["security"] = [{"bearerToken": []}, {"localDashboardSession": []}]
         added.update(AUTH_RESPONSES)
     else:

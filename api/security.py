@@ -39,6 +39,14 @@ SESSION_COOKIE = "opsforge_session"
 MUTATING_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Readable without a credential: a load balancer's or a script's liveness probe.
 PUBLIC_PATHS = frozenset({"/api/health"})
+
+
+def needs_credential(path: str) -> bool:
+    """Return whether the gate asks ``path`` for a credential: every /api path but `PUBLIC_PATHS` (the dashboard's
+    files and the Prometheus scrape at /metrics are open)."""
+    return (path == "/api" or path.startswith("/api/")) and path not in PUBLIC_PATHS
+
+
 # Far above any real route (the longest is a few hundred bytes with its names), far below a server's limits.
 MAX_PATH_BYTES = 2048
 _HOST = re.compile(r"(?:\[(?P<v6>[0-9a-fA-F:.]+)\]|(?P<name>[A-Za-z0-9._-]+))(?::(?P<port>[0-9]{1,5}))?")
@@ -145,7 +153,7 @@ class SecurityGate:
 
     def _authenticate(self, scope: Scope, headers: dict[str, str]) -> tuple[Identity | None, Refusal | None]:
         path: str = scope["path"]
-        if scope["method"] == "OPTIONS" or not (path == "/api" or path.startswith("/api/")) or path in PUBLIC_PATHS:
+        if scope["method"] == "OPTIONS" or not needs_credential(path):
             return None, None
         registry: TokenRegistry | None = getattr(scope["app"].state, "tokens", None)
         if registry is None:
